@@ -1,0 +1,174 @@
+"""Scratch audio for a take: a shot's audio cues rendered to a 48 kHz WAV master (and stems).
+
+Called by the previs and diffusion backends on the engine worker thread:
+
+    shot = render_shot_audio(request.audio, request.frames, request.fps, out_dir / "audio.wav",
+                             request.scene.characters, stems_dir=out_dir / "stems", seed=request.seed)
+
+The master is 24-bit PCM stereo at 48 kHz (see `wav.py`), exactly round(frames * 48000 / fps)
+samples long, so it lines up with the video at any rate (24, 25, 30000/1001 ...). Cues land
+sample-accurately at round(start * 48000 / fps). Same cues + seed -> identical bytes.
+
+Buses: dialogue (espeak-ng or a recorded file), sfx, ambience and music. The beds (ambience,
+music) duck by ~10 dB under dialogue; the sum goes through a look-ahead limiter that keeps the
+master at or below -1 dBFS. Stems are the post-duck, pre-limiter buses, so they re-mix cleanly.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from ..cues import AudioCue, AudioKind
+from ..errors import EngineError, ErrorKind
+from . import dsp, mix, presets, voice
+from .decode import decode_file
+from .presets import preset_names, resolve_preset
+from .wav import read_wav, write_wav
+
+SAMPLE_RATE = dsp.SR
+KINDS = tuple(k.value for k in AudioKind)  # dialogue, sfx, ambience, music: the stem names
+BED_KINDS = (AudioKind.AMBIENCE, AudioKind.MUSIC)
+_FADE_EDGE_S = 0.01   # a bed meeting the shot's edge: just enough to avoid a click at the cut
+_FADE_INNER_S = 0.08  # a bed starting or ending inside the shot
+
+
+def frame_to_sample(frame: int, fps, sample_rate: int = SAMPLE_RATE) -> int:
+    """The sample where a frame starts: round(frame * rate / fps), halves rounding up, exact for
+    rational rates. The one rounding rule shared by shots, cuts and the timeline."""
+    value = Fraction(frame) * sample_rate / Fraction(fps)
+    return int((value + Fraction(1, 2)) // 1)
+
+
+@dataclass(frozen=True)
+class CuePlacement:
+    """Where one cue landed in the shot's master (samples at the master's rate)."""
+    index: int        # position of the cue in the list given
+    cue_id: str
+    kind: str
+    onset: int        # first sample of the cue's sound
+    length: int       # samples placed (0: the cue starts after the shot ends)
+    source: str       # 'voice:en-us+m3', 'ambience:rain', 'music:tense', 'file:/abs/path.wav'
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ShotAudio:
+    path: str
+    sample_rate: int
+    samples: int
+    placements: tuple[CuePlacement, ...] = ()
+    stems: Mapping[str, str] = field(default_factory=dict)  # kind -> WAV path
+    peak_db: float = -120.0
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "sample_rate": self.sample_rate, "samples": self.samples,
+                "placements": [p.to_dict() for p in self.placements], "stems": dict(self.stems),
+                "peak_db": self.peak_db}
+
+
+def render_shot_audio(cues: Iterable[AudioCue], frames: int, fps, out_wav: str | os.PathLike,
+                      characters: Sequence = (), *, stems_dir: str | os.PathLike | None = None,
+                      sample_rate: int = SAMPLE_RATE, seed: int = 0, cancel=None) -> ShotAudio:
+    """Render the cues of a shot `frames` long at `fps` into `out_wav` (written atomically).
+
+    characters: `engine.jobs.CharacterSpec`s (name, voice) for the dialogue voices. seed varies the
+    synthesized sounds (the request's seed). cancel: a CancelToken checked between cues.
+    """
+    cues = tuple(cues)
+    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
+        raise EngineError(ErrorKind.BAD_INPUT, f"audio: {frames!r} is not a frame count")
+    fps = Fraction(fps)
+    n = frame_to_sample(frames, fps, SAMPLE_RATE)
+    buses = {kind: np.zeros((n, 2)) for kind in AudioKind}
+    voices = _voices(cues, characters)
+    placements = []
+    for index, cue in enumerate(cues):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        onset = frame_to_sample(cue.start, fps)
+        wanted = frame_to_sample(cue.start + cue.duration, fps) - onset if cue.duration else 0
+        if onset >= n:
+            placements.append(CuePlacement(index, cue.cue_id, cue.kind.value, onset, 0, _source(cue, voices)))
+            continue
+        sound, source = _render_cue(cue, wanted, n - onset, voices, seed)
+        sound = sound[:n - onset] * dsp.db(cue.gain_db)
+        dsp.add_at(buses[cue.kind], sound, onset)
+        placements.append(CuePlacement(index, cue.cue_id, cue.kind.value, onset, sound.shape[0], source))
+
+    if np.any(buses[AudioKind.DIALOGUE]):
+        duck = mix.duck_envelope(buses[AudioKind.DIALOGUE])[:, None]
+        for kind in BED_KINDS:
+            buses[kind] *= duck
+    master = mix.limit(sum(buses.values()))
+
+    if sample_rate != SAMPLE_RATE:
+        n_out = frame_to_sample(frames, fps, sample_rate)
+        convert = lambda x: _fit(dsp.resample(x, SAMPLE_RATE, sample_rate), n_out)  # noqa: E731
+        master = np.clip(convert(master), -1.0, 1.0)
+        buses = {k: convert(v) for k, v in buses.items()}
+    out_wav = Path(out_wav)
+    write_wav(out_wav, master, sample_rate)
+    stems = {}
+    if stems_dir is not None:
+        for kind, bus in buses.items():
+            stems[kind.value] = str(write_wav(Path(stems_dir) / f"{kind.value}.wav", np.clip(bus, -1, 1), sample_rate))
+    peak = float(np.max(np.abs(master))) if master.size else 0.0
+    return ShotAudio(str(out_wav), sample_rate, master.shape[0], tuple(placements), stems,
+                     round(20 * np.log10(max(peak, 1e-6)), 2))
+
+
+def _fit(x: np.ndarray, n: int) -> np.ndarray:
+    if x.shape[0] >= n:
+        return x[:n]
+    return np.concatenate([x, np.zeros((n - x.shape[0],) + x.shape[1:])])
+
+
+def _voices(cues: Sequence[AudioCue], characters: Sequence) -> dict[str, str]:
+    explicit = {c.name.strip().lower(): c.voice for c in characters if getattr(c, "voice", "")}
+    speakers = [c.character for c in cues if c.kind is AudioKind.DIALOGUE and c.character and not c.voice]
+    return voice.assign_voices(speakers, explicit)
+
+
+def _source(cue: AudioCue, voices: Mapping[str, str]) -> str:
+    if cue.file:
+        return f"file:{cue.file}"
+    if cue.kind is AudioKind.DIALOGUE:
+        return f"voice:{cue.voice or voices.get(cue.character.strip().lower(), voice.DEFAULT_VOICE)}"
+    return f"{cue.kind.value}:{resolve_preset(cue.kind, cue.preset, cue.text)}"
+
+
+def _render_cue(cue: AudioCue, wanted: int, room: int, voices: Mapping[str, str], seed: int) -> tuple[np.ndarray, str]:
+    """The cue's sound as stereo float64, at most `room` samples; `wanted` > 0 is its cue length."""
+    source = _source(cue, voices)
+    bed = cue.kind in BED_KINDS
+    if cue.file:
+        sound = decode_file(cue.file, max_samples=min(room, wanted) if wanted else room)
+        if wanted and sound.shape[0] >= wanted:
+            dsp.fade(sound, 0, int(_FADE_INNER_S * SAMPLE_RATE))
+        return sound, source
+    if cue.kind is AudioKind.DIALOGUE:
+        line = voice.speak(cue.text, source.split(":", 1)[1], fit_samples=min(wanted, room) if wanted else 0)
+        return dsp.pan(line, 0.0) * np.sqrt(2), source
+    name = source.split(":", 1)[1]
+    length = min(wanted, room) if wanted else (room if bed else 0)
+    rng = dsp.rng_for(seed, cue.kind.value, name, cue.text, cue.start, cue.duration)
+    sound = presets.generator(cue.kind, name)(length, rng)
+    if sound.shape[0] > room:  # an effect cut by the end of the shot: no click at the cut
+        sound = dsp.fade(sound[:room], 0, min(room, int(_FADE_EDGE_S * SAMPLE_RATE) // 2))
+    if bed:
+        ends_at_edge = sound.shape[0] >= room
+        fade_in = _FADE_EDGE_S if cue.start == 0 else _FADE_INNER_S
+        fade_out = _FADE_EDGE_S if ends_at_edge else _FADE_INNER_S
+        dsp.fade(sound, int(fade_in * SAMPLE_RATE), int(fade_out * SAMPLE_RATE))
+    return sound, source
+
+
+__all__ = ["render_shot_audio", "ShotAudio", "CuePlacement", "frame_to_sample", "preset_names", "resolve_preset",
+           "read_wav", "write_wav", "decode_file", "SAMPLE_RATE", "KINDS"]
