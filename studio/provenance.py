@@ -145,11 +145,13 @@ def sign_take(identity: SigningIdentity, video_path: str | os.PathLike, *, backe
     ingredients = []
     if prompt:
         created["parameters"] = {"ingredientIds": ["prompt"]}
+        # text/plain is not an asset format c2pa parses, so the text itself rides along as the ingredient's
+        # `data` resource: c2pa stores it in a c2pa.embedded-data assertion, hashed like every assertion
         data = prompt.encode("utf-8")
         ingredients.append(({"title": "prompt.txt", "format": "text/plain", "relationship": "inputTo",
                              "label": "prompt", "description": "compiled prompt",
                              "data": {"format": "text/plain", "identifier": "prompt.txt"}},
-                            "text/plain", lambda: io.BytesIO(data)))  # hashed as the ingredient's bytes
+                            "text/plain", lambda: io.BytesIO(data)))
     manifest = {
         "claim_generator_info": _claim_generator(), "title": path.name,
         "assertions": [
@@ -157,8 +159,7 @@ def sign_take(identity: SigningIdentity, video_path: str | os.PathLike, *, backe
             {"label": GENERATION_LABEL, "data": {k: v for k, v in generation.items() if v is not None}},
         ],
     }
-    resources = {"prompt.txt": prompt.encode("utf-8")} if prompt else {}
-    _sign_in_place(identity, path, manifest, ingredients, resources)
+    _sign_in_place(identity, path, manifest, ingredients, {"prompt.txt": data} if prompt else {})
 
 
 @dataclass(frozen=True)

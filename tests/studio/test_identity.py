@@ -236,3 +236,13 @@ def test_root_inside_user_chain_becomes_the_anchor(cfg, tmp_path):
     identity = load_user_identity(chain, key, base=cfg)
     assert identity.root_pem().strip() == root.read_text().strip()
     assert len(x509.load_pem_x509_certificates(identity.chain_pem.encode())) == 2   # root not sent in manifests
+
+
+def test_tsa_url_setting_applies_to_studio_identity(cfg):
+    identity = use_studio_identity(tsa_url="https://tsa.example/rfc3161")
+    assert identity.source == "studio" and identity.tsa_url == "https://tsa.example/rfc3161"
+    assert json.loads((cfg / SETTINGS_FILE).read_text()) == {"tsa_url": "https://tsa.example/rfc3161"}
+    assert load_or_create_identity().tsa_url == "https://tsa.example/rfc3161"
+    (cfg / SETTINGS_FILE).write_text('{"tsa": 1}')
+    with pytest.raises(UserError, match="unknown keys: tsa"):
+        load_or_create_identity()

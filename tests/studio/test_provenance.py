@@ -256,3 +256,13 @@ def test_missing_take_and_bad_settings_are_user_errors(identity, clip, tmp_path)
         verify(tmp_path / "nothing.mp4")
     with pytest.raises(UserError, match="not PEM certificates|cannot read"):
         verify(clip, anchors_pem="-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n")
+
+
+def test_gif_animatic_can_be_signed(identity, tmp_path, two_takes):
+    # c2pa-rs 0.91 embeds manifests in GIF (measured), so the animatic export carries credentials too
+    gif = tmp_path / "animatic.gif"
+    subprocess.run([ffmpeg_path(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x36:rate=6:duration=1",
+                    str(gif)], check=True)
+    _export(identity, gif, two_takes, watermark=True)
+    report = verify(gif, identity=identity)
+    assert report.state == "Trusted" and report.watermarked
