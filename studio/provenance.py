@@ -110,7 +110,9 @@ def _sign_in_place(identity: SigningIdentity, path: Path, manifest: dict,
             with open(path, "rb") as src, open(tmp, "w+b") as dst:
                 builder.sign(signer, mime, src, dst)
     except c2pa.C2paError as exc:
-        raise UserError(f"cannot sign {path.name}: {c2pa_message(exc)}") from exc
+        hint = (f" (is the timestamp authority {identity.tsa_url} reachable?)"
+                if identity.tsa_url and "timestamp" not in str(exc).lower() else "")
+        raise UserError(f"cannot sign {path.name}: {c2pa_message(exc)}{hint}") from exc
     except EngineError as exc:  # atomic_path turns OSErrors into these (disk full, unwritable folder)
         raise UserError(f"cannot sign {path.name}: {exc.message}") from exc
 
