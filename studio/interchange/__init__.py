@@ -1,0 +1,37 @@
+"""Editor interchange, handouts and imports: what leaves the studio for other tools and what comes in.
+
+- `otio_export`: the cut as OTIO (lossless master) and FCP 7 XML / FCPXML / CMX 3600 EDL via the adapters.
+- `pdf`: the storyboard PDF; `contact_sheet`: the PNG grid.
+- `fountain`, `storyboarder`: parsers producing plain model objects; `apply.import_into` lands them as one
+  undoable step.
+
+`export_file` / `import_file` pick the format from the file extension (the CLI and the dialogs call these).
+Heavy libraries (reportlab, OTIO) load only when their format is used.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserError
+
+TIMELINE_SUFFIXES = (".otio", ".xml", ".fcpxml", ".edl")
+EXPORT_SUFFIXES = TIMELINE_SUFFIXES + (".pdf", ".png")
+IMPORT_SUFFIXES = (".fountain", ".storyboarder")
+
+
+def export_file(project, folder: str | Path, out: str | Path, **options: Any) -> Path:
+    """Write `out` in the format its extension names. options: relative (timelines); paper, per_page (PDF);
+    columns, cell_width (contact sheet)."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix in TIMELINE_SUFFIXES:
+        from .otio_export import export_timeline
+        return export_timeline(project, folder, out, **options)
+    if suffix == ".pdf":
+        from .pdf import export_storyboard_pdf
+        return export_storyboard_pdf(project, folder, out, **options)
+    if suffix == ".png":
+        from .contact_sheet import export_contact_sheet
+        return export_contact_sheet(project, folder, out, **options)
+    raise UserError(f"{out.name}: interchange export writes {', '.join(EXPORT_SUFFIXES)}")

@@ -1,0 +1,174 @@
+"""The cut as an OpenTimelineIO timeline, and the editor formats written from it through the OTIO adapters.
+
+`.otio` is the lossless master (every clip carries `metadata['shotreel']`). FCP 7 XML, FCPXML and CMX 3600
+EDL are written by the installed adapter packages; each drops something (see FIELD-NOTES): FCP 7 XML loses
+track markers and custom metadata, FCPXML loses transitions and metadata, the EDL shortens reel names to
+8 characters. Called by `shotreel export PROJECT -o FILE.{otio,xml,fcpxml,edl}` and the export dialog.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+
+from engine.fsio import atomic_write_text
+
+from ..errors import UserError
+from ..model import Project, TransitionKind
+from .cut import CutShot, cut_shots
+
+# extension -> OTIO adapter name
+ADAPTERS = {".otio": "otio_json", ".xml": "fcp_xml", ".fcpxml": "fcpx_xml", ".edl": "cmx_3600"}
+
+DIALOGUE_COLOR = otio.schema.MarkerColor.YELLOW
+NOTE_COLOR = otio.schema.MarkerColor.BLUE
+
+
+def _rt(frames: int, rate: float) -> otio.opentime.RationalTime:
+    return otio.opentime.RationalTime(frames, rate)
+
+
+def _range(start: int, duration: int, rate: float) -> otio.opentime.TimeRange:
+    return otio.opentime.TimeRange(_rt(start, rate), _rt(duration, rate))
+
+
+def _clip_metadata(project: Project, item: CutShot) -> dict[str, Any]:
+    shot, take = item.shot, item.take
+    meta: dict[str, Any] = {
+        "shot_id": shot.id, "shot_number": item.number, "title": shot.title, "scene": item.sequence.heading,
+        "scene_id": item.sequence.id, "prompt": shot.prompt, "dialogue": shot.dialogue, "notes": shot.notes,
+        "camera": shot.camera.to_dict(), "motion": [m.to_dict() for m in shot.motion],
+        "transition": shot.transition.to_dict(), "record_in": item.record_in,
+        "take_id": "", "seed": shot.seed, "model": shot.model, "backend": shot.backend or project.default_backend,
+    }
+    if take is not None:
+        meta.update({
+            "take_id": take.id, "seed": take.seed, "model": take.model_id, "backend": take.backend,
+            "compiled_prompt": take.prompt, "operation": take.operation, "parent_take_id": take.parent_take_id,
+            "conditioning": {"source_take_id": take.source_take_id, "source_frame": take.source_frame},
+            "take_fps": f"{take.fps.numerator}/{take.fps.denominator}", "take_frames": take.frames,
+            "renderer_version": take.renderer_version,
+        })
+    return meta
+
+
+def _markers(item: CutShot, rate: float) -> list[otio.schema.Marker]:
+    """Dialogue cues at their offset in the shot and the notes at its first frame, in the clip's source time."""
+    markers = []
+    for cue in item.shot.audio:
+        if cue.kind.value != "dialogue":
+            continue
+        offset = min(cue.start, max(item.duration - 1, 0))
+        length = min(cue.duration, item.duration - offset) if cue.duration else 0
+        who = f"{cue.character}: " if cue.character else ""
+        markers.append(otio.schema.Marker(
+            name=f"{who}{cue.text}".strip() or Path(cue.file).name,
+            marked_range=_range(item.source_in + offset, length, rate), color=DIALOGUE_COLOR,
+            metadata={"shotreel": {"kind": "dialogue", "cue": cue.to_dict()}}))
+    if item.shot.notes.strip():
+        markers.append(otio.schema.Marker(
+            name="Note", comment=item.shot.notes.strip(), marked_range=_range(item.source_in, 0, rate),
+            color=NOTE_COLOR, metadata={"shotreel": {"kind": "note"}}))
+    return markers
+
+
+def _target_url(item: CutShot, folder: Path, relative: bool) -> str:
+    assert item.media is not None
+    if relative:
+        try:
+            return item.media.relative_to(folder.resolve()).as_posix()
+        except ValueError:
+            pass  # media outside the project folder: only an absolute URL can reach it
+    return item.media.as_uri()
+
+
+def _transition(item: CutShot, rate: float) -> otio.schema.Transition | None:
+    """Centred on the cut: half the length eats into the outgoing shot, half into the incoming one."""
+    kind, frames = item.transition.kind, item.transition.frames
+    if kind is TransitionKind.CUT or frames <= 0:
+        return None
+    incoming = frames // 2
+    outgoing = frames - incoming
+    if kind is TransitionKind.CROSSFADE:
+        ttype, name = otio.schema.TransitionTypes.SMPTE_Dissolve, "Cross Dissolve"
+    else:  # OTIO has no dip-to-black type: a custom transition named so, with our kind in metadata
+        ttype, name = otio.schema.TransitionTypes.Custom, "Dip to Black"
+    return otio.schema.Transition(name=name, transition_type=ttype, in_offset=_rt(outgoing, rate),
+                                  out_offset=_rt(incoming, rate),
+                                  metadata={"shotreel": {"kind": kind.value, "frames": frames}})
+
+
+def build_timeline(project: Project, folder: str | Path, *, relative: bool = False) -> otio.schema.Timeline:
+    """One video track of the selected takes (gaps where a shot has no usable take), at the project rate.
+
+    relative=True writes media URLs relative to the project folder (for a project moved with its media);
+    the default is absolute `file://` URLs, which every editor resolves.
+    """
+    folder = Path(folder)
+    rate = float(project.fps)
+    timeline = otio.schema.Timeline(name=project.name, global_start_time=_rt(0, rate))
+    timeline.metadata["shotreel"] = {"project": project.name, "fps": f"{project.fps.numerator}/{project.fps.denominator}",
+                                     "width": project.width, "height": project.height}
+    track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    timeline.tracks.append(track)
+    for item in cut_shots(project, folder):
+        transition = _transition(item, rate)
+        if transition is not None and len(track):
+            track.append(transition)
+        name = f"{item.number:03d} {item.shot.title or item.shot.prompt[:40]}".strip()
+        meta = {"shotreel": _clip_metadata(project, item)}
+        if item.take is None:
+            gap = otio.schema.Gap(name=name, source_range=_range(0, item.duration, rate), metadata=meta)
+            track.append(gap)
+            gap.markers.extend(_markers(item, rate))
+            continue
+        available = _range(0, max(item.take.frames, item.source_out), rate)
+        ref = otio.schema.ExternalReference(target_url=_target_url(item, folder, relative), available_range=available)
+        clip = otio.schema.Clip(name=name, media_reference=ref,
+                                source_range=_range(item.source_in, item.duration, rate), metadata=meta)
+        clip.markers.extend(_markers(item, rate))
+        track.append(clip)
+    return timeline
+
+
+def timeline_to_string(timeline: otio.schema.Timeline, adapter: str) -> str:
+    try:
+        return otio.adapters.write_to_string(timeline, adapter)
+    except Exception as exc:  # adapters raise assorted types; the user needs one line
+        raise UserError(f"cannot write the {adapter} timeline: {exc}") from exc
+
+
+def export_timeline(project: Project, folder: str | Path, out: str | Path, *, relative: bool = False) -> Path:
+    """Write the cut to `out`; the format follows the extension (.otio, .xml FCP 7, .fcpxml, .edl). Atomic."""
+    out = Path(out)
+    adapter = ADAPTERS.get(out.suffix.lower())
+    if adapter is None:
+        raise UserError(f"{out.name}: timeline export writes {', '.join(ADAPTERS)}, not {out.suffix or 'no extension'}")
+    if not any(True for _ in project.shots()):
+        raise UserError("the project has no shots to export")
+    text = timeline_to_string(build_timeline(project, folder, relative=relative), adapter)
+    atomic_write_text(out, text)  # a full disk raises EngineError(DISK_FULL) and leaves no partial file
+    return out
+
+
+def read_timeline(path: str | Path, *, rate: Fraction | float | None = None) -> otio.schema.Timeline:
+    """Read any of the written formats back (tests, and a later re-import of an editor's changes).
+
+    An EDL does not state its rate: pass the project's (default 24)."""
+    path = Path(path)
+    adapter = ADAPTERS.get(path.suffix.lower())
+    if adapter is None:
+        raise UserError(f"{path.name}: not a timeline file this studio reads")
+    try:
+        options = {"rate": float(rate)} if adapter == "cmx_3600" and rate is not None else {}
+        result = otio.adapters.read_from_file(str(path), adapter_name=adapter, **options)
+    except Exception as exc:
+        raise UserError(f"cannot read {path.name}: {exc}") from exc
+    if isinstance(result, otio.schema.SerializableCollection):  # FCP XML may hold several sequences
+        timelines = list(result.find_children(descendent_type=otio.schema.Timeline, shallow_search=True))
+        if not timelines:
+            raise UserError(f"{path.name} holds no timeline")
+        result = timelines[0]
+    return result
