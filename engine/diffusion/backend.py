@@ -1,0 +1,370 @@
+"""The 'diffusion' generation backend: one shot request -> a take on disk.
+
+Who calls: the engine runner's worker thread (`engine.jobs.Backend` protocol). Steps: resolve and
+check the model (registry), decide the task from the conditioning (task.choose_task), compile the
+prompt, plan frames and size (conform), load the pipeline (loader, kept between shots), denoise with
+progress / preview / cancel through the step callback, then conform the clip to the project's
+frames, size and fps and stream it into the same take files the previs backend writes.
+
+Options (request.options), all optional:
+  steps, guidance, shift            sampler; defaults from the family (registry.FAMILIES)
+  memory_mode                       gpu | model_offload | sequential_offload | group_offload |
+                                    group_offload_disk, '+vae_tiling' to add tiled decode
+  vae_tiling, vae_tile_px           tiled VAE decode (tile size override for small frames)
+  dtype                             'bfloat16' or {'transformer': 'bf16', 'vae': 'fp32', 'default': ...}
+  attention_backend                 diffusers dispatcher name ('native', 'flash', 'sage', ...)
+  cache                             'first_block' | 'mag' (needs mag_ratios) | 'pab' | None
+  compile                           regional torch.compile of the transformer blocks
+  conform_fps                       'blend' (default) | 'interpolate' | 'drop' | 'none' (no retime)
+  working_size                      'WxH' to generate at; default: project size capped to the
+                                    family's trained area (max_area overrides the cap)
+  prompt_override                   the edited compiled prompt, used verbatim (see prompt.py)
+  preview_every                     steps between preview images (default 5)
+  allow_download                    let a hub id download (safetensors only)
+  device, native_fps, max_sequence_length, conditioning_scale, use_dynamic_cfg  (rarely needed)
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import time
+import wave
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import EngineError, ErrorKind, JobCancelled
+from ..fsio import atomic_path, atomic_write_text
+from ..jobs import CancelToken, GenerationRequest, GenerationResult, JobStatus, Progress, ProgressFn, fps_to_str
+from . import conform
+from .media import read_clip, read_image, retime
+from .memory import (cache_acceleration, is_oom, oom_error, parse_memory_mode, pick_device, set_attention_backend,
+                     set_vae_tiling)
+from .prompt import compile_prompt
+from .registry import ModelInfo, estimate
+from .task import ShotInputs, choose_task, needed_capabilities, unsupported
+
+_FAMILY_MODULES = {"wan": "engine.diffusion.wan", "ltx": "engine.diffusion.ltx",
+                   "cogvideox": "engine.diffusion.cogvideox"}
+PREVIEW_MAX = 192
+
+
+def family_module(info: ModelInfo):
+    name = _FAMILY_MODULES.get(info.family)
+    if name is None or not info.driven:
+        raise EngineError(ErrorKind.UNSUPPORTED, f"{info.label}: {info.note or 'not driven by Shotreel'}",
+                          "Choose a Wan, LTX-Video or CogVideoX model.")
+    return importlib.import_module(name)
+
+
+def take_paths(request: GenerationRequest) -> dict[str, Path]:
+    """The take's files, named like the previs backend's: <job_id>.<kind>."""
+    out = Path(request.output_dir)
+    stem = request.job_id
+    return {"video": out / f"{stem}.mp4", "proxy": out / f"{stem}.proxy.mp4", "thumbnail": out / f"{stem}.thumb.jpg",
+            "last_frame": out / f"{stem}.last.png", "metadata": out / f"{stem}.json", "audio": out / f"{stem}.wav"}
+
+
+def resolve_prompt(request: GenerationRequest, family: str) -> tuple[str, str, str]:
+    """(prompt, negative, source): the user's edited prompt verbatim, else compiled from the cues."""
+    compiled = compile_prompt(request.prompt, request.camera, request.motion, request.scene, family)
+    override = str(request.options.get("prompt_override") or "").strip()
+    negative = request.negative_prompt.strip() or compiled.negative_prompt
+    if override:
+        return override, negative, "override"
+    return compiled.prompt, negative, "compiled"
+
+
+class DiffusionBackend:
+    """Stateless apart from the loader's pipeline cache; one instance serves the whole app."""
+    name = "diffusion"
+
+    def generate(self, request: GenerationRequest, progress: ProgressFn, cancel: CancelToken) -> GenerationResult:
+        started = time.monotonic()
+        cancel.raise_if_cancelled()
+        job = _Job(request, progress, cancel)
+        return job.run(started)
+
+
+class _Job:
+    """One generation, split into the steps `generate` lists."""
+
+    def __init__(self, request: GenerationRequest, progress: ProgressFn, cancel: CancelToken):
+        self.request, self.progress, self.cancel = request, progress, cancel
+        self.opts = dict(request.options)
+
+    def report(self, stage: str, current: int = 0, total: int = 0, **extra: Any) -> None:
+        self.progress(Progress(self.request.job_id, stage, current, total, **extra))
+
+    # -- planning ---------------------------------------------------------------------------------------
+    def run(self, started: float) -> GenerationResult:
+        from .loader import resolve_model
+        req, opts = self.request, self.opts
+        self.report("loading", message="checking the model")
+        info = resolve_model(req.model, allow_download=bool(opts.get("allow_download")))
+        family = family_module(info)
+        spec = info.spec
+        task, pins = choose_task(req.conditioning, req.frames)
+        for cap in needed_capabilities(task, req.conditioning):
+            if not info.can(cap):
+                raise unsupported(info.label, task if cap.value == task else cap.value)
+        prompt, negative, prompt_source = resolve_prompt(req, info.family)
+        steps = _int_opt(opts, "steps", spec.default_steps, 1, 500)
+        guidance = _float_opt(opts, "guidance", spec.default_guidance, 0.0, 50.0)
+        shift = opts.get("shift", spec.default_shift)
+        mode = parse_memory_mode(opts.get("memory_mode"), bool(opts.get("vae_tiling")))
+        conform_mode = str(opts.get("conform_fps") or "blend")
+        native_fps = Fraction(opts["native_fps"]) if opts.get("native_fps") else info.native_fps
+        retime_fps = conform_mode != "none"
+        if retime_fps and conform_mode not in conform.CONFORM_MODES:
+            raise EngineError(ErrorKind.BAD_INPUT, f"conform_fps {conform_mode!r} is not one of "
+                                                   f"{', '.join(conform.CONFORM_MODES)}, none")
+        max_area = int(opts.get("max_area") or spec.default_size[0] * spec.default_size[1])
+        size = conform.plan_size(req.width, req.height, info.size_multiple, max_area=max_area,
+                                 working=conform.parse_working_size(opts.get("working_size")))
+        clip_fps = native_fps if retime_fps else req.fps
+
+        video: list[np.ndarray] = []
+        skip = 0
+        cond = req.conditioning
+        if task == "continue":
+            frames, src_fps = read_clip(cond.video, last=max(1, cond.video_frames) * 4)
+            video = retime(frames, src_fps, clip_fps, min(cond.video_frames, len(frames)), from_end=True)
+            skip = len(video) - 1
+        plan = conform.plan_frames(req.frames, req.fps, native_fps, info.frame_step, skip=skip,
+                                   conform_fps=retime_fps)
+        if task == "v2v":
+            frames, src_fps = read_clip(cond.video)
+            video = retime(frames, src_fps, clip_fps, plan.model_frames)
+        images = []
+        ratio = Fraction(native_fps) / req.fps if retime_fps else Fraction(1)
+        for pin in pins:
+            index = min(plan.model_frames - 1, int(round(pin.index * ratio)) + skip)
+            if pin.index == req.frames - 1:
+                index = plan.model_frames - 1 if task == "flf2v" else index
+            images.append((index, _pil(conform.to_model(read_image(pin.path), size)), pin.strength))
+        if task == "flf2v":
+            # the model's last frame is the pinned one; output frames are sampled to end on it
+            plan = conform.FramePlan(plan.model_frames, plan.skip,
+                                     _stretch(plan.positions, plan.model_frames - 1 - plan.skip))
+        references = [_pil(read_image(p)) for p in cond.references]
+        inputs = ShotInputs(task=task, prompt=prompt, negative_prompt=negative, width=size.gen_w, height=size.gen_h,
+                            num_frames=plan.model_frames, steps=steps, guidance=guidance, seed=req.seed,
+                            native_fps=float(native_fps),
+                            max_sequence_length=_int_opt(opts, "max_sequence_length", spec.max_sequence_length, 8, 4096),
+                            images=images, video=[_pil(conform.to_model(f, size)) for f in video],
+                            strength=cond.strength, references=references, options=opts)
+        guess = estimate(info, size.gen_w, size.gen_h, plan.model_frames, steps, mode.placement,
+                         guidance=guidance, vae_tiling=mode.vae_tiling)
+        self.cancel.raise_if_cancelled()
+        return self.generate(info, family, inputs, plan, size, mode, shift, conform_mode, started,
+                             {"prompt_source": prompt_source, "estimate": guess.to_dict()})
+
+    # -- denoising ----------------------------------------------------------------------------------
+    def generate(self, info, family, inputs: ShotInputs, plan, size, mode, shift, conform_mode, started,
+                 meta: dict) -> GenerationResult:
+        import torch
+        from .loader import load_pipeline
+        req, opts = self.request, self.opts
+        device = pick_device(opts.get("device"))
+        self.report("loading", message=f"loading {info.label}")
+        try:
+            loaded = load_pipeline(info, family.load_class(info.class_name), dtype=opts.get("dtype"), mode=mode,
+                                   device=device, compile_=bool(opts.get("compile")),
+                                   offload_dir=opts.get("offload_dir"))
+        except EngineError:
+            raise
+        except Exception as exc:
+            if is_oom(exc):
+                raise oom_error(exc, mode, inputs.width, inputs.height, inputs.num_frames) from exc
+            raise
+        self.cancel.raise_if_cancelled()
+        generator = torch.Generator("cpu").manual_seed(int(req.seed))
+        pipe, kwargs = family.build_call(loaded, inputs, generator)
+        set_attention_backend(pipe, opts.get("attention_backend"))
+        set_vae_tiling(pipe, mode.vae_tiling, opts.get("vae_tile_px"))
+        _set_shift(pipe, loaded.scheduler_config, shift)
+        state = {"steps_done": 0, "stopped_early": False, "t0": time.monotonic()}
+        every = _int_opt(opts, "preview_every", 5, 1, 1000)
+
+        def on_step(p, step: int, timestep, tensors: dict) -> dict:
+            state["steps_done"] = step + 1
+            if self.cancel.cancelled:
+                raise JobCancelled()                   # leaves the pipeline before it decodes
+            total = int(getattr(p, "num_timesteps", 0) or inputs.steps)
+            if self.cancel.stopping_early and step + 1 < total:
+                state["stopped_early"] = True
+                p._interrupt = True                   # remaining steps are skipped, then it decodes
+            elapsed = time.monotonic() - state["t0"]
+            eta = elapsed / (step + 1) * max(0, total - step - 1)
+            preview = None
+            if (step + 1) % every == 0 and "latents" in tensors:
+                preview = _preview(family.latents_cfhw(tensors["latents"], inputs, loaded))
+            self.report("denoising", step + 1, total, eta_s=eta, preview=preview)
+            if step + 1 >= total or state["stopped_early"]:
+                self.report("decoding", message="decoding the clip")
+            return tensors
+
+        self.report("denoising", 0, inputs.steps)
+        try:
+            with cache_acceleration(pipe, opts.get("cache"), info.spec.caches, inputs.steps, opts), \
+                    torch.inference_mode():
+                output = pipe(**kwargs, callback_on_step_end=on_step, callback_on_step_end_tensor_inputs=["latents"])
+        except (JobCancelled, EngineError):
+            raise
+        except Exception as exc:
+            if is_oom(exc):
+                raise oom_error(exc, mode, inputs.width, inputs.height, inputs.num_frames) from exc
+            raise EngineError(ErrorKind.BUG, f"{info.label} failed: {type(exc).__name__}: {exc}",
+                              details=repr(exc)[:4000]) from exc
+        finally:
+            with contextlib.suppress(Exception):
+                pipe._interrupt = False
+        self.cancel.raise_if_cancelled()
+        clip = conform.to_uint8(np.asarray(output.frames[0]))
+        meta.update(model_frames_out=int(clip.shape[0]))
+        clip = clip[plan.skip:]
+        meta.update(steps_done=state["steps_done"], stopped_early=state["stopped_early"],
+                    denoise_seconds=round(time.monotonic() - state["t0"], 3), device=device,
+                    memory_mode=mode.label, placement=loaded.placement, dtypes=loaded.dtypes,
+                    compiled=loaded.compiled, load_seconds=round(loaded.load_seconds, 3))
+        return self.write_take(info, inputs, plan, size, conform_mode, clip, started, meta)
+
+    # -- output -------------------------------------------------------------------------------------
+    def write_take(self, info, inputs: ShotInputs, plan, size, conform_mode, clip, started, meta) -> GenerationResult:
+        from ..encode import VideoWriter
+        req = self.request
+        paths = take_paths(req)
+        total = len(plan.positions)
+        mode = conform_mode if conform_mode in conform.CONFORM_MODES else "drop"
+        self.report("encoding", 0, total)
+        writer = VideoWriter(paths["video"], req.width, req.height, req.fps, proxy_path=paths["proxy"],
+                             thumbnail_path=paths["thumbnail"], last_frame_path=paths["last_frame"],
+                             expected_frames=total, channel_order="rgb")
+        with writer:
+            frames = list(clip)
+            for i, frame in enumerate(conform.resample(frames, plan.positions, mode)):
+                if self.cancel.cancelled:
+                    raise JobCancelled()
+                writer.write(conform.to_output(frame, size))
+                if (i + 1) % 24 == 0:
+                    self.report("encoding", i + 1, total)
+            encoded = writer.close()
+        self.report("audio")
+        audio_note = _render_audio(req, encoded.frames, paths["audio"])
+        import diffusers
+        import torch
+        metadata = {
+            "backend": "diffusion", "job_id": req.job_id, "model": info.to_dict(), "task": inputs.task,
+            "prompt": inputs.prompt, "negative_prompt": inputs.negative_prompt, "seed": req.seed,
+            "steps": inputs.steps, "guidance": inputs.guidance, "working_size": [size.gen_w, size.gen_h],
+            "model_frames": inputs.num_frames, "native_fps": fps_to_str(Fraction(inputs.native_fps).limit_denominator(1001)),
+            "conform_fps": conform_mode, "frames": encoded.frames, "fps": fps_to_str(req.fps),
+            "width": req.width, "height": req.height, "audio": audio_note,
+            "versions": {"diffusers": diffusers.__version__, "torch": torch.__version__},
+            "request": req.to_dict(), **meta}
+        if req.conditioning.source_take_id:
+            metadata["source_take_id"] = req.conditioning.source_take_id
+            metadata["source_frame"] = req.conditioning.source_frame
+        atomic_write_text(paths["metadata"], json.dumps(metadata, indent=1, sort_keys=True, default=str))
+        seconds = time.monotonic() - started
+        self.report("done", total, total)
+        return GenerationResult(
+            job_id=req.job_id, status=JobStatus.DONE, video=encoded.video, proxy=encoded.proxy,
+            thumbnail=encoded.thumbnail, audio=str(paths["audio"].resolve()), last_frame=encoded.last_frame,
+            metadata_file=str(paths["metadata"].resolve()), frames=encoded.frames, fps=req.fps, width=req.width,
+            height=req.height, seed=req.seed, backend="diffusion", model=info.path,
+            renderer_version=f"diffusion/{info.family}/diffusers-{diffusers.__version__}",
+            end_state=None, metadata=metadata, seconds=seconds)
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+def _pil(array: np.ndarray):
+    from PIL import Image
+    return Image.fromarray(np.ascontiguousarray(array))
+
+
+def _stretch(positions: tuple[float, ...], last: int) -> tuple[float, ...]:
+    """Rescale sample positions so the final output frame lands exactly on model frame `last`."""
+    if len(positions) < 2 or positions[-1] <= 0:
+        return positions
+    k = last / positions[-1]
+    return tuple(p * k for p in positions)
+
+
+def _int_opt(opts: dict, name: str, default: int, lo: int, hi: int) -> int:
+    value = opts.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise EngineError(ErrorKind.BAD_INPUT, f"{name}: {value!r} is not a whole number") from None
+    if not lo <= number <= hi:
+        raise EngineError(ErrorKind.BAD_INPUT, f"{name}: {number} is outside {lo}..{hi}")
+    return number
+
+
+def _float_opt(opts: dict, name: str, default: float, lo: float, hi: float) -> float:
+    value = opts.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise EngineError(ErrorKind.BAD_INPUT, f"{name}: {value!r} is not a number") from None
+    if not lo <= number <= hi:
+        raise EngineError(ErrorKind.BAD_INPUT, f"{name}: {number:g} is outside {lo:g}..{hi:g}")
+    return number
+
+
+def _set_shift(pipe: Any, base_config: dict, shift: Any) -> None:
+    """Rebuild the scheduler from the checkpoint's config with this shot's flow shift (cheap)."""
+    key = "flow_shift" if "flow_shift" in base_config else ("shift" if "shift" in base_config else None)
+    if key is None:
+        return
+    value = base_config[key] if shift in (None, "") else float(shift)
+    if pipe.scheduler.config.get(key) != value or dict(pipe.scheduler.config) != {**base_config, key: value}:
+        pipe.scheduler = type(pipe.scheduler).from_config({**base_config, key: value})
+
+
+def _preview(cfhw: Any) -> tuple[bytes, int, int]:
+    """A rough RGB look at the latents: the middle frame's first three channels, normalised.
+
+    Random-weight and real latents alike decode this way in ~1 ms; it shows composition and motion
+    blobs, not colours (a true decode costs a VAE pass)."""
+    import cv2
+    latent = cfhw[:, cfhw.shape[1] // 2].float().cpu().numpy()        # [C, H, W]
+    rgb = latent[:3] if latent.shape[0] >= 3 else np.repeat(latent[:1], 3, axis=0)
+    rgb = rgb - rgb.mean(axis=(1, 2), keepdims=True)
+    rgb = rgb / (rgb.std(axis=(1, 2), keepdims=True) + 1e-6)
+    img = (np.clip(rgb * 0.25 + 0.5, 0, 1) * 255).astype(np.uint8).transpose(1, 2, 0)
+    h, w = img.shape[:2]
+    scale = max(1, PREVIEW_MAX // max(h, w))
+    img = np.ascontiguousarray(cv2.resize(img, (w * scale, h * scale), interpolation=cv2.INTER_NEAREST))
+    return img.tobytes(), img.shape[1], img.shape[0]
+
+
+def _render_audio(req: GenerationRequest, frames: int, target: Path) -> str:
+    """The shot's audio mix, exactly as previs takes get it."""
+    try:
+        from ..audio import render_shot_audio
+    except ImportError:
+        render_shot_audio = None
+    if render_shot_audio is not None:
+        render_shot_audio(req.audio, frames, req.fps, str(target), characters=req.scene.characters)
+        return "mix"
+    # engine.audio not integrated yet: a silent track of the right length keeps the take playable.
+    rate = 48000
+    samples = int(round(frames / req.fps * rate))
+    with atomic_path(target) as tmp:
+        with wave.open(str(tmp), "wb") as out:
+            out.setnchannels(2)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            out.writeframes(bytes(samples * 4))
+    return "silence"

@@ -1,0 +1,439 @@
+"""Which model folders Shotreel can drive, what each can do, and what a shot on it will cost.
+
+Who calls: `shotreel models` (lists), the model manager dialog, the generate dialog (estimate before
+queueing) and the diffusion backend (resolves `request.model`). No torch here: a folder is
+identified from its `model_index.json` and component `config.json` files, and parameter counts
+come from the safetensors headers (a JSON table at the start of each file), so scanning a 30 GB
+model takes milliseconds and loads nothing.
+
+Safety rules (DESIGN: "no pickle anywhere"): weights must be safetensors; a component shipped only
+as .bin/.pt/.ckpt/.pth is refused, and so is anything that would run code from the folder
+(a custom pipeline, a component from a non-library module, an `auto_map` in a config).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+from dataclasses import dataclass, field
+from enum import Enum
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from ..errors import EngineError, ErrorKind
+
+
+class Capability(str, Enum):
+    T2V = "t2v"                # text to video
+    I2V = "i2v"                # first frame given
+    FLF2V = "flf2v"            # first and last frame given
+    V2V = "v2v"                # remix a clip with a strength
+    KEYFRAMES = "keyframes"    # images pinned at any frame index
+    REFERENCES = "references"  # subject/style reference images (not frames of the output)
+    CONTINUE = "continue"      # continue a clip from its last N frames
+    JOINT_AUDIO = "joint_audio"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class FamilySpec:
+    """What a model family needs, independent of the checkpoint size."""
+    family: str
+    label: str
+    native_fps: Fraction
+    frame_step: int          # frames must be frame_step * k + 1
+    size_multiple: int       # width and height must be multiples of this
+    default_size: tuple[int, int]   # (w, h) the family was trained around; the working size by default
+    max_frames: int          # longest clip it was trained on (longer works, but drifts)
+    default_steps: int
+    default_guidance: float
+    default_shift: float | None      # flow shift; None = the scheduler has none
+    max_sequence_length: int
+    caches: tuple[str, ...]          # cache accelerations that run on this family
+
+
+FAMILIES: dict[str, FamilySpec] = {
+    "wan": FamilySpec("wan", "Wan 2.x", Fraction(16), 4, 16, (832, 480), 81, 30, 5.0, 3.0, 512,
+                      ("first_block", "mag", "pab")),
+    "ltx": FamilySpec("ltx", "LTX-Video", Fraction(24), 8, 32, (768, 512), 257, 40, 3.0, None, 128,
+                      ("first_block", "pab")),
+    "ltx2": FamilySpec("ltx2", "LTX-2", Fraction(24), 8, 32, (768, 512), 257, 40, 4.0, None, 1024, ()),
+    "cogvideox": FamilySpec("cogvideox", "CogVideoX", Fraction(8), 4, 16, (720, 480), 49, 50, 6.0, None, 226,
+                            ("first_block", "pab")),
+}
+
+C = Capability
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """One diffusers pipeline class a model folder can declare in model_index.json."""
+    class_name: str
+    family: str
+    variant: str
+    capabilities: frozenset[Capability]
+    driven: bool = True      # False: recognised and listed, but generation is not implemented yet
+    note: str = ""
+
+
+VARIANTS: dict[str, VariantSpec] = {v.class_name: v for v in (
+    VariantSpec("WanPipeline", "wan", "t2v", frozenset({C.T2V, C.V2V})),
+    VariantSpec("WanVideoToVideoPipeline", "wan", "t2v", frozenset({C.T2V, C.V2V})),
+    VariantSpec("WanImageToVideoPipeline", "wan", "i2v", frozenset({C.I2V, C.FLF2V})),
+    VariantSpec("WanVACEPipeline", "wan", "vace",
+                frozenset({C.T2V, C.I2V, C.FLF2V, C.KEYFRAMES, C.REFERENCES, C.CONTINUE})),
+    VariantSpec("LTXPipeline", "ltx", "condition",
+                frozenset({C.T2V, C.I2V, C.FLF2V, C.KEYFRAMES, C.CONTINUE, C.V2V})),
+    VariantSpec("LTXConditionPipeline", "ltx", "condition",
+                frozenset({C.T2V, C.I2V, C.FLF2V, C.KEYFRAMES, C.CONTINUE, C.V2V})),
+    VariantSpec("LTXImageToVideoPipeline", "ltx", "condition",
+                frozenset({C.T2V, C.I2V, C.FLF2V, C.KEYFRAMES, C.CONTINUE, C.V2V})),
+    VariantSpec("LTX2Pipeline", "ltx2", "t2v", frozenset({C.T2V, C.I2V, C.JOINT_AUDIO}), driven=False,
+                note="recognised; Shotreel does not drive LTX-2 yet"),
+    VariantSpec("LTX2ImageToVideoPipeline", "ltx2", "i2v", frozenset({C.T2V, C.I2V, C.JOINT_AUDIO}),
+                driven=False, note="recognised; Shotreel does not drive LTX-2 yet"),
+    VariantSpec("LTX2ConditionPipeline", "ltx2", "condition",
+                frozenset({C.T2V, C.I2V, C.KEYFRAMES, C.JOINT_AUDIO}), driven=False,
+                note="recognised; Shotreel does not drive LTX-2 yet"),
+    VariantSpec("CogVideoXPipeline", "cogvideox", "t2v", frozenset({C.T2V, C.V2V})),
+    VariantSpec("CogVideoXVideoToVideoPipeline", "cogvideox", "t2v", frozenset({C.T2V, C.V2V})),
+    VariantSpec("CogVideoXImageToVideoPipeline", "cogvideox", "i2v", frozenset({C.I2V})),
+)}
+
+# Where a component may come from. Anything else in model_index.json names code to import.
+_LIBRARIES = {"diffusers", "transformers"}
+_PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+# Components that are weights-free: configs and tokenizers only.
+_NO_WEIGHTS = {"scheduler", "tokenizer", "tokenizer_2", "feature_extractor", "image_processor"}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model folder the backend can load, as `shotreel models` shows it."""
+    path: str
+    class_name: str
+    family: str
+    variant: str
+    label: str
+    capabilities: frozenset[Capability]
+    native_fps: Fraction
+    frame_step: int
+    size_multiple: int
+    params: Mapping[str, int]            # component -> parameter count
+    hidden_size: int = 0                 # transformer width, for the time estimate
+    layers: int = 0
+    latent_channels: int = 16
+    vae_spatial: int = 8                 # pixel -> latent factors
+    vae_temporal: int = 4
+    patch: tuple[int, int, int] = (1, 2, 2)   # transformer patch (t, h, w)
+    driven: bool = True
+    note: str = ""
+
+    @property
+    def spec(self) -> FamilySpec:
+        return FAMILIES[self.family]
+
+    def can(self, capability: Capability | str) -> bool:
+        return Capability(capability) in self.capabilities
+
+    @property
+    def total_params(self) -> int:
+        return sum(self.params.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "class_name": self.class_name, "family": self.family, "variant": self.variant,
+                "label": self.label, "capabilities": sorted(c.value for c in self.capabilities),
+                "native_fps": f"{self.native_fps.numerator}/{self.native_fps.denominator}",
+                "frame_rule": f"{self.frame_step}k+1", "size_multiple": self.size_multiple,
+                "params": dict(self.params), "driven": self.driven, "note": self.note,
+                "default_steps": self.spec.default_steps, "default_guidance": self.spec.default_guidance,
+                "default_shift": self.spec.default_shift}
+
+
+# -- reading folders ------------------------------------------------------------------------------
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EngineError(ErrorKind.MODEL_INVALID, f"{path} is not readable JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise EngineError(ErrorKind.MODEL_INVALID, f"{path} is not a JSON object")
+    return data
+
+
+def safetensors_param_count(path: Path) -> int:
+    """Number of parameters in one .safetensors file, read from its header alone."""
+    try:
+        with open(path, "rb") as fh:
+            (size,) = struct.unpack("<Q", fh.read(8))
+            if size > 100 * 1024 * 1024:
+                raise ValueError("header larger than 100 MB")
+            header = json.loads(fh.read(size))
+    except (OSError, ValueError, struct.error) as exc:
+        raise EngineError(ErrorKind.MODEL_INVALID, f"{path.name} is not a safetensors file: {exc}") from exc
+    return sum(math.prod(v.get("shape") or [1]) for k, v in header.items() if k != "__metadata__")
+
+
+def _check_component(folder: Path, name: str, entry: Any) -> int:
+    """Refuse pickles and remote code in one component; return its parameter count."""
+    if not (isinstance(entry, list) and len(entry) == 2):
+        return 0
+    library, class_name = entry
+    if library is None or class_name is None:       # an optional component left empty
+        return 0
+    if library not in _LIBRARIES:
+        raise EngineError(ErrorKind.MODEL_INVALID,
+                          f"{folder.name}: component '{name}' comes from '{library}.{class_name}', which would run "
+                          "code shipped with the model; Shotreel never runs remote code",
+                          "Use an official diffusers conversion of the model.")
+    sub = folder / name
+    if not sub.is_dir():
+        if name in _NO_WEIGHTS:
+            return 0
+        raise EngineError(ErrorKind.MODEL_INVALID, f"{folder.name}: the '{name}' folder is missing")
+    config = _read_json(sub / "config.json")
+    if "auto_map" in config:
+        raise EngineError(ErrorKind.MODEL_INVALID,
+                          f"{folder.name}/{name}: config.json maps to custom code (auto_map); "
+                          "Shotreel never runs remote code")
+    files = [p for p in sub.iterdir() if p.is_file()]
+    tensors = [p for p in files if p.suffix == ".safetensors"]
+    pickles = [p for p in files if p.suffix in _PICKLE_SUFFIXES]
+    if pickles and not tensors:
+        raise EngineError(ErrorKind.MODEL_INVALID,
+                          f"{folder.name}/{name} has only pickle checkpoints ({pickles[0].name}); Shotreel loads "
+                          "safetensors only, because a pickle can run arbitrary code when loaded",
+                          "Convert the weights to safetensors or download the safetensors variant.")
+    if not tensors and name not in _NO_WEIGHTS and config and not config.get("_class_name", "").endswith(
+            ("Scheduler", "Tokenizer", "TokenizerFast", "Processor")):
+        raise EngineError(ErrorKind.MODEL_INVALID, f"{folder.name}/{name} has no safetensors weights")
+    return sum(safetensors_param_count(p) for p in tensors)
+
+
+def inspect_model_dir(path: str | os.PathLike) -> ModelInfo:
+    """Identify one diffusers folder. Raises MODEL_MISSING / MODEL_INVALID with a clear message."""
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        raise EngineError(ErrorKind.MODEL_MISSING, f"model folder {folder} does not exist")
+    if not folder.is_dir():
+        raise EngineError(ErrorKind.MODEL_INVALID, f"{folder} is a file, not a diffusers model folder",
+                          "Point at the folder that holds model_index.json (single-file checkpoints "
+                          "are not supported).")
+    index = _read_json(folder / "model_index.json")
+    class_name = index.get("_class_name")
+    if not class_name:
+        pickles = [p.name for p in folder.iterdir() if p.suffix in _PICKLE_SUFFIXES]
+        hint = f" (it holds {pickles[0]}, a pickle checkpoint)" if pickles else ""
+        raise EngineError(ErrorKind.MODEL_INVALID, f"{folder} has no model_index.json: not a diffusers pipeline "
+                                                   f"folder{hint}")
+    if index.get("custom_pipeline") or any(folder.glob("*.py")):
+        raise EngineError(ErrorKind.MODEL_INVALID,
+                          f"{folder.name} ships pipeline code (.py / custom_pipeline); Shotreel never runs remote code")
+    variant = VARIANTS.get(class_name)
+    if variant is None:
+        known = ", ".join(sorted({v.class_name for v in VARIANTS.values()}))
+        raise EngineError(ErrorKind.MODEL_INVALID,
+                          f"{folder.name} is a {class_name}, not a video model Shotreel knows",
+                          f"Supported pipelines: {known}.")
+    params: dict[str, int] = {}
+    for name, entry in index.items():
+        if not name.startswith("_"):
+            count = _check_component(folder, name, entry)
+            if count:
+                params[name] = count
+    if not params:
+        raise EngineError(ErrorKind.MODEL_INVALID, f"{folder.name} holds no safetensors weights")
+    return _describe(folder, index, variant, params)
+
+
+def _describe(folder: Path, index: dict, variant: VariantSpec, params: dict[str, int]) -> ModelInfo:
+    spec = FAMILIES[variant.family]
+    tcfg = _read_json(folder / "transformer" / "config.json") or _read_json(folder / "transformer_2" / "config.json")
+    vcfg = _read_json(folder / "vae" / "config.json")
+    caps = set(variant.capabilities)
+    fps = spec.native_fps
+    heads = int(tcfg.get("num_attention_heads") or 0)
+    head_dim = int(tcfg.get("attention_head_dim") or 0)
+    layers = int(tcfg.get("num_layers") or 0)
+    label = spec.label
+    if variant.family == "wan":
+        patch = tuple(tcfg.get("patch_size") or (1, 2, 2))
+        temporal_down = vcfg.get("temperal_downsample") or [False, True, True]
+        spatial = int(vcfg.get("scale_factor_spatial") or 2 ** len(temporal_down))
+        temporal = int(vcfg.get("scale_factor_temporal") or 2 ** sum(bool(x) for x in temporal_down))
+        latent = int(vcfg.get("z_dim") or 16)
+        if index.get("expand_timesteps"):          # Wan 2.2 TI2V-5B: 24 fps, image or text input
+            fps, label = Fraction(24), "Wan 2.2 TI2V"
+            caps |= {C.I2V}
+        elif index.get("boundary_ratio") is not None or (folder / "transformer_2").is_dir():
+            label = "Wan 2.2 (two experts)"
+        else:
+            label = "Wan 2.1"
+        if variant.variant == "i2v" and tcfg.get("image_dim") and not tcfg.get("pos_embed_seq_len"):
+            caps.discard(C.FLF2V)                  # CLIP-conditioned 2.1 I2V was not trained on last frames
+        label += {"t2v": "", "i2v": " I2V", "vace": " VACE"}[variant.variant]
+        multiple = spatial * int(patch[-1])
+        frame_step = temporal
+    elif variant.family in ("ltx", "ltx2"):
+        spatial = int(vcfg.get("spatial_compression_ratio") or _ltx_ratio(vcfg, spatial=True))
+        temporal = int(vcfg.get("temporal_compression_ratio") or _ltx_ratio(vcfg, spatial=False))
+        latent = int(vcfg.get("latent_channels") or 128)
+        p = int(tcfg.get("patch_size") or 1)
+        patch = (int(tcfg.get("patch_size_t") or 1), p, p)
+        multiple, frame_step = spatial * p, temporal
+    else:  # cogvideox
+        spatial = 2 ** (len(vcfg.get("block_out_channels") or (1, 1, 1, 1)) - 1)
+        temporal = int(vcfg.get("temporal_compression_ratio") or 4)
+        latent = int(vcfg.get("latent_channels") or 16)
+        p = int(tcfg.get("patch_size") or 2)
+        patch = (int(tcfg.get("patch_size_t") or 1), p, p)
+        multiple, frame_step = spatial * p, temporal
+        if tcfg.get("patch_size_t"):              # CogVideoX 1.5: 16 fps
+            fps, label = Fraction(16), "CogVideoX 1.5"
+        label += " I2V" if variant.variant == "i2v" else ""
+    return ModelInfo(path=str(folder.resolve()), class_name=variant.class_name, family=variant.family,
+                     variant=variant.variant, label=label, capabilities=frozenset(caps), native_fps=fps,
+                     frame_step=frame_step, size_multiple=multiple, params=params, hidden_size=heads * head_dim,
+                     layers=layers, latent_channels=latent, vae_spatial=spatial, vae_temporal=temporal,
+                     patch=patch, driven=variant.driven, note=variant.note)
+
+
+def _ltx_ratio(vcfg: dict, *, spatial: bool) -> int:
+    scaling = vcfg.get("spatio_temporal_scaling") or (True, True, True, False)
+    base = int(vcfg.get("patch_size") or 4) if spatial else int(vcfg.get("patch_size_t") or 1)
+    return base * 2 ** sum(bool(s) for s in scaling)
+
+
+def scan_model_dirs(paths: Iterable[str | os.PathLike], errors: list[EngineError] | None = None) -> list[ModelInfo]:
+    """Every usable model in `paths` (each a model folder or a folder of model folders, one level).
+
+    Folders that are not models are skipped quietly; folders that look like models but break a rule
+    (pickles, remote code, unknown pipeline) are reported through `errors` when given.
+    """
+    found: list[ModelInfo] = []
+    seen: set[str] = set()
+    for raw in paths:
+        root = Path(raw).expanduser()
+        if not root.is_dir():
+            continue
+        candidates = [root] if (root / "model_index.json").exists() else sorted(
+            p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        for folder in candidates:
+            looks_like_model = (folder / "model_index.json").exists() or any(
+                p.suffix in _PICKLE_SUFFIXES + (".safetensors",) for p in folder.iterdir() if p.is_file())
+            if not looks_like_model:
+                continue
+            try:
+                info = inspect_model_dir(folder)
+            except EngineError as exc:
+                if errors is not None:
+                    errors.append(exc)
+                continue
+            if info.path not in seen:
+                seen.add(info.path)
+                found.append(info)
+    return found
+
+
+# -- estimates --------------------------------------------------------------------------------------
+
+DTYPE_BYTES = {"float32": 4, "fp32": 4, "bfloat16": 2, "bf16": 2, "float16": 2, "fp16": 2,
+               "float8_e4m3fn": 1, "fp8": 1}
+MEMORY_MODES = ("gpu", "model_offload", "sequential_offload", "group_offload", "group_offload_disk")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A guess shown before queueing. peak_gb is accelerator memory; the times assume `device_tflops`."""
+    peak_gb: float
+    weights_gb: float
+    host_ram_gb: float
+    tokens: int
+    model_frames: int
+    seconds_per_step_guess: float
+    seconds_total_guess: float
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"peak_gb": round(self.peak_gb, 2), "weights_gb": round(self.weights_gb, 2),
+                "host_ram_gb": round(self.host_ram_gb, 2), "tokens": self.tokens, "model_frames": self.model_frames,
+                "seconds_per_step_guess": round(self.seconds_per_step_guess, 2),
+                "seconds_total_guess": round(self.seconds_total_guess, 1), "warnings": list(self.warnings)}
+
+
+def rule_frames(frames: int, step: int) -> int:
+    """Smallest step*k+1 >= frames."""
+    return max(1, math.ceil(max(frames - 1, 0) / step)) * step + 1
+
+
+def estimate(info: ModelInfo, width: int, height: int, frames: int, steps: int | None = None,
+             memory_mode: str = "gpu", *, dtype: str = "bfloat16", guidance: float | None = None,
+             vae_tiling: bool = False, device_tflops: float = 80.0) -> Estimate:
+    """Memory and time for one shot, from parameter counts and the token count.
+
+    `frames` are model frames at the model's native rate (the backend conforms them). The time is a
+    FLOP count (2 * params * tokens for the linear layers, 4 * tokens^2 * width * layers for
+    attention, doubled with classifier-free guidance) over an effective throughput; good to a
+    factor of two, which is what a queue ETA needs.
+    """
+    if memory_mode not in MEMORY_MODES:
+        raise EngineError(ErrorKind.BAD_INPUT, f"memory mode {memory_mode!r} is not one of {', '.join(MEMORY_MODES)}")
+    spec = info.spec
+    steps = steps or spec.default_steps
+    guidance = spec.default_guidance if guidance is None else guidance
+    nbytes = DTYPE_BYTES.get(dtype, 2)
+    model_frames = rule_frames(frames, info.frame_step)
+    lat_f = (model_frames - 1) // info.vae_temporal + 1
+    lat_h, lat_w = math.ceil(height / info.vae_spatial), math.ceil(width / info.vae_spatial)
+    pt, ph, pw = info.patch
+    tokens = math.ceil(lat_f / pt) * math.ceil(lat_h / ph) * math.ceil(lat_w / pw)
+    denoiser = sum(v for k, v in info.params.items() if k.startswith("transformer"))
+    text = sum(v for k, v in info.params.items() if k.startswith("text_encoder") or k == "image_encoder")
+    vae = info.params.get("vae", 0)
+    gb = 1024 ** 3
+    weights = (denoiser + text) * nbytes + vae * 4          # the VAE runs in float32
+    hidden = info.hidden_size or 1536
+    # Activations of one block (SDPA keeps no tokens^2 matrix): a few copies of tokens x hidden x mlp.
+    batch = 2 if guidance and guidance > 1 else 1
+    activations = tokens * hidden * nbytes * 12 * batch
+    # The VAE decode holds a few full-resolution feature maps per frame unless it is tiled.
+    vae_work = model_frames * height * width * 4 * (24 if not vae_tiling else 2)
+    if memory_mode == "gpu":
+        peak = weights + activations + vae_work
+    elif memory_mode == "model_offload":
+        largest = max(denoiser * nbytes, text * nbytes, vae * 4)
+        peak = largest + activations + vae_work
+    else:  # group and sequential offload keep a block or two on the device
+        per_block = denoiser * nbytes / max(info.layers, 1)
+        peak = per_block * 2 + activations + vae_work + vae * 4
+    flops = 2 * denoiser * tokens + 4 * tokens * tokens * hidden * max(info.layers, 1)
+    seconds_per_step = flops * batch / (device_tflops * 1e12)
+    if memory_mode in ("group_offload", "group_offload_disk", "sequential_offload"):
+        seconds_per_step *= 1.3 if memory_mode == "group_offload" else 2.5
+    decode_s = model_frames * width * height * 2e-6
+    warnings = []
+    if model_frames > spec.max_frames:
+        warnings.append(f"{model_frames} frames is longer than the {spec.max_frames} {spec.label} was trained on; "
+                        "expect drift (split the shot or extend it)")
+    if width * height > spec.default_size[0] * spec.default_size[1] * 2.5:
+        warnings.append(f"{width}x{height} is far above the {spec.default_size[0]}x{spec.default_size[1]} "
+                        f"{spec.label} was trained around")
+    host = (denoiser + text) * nbytes + vae * 4
+    if memory_mode == "group_offload_disk":
+        host = host / max(info.layers, 1) * 4
+    return Estimate(peak_gb=peak / gb, weights_gb=weights / gb, host_ram_gb=host / gb, tokens=tokens,
+                    model_frames=model_frames, seconds_per_step_guess=seconds_per_step,
+                    seconds_total_guess=seconds_per_step * steps + decode_s, warnings=tuple(warnings))
+
+
+def capability_names(models: Iterable[ModelInfo], capability: Capability) -> str:
+    """'Wan 2.1 VACE (/models/wan-vace), LTX-Video (...)' for error messages; 'none found' if empty."""
+    names = [f"{m.label} ({Path(m.path).name})" for m in models if m.can(capability) and m.driven]
+    return ", ".join(names) if names else "none of the scanned models"

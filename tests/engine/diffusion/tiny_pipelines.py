@@ -1,0 +1,174 @@
+"""Tiny random-weight video pipelines, built in-process and saved as real diffusers folders.
+
+Who uses it: the diffusion tests (conftest builds every folder once per session) and
+tests/bench/bench_diffusion.py. Nothing is downloaded: the tokenizer is a T5-style Unigram model
+over a FIXED explicit vocabulary (the `tokenizers` library; training one would not be
+deterministic), the text encoders are 2-layer UMT5/T5 with d_model 32, and the VAE/transformer
+configs are the sizes diffusers' own fast tests use, except that the LTX VAE keeps the real
+8x spatial/temporal ratios so the 8k+1 frame rule is exercised. Weights are random (seeded):
+outputs are noise, but shapes, determinism and conditioning effects are real.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+WORDS = ("a the of and in on at to with from into toward away left right up down camera pans tilts dollies zooms "
+         "orbits static shot wide close medium low high angle lens mm woman man figure walks runs turns sits "
+         "stands talks harbour night day dusk dawn light rain street room window door pier boat red yellow blue "
+         "coat film grain slowly quickly smoothly moving scene takes place is captured real life footage look "
+         "interior exterior tracking crane handheld subject frame telephoto natural perspective eye level shot "
+         "quality worst low blurry distorted text watermark ugly deformed still").split()
+LETTERS = list("abcdefghijklmnopqrstuvwxyz0123456789.,;:-'")
+
+
+def build_tokenizer():
+    """A T5-style fast tokenizer from an explicit vocabulary: same ids in every run."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+    vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("\u2581", -3.0)]
+    vocab += [("\u2581" + w, -2.0) for w in dict.fromkeys(WORDS)]
+    vocab += [(ch, -5.0) for ch in LETTERS] + [("\u2581" + ch, -5.5) for ch in LETTERS]
+    tok = Tokenizer(models.Unigram(vocab, unk_id=2))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
+    tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
+    tok.post_processor = processors.TemplateProcessing(single="$A </s>", pair="$A </s> $B </s>",
+                                                       special_tokens=[("</s>", 1)])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
+                                   model_max_length=512)
+
+
+def _text_encoder(kind: str, vocab_size: int):
+    import torch
+    from transformers import T5Config, T5EncoderModel, UMT5Config, UMT5EncoderModel
+    torch.manual_seed(0)
+    common = dict(vocab_size=vocab_size, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
+                  relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
+    if kind == "umt5":
+        return UMT5EncoderModel(UMT5Config(**common)).eval()
+    return T5EncoderModel(T5Config(**common)).eval()
+
+
+def _wan_vae():
+    import torch
+    from diffusers import AutoencoderKLWan
+    torch.manual_seed(0)
+    return AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                            temperal_downsample=[False, True, True])
+
+
+def _wan_scheduler():
+    from diffusers import UniPCMultistepScheduler
+    return UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0)
+
+
+def _wan_transformer(cls_name: str = "WanTransformer3DModel", in_channels: int = 16, **extra):
+    import diffusers
+    import torch
+    torch.manual_seed(0)
+    return getattr(diffusers, cls_name)(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=in_channels,
+        out_channels=16, text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32, **extra)
+
+
+def build_wan_t2v(tokenizer):
+    from diffusers import WanPipeline
+    return WanPipeline(tokenizer=tokenizer, text_encoder=_text_encoder("umt5", len(tokenizer)), vae=_wan_vae(),
+                       scheduler=_wan_scheduler(), transformer=_wan_transformer())
+
+
+def build_wan_i2v(tokenizer):
+    """Wan 2.2-style image-to-video (no CLIP image encoder): 16 noise + 4 mask + 16 image channels."""
+    from diffusers import WanImageToVideoPipeline
+    return WanImageToVideoPipeline(tokenizer=tokenizer, text_encoder=_text_encoder("umt5", len(tokenizer)),
+                                   vae=_wan_vae(), scheduler=_wan_scheduler(), image_processor=None,
+                                   image_encoder=None, transformer=_wan_transformer(in_channels=36))
+
+
+def build_wan_vace(tokenizer):
+    from diffusers import WanVACEPipeline
+    transformer = _wan_transformer("WanVACETransformer3DModel", vace_layers=[0, 1], vace_in_channels=96)
+    return WanVACEPipeline(tokenizer=tokenizer, text_encoder=_text_encoder("umt5", len(tokenizer)), vae=_wan_vae(),
+                           scheduler=_wan_scheduler(), transformer=transformer)
+
+
+def build_ltx(tokenizer):
+    """Saved as an LTXPipeline folder, like Lightricks/LTX-Video; Shotreel drives it with the
+    condition pipeline."""
+    import torch
+    from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXPipeline, \
+        LTXVideoTransformer3DModel
+    torch.manual_seed(0)
+    transformer = LTXVideoTransformer3DModel(in_channels=8, out_channels=8, patch_size=1, patch_size_t=1,
+                                             num_attention_heads=4, attention_head_dim=8, cross_attention_dim=32,
+                                             num_layers=1, caption_channels=32)
+    torch.manual_seed(0)
+    vae = AutoencoderKLLTXVideo(
+        in_channels=3, out_channels=3, latent_channels=8, block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8), layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=(True, True, True, False),
+        decoder_spatio_temporal_scaling=(True, True, True, False), decoder_inject_noise=(False,) * 5,
+        upsample_residual=(False,) * 4, upsample_factor=(1,) * 4, timestep_conditioning=False, patch_size=1,
+        patch_size_t=1, encoder_causal=True, decoder_causal=False)
+    vae.use_framewise_encoding = False
+    vae.use_framewise_decoding = False
+    scheduler = FlowMatchEulerDiscreteScheduler(use_dynamic_shifting=True, base_shift=0.95, max_shift=2.05,
+                                                base_image_seq_len=1024, max_image_seq_len=4096,
+                                                shift_terminal=0.1)
+    return LTXPipeline(scheduler=scheduler, vae=vae, text_encoder=_text_encoder("t5", len(tokenizer)),
+                       tokenizer=tokenizer, transformer=transformer)
+
+
+def _cog_vae():
+    import torch
+    from diffusers import AutoencoderKLCogVideoX
+    torch.manual_seed(0)
+    return AutoencoderKLCogVideoX(
+        in_channels=3, out_channels=3, down_block_types=("CogVideoXDownBlock3D",) * 4,
+        up_block_types=("CogVideoXUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), latent_channels=4,
+        layers_per_block=1, norm_num_groups=2, temporal_compression_ratio=4)
+
+
+def build_cogvideox_t2v(tokenizer):
+    import torch
+    from diffusers import CogVideoXDDIMScheduler, CogVideoXPipeline, CogVideoXTransformer3DModel
+    torch.manual_seed(0)
+    transformer = CogVideoXTransformer3DModel(
+        num_attention_heads=4, attention_head_dim=8, in_channels=4, out_channels=4, time_embed_dim=2,
+        text_embed_dim=32, num_layers=1, sample_width=8, sample_height=8, sample_frames=9, patch_size=2,
+        temporal_compression_ratio=4, max_text_seq_length=226)
+    return CogVideoXPipeline(tokenizer=tokenizer, text_encoder=_text_encoder("t5", len(tokenizer)), vae=_cog_vae(),
+                             transformer=transformer,
+                             scheduler=CogVideoXDDIMScheduler(timestep_spacing="trailing", snr_shift_scale=1.0))
+
+
+def build_cogvideox_i2v(tokenizer):
+    """Like CogVideoX-5b-I2V: learned positional embeddings fix the size (here 64x64, 9 frames)."""
+    import torch
+    from diffusers import CogVideoXDDIMScheduler, CogVideoXImageToVideoPipeline, CogVideoXTransformer3DModel
+    torch.manual_seed(0)
+    transformer = CogVideoXTransformer3DModel(
+        num_attention_heads=2, attention_head_dim=16, in_channels=8, out_channels=4, time_embed_dim=2,
+        text_embed_dim=32, num_layers=1, sample_width=8, sample_height=8, sample_frames=9, patch_size=2,
+        temporal_compression_ratio=4, max_text_seq_length=226, use_rotary_positional_embeddings=True,
+        use_learned_positional_embeddings=True)
+    return CogVideoXImageToVideoPipeline(
+        tokenizer=tokenizer, text_encoder=_text_encoder("t5", len(tokenizer)), vae=_cog_vae(), transformer=transformer,
+        scheduler=CogVideoXDDIMScheduler(timestep_spacing="trailing", snr_shift_scale=1.0))
+
+
+BUILDERS = {"wan_t2v": build_wan_t2v, "wan_i2v": build_wan_i2v, "wan_vace": build_wan_vace, "ltx": build_ltx,
+            "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v}
+
+
+def build_all(root: str | Path, names=None) -> dict[str, Path]:
+    """Save every tiny pipeline (or `names`) under `root`; returns name -> folder."""
+    root = Path(root)
+    tokenizer = build_tokenizer()
+    out = {}
+    for name in names or BUILDERS:
+        folder = root / name
+        if not (folder / "model_index.json").exists():
+            BUILDERS[name](tokenizer).save_pretrained(folder, safe_serialization=True)
+        out[name] = folder
+    return out
