@@ -44,6 +44,13 @@ def frame_to_sample(frame: int, fps, sample_rate: int = SAMPLE_RATE) -> int:
     return int((value + Fraction(1, 2)) // 1)
 
 
+def stems_dir_for(out_wav: str | os.PathLike) -> Path:
+    """Where a take's stems live by convention: beside its master, `<name>.stems/<kind>.wav`.
+    Backends pass this as stems_dir; the cut mix looks there when a segment names no stems."""
+    out_wav = Path(out_wav)
+    return out_wav.with_name(out_wav.stem + ".stems")
+
+
 @dataclass(frozen=True)
 class CuePlacement:
     """Where one cue landed in the shot's master (samples at the master's rate)."""
@@ -170,5 +177,5 @@ def _render_cue(cue: AudioCue, wanted: int, room: int, voices: Mapping[str, str]
     return sound, source
 
 
-__all__ = ["render_shot_audio", "ShotAudio", "CuePlacement", "frame_to_sample", "preset_names", "resolve_preset",
+__all__ = ["render_shot_audio", "ShotAudio", "CuePlacement", "frame_to_sample", "stems_dir_for", "preset_names", "resolve_preset",
            "read_wav", "write_wav", "decode_file", "SAMPLE_RATE", "KINDS"]

@@ -32,11 +32,16 @@ def rain(n: int, rng: np.random.Generator) -> np.ndarray:
     rumble = _stereo_bed(n, rng, lambda f: dsp.lowpass(f, 180, 2)) * 0.35
     out = hiss * 0.5 + rumble
 
+    # A bank of drop sounds reused at random: thousands of drops per shot cost little that way.
+    bank = []
+    for _ in range(24):
+        size = rng.uniform(0.3, 1.0)
+        freq = rng.uniform(1800, 5500) / size
+        ring = dsp.modal(int(SR * 0.03), [(freq, 1.0, 0.012), (freq * 2.3, 0.4, 0.006)], rng=rng)
+        bank.append(ring * size)
+
     def drop(r):
-        size = r.uniform(0.3, 1.0)
-        m = int(SR * 0.03)
-        freq = r.uniform(1800, 5500) / size
-        return dsp.modal(m, [(freq, 1.0, 0.012), (freq * 2.3, 0.4, 0.006)], rng=r) * r.uniform(0.1, 0.6) * size
+        return bank[r.integers(len(bank))] * r.uniform(0.1, 0.6)
 
     drops = np.zeros((n, 2))
     _sprinkle(drops, rng, 140.0, drop)
@@ -54,7 +59,8 @@ def wind(n: int, rng: np.random.Generator) -> np.ndarray:
             centre = 380.0 * 2.0 ** (1.1 * g)
             body = dsp.bandpass(freqs, centre, 1.6) * (0.55 + 0.45 * g)
             whistle = dsp.bandpass(freqs, centre * 4.1, 22.0) * 0.25 * np.clip(g, 0, 1)
-            return (body + whistle + 0.05 * dsp.tilt(freqs, -6.0)) * (g + 1.3)
+            rumble = 0.012 * dsp.tilt(freqs, -6.0) * dsp.highpass(freqs, 35)
+            return (body + whistle + rumble) * (g + 1.3)
         return shape
 
     out = np.stack([dsp.spectral_noise(n, rng, shape_for(gust_l)), dsp.spectral_noise(n, rng, shape_for(gust_r))], 1)
