@@ -1,0 +1,482 @@
+"""`project.db`: the SQLite file behind a Document (through sqlite-utils).
+
+One transaction per command, writing only the rows the command touched: a shot is one row holding
+its JSON, ordered by (seq_id, position), so editing one shot of a 1,000-shot project rewrites one
+row. The store keeps what it last wrote of every position so structural edits (insert, move,
+remove) update only the rows whose position really changed.
+
+A file is checked before anything writes to it: the header alone refuses foreign, newer and
+non-SQLite files; then a read-only connection confirms the application id and version and runs
+`PRAGMA quick_check`. Only a file that passes is opened for writing (and migrated forward, after a
+backup copy). WAL journal, `synchronous=NORMAL`: a killed process loses nothing that committed.
+
+Who calls: `studio.document.Document` only (and `JobTable` for the engine runner's job records).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import sqlite_utils
+
+from engine.fsio import atomic_path
+from engine.jobs import fps_to_str
+
+from .errors import ProjectFileError, UserError
+from .migrations import LATEST as SCHEMA_VERSION
+from .migrations import migrate
+from .migrations.v1_initial import APPLICATION
+from .model import BibleEntry, Project, Sequence, Shot, Take
+
+APPLICATION_ID = 0x5348_5254  # 'SHRT' in PRAGMA application_id (header bytes 68..71)
+DB_NAME = "project.db"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+__all__ = ["Store", "StoreError", "HistoryWrite", "JobTable", "inspect_file", "SCHEMA_VERSION",
+           "APPLICATION_ID", "DB_NAME"]
+
+
+class StoreError(UserError):
+    """A write to project.db failed (disk full, read-only folder, locked). Nothing was changed."""
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+# ---- checks before opening --------------------------------------------------------------------
+
+def inspect_file(db_path: Path) -> int:
+    """Refuse anything that is not a healthy Shotreel database of a known version, without writing.
+
+    Returns the schema version. Raises ProjectFileError with one line for the user."""
+    shown = db_path.parent.name or str(db_path)
+    try:
+        with open(db_path, "rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        raise ProjectFileError(f"cannot read {db_path}: {exc.strerror or exc}") from None
+    if not head.startswith(_SQLITE_MAGIC) or len(head) < 100:
+        what = "an empty file" if not head else "not a SQLite database"
+        raise ProjectFileError(f"{shown} is not a Shotreel project: {db_path.name} is {what}")
+    wal = Path(f"{db_path}-wal")
+    wal_pending = wal.exists() and wal.stat().st_size > 0
+    if not wal_pending:  # the header is the whole truth only when no WAL holds newer pages
+        _check_identity(shown, int.from_bytes(head[68:72], "big"), int.from_bytes(head[60:64], "big"))
+    # immutable=1 when there is no WAL: SQLite then creates no -wal/-shm files next to a file we refuse.
+    uri = db_path.resolve().as_uri() + ("?mode=ro" if wal_pending else "?mode=ro&immutable=1")
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise ProjectFileError(f"{shown} cannot be opened: {exc}") from None
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        _check_identity(shown, app_id, version)
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)").fetchall()]
+        if problems != ["ok"]:
+            raise ProjectFileError(f"{shown} is damaged ({problems[0]}); open a backup copy")
+        row = conn.execute("SELECT value FROM meta WHERE key = 'application'").fetchone()
+        if not row or row[0] != APPLICATION:
+            raise ProjectFileError(f"{shown} is not a Shotreel project (its metadata is missing)")
+    except sqlite3.DatabaseError as exc:
+        raise ProjectFileError(f"{shown} is damaged and cannot be opened ({exc}); open a backup copy") from None
+    finally:
+        conn.close()
+    return version
+
+
+def _check_identity(shown: str, app_id: int, version: int) -> None:
+    if app_id != APPLICATION_ID:
+        raise ProjectFileError(f"{shown} is not a Shotreel project (a SQLite file of another application)")
+    if version > SCHEMA_VERSION:
+        raise ProjectFileError(f"{shown} was made by a newer Shotreel (schema {version} > {SCHEMA_VERSION}); "
+                               "update Shotreel to open it")
+    if version < 1:
+        raise ProjectFileError(f"{shown} is not a Shotreel project (no schema)")
+
+
+# ---- history rows -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HistoryWrite:
+    """What a command does to the persisted undo stack, written in the command's transaction.
+
+    Positions are absolute: the stack holds rows base .. base+len-1 and `index` commands are applied."""
+    index: int
+    base: int
+    put: tuple[int, Mapping[str, Any]] | None = None   # (pos, command dict) to insert or replace
+    truncate_from: int | None = None                    # drop the redo branch: rows with pos >= this
+
+
+# ---- the store ----------------------------------------------------------------------------------
+
+class Store:
+    """One open project.db. Thread-safe (one lock): the engine runner saves job records from its thread."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+        self._lock = threading.RLock()
+        self._shot_pos: dict[str, tuple[str, int]] = {}
+        self._seq_pos: dict[str, int] = {}
+        self._bible_pos: dict[str, int] = {}
+        self.migrated_from: int | None = None
+
+    # ---- opening -----------------------------------------------------------------------------
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=5.0)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    @classmethod
+    def create(cls, path: Path, project: Project) -> "Store":
+        """A new database at `path` (which must not exist) holding `project`."""
+        if path.exists():
+            raise ProjectFileError(f"{path} already exists")
+        store = cls(path, cls._connect(path))
+        try:
+            with store.db.atomic():
+                store.db.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                migrate(store.db, 0)
+                store.db.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('created', ?)",
+                                      (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),))
+                store._write_everything(project)
+        except BaseException:
+            store.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            raise
+        return store
+
+    @classmethod
+    def open(cls, path: Path) -> "Store":
+        version = inspect_file(path)
+        if version < SCHEMA_VERSION:
+            _backup(path, path.with_name(f"{path.name}.v{version}.bak"))
+        try:
+            store = cls(path, cls._connect(path))
+        except sqlite3.Error as exc:
+            raise ProjectFileError(f"cannot open {path}: {exc}") from None
+        try:
+            if version < SCHEMA_VERSION:
+                migrate(store.db, version)
+                store.migrated_from = version
+        except sqlite3.Error as exc:
+            store.close()
+            raise ProjectFileError(f"cannot update {path.parent.name} to schema {SCHEMA_VERSION}: {exc}") from None
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self.db.conn.close()
+            except sqlite3.Error:
+                pass
+
+    # ---- reading -----------------------------------------------------------------------------
+    def load_project(self) -> Project:
+        with self._lock:
+            conn = self.db.conn
+            row = conn.execute("SELECT name, fps, width, height, default_backend FROM project WHERE id = 1").fetchone()
+            if row is None:
+                raise ProjectFileError(f"{self.path.parent.name} has no project record; open a backup copy")
+            settings = {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM settings")}
+            seq_rows = conn.execute("SELECT id, heading, notes FROM sequences ORDER BY position, id").fetchall()
+            shots: dict[str, list[Shot]] = {sid: [] for sid, _, _ in seq_rows}
+            self._shot_pos = {}
+            for shot_id, seq_id, data in conn.execute(
+                    "SELECT id, seq_id, data FROM shots ORDER BY seq_id, position, id"):
+                if seq_id in shots:  # a row of no scene cannot exist (transactions); skip rather than fail
+                    shots[seq_id].append(Shot.from_dict(json.loads(data)))
+            sequences = [Sequence(sid, heading or "", shots[sid], notes or "") for sid, heading, notes in seq_rows]
+            bible = [_bible_from(json.loads(d)) for (d,) in conn.execute("SELECT data FROM bible ORDER BY position, id")]
+            takes = [Take.from_dict(json.loads(d)) for (d,) in conn.execute("SELECT data FROM takes")]
+        project = Project(row[0], row[1], row[2], row[3], row[4] or "previs", settings, sequences, bible, takes)
+        self._remember_positions(project)
+        return project
+
+    def load_history(self) -> tuple[int, int, list[dict[str, Any]]]:
+        """(base, index, command dicts from base on)."""
+        with self._lock:
+            meta = dict(self.db.conn.execute(
+                "SELECT key, value FROM meta WHERE key IN ('history_base', 'history_index')").fetchall())
+            base, index = int(meta.get("history_base", 0)), int(meta.get("history_index", 0))
+            rows = [json.loads(c) for (c,) in self.db.conn.execute(
+                "SELECT command FROM history WHERE pos >= ? ORDER BY pos", (base,))]
+        return base, min(index, len(rows)), rows
+
+    def meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # ---- writing -----------------------------------------------------------------------------
+    def write(self, project: Project, changes: Iterable[Any], history: HistoryWrite | None = None) -> None:
+        """Persist what `changes` touched (plus the history step) in one transaction.
+
+        Raises StoreError for a SQLite failure; any exception rolls the transaction back."""
+        plan = _Plan.build(self, project, list(changes))
+        with self._lock:
+            try:
+                with self.db.atomic():
+                    self._apply(plan, project)
+                    if history is not None:
+                        self._put_history(history)
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not save to {self.path.parent.name}/{self.path.name}: {exc}") from exc
+        self._shot_pos, self._seq_pos, self._bible_pos = plan.shot_pos, plan.seq_pos, plan.bible_pos
+
+    def clear_history(self) -> None:
+        with self._lock:
+            try:
+                with self.db.atomic():
+                    self.db.conn.execute("DELETE FROM history")
+                    self.db.conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                                             [("history_base", "0"), ("history_index", "0")])
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not save to {self.path.name}: {exc}") from exc
+
+    def _put_history(self, h: HistoryWrite) -> None:
+        conn = self.db.conn
+        if h.truncate_from is not None:
+            conn.execute("DELETE FROM history WHERE pos >= ?", (h.truncate_from,))
+        if h.put is not None:
+            pos, command = h.put
+            conn.execute("INSERT OR REPLACE INTO history(pos, label, command, created) VALUES (?, ?, ?, ?)",
+                         (pos, str(command.get("text", "")), _dumps(command),
+                          time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+        conn.execute("DELETE FROM history WHERE pos < ?", (h.base,))
+        conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                         [("history_base", str(h.base)), ("history_index", str(h.index))])
+
+    def _write_everything(self, project: Project) -> None:
+        from .commands import Change  # the change vocabulary lives with the commands
+        changes = [Change("project"), Change("sequence", tuple(s.id for s in project.sequences)),
+                   Change("shot_added", tuple(s.id for _, s in project.shots())),
+                   Change("bible", tuple(b.id for b in project.bible)),
+                   Change("take_recorded", tuple(project.takes))]
+        plan = _Plan.build(self, project, changes)
+        self._apply(plan, project)
+        self._shot_pos, self._seq_pos, self._bible_pos = plan.shot_pos, plan.seq_pos, plan.bible_pos
+
+    def _apply(self, plan: "_Plan", project: Project) -> None:
+        conn = self.db.conn
+        if plan.project:
+            conn.execute("INSERT OR REPLACE INTO project(id, name, fps, width, height, default_backend) "
+                         "VALUES (1, ?, ?, ?, ?, ?)", (project.name, fps_to_str(project.fps), project.width,
+                                                       project.height, project.default_backend))
+            conn.execute("DELETE FROM settings")
+            conn.executemany("INSERT INTO settings(key, value) VALUES (?, ?)",
+                             [(k, _dumps(v)) for k, v in project.settings.items()])
+        if plan.seq_upserts:
+            conn.executemany("INSERT OR REPLACE INTO sequences(id, position, heading, notes) VALUES (?, ?, ?, ?)",
+                             plan.seq_upserts)
+        if plan.seq_deletes:
+            conn.executemany("DELETE FROM sequences WHERE id = ?", [(i,) for i in plan.seq_deletes])
+        if plan.seq_moves:
+            conn.executemany("UPDATE sequences SET position = ? WHERE id = ?", plan.seq_moves)
+        if plan.shot_upserts:
+            conn.executemany("INSERT OR REPLACE INTO shots(id, seq_id, position, data) VALUES (?, ?, ?, ?)",
+                             plan.shot_upserts)
+        if plan.shot_deletes:
+            conn.executemany("DELETE FROM shots WHERE id = ?", [(i,) for i in plan.shot_deletes])
+        if plan.shot_moves:
+            conn.executemany("UPDATE shots SET seq_id = ?, position = ? WHERE id = ?", plan.shot_moves)
+        if plan.bible_upserts:
+            conn.executemany("INSERT OR REPLACE INTO bible(id, position, kind, name, data) VALUES (?, ?, ?, ?, ?)",
+                             plan.bible_upserts)
+        if plan.bible_deletes:
+            conn.executemany("DELETE FROM bible WHERE id = ?", [(i,) for i in plan.bible_deletes])
+        if plan.bible_moves:
+            conn.executemany("UPDATE bible SET position = ? WHERE id = ?", plan.bible_moves)
+        if plan.take_upserts:
+            conn.executemany("INSERT OR REPLACE INTO takes(id, shot_id, created, status, data) VALUES (?, ?, ?, ?, ?)",
+                             plan.take_upserts)
+        if plan.take_deletes:
+            conn.executemany("DELETE FROM takes WHERE id = ?", [(i,) for i in plan.take_deletes])
+
+    def _remember_positions(self, project: Project) -> None:
+        self._seq_pos = {s.id: i for i, s in enumerate(project.sequences)}
+        self._shot_pos = {shot.id: (seq.id, i) for seq in project.sequences for i, shot in enumerate(seq.shots)}
+        self._bible_pos = {b.id: i for i, b in enumerate(project.bible)}
+
+
+def _bible_from(data: dict[str, Any]) -> BibleEntry:
+    return BibleEntry.from_dict({**data, "reference_images": tuple(data.get("reference_images") or ())})
+
+
+def _backup(src: Path, dest: Path) -> None:
+    """A consistent copy of the database (SQLite's backup API, so a pending WAL is included)."""
+    if dest.exists():
+        return
+    source = sqlite3.connect(src.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        with atomic_path(dest) as tmp:
+            target = sqlite3.connect(str(tmp))
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+    finally:
+        source.close()
+
+
+@dataclass
+class _Plan:
+    """The rows one write changes, computed before the transaction so a failure changes no cache."""
+    project: bool
+    seq_upserts: list[tuple]
+    seq_deletes: list[str]
+    seq_moves: list[tuple]
+    shot_upserts: list[tuple]
+    shot_deletes: list[str]
+    shot_moves: list[tuple]
+    bible_upserts: list[tuple]
+    bible_deletes: list[str]
+    bible_moves: list[tuple]
+    take_upserts: list[tuple]
+    take_deletes: list[str]
+    shot_pos: dict[str, tuple[str, int]]
+    seq_pos: dict[str, int]
+    bible_pos: dict[str, int]
+
+    @classmethod
+    def build(cls, store: Store, project: Project, changes: list[Any]) -> "_Plan":
+        kinds: dict[str, set[str]] = {}
+        for change in changes:
+            kinds.setdefault(change.kind, set()).update(change.ids)
+        shot_ids = set().union(*(kinds.get(k, set()) for k in ("shot_added", "shot_removed", "shot_changed",
+                                                                "shots_moved")))
+        structural = bool({"shot_added", "shot_removed", "shots_moved", "sequence"} & kinds.keys())
+        plan = cls("project" in kinds, [], [], [], [], [], [], [], [], [], [], [],
+                   store._shot_pos, store._seq_pos, store._bible_pos)
+
+        if structural:
+            plan.seq_pos = {s.id: i for i, s in enumerate(project.sequences)}
+            plan.shot_pos = {shot.id: (seq.id, i) for seq in project.sequences for i, shot in enumerate(seq.shots)}
+            seqs = {s.id: s for s in project.sequences}
+            for seq_id in kinds.get("sequence", ()):
+                if seq_id in seqs:
+                    s = seqs[seq_id]
+                    plan.seq_upserts.append((s.id, plan.seq_pos[s.id], s.heading, s.notes))
+                elif seq_id in store._seq_pos:
+                    plan.seq_deletes.append(seq_id)
+            upserted = set(kinds.get("sequence", ()))
+            plan.seq_moves = [(pos, sid) for sid, pos in plan.seq_pos.items()
+                              if sid not in upserted and store._seq_pos.get(sid) != pos]
+            # scenes removed without a 'sequence' change still lose their row
+            plan.seq_deletes += [sid for sid in store._seq_pos if sid not in seqs and sid not in plan.seq_deletes]
+            # shots gone with a removed scene
+            shot_ids |= {sid for sid in store._shot_pos if sid not in plan.shot_pos}
+
+        if shot_ids:
+            found = {}
+            if len(shot_ids) * 4 < len(plan.shot_pos) and not structural:
+                for sid in shot_ids:
+                    try:
+                        found[sid] = project.shot(sid)
+                    except Exception:
+                        pass
+            else:
+                found = {shot.id: shot for _, shot in project.shots() if shot.id in shot_ids}
+            for sid in sorted(shot_ids):
+                if sid in found:
+                    seq_id, pos = plan.shot_pos[sid]
+                    plan.shot_upserts.append((sid, seq_id, pos, _dumps(found[sid].to_dict())))
+                elif sid in store._shot_pos:
+                    plan.shot_deletes.append(sid)
+        if structural:
+            plan.shot_moves = [(seq_id, pos, sid) for sid, (seq_id, pos) in plan.shot_pos.items()
+                               if sid not in shot_ids and store._shot_pos.get(sid) != (seq_id, pos)]
+
+        if "bible" in kinds:
+            plan.bible_pos = {b.id: i for i, b in enumerate(project.bible)}
+            entries = {b.id: b for b in project.bible}
+            touched = kinds["bible"] | {bid for bid in store._bible_pos if bid not in entries}
+            for bid in sorted(touched):
+                if bid in entries:
+                    b = entries[bid]
+                    plan.bible_upserts.append((bid, plan.bible_pos[bid], b.kind.value, b.name, _dumps(b.to_dict())))
+                elif bid in store._bible_pos:
+                    plan.bible_deletes.append(bid)
+            plan.bible_moves = [(pos, bid) for bid, pos in plan.bible_pos.items()
+                                if bid not in touched and store._bible_pos.get(bid) != pos]
+
+        for take_id in sorted(kinds.get("take_recorded", set()) | kinds.get("take_changed", set())):
+            take = project.takes.get(take_id)
+            if take is None:
+                plan.take_deletes.append(take_id)
+            else:
+                plan.take_upserts.append((take.id, take.shot_id, take.created, take.status.value,
+                                          _dumps(take.to_dict())))
+        return plan
+
+
+# ---- the engine runner's job records --------------------------------------------------------------
+
+class JobTable:
+    """The runner's JobStore: `save(record)`, `delete(job_id)`, `load_all()`, rows in queue order.
+
+    A record is anything with `to_dict()` (or a mapping) holding `job_id` (or `id`) and `status`.
+    `decode` turns a stored dict back into the runner's record type; without it `load_all` returns dicts.
+    `on_change(job_id)` is called after each write, on the caller's thread."""
+
+    def __init__(self, store: Store, decode: Callable[[dict[str, Any]], Any] | None = None,
+                 on_change: Callable[[str], None] | None = None):
+        self._store = store
+        self.decode = decode
+        self.on_change = on_change
+
+    @staticmethod
+    def _as_dict(record: Any) -> dict[str, Any]:
+        data = record.to_dict() if hasattr(record, "to_dict") else dict(record)
+        job_id = data.get("job_id") or data.get("id")
+        if not job_id:
+            raise ValueError("a job record needs a job_id")
+        return data
+
+    def save(self, record: Any) -> None:
+        data = self._as_dict(record)
+        job_id = str(data.get("job_id") or data.get("id"))
+        status = data.get("status", "")
+        status = getattr(status, "value", status)
+        store = self._store
+        with store._lock:
+            try:
+                with store.db.atomic():
+                    conn = store.db.conn
+                    pos = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM jobs").fetchone()[0]
+                    conn.execute(
+                        "INSERT INTO jobs(job_id, position, status, data, updated) VALUES (?, ?, ?, ?, ?) "
+                        "ON CONFLICT(job_id) DO UPDATE SET status = excluded.status, data = excluded.data, "
+                        "updated = excluded.updated",
+                        (job_id, pos, str(status), _dumps(data), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not save job {job_id}: {exc}") from exc
+        if self.on_change:
+            self.on_change(job_id)
+
+    def delete(self, job_id: str) -> None:
+        store = self._store
+        with store._lock:
+            try:
+                with store.db.atomic():
+                    store.db.conn.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not delete job {job_id}: {exc}") from exc
+        if self.on_change:
+            self.on_change(job_id)
+
+    def load_all(self) -> list[Any]:
+        with self._store._lock:
+            rows = self._store.db.conn.execute("SELECT data FROM jobs ORDER BY position").fetchall()
+        records = [json.loads(d) for (d,) in rows]
+        return [self.decode(r) for r in records] if self.decode else records
