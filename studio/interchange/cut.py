@@ -1,9 +1,9 @@
 """The cut as the interchange writers see it: every shot in order with its number, take and ranges.
 
-The OTIO timeline, the storyboard PDF and the contact sheet all number shots the same way (1-based
-across the whole cut, as `Project.resolve_shot` does) and pick the same picture for a shot. Timing comes
-from `studio.playlist.build_edit_list` when that module is present, so the editor's timeline and the
-exported MP4 agree frame for frame; otherwise it is derived from the model the same way.
+Timing comes from `studio.playlist.build_edit_list`, the one definition of the cut shared with the player
+and the MP4 export, so the editor's timeline, the storyboard's timecodes and the rendered file agree frame
+for frame (crossfades overlap the shots, dips fade each side, shots without a usable take are slates of
+their planned length). This module adds what the writers need on top: the scene, the Shot and the Take.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Project, Sequence, Shot, Take, TakeStatus, Transition
+from ..playlist import build_edit_list
 
 
 @dataclass(frozen=True)
@@ -18,56 +19,38 @@ class CutShot:
     number: int                 # 1-based position in the whole cut
     sequence: Sequence
     shot: Shot
-    take: Take | None           # None: no usable take, the shot is a gap of shot.duration
-    media: Path | None          # absolute path of the take's video (or proxy)
-    source_in: int              # frames into the take at the project rate
-    source_out: int             # exclusive
-    record_in: int              # frames from the start of the cut
-    transition: Transition
+    take: Take | None           # None: no usable take (a slate / gap of the shot's planned length)
+    media: Path | None          # absolute path of the take's video
+    source_in: int              # [in, out) in project frames from the take's first frame
+    source_out: int
+    record_in: int              # [in, out) from the start of the cut; crossfading shots overlap
+    record_out: int
+    transition: Transition      # effective transition into this shot (after the playlist's clamping)
+    fade_in: int = 0            # frames faded up from black at the head (dip, or the opening fade)
+    fade_out: int = 0           # frames faded to black at the tail (dip into the next shot)
+    overlap_in: int = 0         # frames crossfaded with the previous shot
+    overlap_out: int = 0        # frames the next shot crossfades over this one's tail
+    missing: str = ""           # why there is no take ('' when there is one)
 
     @property
     def duration(self) -> int:
-        return self.source_out - self.source_in
-
-    @property
-    def record_out(self) -> int:
-        return self.record_in + self.duration
-
-
-def usable_take(project: Project, shot: Shot) -> Take | None:
-    """The shot's selected take when it exists, is not trashed and has a video (or proxy) file."""
-    take = project.takes.get(shot.selected_take) if shot.selected_take else None
-    if take is None or take.status is TakeStatus.TRASHED:
-        return None
-    if not (take.files.get("video") or take.files.get("proxy")):
-        return None
-    return take
-
-
-def _take_range(shot: Shot, take: Take) -> tuple[int, int]:
-    total = take.frames or shot.duration
-    source_in = min(shot.trim_in, max(total - 1, 0))
-    source_out = shot.trim_out if shot.trim_out else total
-    source_out = min(max(source_out, source_in + 1), max(total, source_in + 1))
-    return source_in, source_out
+        return self.record_out - self.record_in
 
 
 def cut_shots(project: Project, folder: str | Path) -> list[CutShot]:
-    folder = Path(folder)
-    out: list[CutShot] = []
-    record = 0
-    for number, (seq, shot) in enumerate(project.shots(), start=1):
-        take = usable_take(project, shot)
-        if take is not None:
-            rel = take.files.get("video") or take.files["proxy"]
-            media: Path | None = (folder / rel).resolve()
-            source_in, source_out = _take_range(shot, take)
-        else:
-            media, source_in, source_out = None, 0, shot.duration
-        transition = shot.transition if out else Transition()  # nothing to blend from before the first
-        item = CutShot(number, seq, shot, take, media, source_in, source_out, record, transition)
-        out.append(item)
-        record += item.duration
+    edit = build_edit_list(project, folder=folder)
+    reasons = {m.shot_id: m.reason for m in edit.missing}
+    out = []
+    for entry in edit.entries:
+        seq = project.sequence(entry.sequence_id)
+        shot = seq.shots[seq.index_of(entry.shot_id)]
+        out.append(CutShot(
+            number=entry.shot_number, sequence=seq, shot=shot,
+            take=project.takes.get(entry.take_id) if entry.take_id else None,
+            media=Path(entry.media) if entry.media else None, source_in=entry.source_in,
+            source_out=entry.source_out, record_in=entry.record_in, record_out=entry.record_out,
+            transition=entry.transition_in, fade_in=entry.fade_in, fade_out=entry.fade_out,
+            overlap_in=entry.overlap_in, overlap_out=entry.overlap_out, missing=reasons.get(entry.shot_id, "")))
     return out
 
 

@@ -40,7 +40,9 @@ def _clip_metadata(project: Project, item: CutShot) -> dict[str, Any]:
         "shot_id": shot.id, "shot_number": item.number, "title": shot.title, "scene": item.sequence.heading,
         "scene_id": item.sequence.id, "prompt": shot.prompt, "dialogue": shot.dialogue, "notes": shot.notes,
         "camera": shot.camera.to_dict(), "motion": [m.to_dict() for m in shot.motion],
-        "transition": shot.transition.to_dict(), "record_in": item.record_in,
+        "transition": item.transition.to_dict(), "record_in": item.record_in, "record_out": item.record_out,
+        "source_in": item.source_in, "source_out": item.source_out, "fade_in": item.fade_in,
+        "fade_out": item.fade_out, "missing": item.missing,
         "take_id": "", "seed": shot.seed, "model": shot.model, "backend": shot.backend or project.default_backend,
     }
     if take is not None:
@@ -54,22 +56,24 @@ def _clip_metadata(project: Project, item: CutShot) -> dict[str, Any]:
     return meta
 
 
-def _markers(item: CutShot, rate: float) -> list[otio.schema.Marker]:
-    """Dialogue cues at their offset in the shot and the notes at its first frame, in the clip's source time."""
+def _markers(item: CutShot, rate: float, visible_start: int, head: int, length: int) -> list[otio.schema.Marker]:
+    """Dialogue cues at their offset in the shot and the notes at its first visible frame, in the clip's
+    source time (`visible_start` = source frame at the clip's cut point, `head` = frames of the shot hidden
+    under the incoming crossfade before it)."""
     markers = []
     for cue in item.shot.audio:
         if cue.kind.value != "dialogue":
             continue
-        offset = min(cue.start, max(item.duration - 1, 0))
-        length = min(cue.duration, item.duration - offset) if cue.duration else 0
+        offset = min(max(cue.start - head, 0), max(length - 1, 0))
+        span = min(cue.duration, length - offset) if cue.duration else 0
         who = f"{cue.character}: " if cue.character else ""
         markers.append(otio.schema.Marker(
             name=f"{who}{cue.text}".strip() or Path(cue.file).name,
-            marked_range=_range(item.source_in + offset, length, rate), color=DIALOGUE_COLOR,
+            marked_range=_range(visible_start + offset, span, rate), color=DIALOGUE_COLOR,
             metadata={"shotreel": {"kind": "dialogue", "cue": cue.to_dict()}}))
     if item.shot.notes.strip():
         markers.append(otio.schema.Marker(
-            name="Note", comment=item.shot.notes.strip(), marked_range=_range(item.source_in, 0, rate),
+            name="Note", comment=item.shot.notes.strip(), marked_range=_range(visible_start, 0, rate),
             color=NOTE_COLOR, metadata={"shotreel": {"kind": "note"}}))
     return markers
 
@@ -84,25 +88,36 @@ def _target_url(item: CutShot, folder: Path, relative: bool) -> str:
     return item.media.as_uri()
 
 
-def _transition(item: CutShot, rate: float) -> otio.schema.Transition | None:
-    """Centred on the cut: half the length eats into the outgoing shot, half into the incoming one."""
-    kind, frames = item.transition.kind, item.transition.frames
-    if kind is TransitionKind.CUT or frames <= 0:
+def _split(frames: int) -> tuple[int, int]:
+    """A crossfade of N frames as an OTIO transition centred on the cut: (before the cut, after it)."""
+    before = frames // 2
+    return before, frames - before
+
+
+def _transition(previous: CutShot, item: CutShot, rate: float) -> otio.schema.Transition | None:
+    """The transition into `item`. A crossfade overlaps the two shots in the cut (the playlist starts the
+    incoming shot N frames early); OTIO expresses that as a cut in the middle of the overlap with each
+    clip's hidden part used as a handle. A dip to black does not overlap: the outgoing shot fades out over
+    its last frames, the incoming one fades in; OTIO has no type for it, so it is a Custom transition
+    named 'Dip to Black' spanning those fades (FCP 7 XML writes it as a dissolve, the EDL as a 'D')."""
+    kind = item.transition.kind
+    if kind is TransitionKind.CROSSFADE and item.overlap_in > 0:
+        before, after = _split(item.overlap_in)
+        name, ttype = "Cross Dissolve", otio.schema.TransitionTypes.SMPTE_Dissolve
+    elif kind is TransitionKind.DIP_TO_BLACK and previous.fade_out + item.fade_in > 0:
+        before, after = previous.fade_out, item.fade_in
+        name, ttype = "Dip to Black", otio.schema.TransitionTypes.Custom
+    else:
         return None
-    incoming = frames // 2
-    outgoing = frames - incoming
-    if kind is TransitionKind.CROSSFADE:
-        ttype, name = otio.schema.TransitionTypes.SMPTE_Dissolve, "Cross Dissolve"
-    else:  # OTIO has no dip-to-black type: a custom transition named so, with our kind in metadata
-        ttype, name = otio.schema.TransitionTypes.Custom, "Dip to Black"
-    return otio.schema.Transition(name=name, transition_type=ttype, in_offset=_rt(outgoing, rate),
-                                  out_offset=_rt(incoming, rate),
-                                  metadata={"shotreel": {"kind": kind.value, "frames": frames}})
+    return otio.schema.Transition(name=name, transition_type=ttype, in_offset=_rt(before, rate),
+                                  out_offset=_rt(after, rate),
+                                  metadata={"shotreel": {"kind": kind.value, "frames": before + after}})
 
 
 def build_timeline(project: Project, folder: str | Path, *, relative: bool = False) -> otio.schema.Timeline:
     """One video track of the selected takes (gaps where a shot has no usable take), at the project rate.
 
+    The track's duration is the cut's duration (`studio.playlist`), every clip sits at its cut point.
     relative=True writes media URLs relative to the project folder (for a project moved with its media);
     the default is absolute `file://` URLs, which every editor resolves.
     """
@@ -113,22 +128,27 @@ def build_timeline(project: Project, folder: str | Path, *, relative: bool = Fal
                                      "width": project.width, "height": project.height}
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     timeline.tracks.append(track)
-    for item in cut_shots(project, folder):
-        transition = _transition(item, rate)
-        if transition is not None and len(track):
+    cut = cut_shots(project, folder)
+    for index, item in enumerate(cut):
+        transition = _transition(cut[index - 1], item, rate) if index else None
+        if transition is not None:
             track.append(transition)
+        # the visible part of the shot between its cut points (see _transition)
+        head = _split(item.overlap_in)[0] if item.overlap_in else 0
+        tail = _split(item.overlap_out)[1] if item.overlap_out else 0
+        start, length = item.source_in + head, item.duration - head - tail
         name = f"{item.number:03d} {item.shot.title or item.shot.prompt[:40]}".strip()
         meta = {"shotreel": _clip_metadata(project, item)}
-        if item.take is None:
-            gap = otio.schema.Gap(name=name, source_range=_range(0, item.duration, rate), metadata=meta)
+        if item.take is None or item.media is None:
+            gap = otio.schema.Gap(name=name, source_range=_range(0, length, rate), metadata=meta)
             track.append(gap)
-            gap.markers.extend(_markers(item, rate))
+            gap.markers.extend(_markers(item, rate, 0, head, length))
             continue
-        available = _range(0, max(item.take.frames, item.source_out), rate)
+        take_frames = round(item.take.frames * project.fps / item.take.fps) if item.take.frames else 0
+        available = _range(0, max(take_frames, item.source_out), rate)
         ref = otio.schema.ExternalReference(target_url=_target_url(item, folder, relative), available_range=available)
-        clip = otio.schema.Clip(name=name, media_reference=ref,
-                                source_range=_range(item.source_in, item.duration, rate), metadata=meta)
-        clip.markers.extend(_markers(item, rate))
+        clip = otio.schema.Clip(name=name, media_reference=ref, source_range=_range(start, length, rate), metadata=meta)
+        clip.markers.extend(_markers(item, rate, start, head, length))
         track.append(clip)
     return timeline
 

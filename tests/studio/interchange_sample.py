@@ -1,15 +1,21 @@
 """A small project on disk for the interchange tests: two scenes, five shots, takes with drawn thumbnails.
 
 Pictures are drawn with PIL (distinct colours per shot) so a rendered PDF page or contact sheet can be
-checked for real content. Takes reference video paths that the OTIO writers only name, never open.
+checked for real content. Take videos are real 96-frame H.264 files (made once per test run with the
+project's ffmpeg and copied), because the playlist treats a take whose file is missing as no take.
 """
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from engine.fsio import ffmpeg_path
 from engine.cues import AudioCue, CameraCue, MotionCue
 from studio.model import BibleEntry, Project, Sequence, Shot, Take, Transition
 
@@ -25,6 +31,14 @@ def draw_picture(path: Path, color: tuple[int, int, int], size=(320, 180)) -> Pa
     d.ellipse([w * 0.65, h * 0.1, w * 0.9, h * 0.55], fill=tuple(c // 2 for c in color))
     img.save(path)
     return path
+
+
+@lru_cache(maxsize=1)
+def _clip() -> Path:
+    out = Path(tempfile.mkdtemp(prefix="interchange-clip-")) / "clip.mp4"
+    subprocess.run([ffmpeg_path(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x36:rate=24", "-frames:v", "96",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(out)], check=True)
+    return out
 
 
 def make_project(folder: Path, fps=Fraction(24)) -> Project:
@@ -58,6 +72,8 @@ def make_project(folder: Path, fps=Fraction(24)) -> Project:
         else:
             tid = f"tk_{i + 1}"
             draw_picture(folder / f"media/thumbnails/{tid}.png", COLORS[i])
+            (folder / "media/takes").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(_clip(), folder / f"media/takes/{tid}.mp4")
             takes.append(Take(id=tid, shot_id=sid, backend="previs", model_id="previs-blocking", seed=100 + i,
                               files={"video": f"media/takes/{tid}.mp4", "thumbnail": f"media/thumbnails/{tid}.png"},
                               frames=96, fps=fps, width=320, height=180, prompt=f"compiled: {spec['prompt']}",

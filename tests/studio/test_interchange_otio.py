@@ -9,6 +9,7 @@ import pytest
 
 from studio.errors import UserError
 from studio.interchange.otio_export import build_timeline, export_timeline, read_timeline
+from studio.playlist import build_edit_list
 
 try:
     from .interchange_sample import make_project
@@ -34,9 +35,10 @@ def test_otio_round_trip_keeps_clips_ranges_metadata_markers(sample, tmp_path):
     kinds = [type(c).__name__ for c in track]
     assert kinds == ["Clip", "Transition", "Clip", "Gap", "Transition", "Clip", "Gap"]
     clips = [c for c in track if isinstance(c, otio.schema.Clip)]
-    # ranges at the project rate: (source in, duration) from the takes' trims
+    # ranges at the project rate: the visible part between cut points. Shot 2 crossfades in over 12 frames
+    # (the playlist overlaps it with shot 1), so the cut sits mid-overlap: 6 frames of each are handles.
     assert [(c.source_range.start_time.value, c.source_range.duration.value) for c in clips] == \
-        [(0, 96), (8, 60), (8, 84)]
+        [(0, 90), (8 + 6, 60 - 6), (8, 84)]
     assert all(c.source_range.duration.rate == 24 for c in clips)
     assert clips[0].media_reference.target_url == (folder / "media/takes/tk_1.mp4").resolve().as_uri()
     meta = clips[1].metadata["shotreel"]
@@ -46,19 +48,28 @@ def test_otio_round_trip_keeps_clips_ranges_metadata_markers(sample, tmp_path):
     assert meta["camera"]["move"] == "dolly_in" and meta["camera"]["shot_size"] == "CU"
     # dialogue marker at the cue's offset inside the clip's source range; notes as a marker
     marker = clips[1].markers[0]
-    assert marker.name == "Maya: Anyone home?" and marker.marked_range.start_time.value == 8 + 12
+    assert marker.name == "Maya: Anyone home?" and marker.marked_range.start_time.value == 8 + 12  # trim_in + cue
     assert marker.color == otio.schema.MarkerColor.YELLOW
     assert [m.comment for m in clips[0].markers] == ["Neon reflections in puddles."]
     # transitions: crossfade is a dissolve centred on the cut, dip to black a named custom transition
     dissolve, dip = [c for c in track if isinstance(c, otio.schema.Transition)]
     assert dissolve.transition_type == otio.schema.TransitionTypes.SMPTE_Dissolve
     assert dissolve.in_offset.value + dissolve.out_offset.value == 12
-    assert dip.metadata["shotreel"]["kind"] == "dip_to_black" and dip.in_offset.value + dip.out_offset.value == 8
+    assert dip.metadata["shotreel"]["kind"] == "dip_to_black"
+    assert (dip.in_offset.value, dip.out_offset.value) == (4, 4)  # fade out of the gap, fade in of shot 4
     # shots without a usable take (board only, take record gone) are gaps of the shot's duration
     gaps = [c for c in track if isinstance(c, otio.schema.Gap)]
     assert [g.duration().value for g in gaps] == [72, 96]
     assert gaps[1].metadata["shotreel"]["shot_id"] == "sh_5"
-    assert track.duration().value == 96 + 60 + 72 + 84 + 96
+    assert track.duration().value == 96 + 60 + 72 + 84 + 96 - 12
+    # every clip maps source frames to the same record frames as the playlist (player and MP4 export)
+    edit = build_edit_list(project, folder=folder)
+    assert track.duration().value == edit.duration
+    by_take = {e.take_id: e for e in edit.entries if e.take_id}
+    for clip in clips:
+        entry = by_take[clip.metadata["shotreel"]["take_id"]]
+        offset = clip.range_in_parent().start_time.value - clip.source_range.start_time.value
+        assert offset == entry.record_in - entry.source_in
     # lossless: the JSON we read back is the timeline we built
     assert otio.adapters.write_to_string(back, "otio_json") == \
         otio.adapters.write_to_string(build_timeline(project, folder), "otio_json")
@@ -82,7 +93,7 @@ def test_editor_formats_reread_by_adapters(sample, tmp_path, suffix):
     assert [c.name for c in clips] == ["001 Rain street", "002 Door", "004 Kitchen"]
     if suffix != ".edl":  # the EDL reader takes a dissolve's media URL from the outgoing event's comment
         assert [Path(c.media_reference.target_url).name for c in clips] == ["tk_1.mp4", "tk_2.mp4", "tk_4.mp4"]
-    expected = [(0, 96), (96, 60), (228, 84)]  # record in, duration
+    expected = [(0, 90), (90, 54), (216, 84)]  # record in, duration (see the round trip test)
     # The EDL moves each cut to the start of its dissolve (CMX convention); XML/FCPXML keep our cut points.
     slack = 12 if suffix == ".edl" else 4
     for clip, (record_in, duration) in zip(clips, expected):
@@ -91,7 +102,7 @@ def test_editor_formats_reread_by_adapters(sample, tmp_path, suffix):
         assert abs(got.start_time.value - record_in) <= slack
         assert abs(got.duration.value - duration) <= slack
     # the trailing gap is not written by these formats (FIELD-NOTES); everything before it is
-    assert abs(back.video_tracks()[0].duration().value - (96 + 60 + 72 + 84)) <= 4
+    assert abs(back.video_tracks()[0].duration().value - (96 + 60 + 72 + 84 - 12)) <= 4
     if suffix == ".xml":
         assert "Cross Dissolve" in out.read_text()
     if suffix == ".edl":
@@ -106,6 +117,8 @@ def test_ntsc_rate(tmp_path):
     clips = [c for c in back.video_tracks()[0] if isinstance(c, otio.schema.Clip)]
     assert clips[0].source_range.duration.rate == pytest.approx(30000 / 1001, rel=1e-3)
     assert clips[-1].source_range.duration.value == pytest.approx(84, abs=8)
+    # the dip into shot 4 starts at 212 = 7 s 2 f, the cut ends at 300 = 10 s (drop-frame notation at 29.97)
+    assert "00:00:07;02 00:00:10;00" in out.read_text()
 
 
 def test_bad_extension_and_empty_project(sample, tmp_path):
