@@ -35,3 +35,25 @@ def export_file(project, folder: str | Path, out: str | Path, **options: Any) ->
         from .contact_sheet import export_contact_sheet
         return export_contact_sheet(project, folder, out, **options)
     raise UserError(f"{out.name}: interchange export writes {', '.join(EXPORT_SUFFIXES)}")
+
+
+def parse_import(path: str | Path, fps=24):
+    """Parse (and check) an import file without changing anything: a `ParsedImport`."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".fountain":
+        from .fountain import parse_fountain
+        return parse_fountain(path, fps)
+    if suffix == ".storyboarder":
+        from .storyboarder import parse_storyboarder
+        return parse_storyboarder(path, fps)
+    raise UserError(f"{path.name}: import reads {', '.join(IMPORT_SUFFIXES)}")
+
+
+def import_file(document, path: str | Path):
+    """Parse `path` and add it to the document as one undoable step. Returns the `ParsedImport`
+    (its `summary()` and `warnings` are for the user)."""
+    from .apply import import_into
+    parsed = parse_import(path, document.project.fps)
+    import_into(document, parsed)
+    return parsed
