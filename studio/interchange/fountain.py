@@ -277,6 +277,19 @@ def _transition_for(text: str, fps: Fraction) -> Transition | None:
     return None
 
 
+def _motion(draft: _Draft, patterns: dict[str, re.Pattern], speakers: dict[str, str]) -> tuple[MotionCue, ...]:
+    """What the first character named in the action does, from the sentence that names them
+    ('MAYA (30s), soaked, walks toward a red door.' -> Maya, cross). None when no movement is recognised."""
+    for sentence in _SENTENCE_END.split(draft.prompt):
+        for up, pattern in patterns.items():
+            if speakers[up] in draft.refs and pattern.search(sentence):
+                kind = MotionKind.infer(sentence, ScreenDirection.NONE)
+                if kind is not MotionKind.NONE:
+                    action = " ".join(sentence.split()[:16])
+                    return (MotionCue(subject=speakers[up], action=action, kind=kind),)
+    return ()
+
+
 def parse_fountain_text(text: str, fps: Fraction | int = 24, *, source: str | Path = "script.fountain") -> ParsedImport:
     fps = Fraction(fps)
     source = Path(source)
@@ -371,11 +384,7 @@ def parse_fountain_text(text: str, fps: Fraction | int = 24, *, source: str | Pa
     for heading, drafts, scene_notes in scenes:
         shots = []
         for d in drafts:
-            motion = ()
-            if d.refs and not d.coverage_of:
-                kind = MotionKind.infer(d.prompt, ScreenDirection.NONE)
-                if kind is not MotionKind.NONE:
-                    motion = (MotionCue(subject=d.refs[0], action=_short_title(d.prompt, 12), kind=kind),)
+            motion = _motion(d, name_patterns, speakers) if d.refs and not d.coverage_of else ()
             try:
                 shots.append(Shot(id=new_id("sh"), title=d.title, prompt=d.prompt, dialogue="\n".join(d.dialogue),
                                   notes="\n".join(d.notes), duration=d.duration, camera=d.camera, motion=motion,

@@ -301,7 +301,9 @@ class _Writer:
 
 
 def _describe_motion(cue) -> str:
-    text = f"{cue.subject + ' ' if cue.subject else ''}{cue.action or cue.kind.value}"
+    action = cue.action or cue.kind.value
+    named = cue.subject and cue.subject.lower() in action.lower()
+    text = f"{cue.subject + ' ' if cue.subject and not named else ''}{action}"
     direction = cue.screen_direction.value
     if direction and direction not in cue.action.lower():
         text += f" (toward {direction})" if direction in ("left", "right") else f" ({direction})"
