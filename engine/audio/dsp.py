@@ -87,11 +87,15 @@ def _fast_len(n: int) -> int:
 
 
 def noise(n: int, rng: np.random.Generator, response=None, sr: int = SR) -> np.ndarray:
-    """White Gaussian noise, optionally shaped by a magnitude response, normalized to RMS 1."""
-    white = rng.standard_normal(n)
-    if response is not None:
-        white = fft_filter(white, response, sr)
-    return normalize_rms(white, 0.0)
+    """Gaussian noise shaped by a magnitude response, normalized to RMS 1. Drawn directly as a
+    random spectrum (one inverse FFT instead of filtering white noise: half the work)."""
+    if response is None or n == 0:
+        return normalize_rms(rng.standard_normal(n), 0.0)
+    size = _fast_len(n)
+    bins = size // 2 + 1
+    spec = (rng.standard_normal(bins) + 1j * rng.standard_normal(bins)) * response(np.fft.rfftfreq(size, 1.0 / sr))
+    spec[0] = 0.0  # no DC offset in a bed
+    return normalize_rms(np.fft.irfft(spec, size)[:n], 0.0)
 
 
 def spectral_noise(n: int, rng: np.random.Generator, shape: Callable[[np.ndarray, np.ndarray], np.ndarray],

@@ -24,21 +24,25 @@ def _hz(midi: float) -> float:
 
 def _wavetable(harmonics: tuple[float, ...]) -> np.ndarray:
     phase = np.arange(_TABLE_LEN + 1) / _TABLE_LEN
-    return sum(a * np.sin(2 * np.pi * (k + 1) * phase) for k, a in enumerate(harmonics))
+    return sum(a * np.sin(2 * np.pi * (k + 1) * phase) for k, a in enumerate(harmonics)).astype(np.float32)
 
 
 _PAD_TABLE = _wavetable(tuple(0.8 ** k / (k + 1) for k in range(8)))       # soft saw
 _ORGAN_TABLE = _wavetable((1.0, 0.0, 0.35, 0.0, 0.15, 0.0, 0.07))          # hollow, for tense drones
 
 
-def _osc(table: np.ndarray, freq: float, n: int, phase0: float = 0.0, vibrato: float = 0.0) -> np.ndarray:
-    """Band-limited wavetable oscillator (linear interpolation)."""
-    t = np.arange(n) / SR
-    f = freq * (1.0 + vibrato * np.sin(2 * np.pi * 5.1 * t)) if vibrato else np.full(n, freq)
-    pos = (phase0 + np.cumsum(f) / SR) % 1.0 * _TABLE_LEN
-    i = pos.astype(np.int64)
-    frac = pos - i
-    return table[i] * (1 - frac) + table[i + 1] * frac
+def _osc(table: np.ndarray, freqs, n: int, phases, vibrato: float = 0.0) -> np.ndarray:
+    """Detuned band-limited wavetable voices summed (linear interpolation, float32: this is the
+    bed's hot loop). Vibrato is applied as phase modulation, shared by the voices."""
+    t = np.arange(n, dtype=np.float64) / SR
+    wobble = (vibrato * freqs[0] / (2 * np.pi * 5.1)) * np.sin(2 * np.pi * 5.1 * t) if vibrato else 0.0
+    out = np.zeros(n, dtype=np.float32)
+    for freq, phase0 in zip(freqs, phases):
+        pos = ((phase0 + freq * t + wobble) % 1.0).astype(np.float32) * np.float32(_TABLE_LEN)
+        i = np.minimum(pos.astype(np.int32), _TABLE_LEN - 1)  # float32 rounding can reach the end
+        frac = pos - i
+        out += table[i] + (table[i + 1] - table[i]) * frac
+    return out
 
 
 def _ar(n: int, attack: float, release: float) -> np.ndarray:
@@ -53,9 +57,10 @@ def _ar(n: int, attack: float, release: float) -> np.ndarray:
 
 def pad_note(midi: float, n: int, organ: bool = False, attack: float = 0.35, release: float = 0.6) -> np.ndarray:
     table = _ORGAN_TABLE if organ else _PAD_TABLE
-    voices = [_osc(table, _hz(midi) * d, n, (midi * 0.137 * (k + 1)) % 1.0, vibrato=0.002)
-              for k, d in enumerate((0.996, 1.0, 1.0045))]
-    return sum(voices) / 3 * _ar(n, attack, release)
+    detune = (0.996, 1.0, 1.0045)
+    voices = _osc(table, [_hz(midi) * d for d in detune], n, [(midi * 0.137 * (k + 1)) % 1.0 for k in range(3)],
+                  vibrato=0.002)
+    return voices / 3 * _ar(n, attack, release)
 
 
 def pluck_note(midi: float, n: int, t60: float = 1.2, bright: float = 1.0) -> np.ndarray:
