@@ -20,21 +20,30 @@ EXPORT_SUFFIXES = TIMELINE_SUFFIXES + (".pdf", ".png")
 IMPORT_SUFFIXES = (".fountain", ".storyboarder")
 
 
+_OPTIONS = {"timeline": {"relative"}, ".pdf": {"paper", "per_page"}, ".png": {"columns", "cell_width"}}
+
+
 def export_file(project, folder: str | Path, out: str | Path, **options: Any) -> Path:
     """Write `out` in the format its extension names. options: relative (timelines); paper, per_page (PDF);
-    columns, cell_width (contact sheet)."""
+    columns, cell_width (contact sheet). None values are ignored; an option the format has not is refused."""
     out = Path(out)
     suffix = out.suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise UserError(f"{out.name}: interchange export writes {', '.join(EXPORT_SUFFIXES)}")
+    options = {k: v for k, v in options.items() if v is not None}
+    allowed = _OPTIONS["timeline" if suffix in TIMELINE_SUFFIXES else suffix]
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise UserError(f"{', '.join(unknown)}: not an option of a {suffix} export "
+                        f"(it takes {', '.join(sorted(allowed))})")
     if suffix in TIMELINE_SUFFIXES:
         from .otio_export import export_timeline
         return export_timeline(project, folder, out, **options)
     if suffix == ".pdf":
         from .pdf import export_storyboard_pdf
         return export_storyboard_pdf(project, folder, out, **options)
-    if suffix == ".png":
-        from .contact_sheet import export_contact_sheet
-        return export_contact_sheet(project, folder, out, **options)
-    raise UserError(f"{out.name}: interchange export writes {', '.join(EXPORT_SUFFIXES)}")
+    from .contact_sheet import export_contact_sheet
+    return export_contact_sheet(project, folder, out, **options)
 
 
 def parse_import(path: str | Path, fps=24):

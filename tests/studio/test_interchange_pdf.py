@@ -94,3 +94,16 @@ def test_contact_sheet_png(tmp_path):
     assert pixels.std() > 20
     with pytest.raises(UserError, match="png"):
         export_contact_sheet(project, folder, tmp_path / "sheet.jpg")
+
+
+def test_export_file_dispatches_on_extension(tmp_path):
+    from studio.interchange import export_file
+    folder = tmp_path / "p.shotreel"
+    project = make_project(folder)
+    assert export_file(project, folder, tmp_path / "b.pdf", paper="letter", per_page=3, relative=None).is_file()
+    assert export_file(project, folder, tmp_path / "s.png", columns=2).is_file()
+    assert export_file(project, folder, tmp_path / "c.otio", relative=True).is_file()
+    with pytest.raises(UserError, match="per_page: not an option of a .otio export"):
+        export_file(project, folder, tmp_path / "d.otio", per_page=3)
+    with pytest.raises(UserError, match="writes .otio"):
+        export_file(project, folder, tmp_path / "d.mp4")
