@@ -80,7 +80,8 @@ def inspect_file(db_path: Path) -> int:
         _check_identity(shown, app_id, version)
         problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)").fetchall()]
         if problems != ["ok"]:
-            raise ProjectFileError(f"{shown} is damaged ({problems[0]}); open a backup copy")
+            detail = " ".join(" ".join(problems).replace("*** in database main ***", "").split())
+            raise ProjectFileError(f"{shown} is damaged ({detail[:120]}); open a backup copy")
         row = conn.execute("SELECT value FROM meta WHERE key = 'application'").fetchone()
         if not row or row[0] != APPLICATION:
             raise ProjectFileError(f"{shown} is not a Shotreel project (its metadata is missing)")

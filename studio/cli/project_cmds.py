@@ -132,6 +132,8 @@ def _shot_values(doc: Any, args: argparse.Namespace, shot: Any = None) -> dict[s
             values[name] = value
     if args.duration is not None:
         values["duration"] = parse_duration(args.duration, doc.project.fps)
+    elif shot is None:
+        values["duration"] = parse_duration("3s", doc.project.fps)
     camera = _camera_changes(args)
     if camera:
         base = shot.camera if shot is not None else CameraCue()
@@ -143,7 +145,7 @@ def _shot_values(doc: Any, args: argparse.Namespace, shot: Any = None) -> dict[s
         current = shot.motion if shot is not None else ()
         first = current[0] if current else MotionCue()
         if "action" in motion:
-            first = first.with_(kind=None)  # re-infer what the subject does from the new text
+            motion["kind"] = None  # re-infer what the subject does from the new text
         values["motion"] = (first.with_(**motion),) + tuple(current[1:])
     refs = _refs(doc, args.ref)
     if refs is not None:
