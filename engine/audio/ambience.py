@@ -105,7 +105,7 @@ def room_tone(n: int, rng: np.random.Generator) -> np.ndarray:
 def forest(n: int, rng: np.random.Generator) -> np.ndarray:
     leaves = _stereo_bed(n, rng, lambda f: dsp.bandpass(f, 2800, 0.8) * dsp.lowpass(f, 7000, 2))
     leaves *= (0.7 + 0.3 * dsp.smooth_random(n, rng, 0.4))[:, None]
-    out = leaves * 0.35
+    out = leaves * 0.2
 
     species = [(rng.uniform(2500, 4200), rng.uniform(0.05, 0.12), rng.uniform(-1, 1)) for _ in range(3)]
 
@@ -118,10 +118,10 @@ def forest(n: int, rng: np.random.Generator) -> np.ndarray:
             freq = base * (1 + 0.25 * sweep * t / length_s) * (1 + 0.04 * np.sin(2 * np.pi * 38 * t))
             note = np.sin(2 * np.pi * np.cumsum(freq) / SR) + 0.2 * np.sin(4 * np.pi * np.cumsum(freq) / SR)
             notes += [note * np.sin(np.pi * np.arange(m) / m) ** 2, np.zeros(int(0.04 * SR))]
-        return np.concatenate(notes) * r.uniform(0.1, 0.35)
+        return np.concatenate(notes) * r.uniform(0.4, 1.0)
 
     birds = np.zeros((n, 2))
-    _sprinkle(birds, rng, 0.9, chirp)
+    _sprinkle(birds, rng, 1.2, chirp)
     return dsp.normalize_rms(out + birds, LEVEL_DB)
 
 

@@ -139,15 +139,13 @@ def decay(n: int, t60: float, sr: int = SR) -> np.ndarray:
 def fade(x: np.ndarray, fade_in: int = 0, fade_out: int = 0) -> np.ndarray:
     """Raised-cosine fades in place on axis 0 (returns x)."""
     n = x.shape[0]
-    for length, ramp_slice, reverse in ((fade_in, slice(0, fade_in), False), (fade_out, slice(n - fade_out, n), True)):
-        length = min(length, n)
+    for length, at_end in ((min(fade_in, n), False), (min(fade_out, n), True)):
         if length <= 0:
             continue
         ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(length) + 0.5) / length)
-        if reverse:
-            ramp = ramp[::-1]
-            ramp_slice = slice(n - length, n)
-        x[ramp_slice] *= ramp if x.ndim == 1 else ramp[:, None]
+        region = slice(n - length, n) if at_end else slice(0, length)
+        ramp = ramp[::-1] if at_end else ramp
+        x[region] *= ramp if x.ndim == 1 else ramp[:, None]
     return x
 
 

@@ -15,15 +15,13 @@ SR = dsp.SR
 PEAK_DB = -6.0
 
 
-def _finish(mono_or_stereo: np.ndarray, n: int, rng, width: float = 0.0, room: float = 0.0) -> np.ndarray:
-    x = mono_or_stereo
-    if x.ndim == 1:
-        x = dsp.pan(x, 0.0) * np.sqrt(2)  # centred, same level as the mono source
+def _finish(sound: np.ndarray, n: int, rng, width: float = 0.0, room: float = 0.0) -> np.ndarray:
+    """Centre a mono sound, add a little room (the convolution is causal: the onset stays dry and
+    sharp), fit it to n samples (fading a cut tail) and normalize its peak."""
+    x = dsp.pan(sound, 0.0) * np.sqrt(2) if sound.ndim == 1 else sound
     if room > 0:
-        dry_peak = int(np.argmax(np.abs(x[:, 0])))
         x = dsp.reverb(x, rng, t60=0.7, wet=room, predelay_s=0.006, brightness_hz=5000)
-        x[:dry_peak] = mono_or_stereo[:dry_peak, None] if mono_or_stereo.ndim == 1 else mono_or_stereo[:dry_peak]
-    if width > 0:  # a touch of decorrelation between ears
+    if width > 0:  # a touch of inter-ear delay so it is not glued to the centre
         x[:, 1] = np.roll(x[:, 1], int(width * 0.0006 * SR))
     out = np.zeros((n, 2))
     out[:min(n, x.shape[0])] = x[:n]

@@ -81,8 +81,10 @@ def test_preset_renders_plausibly(kind, name):
     assert s["peaks"] >= 3, (name, s)  # not a sine beep: several partials or a broadband spectrum
     if kind is AudioKind.MUSIC:
         assert s["tonality"] > 0.6 and s["peaks"] >= 20, (name, s)  # notes and chords
-    elif kind is AudioKind.AMBIENCE and name != "night":  # night's crickets are tonal on purpose
+    elif kind is AudioKind.AMBIENCE and name not in ("night", "forest"):  # crickets and birdsong are tonal
         assert s["tonality"] < 0.1 and s["peaks"] >= 200, (name, s)  # broadband noise beds
+    elif kind is AudioKind.AMBIENCE:
+        assert s["tonality"] > 0.1, (name, s)  # the crickets / birds are really there
 
 
 def test_stereo_beds_are_wide():

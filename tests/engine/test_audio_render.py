@@ -13,8 +13,8 @@ import pytest
 from engine.audio import dsp, frame_to_sample, read_wav, render_shot_audio, stems_dir_for, voice
 from engine.audio.wav import WavReader
 from engine.cues import AudioCue
-from engine.errors import EngineError, ErrorKind
-from engine.jobs import CharacterSpec
+from engine.errors import EngineError, ErrorKind, JobCancelled
+from engine.jobs import CancelToken, CharacterSpec
 
 
 def _onset(x: np.ndarray, fraction: float = 0.05) -> int:
@@ -169,3 +169,19 @@ def test_unknown_preset_lists_the_choices(tmp_path):
         render_shot_audio([AudioCue(kind="ambience", preset="lava")], 24, 24, tmp_path / "a.wav")
     with pytest.raises(EngineError, match="no music mood matches"):
         render_shot_audio([AudioCue(kind="music", text="something nice")], 24, 24, tmp_path / "b.wav")
+
+
+def test_other_sample_rates_keep_exact_length_and_onset(tmp_path):
+    shot = render_shot_audio([AudioCue(kind="sfx", preset="click", start=12)], 25, 25, tmp_path / "a.wav",
+                             stems_dir=tmp_path / "s", sample_rate=44100)
+    x, rate = read_wav(shot.path)
+    assert rate == 44100 and x.shape == (44100, 2) == read_wav(shot.stems["sfx"])[0].shape
+    assert abs(_onset(x) - 21168) <= 8  # 12 frames at 25 fps = 0.48 s
+
+
+def test_cancel_stops_before_writing(tmp_path):
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(JobCancelled):
+        render_shot_audio([AudioCue(kind="ambience", preset="rain")], 24, 24, tmp_path / "a.wav", cancel=token)
+    assert not list(tmp_path.iterdir())
