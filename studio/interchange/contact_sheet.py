@@ -45,7 +45,7 @@ def _fit(path: Path | None, size: tuple[int, int]) -> Image.Image | None:
             image = im.convert("RGB")
     except (OSError, UnidentifiedImageError, ValueError):
         return None
-    image.thumbnail(size, Image.Resampling.LANCZOS)
+    image.thumbnail(size)  # bicubic with a reducing gap: fast on big board drawings
     return image
 
 
