@@ -1,0 +1,6 @@
+"""`python -m ui [PROJECT]`: the studio (same as `python -m ui.app`)."""
+import sys
+
+from .app import main
+
+sys.exit(main())

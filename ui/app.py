@@ -1,0 +1,185 @@
+"""Composition root of the studio: QApplication, theme and fonts, the Document, the engine runner and its
+bridge to the GUI thread, exception hooks, and the main window.
+
+    python -m ui.app [PROJECT]            open a project (projects/demo.shotreel is built on first use)
+    python -m ui.app PROJECT --screenshot out.png [--size 1600x1000] [--delay-ms 1500]
+                                          grab the window once it has painted, save a PNG and exit
+
+Nothing here holds business rules: documents are opened/created through `studio`, generation goes
+through the engine runner (or the lead's `studio.generate` service when present), and every uncaught
+exception ends in the error dialog instead of a silent crash.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Sequence
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from . import theme
+
+log = logging.getLogger("ui.app")
+
+ORGANIZATION, APPLICATION = "Shotreel", "Studio"
+
+
+def make_application(argv: Sequence[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("Shotreel")
+    theme.apply_theme(app)
+    try:
+        app.setWindowIcon(theme.icon("mdi6.movie-open-star-outline", theme.ACCENT.name()))
+    except Exception:
+        pass
+    return app
+
+
+def make_engine() -> tuple[Any, Any]:
+    """The engine runner (one worker thread, the built-in previs backend) and the studio's generation
+    service when those modules exist; (None, None) otherwise, and the queue says generation is off."""
+    try:
+        from engine.runner import Runner  # noqa: F401
+    except ImportError:
+        return None, None
+    from .engine_setup import create_runner
+    return create_runner()
+
+
+class Studio:
+    """Owns the long-lived objects so their lifetimes are explicit: one document at a time."""
+
+    def __init__(self, settings: QSettings | None = None, *, audio: bool = True, runner: Any = None,
+                 modal_errors: bool = True):
+        from .bridge import EngineBridge
+        from .main_window import MainWindow
+        self.settings = settings or QSettings(ORGANIZATION, APPLICATION)
+        self.bridge = EngineBridge()
+        self.runner = runner
+        if self.runner is not None:
+            self.bridge.attach(self.runner)
+        self.doc = None
+        self.window = MainWindow(None, settings=self.settings, runner=self.runner, bridge=self.bridge,
+                                 open_document=self.open, create_document=self.create, audio=audio,
+                                 modal_errors=modal_errors)
+
+    def open(self, path: str | Path):
+        from studio.document import Document
+        path = Path(path)
+        if not path.exists() and path.name == "demo.shotreel":
+            from studio.demo import build_demo
+            doc = build_demo(path)
+        else:
+            doc = Document.open(path)
+        self._switch(doc)
+        return doc
+
+    def create(self, path: str | Path):
+        from studio.document import Document
+        doc = Document.create(path)
+        self._switch(doc)
+        return doc
+
+    def _switch(self, doc) -> None:
+        old = self.doc
+        self.window.set_document(doc)
+        self.doc = doc
+        if old is not None and old is not doc:
+            old.close()
+
+    def close(self) -> None:
+        self.window.set_document(None)
+        if self.doc is not None:
+            self.doc.close()
+            self.doc = None
+        self.bridge.detach()
+        if self.runner is not None:
+            shutdown = getattr(self.runner, "shutdown", None) or getattr(self.runner, "stop", None)
+            if callable(shutdown):
+                shutdown()
+
+
+def install_exception_hook(studio: Studio) -> None:
+    """Uncaught exceptions (in slots, timers, paint code) become the error dialog, not a crash."""
+    previous = sys.excepthook
+
+    def hook(exc_type, exc, tb):
+        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        log.error("uncaught exception\n%s", details)
+        if issubclass(exc_type, KeyboardInterrupt):
+            previous(exc_type, exc, tb)
+            return
+        try:
+            studio.window.show_exception(exc, details)
+        except Exception:  # never recurse from the hook
+            previous(exc_type, exc, tb)
+
+    sys.excepthook = hook
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="shotreel-studio", description="Shotreel studio")
+    parser.add_argument("project", nargs="?", help="project folder to open (…/name.shotreel)")
+    parser.add_argument("--screenshot", help=argparse.SUPPRESS)
+    parser.add_argument("--size", default="1600x1000", help=argparse.SUPPRESS)
+    parser.add_argument("--delay-ms", type=int, default=1800, help=argparse.SUPPRESS)
+    parser.add_argument("--select", type=int, default=0, help=argparse.SUPPRESS)  # 1-based shot to select
+    parser.add_argument("--no-audio", action="store_true", help="play silently")
+    return parser.parse_args(list(argv) if argv is not None else None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(argv if argv is not None else sys.argv[1:])
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = make_application([sys.argv[0]])
+    screenshot = args.screenshot
+    settings = None
+    if screenshot:  # a clean, reproducible window: no remembered layout of the user
+        settings = QSettings(str(Path(screenshot).with_suffix(".ini")), QSettings.Format.IniFormat)
+        settings.clear()
+    runner, _ = make_engine()
+    studio = Studio(settings, audio=not (args.no_audio or screenshot), runner=runner)
+    install_exception_hook(studio)
+    window = studio.window
+    if args.project:
+        try:
+            studio.open(args.project)
+        except Exception as exc:
+            window.show_exception(exc)
+    else:
+        recent = [p for p in window.recent_projects() if Path(p).exists()]
+        if recent:
+            try:
+                studio.open(recent[0])
+            except Exception as exc:
+                log.warning("could not reopen %s: %s", recent[0], exc)
+    if screenshot:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+        window.resize(w, h)
+        if args.select and studio.doc is not None:
+            ids = [s.id for _, s in studio.doc.project.shots()]
+            if 0 < args.select <= len(ids):
+                window.selection.set([ids[args.select - 1]])
+    window.show()
+    if screenshot:
+        def grab() -> None:
+            Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+            ok = window.grab().save(screenshot)
+            log.info("screenshot %s: %s", screenshot, "saved" if ok else "FAILED")
+            app.exit(0 if ok else 1)
+        QTimer.singleShot(args.delay_ms, grab)
+    code = app.exec()
+    studio.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

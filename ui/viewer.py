@@ -1,0 +1,127 @@
+"""`ViewerPanel`: the player docked as the program monitor, playing the whole cut.
+
+The cut comes from `studio.playlist.build_edit_list` (the same edit list the export renders) and is
+turned into the player's `PlayList`: each entry's take proxy over its range; a crossfade's overlap
+plays the incoming shot (the player shows one picture at a time); shots without a take are black
+gaps of their planned length, so the viewer's timeline matches the storyboard. Selecting a shot seeks
+to its first frame. The playlist is rebuilt (debounced) when the document changes the cut.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from studio.commands import Change
+from studio.playlist import EditList, build_edit_list
+
+from .player.source import PlayList, PlaySegment
+from .player.widget import PlayerWidget
+from .selection import ShotSelection
+
+_CUT_CHANGES = {"project", "sequence", "shot_added", "shot_removed", "shot_changed", "shots_moved",
+                "take_recorded", "take_changed"}
+
+
+def cut_playlist(edit: EditList) -> PlayList:
+    segments = []
+    entries = list(edit.entries)
+    for i, entry in enumerate(entries):
+        if entry.is_slate:
+            continue
+        video = entry.proxy or entry.media
+        if not video:
+            continue
+        source_out = entry.source_out
+        nxt = entries[i + 1] if i + 1 < len(entries) else None
+        if nxt is not None and nxt.record_in < entry.record_out:  # crossfade: the incoming shot wins
+            source_out -= entry.record_out - nxt.record_in
+        if source_out <= entry.source_in:
+            continue
+        segments.append(PlaySegment(video, entry.audio or None, entry.source_in, source_out, entry.record_in,
+                                    entry.label))
+    return PlayList(tuple(segments), edit.fps, edit.width, edit.height)
+
+
+class ViewerPanel(QWidget):
+    edit_list_changed = Signal(object)  # the EditList now playing
+
+    def __init__(self, doc, selection: ShotSelection, parent: QWidget | None = None, *, audio: bool = True):
+        super().__init__(parent)
+        self.setObjectName("ViewerPanel")
+        self.doc = doc
+        self.selection = selection
+        self.player = PlayerWidget(self, audio=audio)
+        self.info = QLabel(self)
+        self.info.setObjectName("panelHint")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.player, 1)
+        layout.addWidget(self.info)
+        self.edit_list: EditList | None = None
+        self._rebuild_timer = QTimer(self)
+        self._rebuild_timer.setSingleShot(True)
+        self._rebuild_timer.setInterval(120)
+        self._rebuild_timer.timeout.connect(self.rebuild)
+        self._unsubscribe = doc.subscribe(self._on_change)
+        self.selection.changed.connect(self._selection_changed)
+        self.rebuild()
+
+    def detach(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._rebuild_timer.stop()
+        self.player.shutdown()
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind in _CUT_CHANGES:
+            self._rebuild_timer.start()
+
+    def rebuild(self) -> None:
+        """Rebuild the cut's playlist, keeping the playhead where it was."""
+        try:
+            edit = build_edit_list(self.doc.project, folder=self.doc.folder)
+            playlist = cut_playlist(edit)
+        except Exception as exc:  # a broken take file must not take the viewer down: say what is wrong
+            self.info.setText(f"  The cut cannot play: {exc}")
+            self.player.set_playlist(None)
+            self.edit_list = None
+            return
+        position = self.player.position
+        self.edit_list = edit
+        # the player's timeline ends with the last shot that has a take (gaps before it stay black)
+        self.player.set_playlist(playlist if playlist.segments else None)
+        if playlist.segments:
+            self.player.seek(min(position, max(0, playlist.duration - 1)))
+        missing = len(edit.missing)
+        shots = len(edit.entries)
+        text = f"  {shots} shots · {edit.timecode(edit.duration)}"
+        if missing:
+            text += f" · {missing} without a take (black in the viewer)"
+        self.info.setText(text)
+        self.edit_list_changed.emit(edit)
+
+    def seek_to_shot(self, shot_id: str) -> bool:
+        if self.edit_list is None or self.player.playlist is None:
+            return False
+        for entry in self.edit_list.entries:
+            if entry.shot_id == shot_id:
+                self.player.seek(min(entry.record_in, max(0, self.player.playlist.duration - 1)))
+                return True
+        return False
+
+    def _selection_changed(self, ids: list[str]) -> None:
+        current = self.selection.current()
+        if current and self.player.rate == 0:  # never yank the playhead during playback
+            self.seek_to_shot(current)
+
+    def play_take(self, take_id: str) -> None:
+        """Play one take whole (the takes panel's double-click); selecting a shot returns to the cut."""
+        from .takes.panel import take_playlist
+        take = self.doc.project.takes.get(take_id)
+        playlist = take_playlist(self.doc, take) if take else None
+        if playlist is not None:
+            self.player.set_playlist(playlist)
+            self.info.setText(f"  Take {take_id} — select a shot to return to the cut")
+            self.player.setFocus(Qt.FocusReason.OtherFocusReason)
