@@ -25,8 +25,10 @@ run: $(VENV)/.base
 	@test -f $(DEMO)/project.db || $(VENV)/bin/shotreel demo $(DEMO)
 	$(VENV)/bin/shotreel open $(DEMO)
 
+# Later: `shotreel demo --render --export FILE` once generate and export exist.
 demo: $(VENV)/.base
-	$(VENV)/bin/shotreel demo $(DEMO) --render --export $(DEMO)/media/exports/demo.mp4
+	@test -f $(DEMO)/project.db || $(VENV)/bin/shotreel demo $(DEMO)
+	$(VENV)/bin/shotreel shots $(DEMO)
 
 test: $(VENV)/.full
 	@packaging/debian-deps.sh test

@@ -31,7 +31,7 @@ from .errors import ProjectFileError, UserError
 from .migrations import LATEST as SCHEMA_VERSION
 from .migrations import migrate
 from .migrations.v1_initial import APPLICATION
-from .model import BibleEntry, Project, Sequence, Shot, Take
+from .model import BibleEntry, Project, Sequence, Shot, Take, ValidationError
 
 APPLICATION_ID = 0x5348_5254  # 'SHRT' in PRAGMA application_id (header bytes 68..71)
 DB_NAME = "project.db"
@@ -380,14 +380,11 @@ class _Plan:
 
         if shot_ids:
             found = {}
-            if len(shot_ids) * 4 < len(plan.shot_pos) and not structural:
-                for sid in shot_ids:
-                    try:
-                        found[sid] = project.shot(sid)
-                    except Exception:
-                        pass
-            else:
-                found = {shot.id: shot for _, shot in project.shots() if shot.id in shot_ids}
+            for sid in shot_ids:
+                try:
+                    found[sid] = project.find_shot(sid)[2]
+                except ValidationError:  # removed: its row goes
+                    pass
             for sid in sorted(shot_ids):
                 if sid in found:
                     seq_id, pos = plan.shot_pos[sid]
