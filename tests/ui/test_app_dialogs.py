@@ -1,0 +1,75 @@
+"""Dialogs: settings as one undoable command, identity and verify off the GUI thread, export in a worker."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+
+from studio.demo import build_demo
+from tests.ui.ui_fixtures import *  # noqa: F403
+from tests.ui.ui_fixtures import write_thumbnail
+from ui.app import make_application
+from ui.dialogs.error import ErrorDialog
+from ui.dialogs.export import ExportDialog
+from ui.dialogs.settings import PROJECTS_FOLDER_KEY, SettingsDialog
+from ui.dialogs.verify import VerifyDialog
+
+
+def test_settings_apply_as_one_undoable_command(qtbot, doc, tmp_path):
+    make_application()
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    dialog = SettingsDialog(doc, settings)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.identity_text.toPlainText() != "Loading…", timeout=15000)
+    assert "Signer" in dialog.identity_text.toPlainText()  # the studio identity, created off the GUI thread
+    dialog.backend.setCurrentText("diffusion")
+    dialog.burn_in.setChecked(True)
+    dialog.opacity.setValue(0.5)
+    dialog.projects_folder.setText(str(tmp_path / "my-projects"))
+    dialog.accept()
+    assert doc.project.default_backend == "diffusion"
+    assert doc.project.settings["burn_in"] is True
+    assert doc.project.settings["watermark"]["opacity"] == 0.5
+    assert settings.value(PROJECTS_FOLDER_KEY) == str(tmp_path / "my-projects")
+    assert doc.undo_text == "Change Settings"
+    doc.undo()
+    assert doc.project.default_backend == "previs" and doc.project.settings["burn_in"] is False
+    assert doc.project.settings["watermark"]["opacity"] == 0.35
+    unchanged = SettingsDialog(doc, settings)
+    qtbot.addWidget(unchanged)
+    assert unchanged.project_command() is None  # nothing edited: no empty undo step
+
+
+def test_verify_runs_off_the_gui_thread(qtbot, tmp_path, studio_env):
+    make_application()
+    image = tmp_path / "plain.png"
+    write_thumbnail(image)
+    dialog = VerifyDialog(path=str(image))
+    qtbot.addWidget(dialog)
+    task = dialog.start()
+    with qtbot.waitSignal(task.finished, timeout=15000):
+        pass
+    assert dialog.state_label.text() == "No Content Credentials"
+    assert "no Content Credentials" in dialog.text.toPlainText()
+
+
+def test_export_timeline_in_a_worker_and_movie_refusal(qtbot, tmp_path, studio_env):
+    make_application()
+    doc = build_demo(tmp_path / "demo.shotreel")
+    dialog = ExportDialog(doc, out_dir=str(tmp_path / "out"))
+    qtbot.addWidget(dialog)
+    assert "no usable take" in dialog.status.text() or "have no usable take" in dialog.status.text()
+    otio = next(i for i in range(dialog.format.count()) if dialog.format.itemData(i)[1] == ".otio")
+    dialog.format.setCurrentIndex(otio)
+    assert dialog.path_edit.text().endswith(".otio")
+    with qtbot.waitSignal(dialog.exported, timeout=20000) as blocker:
+        dialog.start()
+    assert (tmp_path / "out").joinpath(blocker.args[0].split("/")[-1]).is_file()
+    # a movie needs every shot generated: the worker's UserError reaches an error dialog, nothing is written
+    dialog.format.setCurrentIndex(0)
+    task = dialog.start()
+    with qtbot.waitSignal(task.finished, timeout=20000):
+        pass
+    assert dialog.status.text() == "Export failed."
+    errors = dialog.findChildren(ErrorDialog)
+    assert errors and "no usable take" in errors[-1].message_label.text()
+    assert not list((tmp_path / "out").glob("*.mp4"))
+    doc.close()
