@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable, Iterator, Mapping  # not typing's: isinstance on those is slow
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from fractions import Fraction
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from engine.cues import AudioCue, CameraCue, CueError, MotionCue
 from engine.jobs import fps_to_str, parse_fps
@@ -421,10 +422,23 @@ class Project:
                 yield seq, shot
 
     def find_shot(self, shot_id: str) -> tuple[Sequence, int, Shot]:
+        # A remembered position is only a hint, checked exactly before use (commands edit the lists
+        # directly); it makes one edit of a 1,000-shot project O(1) instead of a scan.
+        hints = self.__dict__.setdefault("_shot_hints", {})
+        hint = hints.get(shot_id)
+        if hint is not None:
+            seq, i = hint
+            if i < len(seq.shots) and seq.shots[i].id == shot_id and any(s is seq for s in self.sequences):
+                return seq, i, seq.shots[i]
+        found = None
         for seq in self.sequences:
             for i, shot in enumerate(seq.shots):
+                hints[shot.id] = (seq, i)
                 if shot.id == shot_id:
-                    return seq, i, shot
+                    found = (seq, i, shot)
+        if found is not None:
+            return found
+        hints.pop(shot_id, None)
         raise ValidationError(f"no shot with id {shot_id}")
 
     def shot(self, shot_id: str) -> Shot:
