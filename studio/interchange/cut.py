@@ -31,6 +31,7 @@ class CutShot:
     overlap_in: int = 0         # frames crossfaded with the previous shot
     overlap_out: int = 0        # frames the next shot crossfades over this one's tail
     missing: str = ""           # why there is no take ('' when there is one)
+    audio: Path | None = None   # absolute path of the take's sound (WAV), when it has one
 
     @property
     def duration(self) -> int:
@@ -50,7 +51,8 @@ def cut_shots(project: Project, folder: str | Path) -> list[CutShot]:
             media=Path(entry.media) if entry.media else None, source_in=entry.source_in,
             source_out=entry.source_out, record_in=entry.record_in, record_out=entry.record_out,
             transition=entry.transition_in, fade_in=entry.fade_in, fade_out=entry.fade_out,
-            overlap_in=entry.overlap_in, overlap_out=entry.overlap_out, missing=reasons.get(entry.shot_id, "")))
+            overlap_in=entry.overlap_in, overlap_out=entry.overlap_out, missing=reasons.get(entry.shot_id, ""),
+            audio=Path(entry.audio) if entry.audio else None))
     return out
 
 

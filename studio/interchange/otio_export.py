@@ -2,8 +2,10 @@
 
 `.otio` is the lossless master (every clip carries `metadata['shotreel']`). FCP 7 XML, FCPXML and CMX 3600
 EDL are written by the installed adapter packages; each drops something (see FIELD-NOTES): FCP 7 XML loses
-track markers and custom metadata, FCPXML loses transitions and metadata, the EDL shortens reel names to
-8 characters. Called by `shotreel export PROJECT -o FILE.{otio,xml,fcpxml,edl}` and the export dialog.
+track markers and custom metadata and writes a dip to black as a cross dissolve; FCPXML loses transitions
+and metadata; the EDL keeps the picture track only, shortens reel names to 8 characters, moves each cut to
+the start of its dissolve (CMX convention) and writes drop-frame timecode at 29.97. None of the three
+writes a trailing gap (shots without takes at the very end of the cut). Called by `shotreel export PROJECT -o FILE.{otio,xml,fcpxml,edl}` and the export dialog.
 """
 from __future__ import annotations
 
@@ -78,16 +80,6 @@ def _markers(item: CutShot, rate: float, visible_start: int, head: int, length: 
     return markers
 
 
-def _target_url(item: CutShot, folder: Path, relative: bool) -> str:
-    assert item.media is not None
-    if relative:
-        try:
-            return item.media.relative_to(folder.resolve()).as_posix()
-        except ValueError:
-            pass  # media outside the project folder: only an absolute URL can reach it
-    return item.media.as_uri()
-
-
 def _split(frames: int) -> tuple[int, int]:
     """A crossfade of N frames as an OTIO transition centred on the cut: (before the cut, after it)."""
     before = frames // 2
@@ -114,8 +106,26 @@ def _transition(previous: CutShot, item: CutShot, rate: float) -> otio.schema.Tr
                                   metadata={"shotreel": {"kind": kind.value, "frames": before + after}})
 
 
-def build_timeline(project: Project, folder: str | Path, *, relative: bool = False) -> otio.schema.Timeline:
-    """One video track of the selected takes (gaps where a shot has no usable take), at the project rate.
+def _item_range(item: CutShot) -> tuple[int, int, int]:
+    """(head, first visible source frame, visible length): the part of the shot between its cut points."""
+    head = _split(item.overlap_in)[0] if item.overlap_in else 0
+    tail = _split(item.overlap_out)[1] if item.overlap_out else 0
+    return head, item.source_in + head, item.duration - head - tail
+
+
+def _url(path: Path, folder: Path, relative: bool) -> str:
+    if relative:
+        try:
+            return path.relative_to(folder.resolve()).as_posix()
+        except ValueError:
+            pass  # media outside the project folder: only an absolute URL can reach it
+    return path.as_uri()
+
+
+def build_timeline(project: Project, folder: str | Path, *, relative: bool = False,
+                   audio: bool = True) -> otio.schema.Timeline:
+    """V1: the selected takes (gaps where a shot has no usable take), at the project rate; A1 (audio=True
+    and at least one take has sound): each take's WAV under its picture, with the same transitions.
 
     The track's duration is the cut's duration (`studio.playlist`), every clip sits at its cut point.
     relative=True writes media URLs relative to the project folder (for a project moved with its media);
@@ -126,30 +136,39 @@ def build_timeline(project: Project, folder: str | Path, *, relative: bool = Fal
     timeline = otio.schema.Timeline(name=project.name, global_start_time=_rt(0, rate))
     timeline.metadata["shotreel"] = {"project": project.name, "fps": f"{project.fps.numerator}/{project.fps.denominator}",
                                      "width": project.width, "height": project.height}
-    track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
-    timeline.tracks.append(track)
     cut = cut_shots(project, folder)
+    video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    timeline.tracks.append(video)
+    sound = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
     for index, item in enumerate(cut):
-        transition = _transition(cut[index - 1], item, rate) if index else None
-        if transition is not None:
-            track.append(transition)
-        # the visible part of the shot between its cut points (see _transition)
-        head = _split(item.overlap_in)[0] if item.overlap_in else 0
-        tail = _split(item.overlap_out)[1] if item.overlap_out else 0
-        start, length = item.source_in + head, item.duration - head - tail
+        for track in (video, sound):
+            transition = _transition(cut[index - 1], item, rate) if index else None
+            if transition is not None:
+                track.append(transition)
+        head, start, length = _item_range(item)
         name = f"{item.number:03d} {item.shot.title or item.shot.prompt[:40]}".strip()
         meta = {"shotreel": _clip_metadata(project, item)}
+        take_frames = round(item.take.frames * project.fps / item.take.fps) if item.take and item.take.frames else 0
         if item.take is None or item.media is None:
             gap = otio.schema.Gap(name=name, source_range=_range(0, length, rate), metadata=meta)
-            track.append(gap)
+            video.append(gap)
             gap.markers.extend(_markers(item, rate, 0, head, length))
-            continue
-        take_frames = round(item.take.frames * project.fps / item.take.fps) if item.take.frames else 0
-        available = _range(0, max(take_frames, item.source_out), rate)
-        ref = otio.schema.ExternalReference(target_url=_target_url(item, folder, relative), available_range=available)
-        clip = otio.schema.Clip(name=name, media_reference=ref, source_range=_range(start, length, rate), metadata=meta)
-        clip.markers.extend(_markers(item, rate, start, head, length))
-        track.append(clip)
+        else:
+            available = _range(0, max(take_frames, item.source_out), rate)
+            ref = otio.schema.ExternalReference(target_url=_url(item.media, folder, relative), available_range=available)
+            clip = otio.schema.Clip(name=name, media_reference=ref, source_range=_range(start, length, rate),
+                                    metadata=meta)
+            clip.markers.extend(_markers(item, rate, start, head, length))
+            video.append(clip)
+        if item.take is not None and item.audio is not None:
+            ref = otio.schema.ExternalReference(target_url=_url(item.audio, folder, relative),
+                                                available_range=_range(0, max(item.source_out, take_frames), rate))
+            sound.append(otio.schema.Clip(name=name, media_reference=ref, source_range=_range(start, length, rate),
+                                          metadata={"shotreel": {"shot_id": item.shot.id, "take_id": item.take.id}}))
+        else:
+            sound.append(otio.schema.Gap(source_range=_range(0, length, rate)))
+    if audio and any(isinstance(c, otio.schema.Clip) for c in sound):
+        timeline.tracks.append(sound)
     return timeline
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import wave
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +40,19 @@ def _clip() -> Path:
     subprocess.run([ffmpeg_path(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x36:rate=24", "-frames:v", "96",
                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(out)], check=True)
     return out
+
+
+def write_wav(path: Path, seconds: float = 4.0, rate: int = 48000) -> Path:
+    """A quiet 440 Hz tone: the take's scratch sound."""
+    import numpy as np
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(seconds * rate)) / rate
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((np.sin(2 * np.pi * 440 * t) * 3000).astype("<i2").tobytes())
+    return path
 
 
 def make_project(folder: Path, fps=Fraction(24)) -> Project:
@@ -74,8 +88,12 @@ def make_project(folder: Path, fps=Fraction(24)) -> Project:
             draw_picture(folder / f"media/thumbnails/{tid}.png", COLORS[i])
             (folder / "media/takes").mkdir(parents=True, exist_ok=True)
             shutil.copyfile(_clip(), folder / f"media/takes/{tid}.mp4")
+            files = {"video": f"media/takes/{tid}.mp4", "thumbnail": f"media/thumbnails/{tid}.png"}
+            if i != 1:  # shot 2's take has no sound: a gap on the audio track
+                files["audio"] = f"media/audio/{tid}.wav"
+                write_wav(folder / files["audio"])
             takes.append(Take(id=tid, shot_id=sid, backend="previs", model_id="previs-blocking", seed=100 + i,
-                              files={"video": f"media/takes/{tid}.mp4", "thumbnail": f"media/thumbnails/{tid}.png"},
+                              files=files,
                               frames=96, fps=fps, width=320, height=180, prompt=f"compiled: {spec['prompt']}",
                               source_take_id="tk_1" if i == 1 else "", source_frame=95 if i == 1 else None,
                               created=f"2026-11-22T00:00:0{i}Z"))

@@ -70,14 +70,23 @@ def test_otio_round_trip_keeps_clips_ranges_metadata_markers(sample, tmp_path):
         entry = by_take[clip.metadata["shotreel"]["take_id"]]
         offset = clip.range_in_parent().start_time.value - clip.source_range.start_time.value
         assert offset == entry.record_in - entry.source_in
+    # A1: each take's sound under its picture (same ranges); the take without sound is a gap
+    sound = back.audio_tracks()[0]
+    sounds = [c for c in sound if isinstance(c, otio.schema.Clip)]
+    assert [c.metadata["shotreel"]["take_id"] for c in sounds] == ["tk_1", "tk_4"]
+    assert [Path(c.media_reference.target_url).name for c in sounds] == ["tk_1.wav", "tk_4.wav"]
+    assert [c.source_range for c in sounds] == [clips[0].source_range, clips[2].source_range]
+    assert [c.range_in_parent() for c in sounds] == [clips[0].range_in_parent(), clips[2].range_in_parent()]
+    assert sound.duration() == track.duration()
     # lossless: the JSON we read back is the timeline we built
     assert otio.adapters.write_to_string(back, "otio_json") == \
         otio.adapters.write_to_string(build_timeline(project, folder), "otio_json")
 
 
-def test_relative_urls_when_asked(sample, tmp_path):
+def test_relative_urls_when_asked_and_picture_only(sample, tmp_path):
     project, folder = sample
-    timeline = build_timeline(project, folder, relative=True)
+    timeline = build_timeline(project, folder, relative=True, audio=False)
+    assert len(timeline.tracks) == 1
     urls = [c.media_reference.target_url for c in timeline.find_clips()]
     assert urls == ["media/takes/tk_1.mp4", "media/takes/tk_2.mp4", "media/takes/tk_4.mp4"]
 
@@ -103,6 +112,10 @@ def test_editor_formats_reread_by_adapters(sample, tmp_path, suffix):
         assert abs(got.duration.value - duration) <= slack
     # the trailing gap is not written by these formats (FIELD-NOTES); everything before it is
     assert abs(back.video_tracks()[0].duration().value - (96 + 60 + 72 + 84 - 12)) <= 4
+    if suffix in (".xml", ".fcpxml"):  # the EDL carries the picture track only
+        sounds = [c for c in back.audio_tracks()[0] if isinstance(c, otio.schema.Clip)]
+        assert [Path(c.media_reference.target_url).name for c in sounds] == ["tk_1.wav", "tk_4.wav"]
+        assert [c.source_range.duration.value for c in sounds] == [90, 84]
     if suffix == ".xml":
         assert "Cross Dissolve" in out.read_text()
     if suffix == ".edl":
