@@ -86,9 +86,14 @@ def render_shot_audio(cues: Iterable[AudioCue], frames: int, fps, out_wav: str |
     """Render the cues of a shot `frames` long at `fps` into `out_wav` (written atomically).
 
     characters: `engine.jobs.CharacterSpec`s (name, voice) for the dialogue voices. seed varies the
-    synthesized sounds (the request's seed). cancel: a CancelToken checked between cues.
+    synthesized sounds (the request's seed). cancel: a CancelToken, checked between cues and inside
+    long syntheses (raises JobCancelled; nothing is written).
     """
-    cues = tuple(cues)
+    with dsp.cancellable(cancel):
+        return _render(tuple(cues), frames, fps, Path(out_wav), characters, stems_dir, sample_rate, seed)
+
+
+def _render(cues, frames, fps, out_wav: Path, characters, stems_dir, sample_rate, seed) -> ShotAudio:
     if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
         raise EngineError(ErrorKind.BAD_INPUT, f"audio: {frames!r} is not a frame count")
     fps = Fraction(fps)
@@ -97,18 +102,20 @@ def render_shot_audio(cues: Iterable[AudioCue], frames: int, fps, out_wav: str |
     voices = _voices(cues, characters)
     placements = []
     for index, cue in enumerate(cues):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
+        dsp.checkpoint()
         onset = frame_to_sample(cue.start, fps)
         wanted = frame_to_sample(cue.start + cue.duration, fps) - onset if cue.duration else 0
-        if onset >= n:
+        room = n - onset
+        if room <= 0:
             placements.append(CuePlacement(index, cue.cue_id, cue.kind.value, onset, 0, _source(cue, voices)))
             continue
-        sound, source = _render_cue(cue, wanted, n - onset, voices, seed)
-        sound = sound[:n - onset] * dsp.db(cue.gain_db)
-        dsp.add_at(buses[cue.kind], sound, onset)
+        sound, source = _render_cue(cue, wanted, room, voices, seed)
+        if sound.shape[0] > room:  # cut by the end of the shot: a short fade, no click at the cut
+            sound = dsp.fade(sound[:room], 0, min(room, int(_FADE_EDGE_S * SAMPLE_RATE) // 2))
+        dsp.add_at(buses[cue.kind], sound * dsp.db(cue.gain_db), onset)
         placements.append(CuePlacement(index, cue.cue_id, cue.kind.value, onset, sound.shape[0], source))
 
+    dsp.checkpoint()
     if np.any(buses[AudioKind.DIALOGUE]):
         duck = mix.duck_envelope(buses[AudioKind.DIALOGUE])[:, None]
         for kind in BED_KINDS:
@@ -120,7 +127,7 @@ def render_shot_audio(cues: Iterable[AudioCue], frames: int, fps, out_wav: str |
         convert = lambda x: _fit(dsp.resample(x, SAMPLE_RATE, sample_rate), n_out)  # noqa: E731
         master = np.clip(convert(master), -1.0, 1.0)
         buses = {k: convert(v) for k, v in buses.items()}
-    out_wav = Path(out_wav)
+    dsp.checkpoint()
     write_wav(out_wav, master, sample_rate)
     stems = {}
     if stems_dir is not None:
@@ -167,8 +174,6 @@ def _render_cue(cue: AudioCue, wanted: int, room: int, voices: Mapping[str, str]
     length = min(wanted, room) if wanted else (room if bed else 0)
     rng = dsp.rng_for(seed, cue.kind.value, name, cue.text, cue.start, cue.duration)
     sound = presets.generator(cue.kind, name)(length, rng)
-    if sound.shape[0] > room:  # an effect cut by the end of the shot: no click at the cut
-        sound = dsp.fade(sound[:room], 0, min(room, int(_FADE_EDGE_S * SAMPLE_RATE) // 2))
     if bed:
         ends_at_edge = sound.shape[0] >= room
         fade_in = _FADE_EDGE_S if cue.start == 0 else _FADE_INNER_S

@@ -21,7 +21,9 @@ def _sprinkle(out: np.ndarray, rng, rate_hz: float, make, spread: float = 0.9) -
     """Scatter short events (drops, chirps) at Poisson times with random pan."""
     n = out.shape[0]
     count = rng.poisson(rate_hz * n / SR)
-    for start in np.sort(rng.integers(-SR // 4, n, count)):
+    for k, start in enumerate(np.sort(rng.integers(-SR // 4, n, count))):
+        if k % 500 == 0:
+            dsp.checkpoint()
         event = make(rng)
         out_slice = dsp.pan(event, rng.uniform(-spread, spread))
         dsp.add_at(out, out_slice, int(start))
@@ -74,6 +76,7 @@ def city(n: int, rng: np.random.Generator) -> np.ndarray:
     out = rumble + hubbub
     # Passing cars: a band of tyre noise that swells and travels across the stereo field.
     for _ in range(max(1, int(n / SR / 2.5))):
+        dsp.checkpoint()
         length = int(rng.uniform(3.0, 6.0) * SR)
         start = int(rng.integers(-length // 2, n))
         t = np.linspace(-1, 1, length)

@@ -6,7 +6,9 @@ are float64; mono is (n,), stereo is (n, 2).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import threading
 from functools import lru_cache
 from math import gcd
 from typing import Callable
@@ -14,6 +16,26 @@ from typing import Callable
 import numpy as np
 
 SR = 48000
+
+# The cancel token of the render running on this thread: long loops call checkpoint() so a
+# cancelled job stops mid-bed instead of after it (the runner promises ~200 ms).
+_current = threading.local()
+
+
+@contextlib.contextmanager
+def cancellable(token):
+    previous = getattr(_current, "token", None)
+    _current.token = token
+    try:
+        yield
+    finally:
+        _current.token = previous
+
+
+def checkpoint() -> None:
+    token = getattr(_current, "token", None)
+    if token is not None:
+        token.raise_if_cancelled()
 
 
 def rng_for(*parts) -> np.random.Generator:
@@ -89,6 +111,7 @@ def _fast_len(n: int) -> int:
 def noise(n: int, rng: np.random.Generator, response=None, sr: int = SR) -> np.ndarray:
     """Gaussian noise shaped by a magnitude response, normalized to RMS 1. Drawn directly as a
     random spectrum (one inverse FFT instead of filtering white noise: half the work)."""
+    checkpoint()
     if response is None or n == 0:
         return normalize_rms(rng.standard_normal(n), 0.0)
     size = _fast_len(n)
@@ -107,14 +130,20 @@ def spectral_noise(n: int, rng: np.random.Generator, shape: Callable[[np.ndarray
     """
     win_len = 2 * hop
     frames = n // hop + 2
-    times = ((np.arange(frames) - 0.5) * hop / sr)[:, None]
     freqs = np.fft.rfftfreq(win_len, 1.0 / sr)[None, :]
-    mag = np.asarray(shape(times, freqs), dtype=np.float64)
-    phase = rng.uniform(0, 2 * np.pi, mag.shape)
-    grains = np.fft.irfft(mag * np.exp(1j * phase), win_len, axis=1) * np.hanning(win_len)[None, :]
+    window = np.hanning(win_len)[None, :]
     out = np.zeros((frames + 1) * hop)
-    for i in range(frames):  # a few hundred frames for a shot: fine in Python
-        out[i * hop:i * hop + win_len] += grains[i]
+    chunk = 128  # frames per batch: bounded memory and a cancel check every ~3 s of sound
+    for first in range(0, frames, chunk):
+        checkpoint()
+        count = min(chunk, frames - first)
+        times = ((np.arange(first, first + count) - 0.5) * hop / sr)[:, None]
+        mag = np.asarray(shape(times, freqs), dtype=np.float64)
+        phase = rng.uniform(0, 2 * np.pi, mag.shape)
+        grains = np.fft.irfft(mag * np.exp(1j * phase), win_len, axis=1) * window
+        for k in range(count):
+            i = first + k
+            out[i * hop:i * hop + win_len] += grains[k]
     return out[hop:hop + n] * np.sqrt(win_len)
 
 
@@ -196,6 +225,7 @@ def reverb(x: np.ndarray, rng: np.random.Generator, t60: float = 1.8, wet: float
            predelay_s: float = 0.012, brightness_hz: float = 6000.0, sr: int = SR) -> np.ndarray:
     """Stereo convolution reverb with a synthetic impulse response (decorrelated decaying noise
     that darkens as it decays, like air and walls absorb highs). Output keeps x's length."""
+    checkpoint()
     stereo = x if x.ndim == 2 else np.stack([x, x], axis=1)
     length = int(t60 * sr)
     pre = int(predelay_s * sr)
@@ -205,10 +235,21 @@ def reverb(x: np.ndarray, rng: np.random.Generator, t60: float = 1.8, wet: float
     mix_curve = np.linspace(0, 1, length)[:, None]
     ir[pre:] = body * (1 - mix_curve) + dark * mix_curve
     ir /= np.sqrt(np.sum(ir ** 2, axis=0, keepdims=True)) + 1e-12
-    n = stereo.shape[0]
-    size = _fast_len(n + ir.shape[0])
-    wet_sig = np.fft.irfft(np.fft.rfft(stereo, size, axis=0) * np.fft.rfft(ir, size, axis=0), size, axis=0)[:n]
-    return stereo * (1 - wet) + wet_sig * wet
+    return stereo * (1 - wet) + convolve(stereo, ir) * wet
+
+
+def convolve(x: np.ndarray, ir: np.ndarray, block: int = 1 << 17) -> np.ndarray:
+    """Per-channel FFT convolution, overlap-added block by block (same result as one big FFT,
+    bounded memory, and a cancel check per ~2.7 s block). Output keeps x's length."""
+    n, taps = x.shape[0], ir.shape[0]
+    size = _fast_len(min(n, block) + taps)
+    ir_spec = np.fft.rfft(ir, size, axis=0)
+    out = np.zeros((n + size,) + x.shape[1:])
+    for lo in range(0, n, block):
+        checkpoint()
+        part = x[lo:lo + block]
+        out[lo:lo + size] += np.fft.irfft(np.fft.rfft(part, size, axis=0) * ir_spec, size, axis=0)
+    return out[:n]
 
 
 # --- resampling ----------------------------------------------------------------------------
@@ -245,6 +286,7 @@ def resample(x: np.ndarray, sr_in: int, sr_out: int = SR) -> np.ndarray:
     out = np.empty((n_out,) + x.shape[1:])
     step = 16384
     for lo in range(0, n_out, step):
+        checkpoint()
         idx = np.arange(lo, min(n_out, lo + step), dtype=np.int64) * down
         base, phase = idx // up, idx % up
         taps = padded[base[:, None] + offsets[None, :] + pad]  # (m, taps[, channels])

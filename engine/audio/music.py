@@ -145,6 +145,7 @@ def render(mood_name: str, n: int, rng: np.random.Generator) -> np.ndarray:
     n_bars = n // bar + 1
     pattern = rng.permutation(4) if rng.uniform() < 0.5 else np.array([0, 1, 2, 1])
     for b in range(n_bars):
+        dsp.checkpoint()
         chord = mood.chords[b % len(mood.chords)]
         at = b * bar
         # pad: the whole chord held for the bar (an octave below middle for weight)

@@ -77,6 +77,7 @@ def footsteps(n: int, rng: np.random.Generator) -> np.ndarray:
     at = 0.0
     k = 0
     while at * SR < n:
+        dsp.checkpoint()
         step = _step(rng, 1.0 if k % 2 == 0 else 0.8) * rng.uniform(0.8, 1.0)
         dsp.add_at(out, step, int(at * SR))
         at += pace * rng.uniform(0.95, 1.05)
@@ -170,6 +171,7 @@ def heartbeat(n: int, rng: np.random.Generator) -> np.ndarray:
     beat = int(60.0 / bpm * SR)
     m = int(0.18 * SR)
     for at in range(0, n, beat):
+        dsp.checkpoint()
         for offset, amp in ((0, 1.0), (int(0.26 * SR), 0.7)):  # lub ... dub
             thump = dsp.glide_sine(m, 75.0, 42.0, 0.03) * dsp.attack_decay(m, 0.001, 0.12) * amp
             dsp.add_at(out, thump, at + offset)

@@ -185,3 +185,30 @@ def test_cancel_stops_before_writing(tmp_path):
     with pytest.raises(JobCancelled):
         render_shot_audio([AudioCue(kind="ambience", preset="rain")], 24, 24, tmp_path / "a.wav", cancel=token)
     assert not list(tmp_path.iterdir())
+
+
+def test_cancel_interrupts_a_long_bed_quickly(tmp_path):
+    """A 3-minute music + wind bed takes ~10 s of CPU to synthesize; a cancel mid-way stops it at the
+    next check (~0.1-0.2 s on a quiet machine; the bound is loose for a loaded 2-core test box)."""
+    import threading
+    import time
+
+    token = CancelToken()
+    outcome = {}
+
+    def run():
+        try:
+            render_shot_audio([AudioCue(kind="music", preset="warm"), AudioCue(kind="ambience", preset="wind")],
+                              24 * 180, 24, tmp_path / "long.wav", cancel=token)
+            outcome["done"] = True
+        except JobCancelled:
+            outcome["stopped"] = time.monotonic()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    time.sleep(0.3)
+    token.cancel()
+    worker.join(10)
+    assert "stopped" in outcome, outcome
+    assert outcome["stopped"] - token.cancelled_at < 2.0
+    assert not list(tmp_path.iterdir())
