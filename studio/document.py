@@ -95,8 +95,7 @@ class Document:
             raise ProjectFileError(f"{folder} is not a Shotreel project (there is no {DB_NAME} inside)")
         store = Store.open(folder / DB_NAME)
         try:
-            project = store.load_project()
-            base, index, rows = store.load_history()
+            project, (base, index, rows) = store.load()
             try:
                 history = [command_from_dict(r) for r in rows]
             except (ValidationError, KeyError, TypeError, ValueError) as exc:

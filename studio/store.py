@@ -37,12 +37,18 @@ APPLICATION_ID = 0x5348_5254  # 'SHRT' in PRAGMA application_id (header bytes 68
 DB_NAME = "project.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
-__all__ = ["Store", "StoreError", "HistoryWrite", "JobTable", "inspect_file", "SCHEMA_VERSION",
+__all__ = ["Store", "StoreError", "ProjectChangedElsewhere", "HistoryWrite", "JobTable", "inspect_file", "SCHEMA_VERSION",
            "APPLICATION_ID", "DB_NAME"]
 
 
 class StoreError(UserError):
     """A write to project.db failed (disk full, read-only folder, locked). Nothing was changed."""
+
+
+class ProjectChangedElsewhere(StoreError):
+    """Another program (the CLI, a second window) saved this project since it was opened here.
+
+    Writing on would mix two histories, so the edit is refused; reopen the project to continue."""
 
 
 def _dumps(value: Any) -> str:
@@ -128,6 +134,7 @@ class Store:
         self._seq_pos: dict[str, int] = {}
         self._bible_pos: dict[str, int] = {}
         self.migrated_from: int | None = None
+        self.revision = 0  # meta 'revision' as of our last read or write; bumped by every document write
 
     # ---- opening -----------------------------------------------------------------------------
     @staticmethod
@@ -183,36 +190,58 @@ class Store:
                 pass
 
     # ---- reading -----------------------------------------------------------------------------
-    def load_project(self) -> Project:
-        with self._lock:
-            conn = self.db.conn
-            row = conn.execute("SELECT name, fps, width, height, default_backend FROM project WHERE id = 1").fetchone()
-            if row is None:
-                raise ProjectFileError(f"{self.path.parent.name} has no project record; open a backup copy")
-            settings = {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM settings")}
-            seq_rows = conn.execute("SELECT id, heading, notes FROM sequences ORDER BY position, id").fetchall()
-            shots: dict[str, list[Shot]] = {sid: [] for sid, _, _ in seq_rows}
-            self._shot_pos = {}
-            for shot_id, seq_id, data in conn.execute(
-                    "SELECT id, seq_id, data FROM shots ORDER BY seq_id, position, id"):
-                if seq_id in shots:  # a row of no scene cannot exist (transactions); skip rather than fail
-                    shots[seq_id].append(Shot.from_dict(json.loads(data)))
-            sequences = [Sequence(sid, heading or "", shots[sid], notes or "") for sid, heading, notes in seq_rows]
-            bible = [_bible_from(json.loads(d)) for (d,) in conn.execute("SELECT data FROM bible ORDER BY position, id")]
-            takes = [Take.from_dict(json.loads(d)) for (d,) in conn.execute("SELECT data FROM takes")]
-        project = Project(row[0], row[1], row[2], row[3], row[4] or "previs", settings, sequences, bible, takes)
+    def load(self) -> tuple[Project, tuple[int, int, list[dict[str, Any]]]]:
+        """The project and its history (base, index, command dicts), read in one snapshot."""
+        with self._lock, self.db.atomic():
+            project = self._read_project()
+            history = self._read_history()
+            self.revision = self._read_revision()
         self._remember_positions(project)
-        return project
+        return project, history
+
+    def load_project(self) -> Project:
+        return self.load()[0]
 
     def load_history(self) -> tuple[int, int, list[dict[str, Any]]]:
         """(base, index, command dicts from base on)."""
-        with self._lock:
-            meta = dict(self.db.conn.execute(
-                "SELECT key, value FROM meta WHERE key IN ('history_base', 'history_index')").fetchall())
-            base, index = int(meta.get("history_base", 0)), int(meta.get("history_index", 0))
-            rows = [json.loads(c) for (c,) in self.db.conn.execute(
-                "SELECT command FROM history WHERE pos >= ? ORDER BY pos", (base,))]
+        return self.load()[1]
+
+    def _read_project(self) -> Project:
+        conn = self.db.conn
+        row = conn.execute("SELECT name, fps, width, height, default_backend FROM project WHERE id = 1").fetchone()
+        if row is None:
+            raise ProjectFileError(f"{self.path.parent.name} has no project record; open a backup copy")
+        settings = {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM settings")}
+        seq_rows = conn.execute("SELECT id, heading, notes FROM sequences ORDER BY position, id").fetchall()
+        shots: dict[str, list[Shot]] = {sid: [] for sid, _, _ in seq_rows}
+        for shot_id, seq_id, data in conn.execute("SELECT id, seq_id, data FROM shots ORDER BY seq_id, position, id"):
+            if seq_id in shots:  # a row of no scene cannot exist (transactions); skip rather than fail
+                shots[seq_id].append(Shot.from_dict(json.loads(data)))
+        sequences = [Sequence(sid, heading or "", shots[sid], notes or "") for sid, heading, notes in seq_rows]
+        bible = [_bible_from(json.loads(d)) for (d,) in conn.execute("SELECT data FROM bible ORDER BY position, id")]
+        takes = [Take.from_dict(json.loads(d)) for (d,) in conn.execute("SELECT data FROM takes")]
+        return Project(row[0], row[1], row[2], row[3], row[4] or "previs", settings, sequences, bible, takes)
+
+    def _read_history(self) -> tuple[int, int, list[dict[str, Any]]]:
+        meta = dict(self.db.conn.execute(
+            "SELECT key, value FROM meta WHERE key IN ('history_base', 'history_index')").fetchall())
+        base, index = int(meta.get("history_base", 0)), int(meta.get("history_index", 0))
+        rows = [json.loads(c) for (c,) in self.db.conn.execute(
+            "SELECT command FROM history WHERE pos >= ? ORDER BY pos", (base,))]
         return base, min(index, len(rows)), rows
+
+    def _read_revision(self) -> int:
+        row = self.db.conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _claim_revision(self) -> None:
+        """Inside a write transaction: refuse when someone else wrote since we read, then bump."""
+        current = self._read_revision()
+        if current != self.revision:
+            raise ProjectChangedElsewhere(
+                f"{self.path.parent.name} was changed by another Shotreel (the command line or another window) "
+                "since it was opened here; reopen the project to continue")
+        self.db.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('revision', ?)", (str(current + 1),))
 
     def meta(self, key: str) -> str | None:
         with self._lock:
@@ -228,22 +257,26 @@ class Store:
         with self._lock:
             try:
                 with self.db.atomic():
+                    self._claim_revision()
                     self._apply(plan, project)
                     if history is not None:
                         self._put_history(history)
             except sqlite3.Error as exc:
                 raise StoreError(f"could not save to {self.path.parent.name}/{self.path.name}: {exc}") from exc
+            self.revision += 1
         self._shot_pos, self._seq_pos, self._bible_pos = plan.shot_pos, plan.seq_pos, plan.bible_pos
 
     def clear_history(self) -> None:
         with self._lock:
             try:
                 with self.db.atomic():
+                    self._claim_revision()
                     self.db.conn.execute("DELETE FROM history")
                     self.db.conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                                              [("history_base", "0"), ("history_index", "0")])
             except sqlite3.Error as exc:
                 raise StoreError(f"could not save to {self.path.name}: {exc}") from exc
+            self.revision += 1
 
     def _put_history(self, h: HistoryWrite) -> None:
         conn = self.db.conn

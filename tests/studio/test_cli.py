@@ -134,9 +134,6 @@ def test_open_execs_the_studio_without_importing_ui(tmp_path, capsys, monkeypatc
     run(capsys, "new", str(proj))
     calls = []
     monkeypatch.setattr(os, "execv", lambda path, argv: calls.append((path, argv)))
-    monkeypatch.setattr("studio.cli.project_cmds.importlib.util.find_spec",
-                        lambda name: type("Spec", (), {"submodule_search_locations": [str(tmp_path)]})())
-    (tmp_path / "app.py").write_text("")
     assert main(["open", str(proj)]) == 0
     assert calls == [(sys.executable, [sys.executable, "-m", "ui.app", str(proj.resolve())])]
     assert "ui" not in sys.modules or not any(m.startswith("ui.app") for m in sys.modules)

@@ -320,3 +320,18 @@ def test_open_sweeps_partial_files(closed_project):
     keep.write_bytes(b"whole")
     with Document.open(closed_project):
         assert not partial.exists() and keep.exists()
+
+
+def test_a_second_writer_is_detected_not_mixed_in(closed_project):
+    from studio.store import ProjectChangedElsewhere
+    with Document.open(closed_project) as window, Document.open(closed_project) as cli:
+        cli.execute(SetShotFields("a1", title="from the command line"))
+        before = window.project.to_dict()
+        with pytest.raises(ProjectChangedElsewhere, match="reopen the project"):
+            window.execute(SetShotFields("a2", title="from the window"))
+        assert window.project.to_dict() == before
+        cli.execute(SetShotFields("a2", notes="the command line can go on"))
+    with Document.open(closed_project) as again:
+        assert again.project.shot("a1").title == "from the command line"
+        assert again.project.shot("a2").title == "Alpha 2"
+        assert again.history == ["Edit Title", "Edit Notes"]
