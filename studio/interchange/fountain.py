@@ -43,6 +43,8 @@ _NOTE = re.compile(r"\[\[(.*?)\]\]", re.S)
 _BONEYARD = re.compile(r"/\*.*?\*/", re.S)
 _EMPHASIS = re.compile(r"(\*{1,3}|_)(?=\S)(.+?)(?<=\S)\1")
 _STANDALONE_TRANSITION = re.compile(r"^(FADE IN|FADE OUT|FADE TO BLACK|CUT TO BLACK|SMASH CUT|IRIS (IN|OUT))[.:]?$")
+_TITLE_KEYS = {"title", "credit", "author", "authors", "source", "draft date", "date", "contact", "copyright",
+               "notes", "revision", "episode", "format"}
 _TITLE_KEY = re.compile(r"^([A-Za-z][A-Za-z ]{0,30}):\s*(.*)$")
 
 
@@ -110,8 +112,9 @@ def _is_character(line: str) -> bool:
 def _title_page(lines: list[str]) -> tuple[str, int]:
     """The title page's Title and the index of the first script line (0 when there is no title page)."""
     first = next((i for i, l in enumerate(lines) if l.strip()), None)
-    if first is None or not _TITLE_KEY.match(lines[first].strip()) or _HEADING.match(lines[first].strip()):
-        return "", 0
+    match = _TITLE_KEY.match(lines[first].strip()) if first is not None else None
+    if match is None or match.group(1).strip().lower() not in _TITLE_KEYS:
+        return "", 0  # 'FADE IN:' on the first line is not a title page
     title, key, i = "", "", first
     while i < len(lines) and lines[i].strip():
         line = lines[i]
@@ -170,7 +173,9 @@ def _elements(text: str, warnings: list[str]) -> tuple[str, list[_Element]]:
             out.append(_Element("synopsis", _clean(s[1:]), notes=line_notes))
             i += 1
             continue
-        if prev_blank and ((s.startswith(".") and len(s) > 1 and s[1].isalnum()) or _HEADING.match(s)):
+        after_transition = i > 0 and bool(_STANDALONE_TRANSITION.match(take_notes(lines[i - 1])[0].strip()))
+        if (prev_blank or after_transition) and ((s.startswith(".") and len(s) > 1 and s[1].isalnum())
+                                                 or _HEADING.match(s)):
             heading = s[1:] if s.startswith(".") else s
             out.append(_Element("heading", _clean(_SCENE_NUMBER.sub("", heading)).upper()[:300], notes=line_notes))
             i += 1
@@ -179,8 +184,8 @@ def _elements(text: str, warnings: list[str]) -> tuple[str, list[_Element]]:
             out.append(_Element("centered", _clean(s[1:-1]), notes=line_notes))
             i += 1
             continue
-        if s.startswith(">") or (prev_blank and blank(i + 1) and s == s.upper()
-                                 and (s.endswith("TO:") or _STANDALONE_TRANSITION.match(s))):
+        if s.startswith(">") or (prev_blank and s == s.upper()
+                                 and ((s.endswith("TO:") and blank(i + 1)) or _STANDALONE_TRANSITION.match(s))):
             out.append(_Element("transition", _clean(s.lstrip(">")).upper(), notes=line_notes))
             i += 1
             continue

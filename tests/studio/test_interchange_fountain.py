@@ -153,5 +153,9 @@ def test_parser_details():
     assert hall.audio[0].character == "Bob" and hall.audio[0].text == "Hi." and "standalone note" in hall.notes
     yard = parsed.sequences[2].shots[0]
     assert yard.transition.kind.value == "cut" and yard.motion and yard.motion[0].kind.value == "run"
+    # no title page: a first line 'FADE IN:' straight above the first heading is not one
+    opening = parse_fountain_text("FADE IN:\nEXT. SEA - DAY\n\nWaves.\n\nANNA\nLand!\n", 24)
+    assert opening.title == "" and [s.heading for s in opening.sequences] == ["EXT. SEA - DAY"]
+    assert [s.prompt for s in opening.sequences[0].shots] == ["Waves."]
     with pytest.raises(UserError):
         parse_import("x.txt")
