@@ -40,12 +40,14 @@ def make_storyboarder(folder, *, drop=None):
     _layer(images / "board-2-BBBBB-fill.png", (30, 160, 30), (0, 0, W, H))           # only a fill layer
     _layer(images / "board-3-CCCCC.png", (20, 20, 20), (70, 30, 90, 80))
     _wav(images / "CCCCC-audio-1.wav", 3.0)
+    _wav(images / "AAAAA-audio-1.wav", 1.0)
     doc = {
         "version": "2.4.0", "aspectRatio": W / H, "fps": 24, "defaultBoardTiming": 2000,
         "boards": [
             {"uid": "AAAAA", "url": "board-1-AAAAA.png", "number": 1, "shot": "1A", "time": 0,
              "layers": {"reference": {"url": "board-1-AAAAA-reference.png", "opacity": 0.5}},
              "action": "Maya looks up at the window.", "dialogue": "MAYA: Is anyone there?\nTOM: Only me.",
+             "audio": {"filename": "AAAAA-audio-1.wav", "duration": 1000},
              "notes": "Hold on her face."},
             {"uid": "BBBBB", "url": "board-2-BBBBB.png", "number": 2, "shot": "2A", "time": 2000, "duration": 1500,
              "layers": {"fill": {"url": "board-2-BBBBB-fill.png"}}, "action": "The garden, empty."},
@@ -83,6 +85,8 @@ def test_storyboarder_import_boards_images_timing_dialogue_audio(doc, tmp_path):
     # dialogue lines with their speakers, who join the bible
     assert [(c.character, c.text) for c in shots[0].audio] == [("Maya", "Is anyone there?"), ("Tom", "Only me.")]
     assert shots[0].audio[1].start > shots[0].audio[0].start
+    # a board's recording with dialogue on it is the first line's voice (no scratch synthesis)
+    assert shots[0].audio[0].file.endswith("AAAAA-audio-1.wav") and not shots[0].audio[1].file
     assert sorted(b.name for b in project.bible) == ["Maya", "Tom"]
     # the board's sound was copied into the project and became an SFX cue (no dialogue on that board)
     cue = shots[2].audio[0]
