@@ -20,11 +20,11 @@ EXPORT_SUFFIXES = TIMELINE_SUFFIXES + (".pdf", ".png")
 IMPORT_SUFFIXES = (".fountain", ".storyboarder")
 
 
-_OPTIONS = {"timeline": {"relative"}, ".pdf": {"paper", "per_page"}, ".png": {"columns", "cell_width"}}
+_OPTIONS = {"timeline": {"relative", "audio"}, ".pdf": {"paper", "per_page"}, ".png": {"columns", "cell_width"}}
 
 
 def export_file(project, folder: str | Path, out: str | Path, **options: Any) -> Path:
-    """Write `out` in the format its extension names. options: relative (timelines); paper, per_page (PDF);
+    """Write `out` in the format its extension names. options: relative, audio (timelines); paper, per_page (PDF);
     columns, cell_width (contact sheet). None values are ignored; an option the format has not is refused."""
     out = Path(out)
     suffix = out.suffix.lower()

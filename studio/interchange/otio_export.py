@@ -5,7 +5,8 @@ EDL are written by the installed adapter packages; each drops something (see FIE
 track markers and custom metadata and writes a dip to black as a cross dissolve; FCPXML loses transitions
 and metadata; the EDL keeps the picture track only, shortens reel names to 8 characters, moves each cut to
 the start of its dissolve (CMX convention) and writes drop-frame timecode at 29.97. None of the three
-writes a trailing gap (shots without takes at the very end of the cut). Called by `shotreel export PROJECT -o FILE.{otio,xml,fcpxml,edl}` and the export dialog.
+writes a trailing gap (shots without takes at the very end of the cut).
+Called by `shotreel export PROJECT -o FILE.{otio,xml,fcpxml,edl}` and the export dialog.
 """
 from __future__ import annotations
 
@@ -179,15 +180,17 @@ def timeline_to_string(timeline: otio.schema.Timeline, adapter: str) -> str:
         raise UserError(f"cannot write the {adapter} timeline: {exc}") from exc
 
 
-def export_timeline(project: Project, folder: str | Path, out: str | Path, *, relative: bool = False) -> Path:
-    """Write the cut to `out`; the format follows the extension (.otio, .xml FCP 7, .fcpxml, .edl). Atomic."""
+def export_timeline(project: Project, folder: str | Path, out: str | Path, *, relative: bool = False,
+                    audio: bool = True) -> Path:
+    """Write the cut to `out`; the format follows the extension (.otio, .xml FCP 7, .fcpxml, .edl). Atomic.
+    relative: media URLs relative to the project folder; audio: add the takes' sound track."""
     out = Path(out)
     adapter = ADAPTERS.get(out.suffix.lower())
     if adapter is None:
         raise UserError(f"{out.name}: timeline export writes {', '.join(ADAPTERS)}, not {out.suffix or 'no extension'}")
     if not any(True for _ in project.shots()):
         raise UserError("the project has no shots to export")
-    text = timeline_to_string(build_timeline(project, folder, relative=relative), adapter)
+    text = timeline_to_string(build_timeline(project, folder, relative=relative, audio=audio), adapter)
     atomic_write_text(out, text)  # a full disk raises EngineError(DISK_FULL) and leaves no partial file
     return out
 
