@@ -1,0 +1,15 @@
+"""The built-in previs renderer: procedural blocking sets and board animatics, CPU only, deterministic.
+
+`PrevisBackend` (backend name 'previs') implements `engine.jobs.Backend`; `RENDERER_VERSION` is
+recorded in every take it makes so a later renderer change can be detected.
+"""
+from .render import RENDERER_VERSION, BlockingRenderer, BoardRenderer, make_renderer
+
+__all__ = ["RENDERER_VERSION", "BlockingRenderer", "BoardRenderer", "make_renderer", "PrevisBackend"]
+
+
+def __getattr__(name):  # the backend pulls in the encoder; import it on demand
+    if name == "PrevisBackend":
+        from .backend import PrevisBackend
+        return PrevisBackend
+    raise AttributeError(name)

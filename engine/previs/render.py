@@ -1,0 +1,413 @@
+"""Frame renderers: the 3D blocking set and the board-image parallax animatic.
+
+Both take a GenerationRequest, render frame i on demand (`frame(i)` is pure: the same request and i
+give the same pixels) and report the world state at the last frame (`end_state()`), which the next
+shot's `SceneSpec.start_state` feeds back for exact continuity.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Optional
+
+import cv2
+import numpy as np
+
+from ..cues import CameraMove, MotionCue
+from ..errors import EngineError, ErrorKind
+from ..jobs import GenerationRequest
+from .camera import CameraPath, CameraPose, initial_pose, subject_distance
+from .figures import FigureState, FigureTrack, default_figures, figure_parts
+from .raster import Raster
+from .scene import World, build_world
+
+RENDERER_VERSION = "previs-1.0"
+
+# Box corner signs and the 6 faces (corner indices, which axis, which side).
+_SIGNS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=np.float64)
+_FACES = [((0, 1, 3, 2), 0, -1), ((4, 6, 7, 5), 0, 1), ((0, 4, 5, 1), 1, -1), ((2, 3, 7, 6), 1, 1),
+          ((0, 2, 6, 4), 2, -1), ((1, 5, 7, 3), 2, 1)]
+_FACE_IDX = np.array([f[0] for f in _FACES])
+_FACE_AXIS = np.array([f[1] for f in _FACES])
+_FACE_SIDE = np.array([f[2] for f in _FACES], dtype=np.float64)
+SKY_DOWNSCALE = 16
+
+
+def timecode(frame: int, fps: float) -> str:
+    nominal = max(1, int(round(fps)))
+    ff = frame % nominal
+    secs = frame // nominal
+    return f"{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}:{ff:02d}"
+
+
+def draw_burn_in(img: np.ndarray, text: str, frame: int, fps: float) -> None:
+    h = img.shape[0]
+    scale = max(0.35, h / 720 * 0.7)
+    thick = max(1, int(round(h / 400)))
+    label = f"{text}  {timecode(frame, fps)}".strip()
+    (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    pad = max(3, h // 90)
+    x0, y0 = pad, h - pad - th - base - pad
+    cv2.rectangle(img, (x0, y0), (x0 + tw + 2 * pad, h - pad), (0, 0, 0), -1)
+    cv2.putText(img, label, (x0 + pad, h - pad - base), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick,
+                cv2.LINE_AA)
+
+
+def _subject_cues(request: GenerationRequest, names: list[str]) -> dict[str, MotionCue]:
+    """Which motion cue drives which figure: by name (case-insensitive), empty subject = first figure."""
+    out: dict[str, MotionCue] = {}
+    lowered = {n.lower(): n for n in names}
+    for cue in request.motion:
+        if cue.is_empty:
+            continue
+        name = lowered.get(cue.subject.lower()) if cue.subject else (names[0] if names else None)
+        if name is not None and name not in out:
+            out[name] = cue
+    return out
+
+
+class BlockingRenderer:
+    """The procedural 3D set with mannequins, seen through the cue's pinhole camera."""
+
+    mode = "blocking"
+
+    def __init__(self, request: GenerationRequest, world: Optional[World] = None):
+        self.request = request
+        self.width, self.height, self.frames = request.width, request.height, request.frames
+        self.fps = float(request.fps)
+        scene = request.scene
+        self.world = world or build_world(scene)
+        state = dict(scene.start_state) if scene.start_state else None
+        if state is not None and state.get("mode", "blocking") != "blocking":
+            state = None  # a board take's end state says nothing about this set
+        self.continued = state is not None
+        figures = default_figures(scene.characters)
+        if state is not None:
+            try:
+                saved = {f["name"]: FigureState.from_dict(f) for f in state.get("figures", [])}
+                start_pose = CameraPose.from_dict(state["camera"])
+                aim_height = float(state.get("aim_height", 1.3))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise EngineError(ErrorKind.BAD_INPUT, f"the start state of the previous take is unreadable: {exc}",
+                                  "Choose the previous take again or set the shot's continuity to fresh.") from exc
+            figures = [saved.get(f.name, f) for f in figures]
+        names = [f.name for f in figures]
+        cues = _subject_cues(request, names)
+        subject = figures[0] if figures else FigureState("", x=0.0, z=0.0)
+        if request.motion and names:
+            first = next((c for c in request.motion if not c.is_empty), None)
+            if first is not None and first.subject:
+                subject = next((f for f in figures if f.name.lower() == first.subject.lower()), subject)
+        self.subject_name = subject.name
+        if state is None:
+            start_pose, aim = initial_pose(request.camera, (subject.x, 0.0, subject.z), self.width, self.height,
+                                           subject.heading, subject.height)
+            aim_height = float(aim[1])
+        self.aim_height = aim_height
+        aim = np.array([subject.x, aim_height, subject.z])
+        self.path = CameraPath(request.camera, start_pose, aim, self.frames, self.fps, request.seed)
+        right, _, _ = start_pose.basis()
+        self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
+                                   np.asarray(start_pose.position), fresh=state is None) for f in figures]
+        self.raster = Raster(self.width, self.height)
+        self._prepare_static()
+
+    # -- setup -----------------------------------------------------------------------------------
+    def _prepare_static(self) -> None:
+        w = self.world
+        light = w.light
+        self._box_faces = self._faces_of(w.box_centres, w.box_axes, w.box_half, w.box_colours)
+        sw, sh = max(2, -(-self.width // SKY_DOWNSCALE)), max(2, -(-self.height // SKY_DOWNSCALE))
+        us = (np.arange(sw) + 0.5) * self.width / sw
+        vs = (np.arange(sh) + 0.5) * self.height / sh
+        self._sky_uv = np.stack(np.meshgrid(us, vs), -1)
+        self._sky_top, self._sky_hor = light.sky_top * light.tint ** 0.3, light.sky_horizon
+        self._ground = w.ground_colour
+        self._haze = self._sky_hor * 0.55 + self._ground * 0.45
+
+    def _faces_of(self, centres, axes, half, colours):
+        """Per box: its 8 corners and the 6 lit face colours (unlit colours (M, 3))."""
+        if len(centres) == 0:
+            return np.zeros((0, 8, 3)), np.zeros((0, 6, 3)), np.zeros((0, 6, 3))
+        scaled = axes * half[:, :, None]                        # (M, 3, 3)
+        corners = centres[:, None, :] + _SIGNS @ scaled         # (M, 8, 3)
+        normals = axes[:, _FACE_AXIS, :] * _FACE_SIDE[None, :, None]  # (M, 6, 3)
+        light = self.world.light
+        lam = np.clip(normals @ light.sun, 0, 1)
+        lit = colours[:, None, :] * light.tint * (light.ambient + light.diffuse * lam)[..., None]
+        return corners, normals, np.clip(lit, 0, 255)
+
+    # -- per frame -------------------------------------------------------------------------------
+    def figure_states(self, i: int) -> list[FigureState]:
+        return [t.state(i) for t in self.tracks]
+
+    def frame(self, i: int) -> np.ndarray:
+        pose = self.path.pose(i)
+        r = self.raster
+        r.set_camera(pose)
+        img = self._sky(pose)
+        self._draw_ground(img)
+        cam_pos = r.C
+        for layer in self.world.layers:
+            centres = layer.quads.mean(axis=1)
+            vis = np.einsum("ij,ij->i", cam_pos - centres, layer.normals) > 0
+            if not vis.any():
+                continue
+            cam = r.to_camera(layer.quads[vis])
+            if layer.grouped:
+                r.fill_grouped(img, cam, layer.colours[vis], layer.classes[vis])
+            else:
+                r.fill_batch(img, cam, layer.colours[vis])
+        self._draw_objects(img, i, pose)
+        if self.request.burn_in:
+            draw_burn_in(img, self.request.burn_in, i, self.fps)
+        return img
+
+    def _draw_ground(self, img: np.ndarray) -> None:
+        """The floor texture through the plane's homography, only where view rays go down to it."""
+        gt = self.world.ground_texture
+        r = self.raster
+        if gt is None or r.C[1] <= 1e-3:
+            return
+        K = np.array([[r.f, 0, r.cx], [0, r.f, r.cy], [0, 0, 1.0]])
+        plane = np.stack([r.R[:, 0], r.R[:, 2], -r.R @ r.C], axis=1)       # (x, z, 1) -> camera
+        tex_to_world = np.array([[1 / gt.ppm, 0, gt.x0 + 0.5 / gt.ppm], [0, 1 / gt.ppm, gt.z0 + 0.5 / gt.ppm],
+                                 [0, 0, 1.0]])
+        hmat = K @ plane @ tex_to_world
+        # Pixels whose rays point downward (world y < 0) see the ground: a half-plane of the image.
+        g = (r.R.T @ np.linalg.inv(K))[1]
+        region = _clip_rect_halfplane(self.width, self.height, g)
+        if region is None:
+            return
+        x0, y0 = int(np.floor(region[:, 0].min())), int(np.ceil(region[:, 1].min() - 1e-9))
+        x1, y1 = int(np.ceil(region[:, 0].max())), int(np.ceil(region[:, 1].max()))
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(self.width, x1), min(self.height, y1)
+        if x1 <= x0 or y1 <= y0:
+            return
+        shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1.0]]) @ hmat
+        border = tuple(float(v) for v in gt.border)
+        roi = img[y0:y1, x0:x1]
+        # Exact whenever every pixel centre of the box is on the ground side (no roll): warp in place.
+        corners = np.array([[x0, y0, 1], [x1 - 1, y0, 1], [x0, y1 - 1, 1], [x1 - 1, y1 - 1, 1]], dtype=np.float64)
+        if (corners @ g < 0).all():
+            cv2.warpPerspective(gt.image, shift, (x1 - x0, y1 - y0), dst=roi, flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+            return
+        warped = cv2.warpPerspective(gt.image, shift, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        pts = np.rint((region - [x0, y0]) * 16).astype(np.int32)
+        cv2.fillPoly(mask, [pts], 255, lineType=cv2.LINE_8, shift=4)
+        cv2.copyTo(warped, mask, roi)
+
+    def _sky(self, pose: CameraPose) -> np.ndarray:
+        r = self.raster
+        rays = np.concatenate([(self._sky_uv - [r.cx, r.cy]) / r.f, np.ones(self._sky_uv.shape[:2] + (1,))], -1)
+        world = rays @ r.R  # camera -> world directions
+        elev = world[..., 1] / np.linalg.norm(world, axis=-1)
+        up = np.clip(elev, 0, 1)[..., None] ** 0.55
+        sky = self._sky_hor * (1 - up) + self._sky_top * up
+        down = np.clip(-elev * 12, 0, 1)[..., None]
+        below = self._haze * (1 - down) + self._ground * down
+        small = np.rint(np.where((elev >= 0)[..., None], sky, below)).astype(np.uint8)
+        return cv2.resize(small, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+
+    def _draw_objects(self, img: np.ndarray, i: int, pose: CameraPose) -> None:
+        """Set pieces and figures, far to near (painter's order by box centre distance)."""
+        r = self.raster
+        cam_pos = r.C
+        corners, normals, colours = self._box_faces
+        centres = self.world.box_centres
+        heads, labels = [], []
+        for f in self.figure_states(i):
+            parts, (head, radius, skin) = figure_parts(f)
+            pc = np.array([p.centre for p in parts])
+            c, n, col = self._faces_of(pc, np.array([p.axes for p in parts]), np.array([p.half for p in parts]),
+                                       np.array([p.colour for p in parts]))
+            corners, normals, colours = (np.concatenate([corners, c]), np.concatenate([normals, n]),
+                                         np.concatenate([colours, col]))
+            centres = np.concatenate([centres, pc])
+            heads.append((float(np.linalg.norm(head - cam_pos)) - radius * 0.5, head, radius, skin))
+            labels.append((f.name, head + np.array([0.0, radius * 2.2, 0.0])))
+        dist = np.linalg.norm(centres - cam_pos, axis=1)
+        order = np.argsort(-dist, kind="stable")
+        faces = corners[order][:, _FACE_IDX]                       # (M, 6, 4, 3)
+        vis = np.einsum("mfk,mfk->mf", cam_pos - faces.mean(axis=2), normals[order]) > 0
+        face_count = np.concatenate([[0], np.cumsum(vis.sum(axis=1))])
+        polys = r.to_camera(faces[vis]) if vis.any() else np.zeros((0, 4, 3))
+        cols = colours[order][vis]
+        sorted_dist = dist[order]
+        drawn = 0
+        light = self.world.light
+        for d, head, radius, skin in sorted(heads, key=lambda h: -h[0]):
+            upto = int(face_count[int(np.sum(sorted_dist > d))])
+            r.fill_batch(img, polys[drawn:upto], cols[drawn:upto])
+            drawn = max(drawn, upto)
+            cam = r.to_camera(head[None, :])[0]
+            if cam[2] > radius + 0.02:
+                p = r.project(cam[None, :])[0]
+                rad = r.f * radius / cam[2]
+                if -rad < p[0] < self.width + rad and -rad < p[1] < self.height + rad and rad < 4 * self.width:
+                    shade = np.clip(skin * light.tint * (light.ambient + light.diffuse * 0.6), 0, 255)
+                    cv2.circle(img, (int(round(p[0] * 16)), int(round(p[1] * 16))), int(round(rad * 16)),
+                               tuple(float(v) for v in shade), -1, cv2.LINE_AA, 4)
+        r.fill_batch(img, polys[drawn:], cols[drawn:])
+        self._labels(img, labels)
+
+    def _labels(self, img: np.ndarray, labels) -> None:
+        r = self.raster
+        scale = max(0.3, self.height / 720 * 0.55)
+        thick = max(1, int(round(self.height / 540)))
+        for name, point in labels:
+            if not name:
+                continue
+            cam = r.to_camera(point[None, :])[0]
+            if cam[2] <= 0.3:
+                continue
+            p = r.project(cam[None, :])[0]
+            (tw, th), _ = cv2.getTextSize(name, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+            x, y = int(round(p[0] - tw / 2)), int(round(p[1]))
+            if -tw < x < self.width and 0 < y < self.height + th:
+                cv2.putText(img, name, (x + 1, y + 1), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick + 1,
+                            cv2.LINE_AA)
+                cv2.putText(img, name, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
+
+    # -- continuity ------------------------------------------------------------------------------
+    def end_state(self) -> dict[str, Any]:
+        last = self.frames - 1
+        return {"renderer": RENDERER_VERSION, "mode": self.mode, "frame": last,
+                "camera": self.path.pose(last).to_dict(), "aim_height": self.aim_height,
+                "subject": self.subject_name, "figures": [f.to_dict() for f in self.figure_states(last)],
+                "world": {"set_seed": self.request.scene.set_seed, **self.world.info}}
+
+
+class BoardRenderer:
+    """Board mode: the camera move applied to the board image split into three depth layers.
+
+    Depth guess (documented choice): horizontal bands. On a storyboard panel drawn at eye level the
+    lower part of the frame is nearer the camera than the upper part (the ground plane recedes
+    toward the horizon), so the image is one background plane at 2.5x the subject distance, the
+    part below ~40% of the height a subject plane at the subject distance, and the part below ~78%
+    a foreground plane at 0.8x, each band feathered into the next. At the start pose the three planes
+    project to exactly the board image; a camera move then slides them at different rates.
+    Off-image areas repeat the image mirrored (an animatic's overscan). Motion cues cannot move a
+    painted figure: they are recorded but not executed here.
+    """
+
+    mode = "board"
+    LAYERS = ((2.5, None), (1.0, (0.33, 0.47)), (0.8, (0.72, 0.84)))  # depth x subject distance, band (from, to)
+
+    def __init__(self, request: GenerationRequest):
+        self.request = request
+        self.width, self.height, self.frames = request.width, request.height, request.frames
+        self.fps = float(request.fps)
+        path = request.scene.board_image
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR) if path else None
+        if image is None:
+            raise EngineError(ErrorKind.BAD_INPUT, f"the board image {path} cannot be read",
+                              "Re-import the board as a PNG or JPEG, or remove it to render the 3D set.")
+        self.board = _cover(image, self.width, self.height)
+        cue = request.camera
+        self.distance = subject_distance(cue.shot_size, cue.lens_mm, self.width, self.height)
+        self.canonical = CameraPose((0.0, 1.6, 0.0), 0.0, 0.0, 0.0, cue.lens_mm)
+        state = dict(request.scene.start_state) if request.scene.start_state else None
+        start = self.canonical
+        self.continued = False
+        if state and state.get("mode") == "board" and state.get("board") == str(path):
+            try:
+                start = CameraPose.from_dict(state["camera"])
+                self.canonical = CameraPose.from_dict(state.get("canonical", self.canonical.to_dict()))
+                self.continued = True
+            except (KeyError, TypeError, ValueError) as exc:
+                raise EngineError(ErrorKind.BAD_INPUT, f"the start state of the previous take is unreadable: {exc}",
+                                  "Choose the previous take again or set the shot's continuity to fresh.") from exc
+        aim = np.array([0.0, 1.6, self.distance])
+        self.path = CameraPath(cue, start, aim, self.frames, self.fps, request.seed)
+        rows = np.arange(self.height, dtype=np.float32)[:, None] / max(1, self.height - 1)
+        self.masks = []
+        for _, band in self.LAYERS[1:]:
+            lo, hi = band
+            t = np.clip((rows - lo) / (hi - lo), 0, 1)
+            a = (t * t * (3 - 2 * t)).astype(np.float32)
+            self.masks.append(np.repeat(a, self.width, axis=1))
+        w, h = self.width, self.height
+        self._src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+
+    def _layer_corners(self, depth: float) -> np.ndarray:
+        """World corners of a layer plane that fills the canonical view exactly."""
+        c = self.canonical
+        right, up, fwd = c.basis()
+        f0 = c.focal_px(self.width)
+        pos = np.asarray(c.position)
+        out = []
+        for u, v in self._src:
+            out.append(pos + fwd * depth + right * (u - self.width / 2) / f0 * depth
+                       - up * (v - self.height / 2) / f0 * depth)
+        return np.array(out)
+
+    def frame(self, i: int) -> np.ndarray:
+        pose = self.path.pose(i)
+        r = Raster(self.width, self.height)
+        r.set_camera(pose)
+        out = None
+        for k, (depth_k, _band) in enumerate(self.LAYERS):
+            cam = r.to_camera(self._layer_corners(depth_k * self.distance))
+            if (cam[:, 2] <= 0.02).any():
+                continue  # the camera has passed this plane
+            dst = r.project(cam).astype(np.float32)
+            hmat = cv2.getPerspectiveTransform(self._src, dst)
+            layer = cv2.warpPerspective(self.board, hmat, (self.width, self.height), flags=cv2.INTER_LINEAR,
+                                        borderMode=cv2.BORDER_REFLECT_101)
+            if out is None:
+                out = layer
+                continue
+            alpha = cv2.warpPerspective(self.masks[k - 1], hmat, (self.width, self.height), flags=cv2.INTER_LINEAR,
+                                        borderMode=cv2.BORDER_REPLICATE)
+            out = cv2.blendLinear(layer, out, alpha, 1.0 - alpha)
+        if out is None:
+            out = self.board.copy()
+        if self.request.burn_in:
+            draw_burn_in(out, self.request.burn_in, i, self.fps)
+        return out
+
+    def end_state(self) -> dict[str, Any]:
+        last = self.frames - 1
+        return {"renderer": RENDERER_VERSION, "mode": self.mode, "frame": last, "board": self.request.scene.board_image,
+                "camera": self.path.pose(last).to_dict(), "canonical": self.canonical.to_dict()}
+
+
+def _clip_rect_halfplane(width: int, height: int, g: np.ndarray) -> Optional[np.ndarray]:
+    """The part of the image rectangle where g . (x, y, 1) < 0, as a polygon (or None)."""
+    pts = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float64)
+    d = pts @ g[:2] + g[2]
+    out = []
+    for i in range(4):
+        a, b, da, db = pts[i], pts[(i + 1) % 4], d[i], d[(i + 1) % 4]
+        if da < 0:
+            out.append(a)
+        if (da < 0) != (db < 0):
+            out.append(a + (b - a) * (da / (da - db)))
+    return np.array(out) if len(out) >= 3 else None
+
+
+def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Scale to cover width x height and crop the centre (the board keeps its proportions)."""
+    h, w = image.shape[:2]
+    scale = max(width / w, height / h)
+    nw, nh = max(width, int(math.ceil(w * scale))), max(height, int(math.ceil(h * scale)))
+    resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    x0, y0 = (nw - width) // 2, (nh - height) // 2
+    return np.ascontiguousarray(resized[y0:y0 + height, x0:x0 + width])
+
+
+def make_renderer(request: GenerationRequest):
+    return BoardRenderer(request) if request.scene.board_image else BlockingRenderer(request)
+
+
+def ignored_cues(request: GenerationRequest) -> list[str]:
+    """What a renderer could not execute, recorded in the take's metadata."""
+    notes = []
+    if request.scene.board_image and any(not m.is_empty for m in request.motion):
+        notes.append("motion cues are not executed on a board image")
+    if not request.scene.board_image and request.camera.move is not CameraMove.STATIC and not request.scene.characters:
+        notes.append("no characters: the camera frames the empty mark")
+    return notes
