@@ -46,11 +46,13 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-interchange-"))
     try:
         project = _project(folder)
-        t = time.perf_counter()
-        for _, shot in project.shots():
-            with Image.open(folder / shot.board_image) as im:
-                im.convert("RGB").thumbnail((800, 800))
-        floor = time.perf_counter() - t
+        floor = float("inf")
+        for _ in range(2):  # the first pass also warms the file cache, which the exports then enjoy
+            t = time.perf_counter()
+            for _, shot in project.shots():
+                with Image.open(folder / shot.board_image) as im:
+                    im.convert("RGB").thumbnail((800, 800))
+            floor = min(floor, time.perf_counter() - t)
         for name, out, options in (("pdf_6up_vs_decode", "board.pdf", {"per_page": 6}),
                                    ("pdf_3up_vs_decode", "board3.pdf", {"per_page": 3}),
                                    ("contact_sheet_vs_decode", "sheet.png", {})):
