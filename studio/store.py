@@ -135,6 +135,8 @@ class Store:
         self._bible_pos: dict[str, int] = {}
         self.migrated_from: int | None = None
         self.revision = 0  # meta 'revision' as of our last read or write; bumped by every document write
+        self._writes = 0
+        self._checkpointer: _Checkpointer | None = None
 
     # ---- opening -----------------------------------------------------------------------------
     @staticmethod
@@ -142,6 +144,8 @@ class Store:
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=5.0)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        # checkpoints (which fsync) run on the _Checkpointer thread; this is only a backstop
+        conn.execute(f"PRAGMA wal_autocheckpoint = {_BACKSTOP_PAGES}")
         return conn
 
     @classmethod
@@ -183,11 +187,22 @@ class Store:
         return store
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         with self._lock:
             try:
-                self.db.conn.close()
+                self.db.conn.close()  # the last connection checkpoints and removes the WAL
             except sqlite3.Error:
                 pass
+
+    def _wrote(self) -> None:
+        """Count a commit; every few, ask the checkpointer to fold the WAL back into the file."""
+        self._writes += 1
+        if self._writes % _CHECKPOINT_EVERY == 0:
+            if self._checkpointer is None:
+                self._checkpointer = _Checkpointer(self.path)
+            self._checkpointer.poke()
 
     # ---- reading -----------------------------------------------------------------------------
     def load(self) -> tuple[Project, tuple[int, int, list[dict[str, Any]]]]:
@@ -264,6 +279,7 @@ class Store:
             except sqlite3.Error as exc:
                 raise StoreError(f"could not save to {self.path.parent.name}/{self.path.name}: {exc}") from exc
             self.revision += 1
+            self._wrote()
         self._shot_pos, self._seq_pos, self._bible_pos = plan.shot_pos, plan.seq_pos, plan.bible_pos
 
     def clear_history(self) -> None:
@@ -343,6 +359,48 @@ class Store:
         self._bible_pos = {b.id: i for i, b in enumerate(project.bible)}
 
 
+_CHECKPOINT_EVERY = 32     # commits between background checkpoints (a few pages each)
+_BACKSTOP_PAGES = 20000    # if the checkpointer cannot keep up, SQLite checkpoints inline at ~80 MB of WAL
+
+
+class _Checkpointer:
+    """Folds the WAL into project.db on its own thread and connection (PASSIVE: never blocks a writer),
+    so the fsync a checkpoint costs is not paid inside an edit on the GUI thread."""
+
+    def __init__(self, path: Path):
+        self._path = path
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="shotreel-checkpoint", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(str(self._path), check_same_thread=False, timeout=1.0)
+        except sqlite3.Error:
+            return
+        try:
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._stopping:
+                    return
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:  # busy or read-only: the next poke (or the backstop) retries
+                    pass
+        finally:
+            conn.close()
+
+
 def _bible_from(data: dict[str, Any]) -> BibleEntry:
     return BibleEntry.from_dict({**data, "reference_images": tuple(data.get("reference_images") or ())})
 
@@ -392,6 +450,15 @@ class _Plan:
         structural = bool({"shot_added", "shot_removed", "shots_moved", "sequence"} & kinds.keys())
         plan = cls("project" in kinds, [], [], [], [], [], [], [], [], [], [], [],
                    store._shot_pos, store._seq_pos, store._bible_pos)
+        found: dict[str, Shot] = {}
+        for sid in shot_ids:
+            try:
+                seq, index, shot = project.find_shot(sid)
+            except ValidationError:  # removed: its row goes
+                continue
+            found[sid] = shot
+            if store._shot_pos.get(sid) != (seq.id, index):
+                structural = True  # a position changed that the changes did not announce: resync them all
 
         if structural:
             plan.seq_pos = {s.id: i for i, s in enumerate(project.sequences)}
@@ -412,12 +479,6 @@ class _Plan:
             shot_ids |= {sid for sid in store._shot_pos if sid not in plan.shot_pos}
 
         if shot_ids:
-            found = {}
-            for sid in shot_ids:
-                try:
-                    found[sid] = project.find_shot(sid)[2]
-                except ValidationError:  # removed: its row goes
-                    pass
             for sid in sorted(shot_ids):
                 if sid in found:
                     seq_id, pos = plan.shot_pos[sid]
@@ -492,6 +553,7 @@ class JobTable:
                         (job_id, pos, str(status), _dumps(data), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
             except sqlite3.Error as exc:
                 raise StoreError(f"could not save job {job_id}: {exc}") from exc
+            store._wrote()
         if self.on_change:
             self.on_change(job_id)
 

@@ -99,7 +99,8 @@ def main() -> None:
                 doc.execute(MoveShot(shot.id, seq.id, 95))
                 moves.append((time.perf_counter() - start) * 1000)
                 moves_cpu.append((time.process_time() - cpu) * 1000)
-            assert Document.open(folder).project.to_dict() == doc.project.to_dict()
+            with Document.open(folder) as again:
+                assert again.project.to_dict() == doc.project.to_dict()
 
         conn = sqlite3.connect(db, isolation_level=None)
         conn.execute("PRAGMA journal_mode = WAL")
@@ -118,8 +119,10 @@ def main() -> None:
         # CPU time is what the code costs; wall p95 also carries the machine's load (2 shared cores)
         line("store_edit_cpu_p95_1000_shots", p95(edits_cpu), "ms", 5.0)
         line("store_edit_median_1000_shots", statistics.median(edits), "ms", 5.0)
-        # the floor is SQLite alone (~0.03 ms without fsync): the ratio is the Python around it
-        line("store_edit_vs_raw_commit_p95", edit_p95 / max(p95(floor_edit), 1e-6), "ratio", 200.0)
+        # the floor is SQLite alone (~0.02 ms, no fsync in WAL/NORMAL): the ratio is the Python around it.
+        # Medians: a p95 on this shared 2-core machine mostly measures the other processes.
+        line("store_edit_vs_raw_commit_median", statistics.median(edits) / max(statistics.median(floor_edit), 1e-6),
+             "ratio", 50.0)
         line("store_move_90_positions_p95", p95(moves), "ms", 10.0)
         line("store_move_90_positions_cpu_p95", p95(moves_cpu), "ms", 10.0)
 

@@ -335,3 +335,13 @@ def test_a_second_writer_is_detected_not_mixed_in(closed_project):
         assert again.project.shot("a1").title == "from the command line"
         assert again.project.shot("a2").title == "Alpha 2"
         assert again.history == ["Edit Title", "Edit Notes"]
+
+
+def test_store_resyncs_positions_a_change_did_not_announce(closed_project):
+    from studio.commands import Change
+    with Document.open(closed_project) as doc:
+        seq = doc.project.sequences[0]
+        seq.shots.insert(0, seq.shots.pop(2))  # moved in memory, announced only as a field change
+        doc.store.write(doc.project, [Change("shot_changed", (seq.shots[0].id,))])
+        expected = doc.project.to_dict()
+    assert disk_state(closed_project)[0] == expected
