@@ -97,26 +97,26 @@ def test_move_across_scenes(qtbot, doc):
 
 def test_thumbnails_load_off_the_gui_thread_and_badges(qtbot, doc):
     model = ShotListItemModel(doc)
-    assert model.index(0).data(ThumbnailRole) is None  # nothing yet: placeholder
+    assert model.data(model.index(0), ThumbnailRole) is None  # nothing yet: placeholder
     add_take(doc, "sh000", "tk_a", color=(10, 200, 30))
     with qtbot.waitSignal(model.dataChanged, timeout=5000):
-        first = model.index(0).data(ThumbnailRole)  # queues the load
+        first = model.data(model.index(0), ThumbnailRole)  # queues the load
         assert first is None
-    image = model.index(0).data(ThumbnailRole)
+    image = model.data(model.index(0), ThumbnailRole)
     assert image is not None and not image.isNull()
     assert image.pixelColor(image.width() // 2, image.height() // 2).green() > 150
     # stale: shot 2 made from a take of shot 1 that is no longer selected
     add_take(doc, "sh001", "tk_b1", color=(50, 50, 200), source_take_id="tk_a")
     add_take(doc, "sh002", "tk_c", source_take_id="tk_b1")
-    assert model.index(2).data(StaleRole) == ""
+    assert model.data(model.index(2), StaleRole) == ""
     add_take(doc, "sh001", "tk_b2", color=(50, 50, 220), source_take_id="tk_a")
-    assert "no longer its selected take" in model.index(2).data(StaleRole)
+    assert "no longer its selected take" in model.data(model.index(2), StaleRole)
     doc.execute(ChooseTake("tk_b1"))
-    assert model.index(2).data(StaleRole) == ""
+    assert model.data(model.index(2), StaleRole) == ""
     model.set_job_state("sh003", "running", 0.4)
-    assert model.index(3).data(JobRole) == ("running", 0.4)
+    assert model.data(model.index(3), JobRole) == ("running", 0.4)
     model.set_job_state("sh003", None)
-    assert model.index(3).data(JobRole) is None
+    assert model.data(model.index(3), JobRole) is None
     model.detach()
 
 

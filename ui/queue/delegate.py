@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from .. import theme
 from .model import ErrorRole, EtaRole, FractionRole, PreviewRole, StageRole, StatusRole, StepsRole
+from ..qtcompat import role
 
 ROW_H = 58
 PREVIEW_W, PREVIEW_H = 80, 45
@@ -51,9 +52,9 @@ class JobDelegate(QStyledItemDelegate):
         path.addRoundedRect(r, 4, 4)
         p.fillPath(path, theme.CARD_SELECTED if selected else theme.CARD)
 
-        status = index.data(StatusRole) or "queued"
+        status = role(index, StatusRole) or "queued"
         pic = QRectF(r.left() + 5, r.top() + (r.height() - PREVIEW_H) / 2, PREVIEW_W, PREVIEW_H)
-        preview = index.data(PreviewRole)
+        preview = role(index, PreviewRole)
         if preview is not None and not preview.isNull():
             p.drawImage(pic, preview)
         else:
@@ -67,23 +68,23 @@ class JobDelegate(QStyledItemDelegate):
         font = p.font()
         font.setBold(True)
         p.setFont(font)
-        title = fm.elidedText(str(index.data() or ""), Qt.TextElideMode.ElideRight, int(right - x - 24))
+        title = fm.elidedText(str(role(index) or ""), Qt.TextElideMode.ElideRight, int(right - x - 24))
         p.drawText(QRectF(x, r.top() + 4, right - x - 24, fm.height()), Qt.AlignmentFlag.AlignLeft, title)
         font.setBold(False)
         p.setFont(font)
         p.drawPixmap(QPointF(right - 16, r.top() + 4), self._icon(status))
 
-        fraction = float(index.data(FractionRole) or 0.0)
-        current, total = index.data(StepsRole) or (0, 0)
-        stage = index.data(StageRole) or ""
+        fraction = float(role(index, FractionRole) or 0.0)
+        current, total = role(index, StepsRole) or (0, 0)
+        stage = role(index, StageRole) or ""
         if status == "running":
             detail = f"{stage} {current}/{total}" if total else (stage or "starting")
         elif status == "failed":
-            error = index.data(ErrorRole) or {}
+            error = role(index, ErrorRole) or {}
             detail = error.get("message", "failed")
         else:
             detail = status
-        eta = format_eta(index.data(EtaRole)) if status == "running" else ""
+        eta = format_eta(role(index, EtaRole)) if status == "running" else ""
         p.setPen(theme.DANGER if status == "failed" else theme.TEXT_DIM)
         line_y = r.top() + 6 + fm.height()
         eta_w = fm.horizontalAdvance(eta) + 6 if eta else 0

@@ -16,6 +16,7 @@ from .. import theme
 from .control import QueueControl
 from .delegate import JobDelegate
 from .model import ACTIVE, JobIdRole, JobListItemModel, JobRow
+from ..qtcompat import role
 
 
 class QueuePanel(QWidget):
@@ -113,7 +114,7 @@ class QueuePanel(QWidget):
     # ---- actions -----------------------------------------------------------------------------------------
     def selected_job(self) -> JobRow | None:
         index = self.view.currentIndex()
-        return self.model.job(index.data(JobIdRole)) if index.isValid() else None
+        return self.model.job(role(index, JobIdRole)) if index.isValid() else None
 
     def select_job(self, job_id: str) -> None:
         row = self.model.row_of(job_id)

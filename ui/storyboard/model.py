@@ -33,6 +33,7 @@ ThumbnailRole = Qt.ItemDataRole.UserRole + 8      # QImage or None (placeholder 
 SequenceRole = Qt.ItemDataRole.UserRole + 9       # scene id
 HasTakeRole = Qt.ItemDataRole.UserRole + 10       # a usable take is selected
 CameraTextRole = Qt.ItemDataRole.UserRole + 11    # 'MS · pan right'
+CardKeyRole = Qt.ItemDataRole.UserRole + 12       # changes whenever what the card shows changes (paint cache key)
 
 _STRUCTURE = {"project", "sequence", "shot_added", "shot_removed", "shots_moved"}
 
@@ -230,6 +231,8 @@ class ShotListItemModel(QAbstractListModel):
         if role == HasTakeRole:
             take = self.doc.project.takes.get(shot.selected_take) if shot.selected_take else None
             return take is not None and take.status is TakeStatus.READY
+        if role == CardKeyRole:
+            return (shot, index.row(), self.data(index, HasTakeRole), self.doc.project.fps)
         if role == CameraTextRole:
             cam = shot.camera
             move = cam.move.value.replace("_", " ")

@@ -6,7 +6,7 @@ Who uses it: the main window docks it and puts its actions in the Shot menu; it 
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QToolBar, QVBoxLayout, QWidget
 
@@ -18,6 +18,7 @@ from ..selection import ShotSelection
 from .delegate import CARD_H, CARD_W, ShotCardDelegate
 from .model import ShotIdRole, ShotListItemModel
 from .thumbnails import ThumbnailLoader
+from ..qtcompat import role
 
 
 class ShotListView(QListView):
@@ -93,9 +94,14 @@ class StoryboardPanel(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.selection.changed.connect(self._selection_changed)
+        # the totals need a pass over every shot: recount once per event-loop turn, not per changed row
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(0)
+        self._count_timer.timeout.connect(self._update_counts)
         for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset,
                        self.model.dataChanged, self.model.rowsMoved):
-            signal.connect(self._update_counts)
+            signal.connect(self._count_timer.start)
         self.model.rowsRemoved.connect(self._forget_removed)
         self.model.modelReset.connect(self._forget_removed)
         self._update_counts()
@@ -109,9 +115,9 @@ class StoryboardPanel(QWidget):
         rows = sorted(i.row() for i in self.view.selectionModel().selectedIndexes())
         ids = [self.model.shot_ids()[r] for r in rows]
         current = self.view.currentIndex()
-        if current.isValid() and current.data(ShotIdRole) in ids:  # current last: the inspector shows it
-            ids.remove(current.data(ShotIdRole))
-            ids.append(current.data(ShotIdRole))
+        if current.isValid() and role(current, ShotIdRole) in ids:  # current last: the inspector shows it
+            ids.remove(role(current, ShotIdRole))
+            ids.append(role(current, ShotIdRole))
         return ids
 
     def _view_selection_changed(self, *_):
@@ -218,7 +224,7 @@ class StoryboardPanel(QWidget):
     # ---- view events -------------------------------------------------------------------------------
     def _double_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.activated.emit(index.data(ShotIdRole))
+            self.activated.emit(role(index, ShotIdRole))
 
     def _context_menu(self, pos) -> None:
         menu = QMenu(self)

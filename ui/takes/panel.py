@@ -19,6 +19,7 @@ from .. import theme
 from ..player.source import PlayList
 from ..selection import ShotSelection
 from .model import COLUMNS, IsTrashedRole, TakeIdRole, TakeTreeItemModel
+from ..qtcompat import role
 
 
 def take_playlist(doc, take: Take) -> PlayList | None:
@@ -128,7 +129,7 @@ class TakesPanel(QWidget):
 
     def selected_take_ids(self) -> list[str]:
         rows = self.tree.selectionModel().selectedRows(0)
-        return [i.data(TakeIdRole) for i in rows if i.data(TakeIdRole)]
+        return [role(i, TakeIdRole) for i in rows if role(i, TakeIdRole)]
 
     def select_takes(self, take_ids: list[str]) -> None:
         from PySide6.QtCore import QItemSelectionModel
@@ -187,12 +188,12 @@ class TakesPanel(QWidget):
             self.compare = TakeCompareWidget(self)
             self.splitter.addWidget(self.compare)
             self.splitter.setSizes([120, 300])
-        labels = tuple(self.model.index_of(t.id).data() or t.id for t in takes)
+        labels = tuple(role(self.model.index_of(t.id)) or t.id for t in takes)
         self.compare.set_playlists(lists[0], lists[1], labels)  # type: ignore[arg-type]
         self.compare.show()
         return True
 
     def _double_clicked(self, index) -> None:
-        take_id = index.data(TakeIdRole)
-        if take_id and not index.data(IsTrashedRole):
+        take_id = role(index, TakeIdRole)
+        if take_id and not role(index, IsTrashedRole):
             self.play_requested.emit(take_id)
