@@ -6,6 +6,7 @@ project's ffmpeg and copied), because the playlist treats a take whose file is m
 """
 from __future__ import annotations
 
+import atexit
 import shutil
 import subprocess
 import tempfile
@@ -36,7 +37,9 @@ def draw_picture(path: Path, color: tuple[int, int, int], size=(320, 180)) -> Pa
 
 @lru_cache(maxsize=1)
 def _clip() -> Path:
-    out = Path(tempfile.mkdtemp(prefix="interchange-clip-")) / "clip.mp4"
+    folder = Path(tempfile.mkdtemp(prefix="interchange-clip-"))
+    atexit.register(shutil.rmtree, folder, True)
+    out = folder / "clip.mp4"
     subprocess.run([ffmpeg_path(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x36:rate=24", "-frames:v", "96",
                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(out)], check=True)
     return out
