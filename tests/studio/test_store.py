@@ -345,3 +345,22 @@ def test_store_resyncs_positions_a_change_did_not_announce(closed_project):
         doc.store.write(doc.project, [Change("shot_changed", (seq.shots[0].id,))])
         expected = doc.project.to_dict()
     assert disk_state(closed_project)[0] == expected
+
+
+def test_the_wal_is_checkpointed_in_the_background(closed_project):
+    from studio.store import _CHECKPOINT_EVERY
+    with Document.open(closed_project) as doc:
+        last = 2 * _CHECKPOINT_EVERY - 1
+        for n in range(last + 1):
+            doc.execute(SetShotFields(f"a{n % 3}", notes=f"n{n}"))  # different shots: no merging
+        # immutable=1 reads the main file only, ignoring the WAL: it holds what was checkpointed
+        uri = (closed_project / "project.db").resolve().as_uri() + "?mode=ro&immutable=1"
+        deadline = time.monotonic() + 10
+        while True:
+            conn = sqlite3.connect(uri, uri=True)
+            data = conn.execute("SELECT data FROM shots WHERE id = ?", (f"a{last % 3}",)).fetchone()[0]
+            conn.close()
+            if f'"notes":"n{last}"' in data or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert f'"notes":"n{last}"' in data
