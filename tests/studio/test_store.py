@@ -364,3 +364,21 @@ def test_the_wal_is_checkpointed_in_the_background(closed_project):
                 break
             time.sleep(0.05)
         assert f'"notes":"n{last}"' in data
+
+
+def test_the_engine_runner_recovers_its_queue_from_the_project(closed_project):
+    from engine.jobs import GenerationRequest, JobStatus
+    from engine.runner import JobRecord, Runner
+    out = closed_project / "media" / "takes"
+    with Document.open(closed_project) as doc:
+        runner = Runner(store=doc.job_store, start=False)
+        for n in range(3):
+            runner.submit(GenerationRequest(f"job{n}", str(out / f"job{n}"), prompt=f"shot {n}", frames=12), priority=n)
+    with Document.open(closed_project) as doc:
+        doc.job_store.decode = JobRecord.from_dict
+        records = doc.job_store.load_all()
+        assert [r.job_id for r in records] == ["job0", "job1", "job2"]
+        assert all(r.status is JobStatus.QUEUED and r.request.frames == 12 for r in records)
+        doc.job_store.decode = None
+        runner = Runner(store=doc.job_store, start=False)
+        assert runner.queued_ids() == ["job2", "job1", "job0"]  # priority first
