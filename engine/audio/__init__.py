@@ -28,7 +28,7 @@ from ..errors import EngineError, ErrorKind
 from . import dsp, mix, presets, voice
 from .decode import decode_file
 from .presets import preset_names, resolve_preset
-from .wav import read_wav, write_wav
+from .wav import read_wav, write_silence, write_wav
 
 SAMPLE_RATE = dsp.SR
 KINDS = tuple(k.value for k in AudioKind)  # dialogue, sfx, ambience, music: the stem names
@@ -98,7 +98,7 @@ def _render(cues, frames, fps, out_wav: Path, characters, stems_dir, sample_rate
         raise EngineError(ErrorKind.BAD_INPUT, f"audio: {frames!r} is not a frame count")
     fps = Fraction(fps)
     n = frame_to_sample(frames, fps, SAMPLE_RATE)
-    buses = {kind: np.zeros((n, 2)) for kind in AudioKind}
+    buses: dict[AudioKind, np.ndarray] = {}  # float32 and only for kinds present: long shots are big
     voices = _voices(cues, characters)
     placements = []
     for index, cue in enumerate(cues):
@@ -112,15 +112,22 @@ def _render(cues, frames, fps, out_wav: Path, characters, stems_dir, sample_rate
         sound, source = _render_cue(cue, wanted, room, voices, seed)
         if sound.shape[0] > room:  # cut by the end of the shot: a short fade, no click at the cut
             sound = dsp.fade(sound[:room], 0, min(room, int(_FADE_EDGE_S * SAMPLE_RATE) // 2))
-        dsp.add_at(buses[cue.kind], sound * dsp.db(cue.gain_db), onset)
+        sound *= dsp.db(cue.gain_db)
+        dsp.add_at(buses.setdefault(cue.kind, np.zeros((n, 2), np.float32)), sound, onset)
         placements.append(CuePlacement(index, cue.cue_id, cue.kind.value, onset, sound.shape[0], source))
+        del sound  # before the next cue renders: long beds are big
 
     dsp.checkpoint()
-    if np.any(buses[AudioKind.DIALOGUE]):
+    if AudioKind.DIALOGUE in buses and any(kind in buses for kind in BED_KINDS):
         duck = mix.duck_envelope(buses[AudioKind.DIALOGUE])[:, None]
         for kind in BED_KINDS:
-            buses[kind] *= duck
-    master = mix.limit(sum(buses.values()))
+            if kind in buses:
+                buses[kind] *= duck
+        del duck
+    master = np.zeros((n, 2), np.float32)
+    for bus in buses.values():
+        master += bus
+    master = mix.limit(master)
 
     if sample_rate != SAMPLE_RATE:
         n_out = frame_to_sample(frames, fps, sample_rate)
@@ -131,8 +138,12 @@ def _render(cues, frames, fps, out_wav: Path, characters, stems_dir, sample_rate
     write_wav(out_wav, master, sample_rate)
     stems = {}
     if stems_dir is not None:
-        for kind, bus in buses.items():
-            stems[kind.value] = str(write_wav(Path(stems_dir) / f"{kind.value}.wav", np.clip(bus, -1, 1), sample_rate))
+        for kind in AudioKind:  # every kind gets a stem (silent when unused): the export concatenates them
+            target = Path(stems_dir) / f"{kind.value}.wav"
+            if kind in buses:
+                stems[kind.value] = str(write_wav(target, np.clip(buses[kind], -1, 1, out=buses[kind]), sample_rate))
+            else:
+                stems[kind.value] = str(write_silence(target, master.shape[0], sample_rate))
     peak = float(np.max(np.abs(master))) if master.size else 0.0
     return ShotAudio(str(out_wav), sample_rate, master.shape[0], tuple(placements), stems,
                      round(20 * np.log10(max(peak, 1e-6)), 2))

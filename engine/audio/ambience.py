@@ -13,8 +13,17 @@ SR = dsp.SR
 LEVEL_DB = -26.0
 
 
-def _stereo_bed(n, rng, response) -> np.ndarray:
-    return np.stack([dsp.noise(n, rng, response), dsp.noise(n, rng, response)], axis=1)
+def _stereo_bed(n, rng, response, gain: float = 1.0, out: np.ndarray | None = None) -> np.ndarray:
+    """Independent shaped noise per side, added into `out` (allocated when None). In place,
+    because a minute-long bed is 46 MB per stereo buffer and temporaries add up fast."""
+    if out is None:
+        out = np.zeros((n, 2))
+    for side in range(2):
+        channel = dsp.noise(n, rng, response)
+        channel *= gain
+        out[:, side] += channel
+        del channel
+    return out
 
 
 def _sprinkle(out: np.ndarray, rng, rate_hz: float, make, spread: float = 0.9) -> None:
@@ -30,9 +39,8 @@ def _sprinkle(out: np.ndarray, rng, rate_hz: float, make, spread: float = 0.9) -
 
 
 def rain(n: int, rng: np.random.Generator) -> np.ndarray:
-    hiss = _stereo_bed(n, rng, lambda f: dsp.highpass(f, 400, 2) * dsp.lowpass(f, 9000, 2) * dsp.tilt(f, -1.5))
-    rumble = _stereo_bed(n, rng, lambda f: dsp.lowpass(f, 180, 2)) * 0.35
-    out = hiss * 0.5 + rumble
+    out = _stereo_bed(n, rng, lambda f: dsp.highpass(f, 400, 2) * dsp.lowpass(f, 9000, 2) * dsp.tilt(f, -1.5), 0.5)
+    _stereo_bed(n, rng, lambda f: dsp.lowpass(f, 180, 2), 0.35, out)
 
     # A bank of drop sounds reused at random: thousands of drops per shot cost little that way.
     bank = []
@@ -43,11 +51,10 @@ def rain(n: int, rng: np.random.Generator) -> np.ndarray:
         bank.append(ring * size)
 
     def drop(r):
-        return bank[r.integers(len(bank))] * r.uniform(0.1, 0.6)
+        return bank[r.integers(len(bank))] * (0.6 * r.uniform(0.1, 0.6))
 
-    drops = np.zeros((n, 2))
-    _sprinkle(drops, rng, 140.0, drop)
-    return dsp.normalize_rms(out + drops * 0.6, LEVEL_DB)
+    _sprinkle(out, rng, 140.0, drop)
+    return dsp.normalize_rms(out, LEVEL_DB)
 
 
 def wind(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -65,15 +72,16 @@ def wind(n: int, rng: np.random.Generator) -> np.ndarray:
             return (body + whistle + rumble) * (g + 1.3)
         return shape
 
-    out = np.stack([dsp.spectral_noise(n, rng, shape_for(gust_l)), dsp.spectral_noise(n, rng, shape_for(gust_r))], 1)
+    out = np.empty((n, 2))
+    out[:, 0] = dsp.spectral_noise(n, rng, shape_for(gust_l))
+    out[:, 1] = dsp.spectral_noise(n, rng, shape_for(gust_r))
     return dsp.normalize_rms(out, LEVEL_DB)
 
 
 def city(n: int, rng: np.random.Generator) -> np.ndarray:
-    rumble = _stereo_bed(n, rng, lambda f: dsp.lowpass(f, 220, 2) * dsp.highpass(f, 25))
-    hubbub = _stereo_bed(n, rng, lambda f: dsp.bandpass(f, 900, 0.7)) * 0.25
-    hubbub *= (1 + 0.3 * dsp.smooth_random(n, rng, 0.5))[:, None]
-    out = rumble + hubbub
+    hubbub = _stereo_bed(n, rng, lambda f: dsp.bandpass(f, 900, 0.7), 0.25)
+    hubbub *= (1 + 0.3 * dsp.smooth_random(n, rng, 0.5))[:, None]  # the crowd swells and settles
+    out = _stereo_bed(n, rng, lambda f: dsp.lowpass(f, 220, 2) * dsp.highpass(f, 25), 1.0, hubbub)
     # Passing cars: a band of tyre noise that swells and travels across the stereo field.
     for _ in range(max(1, int(n / SR / 2.5))):
         dsp.checkpoint()
@@ -97,18 +105,19 @@ def city(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def room_tone(n: int, rng: np.random.Generator) -> np.ndarray:
-    air = _stereo_bed(n, rng, lambda f: dsp.lowpass(f, 1800, 2) * dsp.tilt(f, -3.0) * dsp.highpass(f, 40))
+    out = _stereo_bed(n, rng, lambda f: dsp.lowpass(f, 1800, 2) * dsp.tilt(f, -3.0) * dsp.highpass(f, 40))
     t = np.arange(n) / SR
     mains = rng.choice([50.0, 60.0])
     hum = sum(a * np.sin(2 * np.pi * mains * k * t + k) for k, a in ((1, 0.05), (2, 0.03), (3, 0.015)))
-    hvac = _stereo_bed(n, rng, lambda f: dsp.bandpass(f, 140, 2.0)) * 0.2
-    return dsp.normalize_rms(air + hvac + hum[:, None], LEVEL_DB - 14.0)
+    del t
+    _stereo_bed(n, rng, lambda f: dsp.bandpass(f, 140, 2.0), 0.2, out)
+    out += hum[:, None]
+    return dsp.normalize_rms(out, LEVEL_DB - 14.0)
 
 
 def forest(n: int, rng: np.random.Generator) -> np.ndarray:
-    leaves = _stereo_bed(n, rng, lambda f: dsp.bandpass(f, 2800, 0.8) * dsp.lowpass(f, 7000, 2))
-    leaves *= (0.7 + 0.3 * dsp.smooth_random(n, rng, 0.4))[:, None]
-    out = leaves * 0.2
+    out = _stereo_bed(n, rng, lambda f: dsp.bandpass(f, 2800, 0.8) * dsp.lowpass(f, 7000, 2), 0.2)
+    out *= (0.7 + 0.3 * dsp.smooth_random(n, rng, 0.4))[:, None]  # leaves stir with the breeze
 
     species = [(rng.uniform(2500, 4200), rng.uniform(0.05, 0.12), rng.uniform(-1, 1)) for _ in range(3)]
 
@@ -123,9 +132,8 @@ def forest(n: int, rng: np.random.Generator) -> np.ndarray:
             notes += [note * np.sin(np.pi * np.arange(m) / m) ** 2, np.zeros(int(0.04 * SR))]
         return np.concatenate(notes) * r.uniform(0.4, 1.0)
 
-    birds = np.zeros((n, 2))
-    _sprinkle(birds, rng, 1.2, chirp)
-    return dsp.normalize_rms(out + birds, LEVEL_DB)
+    _sprinkle(out, rng, 1.2, chirp)
+    return dsp.normalize_rms(out, LEVEL_DB)
 
 
 def sea(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -142,14 +150,15 @@ def sea(n: int, rng: np.random.Generator) -> np.ndarray:
             return (0.15 + swell) * dsp.lowpass(freqs, cutoff, 2) * dsp.tilt(freqs, -2.0) * dsp.highpass(freqs, 30)
         return shape
 
-    out = np.stack([dsp.spectral_noise(n, rng, shape_for(p), hop=hop) for p in (phase[0], phase[0] + 0.04)], 1)
+    out = np.empty((n, 2))
+    for side, ph in enumerate((phase[0], phase[0] + 0.04)):  # the other ear hears the wave a moment later
+        out[:, side] = dsp.spectral_noise(n, rng, shape_for(ph), hop=hop)
     return dsp.normalize_rms(out, LEVEL_DB)
 
 
 def night(n: int, rng: np.random.Generator) -> np.ndarray:
-    breeze = _stereo_bed(n, rng, lambda f: dsp.lowpass(f, 500, 2) * dsp.highpass(f, 60)) * 0.3
+    out = _stereo_bed(n, rng, lambda f: dsp.lowpass(f, 500, 2) * dsp.highpass(f, 60), 0.3)
     t = np.arange(n) / SR
-    out = breeze
     for _ in range(4):  # a few crickets, each with its own pitch, pulse rate and place
         carrier = rng.uniform(3800, 5200)
         rate = rng.uniform(2.5, 4.5)      # chirps per second
@@ -158,7 +167,11 @@ def night(n: int, rng: np.random.Generator) -> np.ndarray:
         stroke = (t_local * pulses * 2.5) % 1.0
         gate = (t_local < 0.4) * np.sin(np.pi * stroke) ** 2
         cricket = np.sin(2 * np.pi * carrier * t) * gate * rng.uniform(0.25, 0.45)
-        out = out + dsp.pan(cricket, rng.uniform(-0.8, 0.8))
+        del t_local, stroke, gate
+        dsp.checkpoint()
+        angle = (rng.uniform(-0.8, 0.8) + 1) * np.pi / 4  # constant-power pan, added side by side
+        out[:, 0] += cricket * np.cos(angle)
+        out[:, 1] += cricket * np.sin(angle)
     return dsp.normalize_rms(out, LEVEL_DB)
 
 

@@ -53,13 +53,19 @@ def rms(x: np.ndarray) -> float:
 
 
 def normalize_rms(x: np.ndarray, target_db: float) -> np.ndarray:
+    """Scale x in place (and return it) to an RMS of target_db: callers pass buffers they own."""
     level = rms(x)
-    return x * (db(target_db) / level) if level > 1e-12 else x
+    if level > 1e-12:
+        x *= db(target_db) / level
+    return x
 
 
 def normalize_peak(x: np.ndarray, target_db: float) -> np.ndarray:
+    """Scale x in place (and return it) to a peak of target_db."""
     peak = float(np.max(np.abs(x))) if x.size else 0.0
-    return x * (db(target_db) / peak) if peak > 1e-12 else x
+    if peak > 1e-12:
+        x *= db(target_db) / peak
+    return x
 
 
 # --- filters (magnitude responses, applied with zero phase) -----------------------------------
@@ -116,7 +122,8 @@ def noise(n: int, rng: np.random.Generator, response=None, sr: int = SR) -> np.n
         return normalize_rms(rng.standard_normal(n), 0.0)
     size = _fast_len(n)
     bins = size // 2 + 1
-    spec = (rng.standard_normal(bins) + 1j * rng.standard_normal(bins)) * response(np.fft.rfftfreq(size, 1.0 / sr))
+    spec = rng.standard_normal(2 * bins).view(np.complex128)  # independent real/imaginary parts, no copies
+    spec *= response(np.fft.rfftfreq(size, 1.0 / sr))
     spec[0] = 0.0  # no DC offset in a bed
     return normalize_rms(np.fft.irfft(spec, size)[:n], 0.0)
 
@@ -224,7 +231,8 @@ def add_at(dest: np.ndarray, src: np.ndarray, start: int) -> None:
 def reverb(x: np.ndarray, rng: np.random.Generator, t60: float = 1.8, wet: float = 0.25,
            predelay_s: float = 0.012, brightness_hz: float = 6000.0, sr: int = SR) -> np.ndarray:
     """Stereo convolution reverb with a synthetic impulse response (decorrelated decaying noise
-    that darkens as it decays, like air and walls absorb highs). Output keeps x's length."""
+    that darkens as it decays, like air and walls absorb highs). Output keeps x's length.
+    A stereo x is consumed (scaled in place to become the dry part): long beds are big."""
     checkpoint()
     stereo = x if x.ndim == 2 else np.stack([x, x], axis=1)
     length = int(t60 * sr)
@@ -235,7 +243,11 @@ def reverb(x: np.ndarray, rng: np.random.Generator, t60: float = 1.8, wet: float
     mix_curve = np.linspace(0, 1, length)[:, None]
     ir[pre:] = body * (1 - mix_curve) + dark * mix_curve
     ir /= np.sqrt(np.sum(ir ** 2, axis=0, keepdims=True)) + 1e-12
-    return stereo * (1 - wet) + convolve(stereo, ir) * wet
+    out = convolve(stereo, ir)
+    out *= wet
+    stereo *= 1 - wet
+    out += stereo
+    return out
 
 
 def convolve(x: np.ndarray, ir: np.ndarray, block: int = 1 << 17) -> np.ndarray:

@@ -19,10 +19,17 @@ def _block_levels(x: np.ndarray, block: int, reduce) -> np.ndarray:
     return reduce(np.concatenate([mono, np.zeros(pad)]).reshape(-1, block), axis=1)
 
 
+def _ramps(starts: np.ndarray, ends: np.ndarray, n: int, block: int) -> np.ndarray:
+    """Per-sample float32 gains: within block b a straight line from starts[b] to ends[b]."""
+    frac = np.arange(block, dtype=np.float32) / np.float32(block)
+    s = starts.astype(np.float32)[:, None]
+    e = ends.astype(np.float32)[:, None]
+    return (s + (e - s) * frac[None, :]).ravel()[:n]
+
+
 def _to_samples(block_gain: np.ndarray, n: int, block: int) -> np.ndarray:
     """Gains given at block starts -> per sample, linearly interpolated (no zipper steps)."""
-    knots = np.arange(block_gain.shape[0]) * block
-    return np.interp(np.arange(n), knots, block_gain)
+    return _ramps(block_gain, np.append(block_gain[1:], block_gain[-1]), n, block)
 
 
 def duck_envelope(key: np.ndarray, depth_db: float = DUCK_DB, threshold_db: float = -45.0, attack_s: float = 0.04,
@@ -35,7 +42,7 @@ def duck_envelope(key: np.ndarray, depth_db: float = DUCK_DB, threshold_db: floa
     """
     n = key.shape[0]
     if n == 0:
-        return np.ones(0)
+        return np.ones(0, dtype=np.float32)
     block = _BLOCK * sr // dsp.SR
     rms = np.sqrt(_block_levels(key ** 2 if key.ndim == 1 else np.mean(key ** 2, axis=1), block, np.mean))
     active = rms > dsp.db(threshold_db)
@@ -87,11 +94,6 @@ def limit(x: np.ndarray, ceiling_db: float = -1.0, release_s: float = 0.12, knee
         g = want if want < g else want + (g - want) * r
         gains[i] = g
     # a block's samples interpolate between its start gain and the next; both must suit the block
-    starts = np.minimum(gains[:-1], need)
-    ends = np.minimum(gains[1:], need)
-    pos = np.arange(n)
-    b = pos // block
-    frac = (pos % block) / block
-    gain = starts[b] * (1 - frac) + ends[b] * frac
+    gain = _ramps(np.minimum(gains[:-1], need), np.minimum(gains[1:], need), n, block)
     out = x * (gain[:, None] if x.ndim == 2 else gain)
-    return np.clip(out, -ceiling, ceiling)  # float rounding only; the gain already guarantees it
+    return np.clip(out, -ceiling, ceiling, out=out)  # float rounding only; the gain already guarantees it

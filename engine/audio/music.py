@@ -141,7 +141,8 @@ def render(mood_name: str, n: int, rng: np.random.Generator) -> np.ndarray:
     beat = 60.0 / mood.tempo
     bar = int(4 * beat * SR)
     tail = int(mood.t60 * SR)
-    left, right = np.zeros(n + tail), np.zeros(n + tail)
+    buf = np.zeros((n + tail, 2))
+    left, right = buf[:, 0], buf[:, 1]  # views: notes are added per side
     n_bars = n // bar + 1
     pattern = rng.permutation(4) if rng.uniform() < 0.5 else np.array([0, 1, 2, 1])
     for b in range(n_bars):
@@ -181,14 +182,13 @@ def render(mood_name: str, n: int, rng: np.random.Generator) -> np.ndarray:
             beat_n = int(beat * SR)
             for k in range(4):
                 hit = kit[0] if k % 2 == 0 else kit[1]
-                for buf in (left, right):
-                    dsp.add_at(buf, hit * mood.drums * 0.5, at + k * beat_n)
+                for side in (left, right):
+                    dsp.add_at(side, hit * mood.drums * 0.5, at + k * beat_n)
                 for j, half in enumerate((0, beat_n // 2)):
                     h = kit[2][(2 * k + j) % 4] * mood.drums
                     dsp.add_at(left, h * 0.8, at + k * beat_n + half)
                     dsp.add_at(right, h, at + k * beat_n + half)
-    dry = np.stack([left[:n], right[:n]], axis=1)
-    wet = dsp.reverb(dry, rng, t60=mood.t60, wet=mood.wet, predelay_s=0.02, brightness_hz=5000)
+    wet = dsp.reverb(buf[:n], rng, t60=mood.t60, wet=mood.wet, predelay_s=0.02, brightness_hz=5000)
     return dsp.normalize_rms(wet, LEVEL_DB)
 
 

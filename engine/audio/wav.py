@@ -20,6 +20,7 @@ from ..errors import EngineError, ErrorKind
 from ..fsio import atomic_path
 
 BITS = 24
+_WRITE_BLOCK = 1 << 16
 _FULL24 = 8388607.0
 _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE
 
@@ -39,14 +40,26 @@ def encode_pcm24(samples: np.ndarray) -> bytes:
 
 def write_wav(path: str | os.PathLike, samples: np.ndarray, sample_rate: int = 48000) -> Path:
     """Write a whole buffer atomically. `samples` is (frames,) or (frames, channels) float."""
-    samples = np.asarray(samples, dtype=np.float64)
+    samples = np.asarray(samples)
     if samples.ndim == 1:
         samples = samples[:, None]
-    data = encode_pcm24(samples)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
-            fh.write(_header(sample_rate, samples.shape[1], len(data)))
-            fh.write(data)
+            writer = WavWriter(fh, sample_rate, samples.shape[1])
+            for lo in range(0, samples.shape[0], _WRITE_BLOCK):  # blocks: no second copy of a long take
+                writer.write(samples[lo:lo + _WRITE_BLOCK])
+            writer.close()
+    return Path(path)
+
+
+def write_silence(path: str | os.PathLike, frames: int, sample_rate: int = 48000, channels: int = 2) -> Path:
+    """A silent WAV of an exact length (an unused stem), written atomically without a big buffer."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            writer = WavWriter(fh, sample_rate, channels)
+            for lo in range(0, frames, _WRITE_BLOCK):
+                writer.write(np.zeros((min(_WRITE_BLOCK, frames - lo), channels), np.float32))
+            writer.close()
     return Path(path)
 
 
@@ -59,7 +72,7 @@ class WavWriter:
         fh.write(_header(sample_rate, channels, 0))
 
     def write(self, block: np.ndarray) -> None:
-        block = np.asarray(block, dtype=np.float64).reshape(-1, self.channels)
+        block = np.asarray(block, dtype=np.float64).reshape(-1, self.channels)  # float64: exact 24-bit rounding
         self._fh.write(encode_pcm24(block))
         self.frames += block.shape[0]
 
