@@ -490,6 +490,10 @@ class SetTrim(Command):
 
 # ---- bible ---------------------------------------------------------------------------------------
 
+def _bible(data: Mapping[str, Any]) -> BibleEntry:
+    return BibleEntry.from_dict({**data, "reference_images": tuple(data.get("reference_images") or ())})
+
+
 def _refs_of(project: Project) -> dict[str, tuple[str, ...]]:
     return {s.id: s.bible_refs for _, s in project.shots()}
 
@@ -505,7 +509,7 @@ class AddBibleEntry(Command):
         return f"Add {str(self.entry.get('kind', 'entry')).title()}"
 
     def redo(self, project: Project) -> list[Change]:
-        entry = BibleEntry.from_dict({**self.entry, "reference_images": tuple(self.entry.get("reference_images") or ())})
+        entry = _bible(self.entry)
         if any(b.id == entry.id for b in project.bible):
             raise ValidationError(f"a bible entry with id {entry.id} already exists")
         same = project.bible_by_name(entry.name, entry.kind)
@@ -535,7 +539,7 @@ class SetBibleEntry(Command):
         return f"Edit {str(self.entry.get('kind', 'entry')).title()}"
 
     def _put(self, project: Project, data: Mapping[str, Any]) -> dict[str, Any]:
-        entry = BibleEntry.from_dict({**data, "reference_images": tuple(data.get("reference_images") or ())})
+        entry = _bible(data)
         old = project.bible_entry(entry.id)
         same = project.bible_by_name(entry.name, entry.kind)
         if same is not None and same.id != entry.id:
@@ -581,9 +585,7 @@ class RemoveBibleEntry(Command):
         return [Change("bible", (self.entry_id,))] + ([Change("shot_changed", tuple(self.refs))] if self.refs else [])
 
     def undo(self, project: Project) -> list[Change]:
-        project.bible.insert(min(self.index, len(project.bible)),
-                             BibleEntry.from_dict({**self.entry,
-                                                   "reference_images": tuple(self.entry.get("reference_images") or ())}))
+        project.bible.insert(min(self.index, len(project.bible)), _bible(self.entry))
         for sid, at in self.refs.items():
             seq, i, shot = project.find_shot(sid)
             refs = list(shot.bible_refs)

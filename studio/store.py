@@ -37,8 +37,8 @@ APPLICATION_ID = 0x5348_5254  # 'SHRT' in PRAGMA application_id (header bytes 68
 DB_NAME = "project.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
-__all__ = ["Store", "StoreError", "ProjectChangedElsewhere", "HistoryWrite", "JobTable", "inspect_file", "SCHEMA_VERSION",
-           "APPLICATION_ID", "DB_NAME"]
+__all__ = ["Store", "StoreError", "ProjectChangedElsewhere", "HistoryWrite", "JobTable", "inspect_file",
+           "SCHEMA_VERSION", "APPLICATION_ID", "DB_NAME"]
 
 
 class StoreError(UserError):
@@ -161,10 +161,12 @@ class Store:
                 store.db.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('created', ?)",
                                       (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),))
                 store._write_everything(project)
-        except BaseException:
+        except BaseException as exc:
             store.close()
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"cannot create {path}: {exc}") from exc
             raise
         return store
 

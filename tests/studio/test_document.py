@@ -1,8 +1,6 @@
 """Document: creating, paths, notifications, clean state, history limit, takes, closing."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import studio.document as document_module
