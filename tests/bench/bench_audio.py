@@ -1,7 +1,9 @@
 """Scratch-audio synthesis speed: a 10 s shot with two dialogue lines, ambience, music and 3 SFX,
 rendered to its 48 kHz master with stems. Floor, measured in the same run: ffmpeg synthesizing 10 s of
 stereo noise into a 24-bit WAV (the cost of just producing and writing that much audio with a native
-tool). Also the cut mix: a 10-minute cut streamed from 60 takes, its time and peak Python allocations.
+tool). Also the peak RSS of a 60 s shot's audio (fresh process: the previs target for a whole 60 s
+render is 500 MB), and the cut mix: a 10-minute cut streamed from 60 takes, its time and peak Python
+allocations.
 
     python -m tests.bench.bench_audio
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -53,6 +56,15 @@ def _best(fn, repeats: int = 3) -> tuple[float, float]:
     return min(cpu), min(wall)
 
 
+_RSS_CHILD = """
+import resource, sys
+from engine.audio import render_shot_audio
+from tests.bench.bench_audio import _cues
+render_shot_audio(_cues(), 24 * 60, 24, sys.argv[1], stems_dir=sys.argv[2])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
 def main() -> None:
     from engine.audio import render_shot_audio, write_wav
     from engine.fsio import ffmpeg_path
@@ -72,6 +84,11 @@ def main() -> None:
         _emit("audio_shot_realtime_factor_cpu", SHOT_S / cpu, "x (audio s per CPU s)", 5.0, SHOT_S / cpu >= 5.0)
         _emit("audio_shot_realtime_factor_wall", SHOT_S / wall, "x (audio s per wall s)", 5.0, SHOT_S / wall >= 5.0)
         _emit("audio_shot_vs_ffmpeg_noise_wav", wall / floor_wall, "ratio", 40.0, wall / floor_wall <= 40.0)
+
+        rss = float(subprocess.run([sys.executable, "-c", _RSS_CHILD, str(folder / "long.wav"), str(folder / "ls")],
+                                   check=True, capture_output=True, text=True,
+                                   cwd=Path(__file__).resolve().parents[2]).stdout.split()[-1])
+        _emit("audio_60s_shot_peak_rss", rss, "MB", 300.0, rss <= 300.0)
 
         import numpy as np
         write_wav(folder / "take.wav", np.random.default_rng(0).uniform(-0.2, 0.2, (int(SHOT_S * 48000), 2)))
