@@ -1,0 +1,99 @@
+"""Helpers shared by the previs tests: build small requests, render real takes, decode, measure."""
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from engine.cues import CameraCue, MotionCue
+from engine.jobs import CancelToken, CharacterSpec, GenerationRequest, SceneSpec
+from engine.previs.backend import PrevisBackend
+
+W, H = 256, 144
+MAGENTA = "#e020e0"
+
+
+def scene(**kw) -> SceneSpec:
+    base = dict(heading="EXT. SQUARE - DAY", location="town square", set_seed=7,
+                characters=(CharacterSpec("MARA", color=MAGENTA),))
+    base.update(kw)
+    return SceneSpec(**base)
+
+
+def request(tmp: Path, job_id: str, camera: CameraCue | None = None, motion=(), frames: int = 12,
+            **kw) -> GenerationRequest:
+    return GenerationRequest(job_id=job_id, output_dir=str(tmp), width=kw.pop("width", W), height=kw.pop("height", H),
+                             frames=frames, fps=kw.pop("fps", 24), camera=camera or CameraCue(),
+                             motion=tuple(motion), scene=kw.pop("scene", None) or scene(), seed=kw.pop("seed", 11), **kw)
+
+
+def render(req: GenerationRequest):
+    return PrevisBackend().generate(req, lambda p: None, CancelToken())
+
+
+def decode(path: str, fmt: str = "rgb24") -> list[np.ndarray]:
+    with av.open(path) as container:
+        return [f.to_ndarray(format=fmt) for f in container.decode(video=0)]
+
+
+def frames_hash(frames: list[np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for f in frames:
+        h.update(f.tobytes())
+    return h.hexdigest()
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+
+
+def flow(a_rgb: np.ndarray, b_rgb: np.ndarray) -> np.ndarray:
+    """Farneback dense optical flow from a to b, (H, W, 2) in pixels."""
+    ga = cv2.cvtColor(a_rgb, cv2.COLOR_RGB2GRAY)
+    gb = cv2.cvtColor(b_rgb, cv2.COLOR_RGB2GRAY)
+    return cv2.calcOpticalFlowFarneback(ga, gb, None, 0.5, 3, 15, 3, 5, 1.2, 0)
+
+
+def textured(rgb: np.ndarray, threshold: float = 12.0) -> np.ndarray:
+    """Pixels with enough local gradient for the flow there to mean something."""
+    g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    mag = cv2.magnitude(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+    return cv2.dilate((mag > threshold).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+
+
+def mean_flow(frames: list[np.ndarray], i: int, j: int) -> tuple[float, float, float, np.ndarray]:
+    """Median dx, dy over textured pixels, mean divergence (outward flow) and the field itself."""
+    f = flow(frames[i], frames[j])
+    mask = textured(frames[i])
+    dx, dy = float(np.median(f[..., 0][mask])), float(np.median(f[..., 1][mask]))
+    h, w = f.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w]
+    rx, ry = xs - (w - 1) / 2, ys - (h - 1) / 2
+    r = np.hypot(rx, ry) + 1e-6
+    radial = (f[..., 0] * rx + f[..., 1] * ry) / r
+    outer = mask & (r > min(w, h) * 0.2)
+    return dx, dy, float(np.mean(radial[outer])), f
+
+
+def colour_mask(rgb: np.ndarray, hex_colour: str = MAGENTA, hue_tol: int = 10) -> np.ndarray:
+    """Pixels of a figure's shirt colour (hue match, saturated), however it is lit."""
+    r, g, b = (int(hex_colour.lstrip("#")[k:k + 2], 16) for k in (0, 2, 4))
+    target = cv2.cvtColor(np.uint8([[[r, g, b]]]), cv2.COLOR_RGB2HSV)[0, 0]
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).astype(np.int32)
+    dh = np.abs(hsv[..., 0] - int(target[0]))
+    dh = np.minimum(dh, 180 - dh)
+    return (dh <= hue_tol) & (hsv[..., 1] > 90) & (hsv[..., 2] > 40)
+
+
+def blob(rgb: np.ndarray, hex_colour: str = MAGENTA) -> tuple[float, float, int, int]:
+    """(centroid x, centroid y, pixel count, top row) of the figure's colour."""
+    m = colour_mask(rgb, hex_colour)
+    ys, xs = np.nonzero(m)
+    if len(xs) == 0:
+        return math.nan, math.nan, 0, -1
+    return float(xs.mean()), float(ys.mean()), int(len(xs)), int(ys.min())
