@@ -170,19 +170,23 @@ def _source(cue: AudioCue, voices: Mapping[str, str]) -> str:
 
 
 def _render_cue(cue: AudioCue, wanted: int, room: int, voices: Mapping[str, str], seed: int) -> tuple[np.ndarray, str]:
-    """The cue's sound as stereo float64, at most `room` samples; `wanted` > 0 is its cue length."""
+    """The cue's sound as stereo float64 (may run past `room`, the samples left in the shot; the
+    caller cuts it); `wanted` > 0 is the cue's length in samples."""
     source = _source(cue, voices)
     bed = cue.kind in BED_KINDS
     if cue.file:
-        sound = decode_file(cue.file, max_samples=min(room, wanted) if wanted else room)
-        if wanted and sound.shape[0] >= wanted:
-            dsp.fade(sound, 0, int(_FADE_INNER_S * SAMPLE_RATE))
+        # one sample more than fits, so a file cut by the shot's end gets the fade below in _render
+        sound = decode_file(cue.file, max_samples=min(wanted or room, room) + 1)
+        if wanted and sound.shape[0] > wanted:
+            sound = dsp.fade(sound[:wanted], 0, min(wanted, int(_FADE_INNER_S * SAMPLE_RATE)))
         return sound, source
     if cue.kind is AudioKind.DIALOGUE:
-        line = voice.speak(cue.text, source.split(":", 1)[1], fit_samples=min(wanted, room) if wanted else 0)
+        line = voice.speak(cue.text, source.split(":", 1)[1], fit_samples=wanted)
         return dsp.pan(line, 0.0) * np.sqrt(2), source
     name = source.split(":", 1)[1]
-    length = min(wanted, room) if wanted else (room if bed else 0)
+    # beds stop at the shot's end; an effect keeps its cue length (a riser peaks where it was
+    # timed) and is cut by the shot's end like any sound
+    length = (min(wanted, room) if wanted else room) if bed else wanted
     rng = dsp.rng_for(seed, cue.kind.value, name, cue.text, cue.start, cue.duration)
     sound = presets.generator(cue.kind, name)(length, rng)
     if bed:
@@ -193,5 +197,5 @@ def _render_cue(cue: AudioCue, wanted: int, room: int, voices: Mapping[str, str]
     return sound, source
 
 
-__all__ = ["render_shot_audio", "ShotAudio", "CuePlacement", "frame_to_sample", "stems_dir_for", "preset_names", "resolve_preset",
-           "read_wav", "write_wav", "decode_file", "SAMPLE_RATE", "KINDS"]
+__all__ = ["render_shot_audio", "ShotAudio", "CuePlacement", "frame_to_sample", "stems_dir_for", "preset_names",
+           "resolve_preset", "read_wav", "write_wav", "decode_file", "SAMPLE_RATE", "KINDS"]

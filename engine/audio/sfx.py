@@ -39,8 +39,9 @@ def impact(n: int, rng: np.random.Generator) -> np.ndarray:
     m = int(1.6 * SR)
     thump = dsp.glide_sine(m, 110.0, 42.0, 0.04) * dsp.attack_decay(m, 0.0005, 0.5)
     crack = dsp.noise(m, rng, lambda f: dsp.lowpass(f, 2500, 2)) * dsp.decay(m, 0.06) * 0.5
-    body = dsp.modal(m, [(f, a, t) for f, a, t in ((rng.uniform(95, 130), 0.5, 0.5), (rng.uniform(230, 290), 0.3, 0.35),
-                                                   (rng.uniform(410, 520), 0.2, 0.2), (rng.uniform(700, 900), 0.1, 0.12))])
+    # the struck body's first modes: inharmonic, higher ones dying sooner
+    body = dsp.modal(m, [(rng.uniform(95, 130), 0.5, 0.5), (rng.uniform(230, 290), 0.3, 0.35),
+                         (rng.uniform(410, 520), 0.2, 0.2), (rng.uniform(700, 900), 0.1, 0.12)])
     return _finish(thump + crack + body * 0.6, n, rng, room=0.15)
 
 
@@ -91,8 +92,8 @@ def door(n: int, rng: np.random.Generator) -> np.ndarray:
     out = np.zeros(m)
     # latch: two metallic clicks
     for at, amp in ((0, 1.0), (int(0.07 * SR), 0.6)):
-        dsp.add_at(out, dsp.modal(int(0.05 * SR), [(3100, amp, 0.02), (5200, amp * 0.5, 0.012), (1900, amp * 0.4, 0.03)]),
-                   at)
+        latch = dsp.modal(int(0.05 * SR), [(3100, amp, 0.02), (5200, amp * 0.5, 0.012), (1900, amp * 0.4, 0.03)])
+        dsp.add_at(out, latch, at)
     # creak: stick-slip pulses at a wandering rate, rung through the door's wooden resonances
     c0, c1 = int(0.25 * SR), int(1.3 * SR)
     t = np.arange(c1 - c0) / SR
