@@ -16,7 +16,7 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
@@ -43,33 +43,32 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
-def make_engine() -> tuple[Any, Any]:
-    """The engine runner (one worker thread, the built-in previs backend) and the studio's generation
-    service when those modules exist; (None, None) otherwise, and the queue says generation is off."""
+def make_runner(doc) -> Any:
+    """The engine runner of one project: one worker thread, jobs persisted in the project's store (so an
+    interrupted job runs again next session). None when the engine is not installed."""
     try:
-        from engine.runner import Runner  # noqa: F401
+        from engine.runner import Runner
     except ImportError:
-        return None, None
-    from .engine_setup import create_runner
-    return create_runner()
+        log.warning("engine.runner is not available: generation is off")
+        return None
+    return Runner(store=doc.job_store)
 
 
 class Studio:
-    """Owns the long-lived objects so their lifetimes are explicit: one document at a time."""
+    """Owns the long-lived objects so their lifetimes are explicit: one document and its engine runner
+    at a time, one bridge for the whole session."""
 
-    def __init__(self, settings: QSettings | None = None, *, audio: bool = True, runner: Any = None,
-                 modal_errors: bool = True):
+    def __init__(self, settings: QSettings | None = None, *, audio: bool = True, modal_errors: bool = True,
+                 runner_factory: Callable[[Any], Any] | None = make_runner):
         from .bridge import EngineBridge
         from .main_window import MainWindow
         self.settings = settings or QSettings(ORGANIZATION, APPLICATION)
         self.bridge = EngineBridge()
-        self.runner = runner
-        if self.runner is not None:
-            self.bridge.attach(self.runner)
+        self.runner_factory = runner_factory
+        self.runner = None
         self.doc = None
-        self.window = MainWindow(None, settings=self.settings, runner=self.runner, bridge=self.bridge,
-                                 open_document=self.open, create_document=self.create, audio=audio,
-                                 modal_errors=modal_errors)
+        self.window = MainWindow(None, settings=self.settings, bridge=self.bridge, open_document=self.open,
+                                 create_document=self.create, audio=audio, modal_errors=modal_errors)
 
     def open(self, path: str | Path):
         from studio.document import Document
@@ -89,22 +88,30 @@ class Studio:
         return doc
 
     def _switch(self, doc) -> None:
-        old = self.doc
+        old_doc, old_runner = self.doc, self.runner
+        self.window.set_document(None)  # panels let go of the old document and runner first
+        self._stop_runner(old_runner)
+        self.runner = self.runner_factory(doc) if (doc is not None and self.runner_factory) else None
+        if self.runner is not None:
+            self.bridge.attach(self.runner)
+        self.window.runner = self.runner
         self.window.set_document(doc)
         self.doc = doc
-        if old is not None and old is not doc:
-            old.close()
+        if old_doc is not None and old_doc is not doc:
+            old_doc.close()
+
+    def _stop_runner(self, runner) -> None:
+        self.bridge.detach()
+        if runner is not None:
+            runner.shutdown()
 
     def close(self) -> None:
         self.window.set_document(None)
+        self._stop_runner(self.runner)
+        self.runner = None
         if self.doc is not None:
             self.doc.close()
             self.doc = None
-        self.bridge.detach()
-        if self.runner is not None:
-            shutdown = getattr(self.runner, "shutdown", None) or getattr(self.runner, "stop", None)
-            if callable(shutdown):
-                shutdown()
 
 
 def install_exception_hook(studio: Studio) -> None:
@@ -145,8 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if screenshot:  # a clean, reproducible window: no remembered layout of the user
         settings = QSettings(str(Path(screenshot).with_suffix(".ini")), QSettings.Format.IniFormat)
         settings.clear()
-    runner, _ = make_engine()
-    studio = Studio(settings, audio=not (args.no_audio or screenshot), runner=runner)
+    studio = Studio(settings, audio=not (args.no_audio or screenshot))
     install_exception_hook(studio)
     window = studio.window
     if args.project:

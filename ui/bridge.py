@@ -92,9 +92,9 @@ class EngineBridge(QObject):
         self.job_finished.emit(result)
 
     def attach(self, runner: Any) -> None:
-        """Subscribe to a runner's events (see `engine.runner.Runner.add_listener`)."""
-        from .runner_adapter import listen
-        self._detach.append(listen(runner, self))
+        """Listen to an `engine.runner.Runner` (it calls on_state / on_progress / on_finished /
+        on_engine_state on its worker thread)."""
+        self._detach.append(runner.add_listener(self))
 
     def detach(self) -> None:
         for undo in self._detach:

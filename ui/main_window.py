@@ -263,6 +263,8 @@ class MainWindow(QMainWindow):
         queue = QueuePanel(doc, runner=self.runner, bridge=self.bridge, storyboard=storyboard.model,
                            generation=self.generation)
         queue.error_requested.connect(lambda exc, details: self.show_exception(exc, details))
+        queue.summary_changed.connect(self.engine_label.setText)
+        queue._update_summary()
         storyboard.activated.connect(lambda shot_id: (viewer.seek_to_shot(shot_id),
                                                       viewer.player.setFocus()))
         takes.play_requested.connect(viewer.play_take)

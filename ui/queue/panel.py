@@ -21,6 +21,7 @@ from ..qtcompat import role
 
 class QueuePanel(QWidget):
     error_requested = Signal(object, str)  # an exception to show in the error dialog, its details
+    summary_changed = Signal(str)          # one line for the status bar ('Engine: rendering 1 of 4 …')
 
     def __init__(self, doc, *, runner=None, bridge=None, storyboard=None, generation=None,
                  parent: QWidget | None = None, control: QueueControl | None = None):
@@ -31,6 +32,7 @@ class QueuePanel(QWidget):
         self.storyboard = storyboard  # ShotListItemModel, for badges (optional)
         self.model = JobListItemModel(self)
         self.control = control or QueueControl(doc, runner=runner, generation=generation)
+        self.control.notify = self._notify
         self.view = QListView(self)
         self.view.setModel(self.model)
         self.view.setItemDelegate(JobDelegate(self.view))
@@ -132,12 +134,18 @@ class QueuePanel(QWidget):
                 self.control.cancel(job.job_id)
 
     def move_selected(self, delta: int) -> bool:
+        """Raise (-1) or lower (+1) the selected queued job among the jobs the engine has queued."""
         job = self.selected_job()
-        if job is None:
+        if job is None or job.status != "queued" or self.control.is_waiting(job.job_id):
             return False
-        if not self.model.move_job(job.job_id, delta):
+        order = self.control.runner_queue()
+        if job.job_id not in order:
             return False
-        self.control.reorder(self.model.queued_order())
+        index = order.index(job.job_id) + delta
+        if not 0 <= index < len(order):
+            return False
+        self.control.move(job.job_id, index)
+        self.model.move_job(job.job_id, delta)
         self.select_job(job.job_id)
         return True
 
@@ -148,9 +156,15 @@ class QueuePanel(QWidget):
         new = self.control.retry(job)
         if new is None:
             return None
-        self.model.remove_job(job.job_id)
-        self._add(new)
+        if new.job_id == job.job_id:
+            self.model.update_job(job.job_id, status="queued", stage="", current=0, total=new.total, eta=None,
+                                  error=None)
+            self._badge(self.model.job(job.job_id))
+        else:
+            self.model.remove_job(job.job_id)
+            self._add(new)
         self.select_job(new.job_id)
+        self._show_error_of(self.selected_job())
         return new.job_id
 
     def copy_error_details(self) -> None:
@@ -175,7 +189,19 @@ class QueuePanel(QWidget):
             self._badge(job)
 
     def _on_state(self, job_id: str, status: str) -> None:
+        job = self.model.job(job_id)
+        if job is None:
+            return
+        # submit() announces 'queued' on the GUI thread while the worker may already announce 'running':
+        # a late 'queued' must not take a running job back
+        if status == "queued" and job.status == "running":
+            return
         job = self.model.update_job(job_id, status=status)
+        self._badge(job)
+        self._update_actions()
+
+    def _notify(self, job_id: str, **values) -> None:
+        job = self.model.update_job(job_id, **values)
         if job is not None:
             self._badge(job)
             self._update_actions()
@@ -220,19 +246,28 @@ class QueuePanel(QWidget):
         job = self.selected_job()
         status = job.status if job else ""
         self.actions_by_name["cancel"].setEnabled(status in ACTIVE)
-        self.actions_by_name["up"].setEnabled(status == "queued")
-        self.actions_by_name["down"].setEnabled(status == "queued")
+        movable = status == "queued" and job is not None and not self.control.is_waiting(job.job_id)
+        self.actions_by_name["up"].setEnabled(movable)
+        self.actions_by_name["down"].setEnabled(movable)
         self.actions_by_name["retry"].setEnabled(status in ("failed", "cancelled"))
 
     def _update_summary(self, *_):
         jobs = self.model.jobs()
-        running = sum(j.status == "running" for j in jobs)
+        running = [j for j in jobs if j.status == "running"]
         queued = sum(j.status == "queued" for j in jobs)
         failed = sum(j.status == "failed" for j in jobs)
-        text = f"  {running} running · {queued} queued" + (f" · {failed} failed" if failed else "")
+        text = f"  {len(running)} running · {queued} queued" + (f" · {failed} failed" if failed else "")
         if not self.control.available:
-            text = "  Generation is not available: " + self.control.unavailable_reason
+            text = "  Generation is off: " + self.control.unavailable_reason
+            engine = "Engine: off"
+        elif running:
+            job = running[0]
+            eta = f" · {job.eta:.0f}s left" if job.eta else ""
+            engine = f"Engine: rendering {job.label} ({int(job.fraction * 100)}%){eta} · {queued} queued"
+        else:
+            engine = f"Engine: idle · {queued} queued" if queued else "Engine: idle"
         self.summary.setText(text)
+        self.summary_changed.emit(engine)
         self._update_actions()
 
     def _guard(self, slot) -> None:
