@@ -212,3 +212,14 @@ def test_cancel_interrupts_a_long_bed_quickly(tmp_path):
     assert "stopped" in outcome, outcome
     assert outcome["stopped"] - token.cancelled_at < 2.0
     assert not list(tmp_path.iterdir())
+
+
+def test_stems_sum_to_the_master_when_the_limiter_is_idle(tmp_path):
+    cues = [AudioCue(kind="ambience", preset="sea", gain_db=-6), AudioCue(kind="music", preset="sad", gain_db=-6),
+            AudioCue(kind="dialogue", text="It was here.", start=6, gain_db=-6),
+            AudioCue(kind="sfx", preset="footsteps", start=30, gain_db=-12)]
+    shot = render_shot_audio(cues, 60, 24, tmp_path / "a.wav", stems_dir=tmp_path / "s")
+    master, _ = read_wav(shot.path)
+    total = sum(read_wav(path)[0] for path in shot.stems.values())
+    assert shot.peak_db < -4.5  # under the limiter's knee (-4 dBFS): it leaves the mix alone
+    assert np.max(np.abs(total - master)) < 4 / 2 ** 23  # a few 24-bit steps of rounding
