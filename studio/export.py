@@ -1,0 +1,460 @@
+"""Export the cut: edit list -> ONE ffmpeg process -> a finished file, written atomically.
+
+Who calls: the CLI (`shotreel export`), the export dialog (through a worker thread: `progress` and
+`cancel` are thread-safe), `make demo`, the export benchmark. `export_and_sign` is the usual entry
+point: it renders, then hands the finished file to `studio.provenance.sign_export`, the only thing
+allowed to touch it afterwards (a remux would drop the manifest).
+
+The ffmpeg graph (built by `plan_export`, readable in `ExportPlan.args`):
+  each selected take is one input, seeked with `-ss`/`-t` to its clip (half a frame early, so the
+  decoder's timestamp rounding can never drop or add a frame) -> `setpts, fps` (exact rational
+  project rate) -> `scale+pad` into the output size keeping the aspect (letterbox), `setsar=1` ->
+  `tpad+trim` to exactly the clip's frames -> fades for dips to black -> cuts join with `concat`,
+  crossfades with `xfade` at the edit list's offsets -> `overlay` of the watermark badge PNG (rendered
+  once, moving along time expressions) -> encoder.
+  Audio: the 48 kHz mix WAV that `studio.audio.mix_cut` renders from the same edit list just before,
+  padded/trimmed to the exact picture length.
+Nothing in Python holds frames: Python only reads ffmpeg's `-progress` lines, so memory does not grow
+with the length of the cut.
+"""
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import queue
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from engine.encode import EncodeSettings
+from engine.errors import EngineError, JobCancelled
+from engine.fsio import atomic_path, ffmpeg_path
+from engine.jobs import Progress
+
+from .errors import UserError
+from .model import Project
+from .playlist import EditEntry, EditList, build_edit_list
+from .timebase import samples_for_frames
+from .watermark import WatermarkSettings, overlay_position, write_badge
+
+__all__ = ["PRESETS", "ExportError", "ExportIngredient", "ExportResult", "ExportPlan", "export_video",
+           "export_and_sign", "plan_export", "output_size", "preset_for"]
+
+SAMPLE_RATE = 48000
+GIF_FPS = Fraction(10)      # GIF delays are centiseconds: 10 fps is exact, 12 or 24 are not
+GIF_MAX = (480, 270)
+_COLOR_TAGS = ["-colorspace", "bt470bg", "-color_primaries", "bt470bg", "-color_trc", "smpte170m",
+               "-color_range", "tv"]  # the takes are BT.601 limited (engine.encode): keep them so
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    container: str          # 'mp4' (H.264+AAC), 'prores' (.mov), 'gif'
+    height: int = 0         # 0 = the project's size
+    extensions: tuple[str, ...] = (".mp4", ".m4v", ".mov")
+
+
+PRESETS: dict[str, Preset] = {
+    "1080p": Preset("1080p", "mp4", 1080),
+    "720p": Preset("720p", "mp4", 720),
+    "source": Preset("source", "mp4", 0),
+    "prores": Preset("prores", "prores", 0, (".mov",)),
+    "gif": Preset("gif", "gif", 0, (".gif",)),
+}
+
+
+class ExportError(UserError):
+    """ffmpeg failed. The message ends with ffmpeg's last lines; `details` holds its whole stderr tail."""
+
+    def __init__(self, message: str, details: str = ""):
+        super().__init__(message)
+        self.details = details
+
+
+@dataclass(frozen=True)
+class ExportIngredient:
+    """A take placed in the export, as the C2PA signer needs it."""
+    take_id: str
+    shot_id: str
+    shot_number: int
+    title: str
+    path: str               # absolute path of the take's video file
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: str
+    preset: str
+    width: int
+    height: int
+    fps: Fraction
+    frames: int
+    duration_s: float
+    watermark: bool
+    has_audio: bool
+    elapsed_s: float
+    ingredients: tuple[ExportIngredient, ...]
+    edit_list: EditList
+    warnings: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        return (f"{Path(self.path).name}: {self.width}x{self.height} {float(self.fps):g} fps, "
+                f"{self.duration_s:.2f}s, watermark {'on' if self.watermark else 'off'}")
+
+
+@dataclass
+class ExportPlan:
+    """Everything one ffmpeg run needs; `args` is the full command line (tmp output path last)."""
+    args: list[str]
+    width: int
+    height: int
+    fps: Fraction
+    frames: int             # output frames (progress total)
+    has_audio: bool
+    filtergraph: str = ""
+
+
+def preset_for(out_path: str | os.PathLike, preset: Optional[str]) -> Preset:
+    """The preset named, or the one the extension implies; refuses a mismatch (ProRes in .mp4)."""
+    ext = Path(out_path).suffix.lower()
+    if preset is None:
+        preset = {".mov": "prores", ".gif": "gif"}.get(ext, "source")
+    if preset not in PRESETS:
+        raise UserError(f"unknown export preset {preset!r}; use one of {', '.join(PRESETS)}")
+    chosen = PRESETS[preset]
+    if ext not in chosen.extensions:
+        raise UserError(f"the {preset} preset writes {' or '.join(chosen.extensions)}, not {ext or 'no extension'}")
+    return chosen
+
+
+def output_size(project: Project, preset: Preset) -> tuple[int, int]:
+    """The project's aspect at the preset's height (even sizes); GIFs fit in 480x270."""
+    w, h = project.width, project.height
+    if preset.container == "gif":
+        scale = min(1.0, GIF_MAX[0] / w, GIF_MAX[1] / h)
+        return max(2, int(round(w * scale / 2)) * 2), max(2, int(round(h * scale / 2)) * 2)
+    if not preset.height:
+        return w, h
+    return max(2, int(round(w * preset.height / h / 2)) * 2), preset.height
+
+
+def _rate(fps: Fraction) -> str:
+    return f"{fps.numerator}/{fps.denominator}"
+
+
+def _secs(frames: Fraction | int, fps: Fraction) -> str:
+    return f"{float(Fraction(frames) / fps):.6f}"
+
+
+def _clip_chain(label_in: str, entry: EditEntry, w: int, h: int, fps: Fraction, label_out: str) -> str:
+    """Conform one clip: exact frame count at the project rate, output size, dips as fades."""
+    n = entry.length
+    steps = [f"setpts=PTS-STARTPTS", f"fps={_rate(fps)}",
+             f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags=bicubic",
+             f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black", "setsar=1", "format=yuv420p",
+             # A take a frame short (rounding of its stored length) holds its last frame, so the
+             # transitions' offsets stay exact; trim cuts anything beyond the clip.
+             "tpad=stop_mode=clone:stop=-1", f"trim=end_frame={n}"]
+    if entry.fade_in:
+        steps.append(f"fade=t=in:s=0:n={entry.fade_in}")
+    if entry.fade_out:
+        steps.append(f"fade=t=out:s={n - entry.fade_out}:n={entry.fade_out}")
+    return f"[{label_in}]{','.join(steps)}[{label_out}]"
+
+
+def _join(entries: list[EditEntry], labels: list[str], fps: Fraction) -> tuple[list[str], str]:
+    """Cuts -> one concat per run of clips; a crossfade closes the run and xfades into the next clip."""
+    parts: list[str] = []
+    tb = f"settb={fps.denominator}/{fps.numerator}"  # concat changes the time base; xfade needs both equal
+    run: list[str] = [labels[0]]
+    counter = 0
+
+    def close_run(run: list[str]) -> str:
+        nonlocal counter
+        if len(run) == 1:
+            return run[0]
+        counter += 1
+        out = f"cat{counter}"
+        parts.append(f"{''.join(f'[{r}]' for r in run)}concat=n={len(run)}:v=1:a=0,{tb}[{out}]")
+        return out
+
+    for entry, label in zip(entries[1:], labels[1:]):
+        if entry.overlap_in:
+            current = close_run(run)
+            counter += 1
+            out = f"xf{counter}"
+            parts.append(f"[{current}][{label}]xfade=transition=fade:duration={_secs(entry.overlap_in, fps)}"
+                         f":offset={_secs(entry.record_in, fps)},{tb}[{out}]")
+            run = [out]
+        else:
+            run.append(label)
+    return parts, close_run(run)
+
+
+def plan_export(project: Project, edit: EditList, preset: Preset, tmp_out: str | os.PathLike, *,
+                mix_wav: Optional[str], badge: Optional[tuple[str, int, int]],
+                encode: EncodeSettings = EncodeSettings()) -> ExportPlan:
+    """The ffmpeg command of an export. `badge` = (png path, width, height) or None for no watermark."""
+    fps = Fraction(edit.fps)
+    w, h = output_size(project, preset)
+    inputs: list[str] = []
+    chains: list[str] = []
+    labels: list[str] = []
+    for i, entry in enumerate(edit.entries):
+        start = max(Fraction(0), Fraction(entry.source_in) - Fraction(1, 2))
+        if start:
+            inputs += ["-ss", _secs(start, fps)]
+        inputs += ["-t", _secs(Fraction(entry.length), fps), "-i", entry.media]
+        chains.append(_clip_chain(f"{i}:v", entry, w, h, fps, f"c{i}"))
+        labels.append(f"c{i}")
+    joins, video = _join(list(edit.entries), labels, fps)
+    graph = chains + joins
+    next_input = len(edit.entries)
+    if badge is not None:
+        png, bw, bh = badge
+        inputs += ["-i", png]
+        x, y = overlay_position(w, h, bw, bh)
+        graph.append(f"[{video}][{next_input}:v]overlay=x='{x}':y='{y}':eof_action=repeat:format=auto[wm]")
+        video = "wm"
+        next_input += 1
+    total = edit.duration
+    out_frames = total
+    if preset.container == "gif":
+        out_frames = int(Fraction(total) * GIF_FPS / fps)
+        graph.append(f"[{video}]fps={_rate(GIF_FPS)},split[g1][g2];[g1]palettegen=stats_mode=full[pal];"
+                     f"[g2][pal]paletteuse=dither=bayer:bayer_scale=4[vout]")
+    else:
+        pix = "yuv422p10le" if preset.container == "prores" else "yuv420p"
+        graph.append(f"[{video}]format={pix}[vout]")
+    has_audio = preset.container != "gif"
+    if has_audio:
+        samples = samples_for_frames(total, fps, SAMPLE_RATE)
+        if mix_wav:
+            inputs += ["-i", mix_wav]
+            graph.append(f"[{next_input}:a]aresample={SAMPLE_RATE},apad=whole_len={samples},"
+                         f"atrim=end_sample={samples}[aout]")
+        else:  # a cut without any take audio still gets a (silent) track: players and editors expect one
+            graph.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=end_sample={samples}[aout]")
+    filtergraph = ";".join(graph)
+    args = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats",
+            "-progress", "pipe:1", "-y", *inputs, "-filter_complex", filtergraph, "-map", "[vout]"]
+    if preset.container == "gif":
+        args += ["-loop", "0", "-f", "gif"]
+    elif preset.container == "prores":
+        args += ["-c:v", "prores_ks", "-profile:v", "2", "-vendor", "apl0", *_COLOR_TAGS, "-r", _rate(fps),
+                 "-map", "[aout]", "-c:a", "pcm_s24le", "-f", "mov"]
+    else:
+        args += ["-c:v", "libx264", "-preset", encode.preset, "-crf", str(encode.crf), "-pix_fmt", "yuv420p",
+                 *_COLOR_TAGS, "-r", _rate(fps), "-map", "[aout]", "-c:a", "aac", "-b:a", "192k",
+                 "-movflags", "+faststart", "-f", "mp4"]
+        if encode.threads:
+            args += ["-threads", str(encode.threads)]
+    args.append(str(tmp_out))
+    return ExportPlan(args, w, h, fps if preset.container != "gif" else GIF_FPS, out_frames, has_audio,
+                      filtergraph)
+
+
+# ---- running ------------------------------------------------------------------------------------
+
+CancelLike = Any  # engine.jobs.CancelToken, or any object with a `cancelled` property, or a callable
+
+
+def _is_cancelled(cancel: CancelLike) -> bool:
+    if cancel is None:
+        return False
+    if callable(cancel) and not hasattr(cancel, "cancelled"):
+        return bool(cancel())
+    return bool(getattr(cancel, "cancelled", False))
+
+
+def run_ffmpeg(args: list[str], total_frames: int, fps: Fraction, *, job_id: str = "export",
+               progress: Optional[Callable[[Progress], None]] = None, cancel: CancelLike = None,
+               what: str = "the export") -> None:
+    """Run one ffmpeg, turning `-progress` lines into Progress reports with an ETA; terminate on cancel
+    (raises JobCancelled); raise ExportError with ffmpeg's last stderr lines on failure."""
+    try:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError as exc:
+        raise ExportError(f"ffmpeg could not be started: {exc}") from exc
+    lines: "queue.Queue[Optional[bytes]]" = queue.Queue()
+    tail: collections.deque[str] = collections.deque(maxlen=40)
+
+    def read_stdout() -> None:
+        for raw in iter(proc.stdout.readline, b""):
+            lines.put(raw)
+        lines.put(None)
+
+    def read_stderr() -> None:
+        for raw in iter(proc.stderr.readline, b""):
+            tail.append(raw.decode("utf-8", "replace").rstrip())
+
+    readers = [threading.Thread(target=read_stdout, daemon=True, name="ffmpeg-progress"),
+               threading.Thread(target=read_stderr, daemon=True, name="ffmpeg-stderr")]
+    for reader in readers:
+        reader.start()
+    started = time.monotonic()
+    done_frames = 0
+    try:
+        eof = False
+        while not eof:
+            if _is_cancelled(cancel):
+                _stop(proc)
+                raise JobCancelled()
+            try:
+                raw = lines.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if raw is None:
+                eof = True
+                continue
+            key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+            if key == "out_time_us" and value.strip().lstrip("-").isdigit():
+                frames = int(Fraction(int(value), 1_000_000) * fps)
+                done_frames = max(0, min(total_frames, frames))
+            elif key == "progress" and progress is not None:
+                elapsed = time.monotonic() - started
+                eta = elapsed * (total_frames - done_frames) / done_frames if done_frames else None
+                progress(Progress(job_id, "encoding", done_frames, total_frames, eta,
+                                  message=f"{what}: frame {done_frames} of {total_frames}"))
+        code = proc.wait()
+        if _is_cancelled(cancel):
+            raise JobCancelled()
+    except BaseException:
+        _stop(proc)
+        raise
+    finally:
+        for reader in readers:
+            reader.join(timeout=2)
+    if code != 0:
+        text = "\n".join(tail)
+        last = " | ".join(line for line in list(tail)[-3:] if line) or f"exit code {code}"
+        if "no space left" in text.lower():
+            raise ExportError(f"the disk filled up while writing {what}", text)
+        raise ExportError(f"ffmpeg failed while rendering {what}: {last}", text)
+    if progress is not None:
+        progress(Progress(job_id, "done", total_frames, total_frames, 0.0, message=f"{what}: done"))
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+# ---- the export ---------------------------------------------------------------------------------
+
+def _check_media(edit: EditList) -> None:
+    """Every take file must still be there and readable when ffmpeg starts (a clear message, not ffmpeg's)."""
+    gone = [e for e in edit.entries if not e.is_slate and not os.access(e.media, os.R_OK)]
+    if gone:
+        listed = "; ".join(f"shot {e.shot_number}" + (f" '{e.title}'" if e.title else "") + f": {e.media}"
+                           for e in gone)
+        raise UserError(f"cannot export the cut: take file missing or unreadable — {listed}")
+
+
+def _render_mix(edit: EditList, folder: Path) -> Optional[str]:
+    """The cut's 48 kHz mix WAV (studio.audio), or None when no clip has audio."""
+    try:
+        segments = edit.to_audio_segments()
+    except ImportError:
+        return None
+    if not segments:
+        return None
+    from .audio import mix_cut
+    target = folder / "mix.wav"
+    mix_cut(segments, edit.fps, str(target))
+    return str(target)
+
+
+def _ingredients(edit: EditList) -> tuple[ExportIngredient, ...]:
+    seen: dict[str, ExportIngredient] = {}
+    for e in edit.playable:
+        if e.take_id not in seen:
+            seen[e.take_id] = ExportIngredient(e.take_id, e.shot_id, e.shot_number, e.label, e.media)
+    return tuple(seen.values())
+
+
+def export_video(project: Project, folder: str | os.PathLike, out_path: str | os.PathLike, *,
+                 preset: Optional[str] = None, watermark: Optional[WatermarkSettings] = None,
+                 progress: Optional[Callable[[Progress], None]] = None, cancel: CancelLike = None,
+                 sequence_id: Optional[str] = None, encode: EncodeSettings = EncodeSettings()) -> ExportResult:
+    """Render the cut to `out_path` (.mp4/.m4v/.mov H.264+AAC, .mov ProRes, .gif) in one ffmpeg run.
+
+    `watermark` None = the project's settings (on by default). Raises UserError for an incomplete cut
+    or a missing take file, ExportError when ffmpeg fails, JobCancelled on cancel (the partial file is
+    removed and an existing `out_path` is left untouched)."""
+    started = time.monotonic()
+    out = Path(out_path)
+    chosen = preset_for(out, preset)
+    if watermark is None:
+        watermark = WatermarkSettings.from_settings(project.settings.get("watermark"))
+    edit = build_edit_list(project, sequence_id=sequence_id, folder=folder)
+    edit.require_complete()
+    _check_media(edit)
+    if out.exists() and out.is_dir():
+        raise UserError(f"{out} is a folder: give a file name ending in {chosen.extensions[0]}")
+    work = Path(tempfile.mkdtemp(prefix="shotreel-export-"))
+    try:
+        mix = _render_mix(edit, work) if chosen.container != "gif" else None
+        if _is_cancelled(cancel):
+            raise JobCancelled()
+        badge = None
+        if watermark.enabled:
+            w, _ = output_size(project, chosen)
+            png = work / "badge.png"
+            bw, bh = write_badge(watermark, edit.title or project.name, w, png)
+            badge = (str(png), bw, bh)
+        with atomic_path(out) as tmp:
+            plan = plan_export(project, edit, chosen, tmp, mix_wav=mix, badge=badge, encode=encode)
+            run_ffmpeg(plan.args, plan.frames, plan.fps, progress=progress, cancel=cancel,
+                       what=out.name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return ExportResult(str(out.resolve()), chosen.name, plan.width, plan.height, plan.fps, plan.frames,
+                        float(Fraction(edit.duration) / edit.fps), watermark.enabled, plan.has_audio,
+                        time.monotonic() - started, _ingredients(edit), edit, edit.warnings)
+
+
+def _training_mining(value: Any) -> dict:
+    """project.settings['training_mining']: one use for every entry ('notAllowed') or a dict per entry."""
+    if isinstance(value, str) or value is None:
+        use = value or "notAllowed"
+        return {k: {"use": use} for k in ("ai_inference", "ai_generative_training", "ai_training", "data_mining")}
+    return dict(value)
+
+
+def export_and_sign(project: Project, folder: str | os.PathLike, out_path: str | os.PathLike, *,
+                    identity: Any = None, **kwargs: Any) -> ExportResult:
+    """`export_video`, then sign the finished file last with the studio identity (or `identity`).
+    Without studio.provenance (or for a format c2pa cannot carry) the file stays unsigned."""
+    result = export_video(project, folder, out_path, **kwargs)
+    try:
+        from .provenance import TakeIngredient, sign_export
+        from .identity import load_or_create_identity
+    except ImportError:
+        return result
+    if identity is None:
+        identity = load_or_create_identity()
+    edits = ["cut conformed to "
+             f"{result.width}x{result.height} at {float(result.fps):g} fps",
+             f"watermark {'on' if result.watermark else 'off'}"]
+    if result.has_audio:
+        edits.append("audio mixed")
+    sign_export(identity, result.path,
+                ingredients=[TakeIngredient(Path(i.path), title=i.title) for i in result.ingredients],
+                watermark=result.watermark,
+                training_mining=_training_mining(project.settings.get("training_mining")),
+                title=project.name, edits=edits)
+    return result
