@@ -1,0 +1,151 @@
+"""`shotreel generate` and `shotreel takes`: render shots into takes from the command line."""
+from __future__ import annotations
+
+import argparse
+import queue
+from typing import Any, Iterable
+
+from engine.jobs import JobStatus
+
+from ..errors import UserError
+from .common import add_command, emit, open_document, progress_for, table
+
+
+def register(subparsers: Any) -> None:
+    p = add_command(subparsers, "generate", "Generate takes for shots (all shots by default), in cut order",
+                    run_generate)
+    p.add_argument("project")
+    p.add_argument("--shot", action="append", metavar="SHOT", help="shot id, number or title (repeatable)")
+    p.add_argument("--backend", choices=("previs", "diffusion"), help="override the shot/project backend")
+    p.add_argument("--model", help="diffusion model folder (or hub id with --allow-download)")
+    p.add_argument("--steps", type=int, help="diffusion denoising steps")
+    p.add_argument("--allow-download", action="store_true", help="let a hub id download weights")
+    p.add_argument("--missing", action="store_true", help="only shots without a selected take")
+    p.add_argument("--no-sign", action="store_true", help="do not sign takes with C2PA")
+    p = add_command(subparsers, "takes", "List takes with their files, lineage and conditioning source", run_takes)
+    p.add_argument("project")
+    p.add_argument("--shot", metavar="SHOT", help="only this shot (id, number or title)")
+    p.add_argument("--all", action="store_true", help="include trashed takes")
+
+
+class _Events:
+    """Runner listener: engine events from the worker thread, queued for the main thread."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue = queue.Queue()
+
+    def on_progress(self, progress: Any) -> None:
+        self.queue.put(("progress", progress))
+
+    def on_finished(self, result: Any) -> None:
+        self.queue.put(("finished", result))
+
+
+def generate_shots(doc: Any, shot_ids: Iterable[str], *, options: dict | None = None, backend: str | None = None,
+                   sign: bool = True, on_progress=None, on_take=None, on_failed=None) -> tuple[list, list]:
+    """Render shots into takes on this thread's document; blocks until every job ended.
+    Returns (takes recorded, (shot id, error) failures). Shared by `generate` and `demo --render`."""
+    from engine.runner import Runner
+
+    from ..generate import GenerationService, signing_postprocess
+    postprocess = None
+    if sign:
+        from ..identity import load_or_create_identity
+        postprocess = signing_postprocess(load_or_create_identity())
+    events = _Events()
+    runner = Runner(store=doc.job_store, postprocess=postprocess, listeners=[events])
+    service = GenerationService(doc, runner)
+    takes, failures = [], []
+    try:
+        service.queue_shots(list(shot_ids), options=options, backend=backend)
+        while not service.idle or not events.queue.empty():
+            try:
+                kind, payload = events.queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if kind == "progress":
+                if on_progress:
+                    on_progress(payload)
+                continue
+            take = service.handle_finished(payload)
+            if take is not None:
+                takes.append(take)
+                runner.remove(payload.job_id)
+                if on_take:
+                    on_take(take)
+            elif payload.status is JobStatus.FAILED:
+                record = runner.get(payload.job_id)
+                failures.append((record.request.shot_id, payload.error))
+                if on_failed:
+                    on_failed(record.request.shot_id, payload.error)
+    except KeyboardInterrupt:
+        for record in runner.jobs():
+            if not record.finished:
+                runner.cancel(record.job_id)
+        raise
+    finally:
+        runner.shutdown()
+    return takes, failures
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    with open_document(args.project) as doc:
+        project = doc.project
+        if args.shot:
+            shots = [project.resolve_shot(ref) for ref in args.shot]
+        else:
+            shots = [shot for _, shot in project.shots()]
+        if args.missing:
+            shots = [s for s in shots if not s.selected_take]
+        if not shots:
+            raise UserError("nothing to generate: the project has no shots" if not args.missing
+                            else "every shot already has a take")
+        options: dict[str, Any] = {}
+        if args.model:
+            options["model"] = args.model
+        if args.steps:
+            options["steps"] = args.steps
+        if args.allow_download:
+            options["allow_download"] = True
+        numbers = {shot.id: i + 1 for i, (_, shot) in enumerate(project.shots())}
+        bar = progress_for(args, "generate")
+        done: list[str] = []
+
+        def on_take(take: Any) -> None:
+            done.append(take.id)
+            bar.update(len(done), len(shots), "takes", f"shot {numbers.get(take.shot_id, '?')} -> {take.id}")
+
+        with bar:
+            takes, failures = generate_shots(doc, [s.id for s in shots], options=options, backend=args.backend,
+                                             sign=not args.no_sign, on_progress=bar, on_take=on_take)
+        records = [_take_json(doc, t) for t in takes]
+        errors = [{"shot": s, "error": e.to_dict() if e else None} for s, e in failures]
+        emit(args, {"takes": records, "failed": errors},
+             lambda: "\n".join([f"shot {numbers.get(t.shot_id, '?'):>3}  {t.id}  {t.frames}f  {t.files.get('video', '')}"
+                                for t in takes] +
+                               [f"shot {numbers.get(s, '?'):>3}  FAILED: {e}" for s, e in failures] +
+                               [f"{len(takes)} take(s) generated" + (f", {len(failures)} failed" if failures else "")]))
+        return 1 if failures else 0
+
+
+def _take_json(doc: Any, take: Any) -> dict[str, Any]:
+    data = take.to_dict()
+    data["selected"] = any(s.selected_take == take.id for _, s in doc.project.shots())
+    data["files_abs"] = {role: str(doc.abspath(path)) for role, path in take.files.items()}
+    return data
+
+
+def run_takes(args: argparse.Namespace) -> int:
+    with open_document(args.project) as doc:
+        project = doc.project
+        shots = [project.resolve_shot(args.shot)] if args.shot else [s for _, s in project.shots()]
+        numbers = {shot.id: i + 1 for i, (_, shot) in enumerate(project.shots())}
+        takes = [t for s in shots for t in project.takes_of(s.id, include_trashed=args.all)]
+        selected = {s.selected_take for s in shots}
+        rows = [(numbers.get(t.shot_id, "?"), ("*" if t.id in selected else " ") + t.id, t.operation,
+                 t.parent_take_id or "-", f"{t.source_take_id}@{t.source_frame}" if t.source_take_id else "-",
+                 f"{t.frames}f", t.backend, t.files.get("video", ""), t.status.value) for t in takes]
+        emit(args, {"takes": [_take_json(doc, t) for t in takes]},
+             lambda: table(rows, ("shot", "take", "operation", "parent", "conditioned on", "length", "backend",
+                                  "video", "status")) if rows else "no takes yet (run `shotreel generate`)")
+        return 0

@@ -1,0 +1,179 @@
+"""Generation as the studio sees it: shots in, takes recorded, continuity respected.
+
+`GenerationService` lives on the document's thread (the GUI thread, or the CLI's main thread). It
+builds each request as late as possible: a shot chained to a shot that is itself being generated
+waits until that take exists, so its conditioning is the new take and never a stale one. Engine
+events reach it from whoever owns the thread (the Qt bridge, the CLI's event loop), which calls
+`handle_finished(result)`.
+
+Takes are signed with C2PA on the engine's worker thread (`signing_postprocess`), before they are
+recorded, so no unsigned take ever appears in the project.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+from engine.jobs import GenerationRequest, GenerationResult, JobStatus
+from engine.runner import PostProcess, Runner
+
+from .continuity import upstream_take
+from .document import Document
+from .errors import UserError
+from .model import Continuity, Take
+from .prompting import build_request
+from .takes import take_from_result
+
+log = logging.getLogger(__name__)
+
+PREVIS_RENDERER = "Shotreel previs"
+
+
+def signing_postprocess(identity: Any) -> PostProcess:
+    """Sign each finished take in place on the worker thread (diffusion: the model is the agent)."""
+    from .provenance import sign_take
+
+    def sign(request: GenerationRequest, result: GenerationResult) -> GenerationResult:
+        if result.status is JobStatus.DONE and result.video:
+            ai = (result.backend or request.backend) != "previs"
+            sign_take(identity, result.video, backend=result.backend or request.backend,
+                      model_id=(result.model or request.model) if ai else None,
+                      model_version=None, renderer=None if ai else PREVIS_RENDERER, prompt=request.prompt,
+                      seed=result.seed, parameters={"operation": request.operation, "frames": request.frames,
+                                                    "fps": str(request.fps), "width": request.width,
+                                                    "height": request.height, "camera": request.camera.to_dict(),
+                                                    "options": dict(request.options)},
+                      is_ai_generated=ai, renderer_version=result.renderer_version or None)
+        return result
+    return sign
+
+
+@dataclass
+class _Deferred:
+    shot_id: str
+    waits_for: str            # the shot whose new take this one chains from
+    options: Mapping[str, Any] = field(default_factory=dict)
+    priority: int = 0
+
+
+class GenerationService:
+    """Queue shots in continuity order and turn finished jobs into takes."""
+
+    def __init__(self, doc: Document, runner: Runner):
+        self.doc = doc
+        self.runner = runner
+        self._deferred: list[_Deferred] = []
+        self._job_shot: dict[str, str] = {}       # job id -> shot id, for jobs submitted by us
+        self._listeners: list[Callable[[str, str], None]] = []
+
+    # ---- queueing ----------------------------------------------------------------------------
+    def queue_shots(self, shot_ids: Iterable[str], *, options: Mapping[str, Any] | None = None,
+                    backend: str | None = None, priority: int = 0) -> list[str]:
+        """Queue the shots (any order given; they run in cut order). Returns the job ids submitted now;
+        chained shots whose upstream is in the batch wait for it and are submitted when it finishes."""
+        project = self.doc.project
+        wanted = set(shot_ids)
+        order = [shot.id for _, shot in project.shots() if shot.id in wanted]
+        missing = wanted - set(order)
+        if missing:
+            raise UserError(f"no shot {sorted(missing)[0]} in this project")
+        opts = dict(options or {})
+        if backend:
+            opts["backend"] = backend
+        in_batch: set[str] = set(self.pending_shots())
+        submitted = []
+        for shot_id in order:
+            shot = project.shot(shot_id)
+            previous = project.previous_shot(shot_id)
+            if shot.continuity is Continuity.PREVIOUS and previous is not None and previous.id in in_batch:
+                self._deferred.append(_Deferred(shot_id, previous.id, opts, priority))
+            else:
+                submitted.append(self._submit(shot_id, opts, priority))
+            in_batch.add(shot_id)
+        return submitted
+
+    def queue_request(self, request: GenerationRequest, priority: int = 0) -> str:
+        """Queue a ready-made request (remix operations build their own)."""
+        self._job_shot[request.job_id] = request.shot_id
+        return self.runner.submit(request, priority)
+
+    def _submit(self, shot_id: str, options: Mapping[str, Any], priority: int) -> str:
+        opts = dict(options)
+        backend = opts.pop("backend", None)
+        overrides: dict[str, Any] = {"backend": backend} if backend else {}
+        if "model" in opts:
+            overrides["model"] = opts.pop("model")
+        request = build_request(self.doc.project, self.doc.folder, shot_id, options=opts, **overrides)
+        return self.queue_request(request, priority)
+
+    def pending_shots(self) -> list[str]:
+        """Shots queued or running in the engine, plus the ones waiting for their upstream."""
+        active = {r.request.shot_id for r in self.runner.jobs() if not r.finished and r.request.shot_id}
+        return sorted(active | {d.shot_id for d in self._deferred})
+
+    def deferred_shots(self) -> list[str]:
+        return [d.shot_id for d in self._deferred]
+
+    @property
+    def idle(self) -> bool:
+        return not self._deferred and not any(not r.finished for r in self.runner.jobs())
+
+    def cancel_shot(self, shot_id: str) -> None:
+        """Drop a waiting shot, or cancel its engine job; shots chained after it are dropped too."""
+        for record in self.runner.jobs():
+            if record.request.shot_id == shot_id and not record.finished:
+                self.runner.cancel(record.job_id)
+        self._drop_dependents(shot_id, include_self=True)
+
+    # ---- results -----------------------------------------------------------------------------
+    def handle_finished(self, result: GenerationResult) -> Take | None:
+        """Call on the document's thread for every finished job. Records the take, releases waiters."""
+        try:
+            request = self.runner.get(result.job_id).request
+        except Exception:
+            log.warning("finished job %s is unknown to the runner", result.job_id)
+            return None
+        shot_id = request.shot_id or self._job_shot.get(result.job_id, "")
+        self._job_shot.pop(result.job_id, None)
+        if result.status is not JobStatus.DONE:
+            self._drop_dependents(shot_id)
+            return None
+        try:
+            self.doc.project.shot(shot_id)
+        except UserError:
+            log.warning("shot %s was deleted while its take rendered; the files stay in media/", shot_id)
+            self._drop_dependents(shot_id)
+            return None
+        take = take_from_result(self.doc.folder, request, result)
+        select = request.operation in ("generate", "regenerate")
+        self.doc.record_take(take, select=select)
+        self._release(shot_id)
+        return take
+
+    def _release(self, shot_id: str) -> None:
+        ready = [d for d in self._deferred if d.waits_for == shot_id]
+        self._deferred = [d for d in self._deferred if d.waits_for != shot_id]
+        for item in ready:
+            try:
+                self._submit(item.shot_id, item.options, item.priority)
+            except UserError as exc:
+                log.warning("could not queue %s: %s", item.shot_id, exc)
+                self._drop_dependents(item.shot_id)
+
+    def _drop_dependents(self, shot_id: str, include_self: bool = False) -> None:
+        dropped = {shot_id} if include_self else set()
+        frontier = [shot_id]
+        while frontier:
+            current = frontier.pop()
+            for item in list(self._deferred):
+                if item.waits_for == current or (include_self and item.shot_id == current):
+                    self._deferred.remove(item)
+                    if item.shot_id not in dropped:
+                        dropped.add(item.shot_id)
+                        frontier.append(item.shot_id)
+
+
+def chain_source(doc: Document, shot_id: str) -> Take | None:
+    """The take a shot would be conditioned on if generated now (for previews in the inspector)."""
+    return upstream_take(doc.project, doc.project.shot(shot_id))
