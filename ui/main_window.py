@@ -430,6 +430,7 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state, STATE_VERSION)
         for dock in self.docks.values():
             dock.setVisible(self.doc is not None)
+        self.apply_default_sizes()
 
     def shortcut_groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
         from .player.widget import SHORTCUTS
@@ -476,8 +477,26 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self.restoreState(state, STATE_VERSION)
+        self._layout_restored = isinstance(state, QByteArray) and self.restoreState(state, STATE_VERSION)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not getattr(self, "_layout_restored", False) and not getattr(self, "_sized", False):
+            self._sized = True
+            QTimer.singleShot(0, self.apply_default_sizes)
+
+    def apply_default_sizes(self) -> None:
+        """Split the window the first time (no remembered layout): a board three cards wide on the left,
+        the viewer big on the right, the takes and queue under it."""
+        docks = self.docks
+        width, height = self.width(), self.height()
+        board_w = min(3 * 224 + 24, width // 2)
+        self.resizeDocks([docks["StoryboardDock"], docks["ViewerDock"]], [board_w, width - board_w],
+                         Qt.Orientation.Horizontal)
+        top = int(height * 0.58)
+        self.resizeDocks([docks["ViewerDock"], docks["TakesDock"]], [top, height - top], Qt.Orientation.Vertical)
+        if "TimelineDock" in docks:
+            self.resizeDocks([docks["TimelineDock"]], [int(height * 0.25)], Qt.Orientation.Vertical)
 
     def save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPixmap
 
 from studio.commands import Change
 from studio.model import Take, TakeStatus
@@ -35,9 +35,13 @@ class _Node:
 
 
 class TakeTreeItemModel(QAbstractItemModel):
-    def __init__(self, doc, parent: QObject | None = None):
+    def __init__(self, doc, parent: QObject | None = None, *, loader=None):
         super().__init__(parent)
         self.doc = doc
+        self.loader = loader  # ui.storyboard.thumbnails.ThumbnailLoader: take thumbnails as row icons
+        self._pixmaps: dict[str, QPixmap] = {}
+        if loader is not None:
+            loader.loaded.connect(self._thumbnail_loaded)
         self.shot_id: str | None = None
         self.show_trashed = True
         self._root = _Node(None, 0, None)
@@ -109,6 +113,30 @@ class TakeTreeItemModel(QAbstractItemModel):
             right = self.createIndex(node.row(), len(COLUMNS) - 1, node)
             self.dataChanged.emit(left, right)
 
+    def _thumbnail(self, take: Take):
+        """The take's thumbnail as a row icon (loaded off the GUI thread; None until it is)."""
+        if self.loader is None or not take.files.get("thumbnail"):
+            return None
+        pixmap = self._pixmaps.get(take.id)
+        if pixmap is None:
+            try:
+                path = str(self.doc.abspath(take.files["thumbnail"]))
+            except Exception:
+                return None
+            image = self.loader.image(path)
+            if image is None:
+                return None
+            pixmap = QPixmap.fromImage(image)
+            self._pixmaps[take.id] = pixmap
+        return pixmap
+
+    def _thumbnail_loaded(self, path: str) -> None:
+        for take_id, node in self._by_id.items():
+            rel = node.take.files.get("thumbnail", "") if node.take else ""
+            if rel and path.endswith(rel.split("/")[-1]):
+                index = self.createIndex(node.row(), 0, node)
+                self.dataChanged.emit(index, index)
+
     def take_ids(self) -> list[str]:
         return list(self._by_id)
 
@@ -176,7 +204,7 @@ class TakeTreeItemModel(QAbstractItemModel):
         selected = take.id == self._selected_take()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                return f"Take {node.number}"
+                return f"★ Take {node.number}" if selected else f"Take {node.number}"
             if col == 1:
                 return take.operation
             if col == 2:
@@ -196,10 +224,11 @@ class TakeTreeItemModel(QAbstractItemModel):
         if role == ThumbnailPathRole:
             return take.files.get("thumbnail", "")
         if role == Qt.ItemDataRole.DecorationRole and col == 0:
+            thumb = self._thumbnail(take)
+            if thumb is not None:
+                return thumb
             if trashed:
                 return theme.icon("mdi6.trash-can-outline", theme.TEXT_DIM.name())
-            if selected:
-                return theme.icon("mdi6.star", theme.WARNING.name())
             return theme.icon("mdi6.filmstrip", theme.TEXT_DIM.name())
         if role == Qt.ItemDataRole.ForegroundRole and trashed:
             return theme.TEXT_DIM

@@ -44,7 +44,10 @@ class TakesPanel(QWidget):
         self.setObjectName("TakesPanel")
         self.doc = doc
         self.selection = selection
-        self.model = TakeTreeItemModel(doc, self)
+        from PySide6.QtCore import QSize as _QSize
+        from ..storyboard.thumbnails import ThumbnailLoader
+        self.loader = ThumbnailLoader(self, size=_QSize(96, 54), capacity=200)
+        self.model = TakeTreeItemModel(doc, self, loader=self.loader)
         self.tree = QTreeView(self)
         self.tree.setModel(self.model)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -52,7 +55,7 @@ class TakesPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setRootIsDecorated(True)
-        self.tree.setIconSize(QSize(14, 14))
+        self.tree.setIconSize(QSize(64, 36))
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
