@@ -119,12 +119,16 @@ def figure_parts(f: FigureState) -> tuple[list[Part], tuple[np.ndarray, float, n
         shoulder = chest_top - torso_dir * 0.06 * k + right * side * 0.25 * k
         upper = -a * 0.8
         fore = upper + 0.25 + 0.5 * f.run * f.stride
+        upper_dir, fore_dir = direction(upper), direction(fore)
         if side > 0 and f.gesture > 0:
-            g = f.gesture
-            upper = upper * (1 - g) + g * (1.3 + 0.15 * math.sin(f.gesture_phase))
-            fore = fore * (1 - g) + g * (2.2 + 0.35 * math.sin(f.gesture_phase * 2.0))
-        elbow = shoulder + direction(upper) * 0.3 * k
-        hand = elbow + direction(fore) * 0.28 * k
+            # The right arm raised out to the side, forearm up and waving: readable from any angle.
+            g = min(1.0, f.gesture)
+            raised = -up * math.cos(2.2) + (right * 0.85 + fwd * 0.3) * math.sin(2.2)
+            wave = up + right * 0.5 * math.sin(f.gesture_phase * 2.0)
+            upper_dir = _unit(upper_dir * (1 - g) + _unit(raised) * g)
+            fore_dir = _unit(fore_dir * (1 - g) + _unit(wave) * g)
+        elbow = shoulder + upper_dir * 0.3 * k
+        hand = elbow + fore_dir * 0.28 * k
         parts.append(limb(shoulder, elbow, 0.1 * k, shirt))
         parts.append(limb(elbow, hand, 0.09 * k, shirt * 0.85 + skin * 0.15))
     head = chest_top + torso_dir * 0.17 * k
@@ -137,6 +141,10 @@ def figure_parts(f: FigureState) -> tuple[list[Part], tuple[np.ndarray, float, n
         parts.append(Part(base + up * SEAT_HEIGHT * 0.5 * k - fwd * 0.12 * k, np.stack([right, up, fwd]),
                           np.array([0.24, SEAT_HEIGHT * 0.5, 0.24]) * k, rgb((105, 82, 60))))
     return parts, (head, 0.115 * k, skin)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-9)
 
 
 # -- motion ----------------------------------------------------------------------------------------
