@@ -73,7 +73,8 @@ def _shot_flags(p: argparse.ArgumentParser, adding: bool) -> None:
     if adding:
         p.add_argument("--scene", help="scene id, number or heading (default: the last scene)")
         p.add_argument("--at", type=int, metavar="N", help="position in the scene, 1-based (default: the end)")
-    p.add_argument("--ref", action="append", metavar="NAME", help="bible entry to reference (repeatable)")
+    p.add_argument("--ref", action="append", metavar="NAME",
+                   help="bible entry to reference, by name or id (repeatable; replaces the shot's list)")
 
 
 # ---- new -----------------------------------------------------------------------------------------
