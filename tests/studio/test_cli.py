@@ -127,6 +127,8 @@ def test_demo_builds_and_lists(tmp_path, capsys):
         assert not doc.can_undo
     code, _, err = run(capsys, "demo", proj)
     assert code == 1 and "already" in err
+    edited = run_json(capsys, "edit-shot", proj, "The parcel", "--ref", "mara", "--ref", "Harbour quay")
+    assert edited["bible_refs"] == ["ch_mara", "lo_harbour"]
 
 
 def test_open_execs_the_studio_without_importing_ui(tmp_path, capsys, monkeypatch):
