@@ -1,0 +1,179 @@
+"""`TimelinePanel`: the cut on a time axis — shots sized by their length in the cut, a lane per audio cue
+kind, playhead, zoom, snapping and trim handles.
+
+Who uses it: the main window docks it (`TimelinePanel(doc, selection)`), mirrors the shared selection,
+and may connect `playhead_moved` / `set_playhead` to the viewer. The seam checker (issue 7) calls
+`set_seam_flags({shot_id: reason})` to mark suspicious cuts. Edits are studio commands run through
+`doc.execute`; a refused edit is shown in the toolbar (red) and changes nothing.
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolBar, QVBoxLayout, QWidget
+
+from engine.cues import CueError
+from studio.commands import Change
+from studio.errors import UserError
+
+from .. import theme
+from ..selection import ShotSelection
+from .canvas import HEADER_W, TimelineCanvas
+from .layout import TimelineLayout, build_layout
+
+log = logging.getLogger(__name__)
+
+_LAYOUT_CHANGES = {"project", "sequence", "shot_added", "shot_removed", "shot_changed", "shots_moved",
+                   "take_recorded", "take_changed"}
+
+
+class TimelinePanel(QWidget):
+    playhead_moved = Signal(int)   # the user moved the playhead (timeline frames = the viewer's frames)
+    edit_failed = Signal(str)      # a refused edit's message (also shown in the toolbar)
+
+    def __init__(self, doc, selection: ShotSelection, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("TimelinePanel")
+        self.doc = doc
+        self.selection = selection
+        self.canvas = TimelineCanvas(self)
+        self.canvas.execute = self.execute
+        self.scrollbar = QScrollBar(Qt.Orientation.Horizontal, self)
+        self.toolbar = QToolBar(self)
+        self.toolbar.setIconSize(QSize(16, 16))
+        self.actions_by_name: dict[str, QAction] = {}
+        for name, text, icon, keys, slot, checkable in (
+                ("zoom_out", "Zoom Out", "mdi6.magnify-minus-outline", "-", lambda: self.canvas.zoom_by(1 / 1.5), False),
+                ("zoom_in", "Zoom In", "mdi6.magnify-plus-outline", "=", lambda: self.canvas.zoom_by(1.5), False),
+                ("fit", "Fit Cut", "mdi6.arrow-expand-horizontal", "\\", self.canvas.fit, False),
+                ("snap", "Snapping", "mdi6.magnet", "S", self._toggle_snap, True)):
+            action = QAction(theme.icon(icon), text, self)
+            action.setToolTip(f"{text} ({keys})")
+            action.setCheckable(checkable)
+            action.triggered.connect(slot)
+            self.actions_by_name[name] = action
+            self.toolbar.addAction(action)
+        self.actions_by_name["snap"].setChecked(True)
+        self.toolbar.addSeparator()
+        self.info = QLabel(self)
+        self.info.setObjectName("panelHint")
+        self.toolbar.addWidget(self.info)
+        self.message = QLabel(self)
+        self.message.setStyleSheet(f"color: {theme.DANGER.name()}; padding-left: 12px;")
+        self.toolbar.addWidget(self.message)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.canvas, 1)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(HEADER_W, 0, 0, 0)
+        bottom.addWidget(self.scrollbar)
+        layout.addLayout(bottom)
+
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.setInterval(8000)
+        self._message_timer.timeout.connect(self.message.clear)
+        self._relayout_timer = QTimer(self)
+        self._relayout_timer.setSingleShot(True)
+        self._relayout_timer.setInterval(0)  # coalesce the several Changes of one command into one layout
+        self._relayout_timer.timeout.connect(self.refresh)
+
+        self.canvas.view_changed.connect(self._sync_scrollbar)
+        self.canvas.shot_clicked.connect(self._shot_clicked)
+        self.canvas.playhead_moved.connect(self.playhead_moved)
+        self.scrollbar.valueChanged.connect(lambda v: self.canvas.set_scroll(v))
+        self.selection.changed.connect(self._selection_changed)
+        self._unsubscribe = doc.subscribe(self._on_change)
+        self.refresh()
+        self._selection_changed(self.selection.ids())
+
+    # ---- public -----------------------------------------------------------------------------------
+    def detach(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._relayout_timer.stop()
+
+    @property
+    def layout_data(self) -> TimelineLayout:
+        return self.canvas.layout_data
+
+    def refresh(self) -> None:
+        """Rebuild the layout from the document now (changes normally trigger it on the next loop turn)."""
+        self._relayout_timer.stop()
+        self.canvas.set_layout(build_layout(self.doc.project, self.doc.folder))
+        self._update_info()
+
+    def set_playhead(self, frame: int) -> None:
+        """Follow the viewer (its position is in the same cut frames)."""
+        self.canvas.set_playhead(frame)
+
+    def set_seam_flags(self, flags: dict[str, str]) -> None:
+        """Mark the cut INTO each flagged shot (shot id -> why, shown as a tooltip); {} clears them."""
+        self.canvas.set_seam_flags(flags)
+
+    def execute(self, command) -> bool:
+        """Run a command; a refusal is shown inline and leaves the document as it was."""
+        try:
+            self.doc.execute(command)
+        except (UserError, CueError, ValueError) as exc:
+            self.show_message(str(exc))
+            self.edit_failed.emit(str(exc))
+            return False
+        self.message.clear()
+        self.refresh()  # show the result at once (the drag preview ends now)
+        return True
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setToolTip(text)
+        self._message_timer.start()
+
+    # ---- wiring -----------------------------------------------------------------------------------
+    def _on_change(self, change: Change) -> None:
+        if change.kind in _LAYOUT_CHANGES:
+            self._relayout_timer.start()
+
+    def _toggle_snap(self, on: bool | None = None) -> None:
+        self.canvas.snapping = bool(self.actions_by_name["snap"].isChecked())
+        self._update_info()
+
+    def _sync_scrollbar(self) -> None:
+        bar = self.scrollbar
+        bar.blockSignals(True)
+        bar.setRange(0, int(self.canvas.max_scroll()))
+        bar.setPageStep(max(1, self.canvas.width() - HEADER_W))
+        bar.setSingleStep(40)
+        bar.setValue(int(self.canvas.scroll))
+        bar.blockSignals(False)
+        snap = self.actions_by_name.get("snap")
+        if snap is not None and snap.isChecked() != self.canvas.snapping:
+            snap.setChecked(self.canvas.snapping)
+
+    def _update_info(self) -> None:
+        layout = self.canvas.layout_data
+        from studio.timebase import format_timecode
+        self.info.setText(f"  {len(layout.clips)} shots · {format_timecode(layout.duration, layout.fps)}")
+
+    def _shot_clicked(self, shot_id: str, modifiers) -> None:
+        ids = self.selection.ids()
+        if modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
+            if shot_id in ids and len(ids) > 1:
+                ids.remove(shot_id)
+            elif shot_id not in ids:
+                ids.append(shot_id)
+            self.selection.set(ids)
+        else:
+            self.selection.set([shot_id])
+
+    def _selection_changed(self, ids: list[str]) -> None:
+        self.canvas.set_selection(ids)
+        current = self.selection.current()
+        clip = self.canvas.layout_data.clip_of(current) if current else None
+        if clip is not None:
+            self.canvas.ensure_visible(clip.start)
