@@ -173,7 +173,8 @@ def _stream(placed: list[_Placed], total: int, tracks: list[tuple[Path, Callable
                             path = path_of(p.segment)
                             readers[(t, i)] = _open(path, sr, required)
                             if readers[(t, i)] is None:
-                                warnings.append(f"{target.name}: no {path} (silence there)")
+                                warnings.append(f"{target.name}: the take at {p.segment.record_in} has no "
+                                                f"{Path(path).name} stem; silence in its place")
                         reader = readers[(t, i)]
                         if reader is None:
                             continue
