@@ -124,3 +124,12 @@ def test_long_cut_streams_in_blocks(tmp_path):
     tracemalloc.stop()
     assert result.samples == 120 * SR
     assert peak < 12 * 2 ** 20  # the whole cut as float64 would be 92 MB
+
+
+def test_a_take_without_stems_is_silence_in_the_stems_and_a_warning(tmp_path):
+    write_wav(tmp_path / "plain.wav", np.full((SR, 2), 0.5))  # e.g. an imported take: no stems beside it
+    result = mix_cut([CutAudioSegment(str(tmp_path / "plain.wav"), 0, 24, 0)], 24, tmp_path / "cut.wav",
+                     stems={"music": tmp_path / "music.wav"})
+    assert np.allclose(read_wav(result.path)[0], 0.5, atol=1e-6)
+    assert not read_wav(result.stems["music"])[0].any()
+    assert len(result.warnings) == 1 and "music.wav stem" in result.warnings[0]
