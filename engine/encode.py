@@ -66,9 +66,13 @@ def fit_within(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]
 
 
 def encoder_args(width: int, height: int, fps: Fraction, video_out: str, proxy_out: Optional[str],
-                 settings: EncodeSettings = EncodeSettings(), input_args: Optional[list[str]] = None) -> list[str]:
+                 settings: EncodeSettings = EncodeSettings(), input_args: Optional[list[str]] = None,
+                 frames: int = 0) -> list[str]:
     """The ffmpeg command line of a take. `input_args` replaces the raw-pipe input (the benchmark
-    feeds testsrc2 through the very same outputs to measure the encode floor)."""
+    feeds testsrc2 through the very same outputs to measure the encode floor).
+
+    frames: when known, the last frame is forced to a keyframe: the continuity frame then decodes
+    at keyframe quality and without decoding the GOP before it (extend / chain operations)."""
     fps = Fraction(fps)
     rate = f"{fps.numerator}/{fps.denominator}"
     even_w, even_h = width + width % 2, height + height % 2
@@ -84,15 +88,16 @@ def encoder_args(width: int, height: int, fps: Fraction, video_out: str, proxy_o
     x264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p", *_COLOR_TAGS]
     if settings.threads:
         x264 += ["-threads", str(settings.threads)]
+    last_key = ["-force_key_frames", f"expr:eq(n,{frames - 1})"] if frames > 1 else []
     if proxy_out is None:
         args += ["-vf", main_chain, "-map", "0:v", *x264, "-preset", settings.preset, "-crf", str(settings.crf),
-                 "-r", rate, "-movflags", "+faststart", "-an", video_out]
+                 *last_key, "-r", rate, "-movflags", "+faststart", "-an", video_out]
         return args
     pw, ph = fit_within(even_w, even_h, PROXY_MAX)
     graph = (f"[0:v]{main_chain},split=2[take][p];"
              f"[p]scale={pw}:{ph}:flags=bilinear[proxy]")
     args += ["-filter_complex", graph,
-             "-map", "[take]", *x264, "-preset", settings.preset, "-crf", str(settings.crf),
+             "-map", "[take]", *x264, "-preset", settings.preset, "-crf", str(settings.crf), *last_key,
              "-r", rate, "-movflags", "+faststart", "-an", video_out,
              "-map", "[proxy]", *x264, "-preset", settings.proxy_preset, "-crf", str(settings.proxy_crf),
              "-g", "1", "-r", rate, "-movflags", "+faststart", "-an", proxy_out]
@@ -135,7 +140,7 @@ class VideoWriter:
         self._stderr = bytearray()
         self._closed = False
         args = encoder_args(self.width, self.height, self.fps, str(self._tmp_video),
-                            str(self._tmp_proxy) if self._tmp_proxy else None, settings)
+                            str(self._tmp_proxy) if self._tmp_proxy else None, settings, frames=expected_frames)
         try:
             self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.PIPE)
