@@ -45,7 +45,7 @@ from .timebase import samples_for_frames
 from .watermark import WatermarkSettings, overlay_position, write_badge
 
 __all__ = ["PRESETS", "ExportError", "ExportIngredient", "ExportResult", "ExportPlan", "export_video",
-           "export_and_sign", "plan_export", "output_size", "preset_for"]
+           "export_and_sign", "export_audio", "AudioExportResult", "is_audio_target", "plan_export", "output_size", "preset_for"]
 
 SAMPLE_RATE = 48000
 GIF_FPS = Fraction(10)      # GIF delays are centiseconds: 10 fps is exact, 12 or 24 are not
@@ -364,17 +364,14 @@ def _check_media(edit: EditList) -> None:
         raise UserError(f"cannot export the cut: take file missing or unreadable — {listed}")
 
 
-def _render_mix(edit: EditList, folder: Path) -> Optional[str]:
-    """The cut's 48 kHz mix WAV (studio.audio), or None when no clip has audio."""
-    try:
-        segments = edit.to_audio_segments()
-    except ImportError:
-        return None
+def _render_mix(edit: EditList, folder: Path, cancel: CancelLike = None) -> Optional[str]:
+    """The cut's 48 kHz mix WAV (studio.audio, streamed in blocks), or None when no clip has audio."""
+    segments = edit.to_audio_segments()
     if not segments:
         return None
     from .audio import mix_cut
     target = folder / "mix.wav"
-    mix_cut(segments, edit.fps, str(target))
+    mix_cut(segments, edit.fps, str(target), total_frames=edit.duration, cancel=cancel)
     return str(target)
 
 
@@ -407,7 +404,7 @@ def export_video(project: Project, folder: str | os.PathLike, out_path: str | os
         raise UserError(f"{out} is a folder: give a file name ending in {chosen.extensions[0]}")
     work = Path(tempfile.mkdtemp(prefix="shotreel-export-"))
     try:
-        mix = _render_mix(edit, work) if chosen.container != "gif" else None
+        mix = _render_mix(edit, work, cancel) if chosen.container != "gif" else None
         if _is_cancelled(cancel):
             raise JobCancelled()
         badge = None
@@ -427,6 +424,51 @@ def export_video(project: Project, folder: str | os.PathLike, out_path: str | os
                         time.monotonic() - started, _ingredients(edit), edit, edit.warnings)
 
 
+@dataclass(frozen=True)
+class AudioExportResult:
+    path: str                       # the mix WAV (for stems: <folder>/mix.wav)
+    stems: dict[str, str]           # kind -> WAV path ({} for a plain mix)
+    samples: int
+    duration_s: float
+    ingredients: tuple[ExportIngredient, ...]
+    edit_list: EditList
+    warnings: tuple[str, ...] = ()
+
+
+def is_audio_target(out_path: str | os.PathLike, stems: bool = False) -> bool:
+    """A .wav file (the mix) or a folder (stems) rather than a picture file."""
+    path = Path(out_path)
+    return stems or path.suffix.lower() == ".wav" or path.is_dir() or not path.suffix
+
+
+def export_audio(project: Project, folder: str | os.PathLike, out_path: str | os.PathLike, *,
+                 stems: bool = False, cancel: CancelLike = None,
+                 sequence_id: Optional[str] = None) -> AudioExportResult:
+    """The cut's 48 kHz mix as a WAV (`out_path` ending in .wav), or with `stems` (or a folder as
+    `out_path`) the folder's mix.wav plus one WAV per cue kind (dialogue, sfx, ambience, music)."""
+    from .audio import STEM_KINDS, mix_cut
+    out = Path(out_path)
+    edit = build_edit_list(project, sequence_id=sequence_id, folder=folder)
+    edit.require_complete("export the cut's audio")
+    _check_media(edit)
+    segments = edit.to_audio_segments()
+    if not segments:
+        raise UserError("cannot export the cut's audio: none of its takes has audio")
+    if stems or out.suffix.lower() != ".wav":
+        if out.suffix and not out.is_dir():
+            raise UserError(f"stems go to a folder, not to {out.name}")
+        out.mkdir(parents=True, exist_ok=True)
+        stem_paths = {kind: str(out / f"{kind}.wav") for kind in STEM_KINDS}
+        mix = mix_cut(segments, edit.fps, out / "mix.wav", stems=stem_paths, total_frames=edit.duration,
+                      cancel=cancel)
+    else:
+        stem_paths = {}
+        mix = mix_cut(segments, edit.fps, out, total_frames=edit.duration, cancel=cancel)
+    return AudioExportResult(str(Path(mix.path).resolve()), stem_paths, mix.samples,
+                             mix.samples / mix.sample_rate, _ingredients(edit), edit,
+                             tuple(edit.warnings) + tuple(mix.warnings))
+
+
 def _training_mining(value: Any) -> dict:
     """project.settings['training_mining']: one use for every entry ('notAllowed') or a dict per entry."""
     if isinstance(value, str) or value is None:
@@ -436,10 +478,23 @@ def _training_mining(value: Any) -> dict:
 
 
 def export_and_sign(project: Project, folder: str | os.PathLike, out_path: str | os.PathLike, *,
-                    identity: Any = None, **kwargs: Any) -> ExportResult:
-    """`export_video`, then sign the finished file last with the studio identity (or `identity`).
-    Without studio.provenance (or for a format c2pa cannot carry) the file stays unsigned."""
-    result = export_video(project, folder, out_path, **kwargs)
+                    identity: Any = None, stems: bool = False, **kwargs: Any):
+    """Export by the target's kind (.mp4/.mov/.gif -> `export_video`, .wav or a folder -> `export_audio`),
+    then sign the finished file last with the studio identity (or `identity`). Stem folders and builds
+    without studio.provenance stay unsigned. Returns the ExportResult / AudioExportResult."""
+    if is_audio_target(out_path, stems):
+        audio_kwargs = {k: v for k, v in kwargs.items() if k in ("cancel", "sequence_id")}
+        result = export_audio(project, folder, out_path, stems=stems, **audio_kwargs)
+        if result.stems:
+            return result
+        watermark, edits = False, ["audio mixed"]
+    else:
+        result = export_video(project, folder, out_path, **kwargs)
+        watermark = result.watermark
+        edits = [f"cut conformed to {result.width}x{result.height} at {float(result.fps):g} fps",
+                 f"visible watermark {'on' if result.watermark else 'off'}"]
+        if result.has_audio:
+            edits.append("audio mixed")
     try:
         from .provenance import TakeIngredient, sign_export
         from .identity import load_or_create_identity
@@ -447,14 +502,9 @@ def export_and_sign(project: Project, folder: str | os.PathLike, out_path: str |
         return result
     if identity is None:
         identity = load_or_create_identity()
-    edits = ["cut conformed to "
-             f"{result.width}x{result.height} at {float(result.fps):g} fps",
-             f"watermark {'on' if result.watermark else 'off'}"]
-    if result.has_audio:
-        edits.append("audio mixed")
     sign_export(identity, result.path,
                 ingredients=[TakeIngredient(Path(i.path), title=i.title) for i in result.ingredients],
-                watermark=result.watermark,
+                watermark=watermark,
                 training_mining=_training_mining(project.settings.get("training_mining")),
                 title=project.name, edits=edits)
     return result
