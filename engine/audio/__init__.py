@@ -187,7 +187,9 @@ def _render_cue(cue: AudioCue, wanted: int, room: int, voices: Mapping[str, str]
     # beds stop at the shot's end; an effect keeps its cue length (a riser peaks where it was
     # timed) and is cut by the shot's end like any sound
     length = (min(wanted, room) if wanted else room) if bed else wanted
-    rng = dsp.rng_for(seed, cue.kind.value, name, cue.text, cue.start, cue.duration)
+    # seeded by what the cue is (and its stable id), not its list position: reordering cues in the
+    # inspector does not change how they sound
+    rng = dsp.rng_for(seed, cue.kind.value, name, cue.text, cue.start, cue.duration, cue.cue_id)
     sound = presets.generator(cue.kind, name)(length, rng)
     if bed:
         ends_at_edge = sound.shape[0] >= room

@@ -53,7 +53,8 @@ def assign_voices(speakers: Iterable[str], explicit: dict[str, str]) -> dict[str
 def espeak_binary() -> str:
     found = shutil.which("espeak-ng")
     if not found:
-        raise EngineError(ErrorKind.TOOL_MISSING, "espeak-ng is not installed, so dialogue cannot be spoken",
+        raise EngineError(ErrorKind.TOOL_MISSING,
+                          "espeak-ng is not installed (Debian package espeak-ng), so dialogue cannot be spoken",
                           "Install the Debian package `espeak-ng` (sudo apt install espeak-ng).")
     return found
 

@@ -142,7 +142,8 @@ def test_missing_espeak_names_the_debian_package(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty PATH: espeak-ng cannot be found
     with pytest.raises(EngineError) as err:
         render_shot_audio([AudioCue(kind="dialogue", text="Hello.")], 24, 24, tmp_path / "a.wav")
-    assert err.value.kind is ErrorKind.TOOL_MISSING and "espeak-ng" in err.value.suggestion
+    assert err.value.kind is ErrorKind.TOOL_MISSING
+    assert "Debian package espeak-ng" in err.value.message and "apt install espeak-ng" in err.value.suggestion
     assert not (tmp_path / "a.wav").exists()
 
 
