@@ -114,7 +114,7 @@ class _Job:
         prompt, negative, prompt_source = resolve_prompt(req, info.family)
         steps = _int_opt(opts, "steps", spec.default_steps, 1, 500)
         guidance = _float_opt(opts, "guidance", spec.default_guidance, 0.0, 50.0)
-        shift = opts.get("shift", spec.default_shift)
+        shift = opts.get("shift")  # None: the checkpoint's own (registry default_shift is advisory)
         mode = parse_memory_mode(opts.get("memory_mode"), bool(opts.get("vae_tiling")))
         conform_mode = str(opts.get("conform_fps") or "blend")
         native_fps = Fraction(opts["native_fps"]) if opts.get("native_fps") else info.native_fps
@@ -186,24 +186,26 @@ class _Job:
         pipe, kwargs = family.build_call(loaded, inputs, generator)
         set_attention_backend(pipe, opts.get("attention_backend"))
         set_vae_tiling(pipe, mode.vae_tiling, opts.get("vae_tile_px"))
-        _set_shift(pipe, loaded.scheduler_config, shift)
+        _set_scheduler(pipe, loaded.scheduler_config, shift, getattr(family, "SCHEDULER_OVERRIDES", {}))
         state = {"steps_done": 0, "stopped_early": False, "t0": time.monotonic()}
         every = _int_opt(opts, "preview_every", 5, 1, 1000)
 
         def on_step(p, step: int, timestep, tensors: dict) -> dict:
             state["steps_done"] = step + 1
+            total = int(getattr(p, "num_timesteps", 0) or inputs.steps)
+            if not self.cancel.cancelled:
+                elapsed = time.monotonic() - state["t0"]
+                eta = elapsed / (step + 1) * max(0, total - step - 1)
+                preview = None
+                if (step + 1) % every == 0 and "latents" in tensors:
+                    preview = _preview(family.latents_cfhw(tensors["latents"], inputs, loaded))
+                self.report("denoising", step + 1, total, eta_s=eta, preview=preview)
+            # Checked after the report, so a cancel clicked while it was shown acts on this step.
             if self.cancel.cancelled:
                 raise JobCancelled()                   # leaves the pipeline before it decodes
-            total = int(getattr(p, "num_timesteps", 0) or inputs.steps)
             if self.cancel.stopping_early and step + 1 < total:
                 state["stopped_early"] = True
                 p._interrupt = True                   # remaining steps are skipped, then it decodes
-            elapsed = time.monotonic() - state["t0"]
-            eta = elapsed / (step + 1) * max(0, total - step - 1)
-            preview = None
-            if (step + 1) % every == 0 and "latents" in tensors:
-                preview = _preview(family.latents_cfhw(tensors["latents"], inputs, loaded))
-            self.report("denoising", step + 1, total, eta_s=eta, preview=preview)
             if step + 1 >= total or state["stopped_early"]:
                 self.report("decoding", message="decoding the clip")
             return tensors
@@ -322,14 +324,15 @@ def _float_opt(opts: dict, name: str, default: float, lo: float, hi: float) -> f
     return number
 
 
-def _set_shift(pipe: Any, base_config: dict, shift: Any) -> None:
-    """Rebuild the scheduler from the checkpoint's config with this shot's flow shift (cheap)."""
+def _set_scheduler(pipe: Any, base_config: dict, shift: Any, overrides: dict) -> None:
+    """Rebuild the scheduler from the checkpoint's config with this shot's flow shift and the
+    family's overrides (cheap; only when something differs from the current one)."""
+    wanted = {**base_config, **overrides}
     key = "flow_shift" if "flow_shift" in base_config else ("shift" if "shift" in base_config else None)
-    if key is None:
-        return
-    value = base_config[key] if shift in (None, "") else float(shift)
-    if pipe.scheduler.config.get(key) != value or dict(pipe.scheduler.config) != {**base_config, key: value}:
-        pipe.scheduler = type(pipe.scheduler).from_config({**base_config, key: value})
+    if key is not None and shift not in (None, ""):
+        wanted[key] = float(shift)
+    if any(pipe.scheduler.config.get(k) != v for k, v in wanted.items()):
+        pipe.scheduler = type(pipe.scheduler).from_config(wanted)
 
 
 def _preview(cfhw: Any) -> tuple[bytes, int, int]:

@@ -25,7 +25,9 @@ def build_call(loaded: LoadedPipeline, inp: ShotInputs, generator: Any) -> tuple
         "prompt": inp.prompt, "negative_prompt": inp.negative_prompt or None, "height": inp.height,
         "width": inp.width, "num_inference_steps": inp.steps, "guidance_scale": inp.guidance,
         "use_dynamic_cfg": bool(inp.options.get("use_dynamic_cfg", False)), "generator": generator,
-        "output_type": "np", "max_sequence_length": inp.max_sequence_length}
+        # The text tokens share the positional table with the video patches: the length is fixed.
+        "output_type": "np", "max_sequence_length": int(getattr(loaded.pipe.transformer.config,
+                                                                "max_text_seq_length", inp.max_sequence_length))}
     if info.variant == "i2v":
         if inp.task != "i2v":
             raise unsupported(info.label, inp.task)

@@ -64,7 +64,8 @@ class SizePlan:
 
 
 def _round_to(value: float, multiple: int) -> int:
-    return max(multiple, int(round(value / multiple)) * multiple)
+    # half-way rounds up: cropping real pixels beats padding invented ones
+    return max(multiple, int(math.floor(value / multiple + 0.5)) * multiple)
 
 
 def plan_size(width: int, height: int, multiple: int, *, max_area: int | None = None,

@@ -16,6 +16,9 @@ from .loader import LoadedPipeline
 from .task import ShotInputs, unsupported
 
 FAMILY = "ltx"
+# The condition pipeline passes its own (linear-quadratic) timesteps and no `mu`: LTX folders whose
+# scheduler asks for dynamic shifting (the LTXPipeline ones) must run it with a fixed shift.
+SCHEDULER_OVERRIDES = {"use_dynamic_shifting": False}
 
 
 def load_class(class_name: str) -> str:

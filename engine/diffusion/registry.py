@@ -62,7 +62,7 @@ FAMILIES: dict[str, FamilySpec] = {
     "ltx": FamilySpec("ltx", "LTX-Video", Fraction(24), 8, 32, (768, 512), 257, 40, 3.0, None, 128,
                       ("first_block", "pab")),
     "ltx2": FamilySpec("ltx2", "LTX-2", Fraction(24), 8, 32, (768, 512), 257, 40, 4.0, None, 1024, ()),
-    "cogvideox": FamilySpec("cogvideox", "CogVideoX", Fraction(8), 4, 16, (720, 480), 49, 50, 6.0, None, 226,
+    "cogvideox": FamilySpec("cogvideox", "CogVideoX", Fraction(8), 8, 16, (720, 480), 49, 50, 6.0, None, 226,
                             ("first_block", "pab")),
 }
 
@@ -294,7 +294,9 @@ def _describe(folder: Path, index: dict, variant: VariantSpec, params: dict[str,
         latent = int(vcfg.get("latent_channels") or 16)
         p = int(tcfg.get("patch_size") or 2)
         patch = (int(tcfg.get("patch_size_t") or 1), p, p)
-        multiple, frame_step = spatial * p, temporal
+        # An even number of latent frames decodes to 4L frames, an odd one to 4(L-1)+1: only
+        # 8k+1 frames round-trip (49 for 1.0, 81 for 1.5).
+        multiple, frame_step = spatial * p, temporal * 2
         if tcfg.get("patch_size_t"):              # CogVideoX 1.5: 16 fps
             fps, label = Fraction(16), "CogVideoX 1.5"
         label += " I2V" if variant.variant == "i2v" else ""

@@ -18,7 +18,7 @@ WORDS = ("a the of and in on at to with from into toward away left right up down
          "coat film grain slowly quickly smoothly moving scene takes place is captured real life footage look "
          "interior exterior tracking crane handheld subject frame telephoto natural perspective eye level shot "
          "quality worst low blurry distorted text watermark ugly deformed still").split()
-LETTERS = list("abcdefghijklmnopqrstuvwxyz0123456789.,;:-'")
+LETTERS = list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:-'")
 
 
 def build_tokenizer():
@@ -157,6 +157,24 @@ def build_cogvideox_i2v(tokenizer):
         scheduler=CogVideoXDDIMScheduler(timestep_spacing="trailing", snr_shift_scale=1.0))
 
 
+def amplify(pipe, transformer_gain: float = 10.0, vae_gain: float = 10.0):
+    """Scale the denoiser's output projection and the VAE's last convolution.
+
+    Freshly initialised tiny models decode almost every latent to the same flat grey (std ~0.05),
+    so the effect of a conditioning image or a prompt would vanish in 8-bit frames. Scaling the two
+    output layers keeps the weights random but lets those differences reach the pixels."""
+    import torch
+    with torch.no_grad():
+        for name in ("transformer", "transformer_2"):
+            model = getattr(pipe, name, None)
+            if model is not None and hasattr(model, "proj_out"):
+                model.proj_out.weight.mul_(transformer_gain)
+        conv = pipe.vae.decoder.conv_out
+        conv = getattr(conv, "conv", conv)
+        conv.weight.mul_(vae_gain)
+    return pipe
+
+
 BUILDERS = {"wan_t2v": build_wan_t2v, "wan_i2v": build_wan_i2v, "wan_vace": build_wan_vace, "ltx": build_ltx,
             "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v}
 
@@ -169,6 +187,6 @@ def build_all(root: str | Path, names=None) -> dict[str, Path]:
     for name in names or BUILDERS:
         folder = root / name
         if not (folder / "model_index.json").exists():
-            BUILDERS[name](tokenizer).save_pretrained(folder, safe_serialization=True)
+            amplify(BUILDERS[name](tokenizer)).save_pretrained(folder, safe_serialization=True)
         out[name] = folder
     return out
