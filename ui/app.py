@@ -139,6 +139,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--size", default="1600x1000", help=argparse.SUPPRESS)
     parser.add_argument("--delay-ms", type=int, default=1800, help=argparse.SUPPRESS)
     parser.add_argument("--select", type=int, default=0, help=argparse.SUPPRESS)  # 1-based shot to select
+    parser.add_argument("--show-shortcuts", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-audio", action="store_true", help="play silently")
     return parser.parse_args(list(argv) if argv is not None else None)
 
@@ -175,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if 0 < args.select <= len(ids):
                 window.selection.set([ids[args.select - 1]])
     window.show()
+    if args.show_shortcuts:
+        QTimer.singleShot(0, window.show_shortcuts)
     if screenshot:
         def grab() -> None:
             Path(screenshot).parent.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ class ShortcutsOverlay(QWidget):
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor(0, 0, 0, 190))
+        p.fillRect(self.rect(), QColor(10, 11, 13, 228))
         base = QFont(self.font())
         title_font = QFont(base)
         title_font.setPointSizeF(base.pointSizeF() + 5)
