@@ -25,6 +25,9 @@ class _Choice(str, Enum):
     def parse(cls, value: Any, what: str | None = None):
         if isinstance(value, cls):
             return value
+        exact = cls._value2member_map_.get(value) if isinstance(value, str) else None
+        if exact is not None:  # the stored spelling: a dict hit (loading a 1,000-shot project parses ~9,000)
+            return exact
         text = str(value if value is not None else "").strip().lower().replace("-", "_").replace(" ", "_")
         for member in cls:
             if text in (member.value, member.name.lower()):
