@@ -382,3 +382,26 @@ def test_the_engine_runner_recovers_its_queue_from_the_project(closed_project):
         doc.job_store.decode = None
         runner = Runner(store=doc.job_store, start=False)
         assert runner.queued_ids() == ["job2", "job1", "job0"]  # priority first
+
+
+def test_job_saves_from_a_worker_thread_interleave_safely_with_edits(closed_project):
+    import threading
+    with Document.open(closed_project) as doc:
+        errors: list[BaseException] = []
+
+        def worker() -> None:
+            try:
+                for n in range(150):
+                    doc.job_store.save({"job_id": f"j{n % 10}", "status": "running", "step": n})
+            except BaseException as exc:  # surfaced below
+                errors.append(exc)
+        thread = threading.Thread(target=worker)
+        thread.start()
+        for n in range(150):
+            doc.execute(SetShotFields(f"a{n % 3}", notes=f"n{n}"))
+        thread.join()
+        assert errors == []
+        expected = doc.project.to_dict()
+    with Document.open(closed_project) as doc:
+        assert doc.project.to_dict() == expected
+        assert sorted(r["step"] for r in doc.job_store.load_all()) == list(range(140, 150))
