@@ -7,7 +7,7 @@ kept as typed. The waveform is synthesized off the GUI thread (`WaveformWidget`)
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit, QListWidget,
                                QListWidgetItem, QMenu, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
@@ -19,7 +19,7 @@ from studio.prompting import absolute_audio
 from .. import theme
 from ..timeline.canvas import LANE_COLORS, LANE_TITLES
 from ..timeline.layout import cue_label
-from .fields import AlignedForm, FocusCommit, clear_error, field_error, run_edit
+from .fields import AlignedForm, FocusCommit, fit_list_height, clear_error, field_error, run_edit
 from .waveform import WaveformWidget
 
 _NEW_CUE = {
@@ -154,7 +154,6 @@ class AudioCueEditor(QWidget):
                             if self.list.item(i).data(Qt.ItemDataRole.UserRole) == keep), 0)
             if self.list.count():
                 self.list.setCurrentRow(row)
-            from .panel import fit_list_height
             fit_list_height(self.list, 6)
         finally:
             self._loading = False

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QSlider, QWidget
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QListWidget, QPlainTextEdit, QSlider,
+                               QWidget)
 
 from engine.cues import CueError
 from studio.errors import UserError
@@ -179,3 +180,17 @@ class AlignedForm(QFormLayout):
             text.setObjectName("formLabel")
             label = text
         return super().addRow(label, field)
+
+
+def fit_list_height(view: QListWidget, max_rows: int) -> None:
+    """A short list takes only the rows it has (up to max_rows; then it scrolls)."""
+    rows = max(1, min(view.count(), max_rows))
+    row_h = view.sizeHintForRow(0) if view.count() else 18
+    view.setFixedHeight(rows * max(row_h, 16) + 2 * view.frameWidth() + 4)
+
+
+def compact_combos(root: QWidget) -> None:
+    """Combo boxes size to a few characters, not their longest item: the inspector stays narrow."""
+    for combo in root.findChildren(QComboBox):
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(4)

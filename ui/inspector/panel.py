@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
                                QListWidgetItem, QScrollArea, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from engine.backends import backend_names
-from engine.cues import MOVE_DIRECTIONS, Angle, CameraCue, CameraMove, Easing, ShotSize
+from engine.cues import MOVE_DIRECTIONS, Angle, CameraMove, Easing, ShotSize
 from studio.commands import Change, SetCameraCue, SetMotionCues, SetShotFields
 from studio.model import BibleKind, Continuity, Shot, ValidationError
 from studio.prompting import compiled_prompt
@@ -31,7 +31,7 @@ from .. import theme
 from ..selection import ShotSelection
 from .audio import AudioCueEditor
 from .camera_diagram import CameraDiagramWidget
-from .fields import AlignedForm, CommitTextEdit, ReleaseSlider, clear_error, field_error, run_edit, section
+from .fields import AlignedForm, CommitTextEdit, compact_combos, fit_list_height, ReleaseSlider, clear_error, field_error, run_edit, section
 from .motion import MotionCueEditor
 
 LENSES = (14, 18, 24, 28, 35, 50, 65, 85, 100, 135, 200)
@@ -456,20 +456,6 @@ class ShotInspectorPanel(QWidget):
         if self._edit(self.seed, lambda: SetShotFields(self.shot.id, seed=seed)):
             return seed
         return None
-
-
-def fit_list_height(view: QListWidget, max_rows: int) -> None:
-    """A short list takes only the rows it has (up to max_rows; then it scrolls)."""
-    rows = max(1, min(view.count(), max_rows))
-    row_h = view.sizeHintForRow(0) if view.count() else 18
-    view.setFixedHeight(rows * max(row_h, 16) + 2 * view.frameWidth() + 4)
-
-
-def compact_combos(root: QWidget) -> None:
-    """Combo boxes size to a few characters, not their longest item: the inspector stays narrow."""
-    for combo in root.findChildren(QComboBox):
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(4)
 
 
 def amount_text(move: CameraMove, amount: float) -> str:

@@ -1,0 +1,52 @@
+"""Copy a user's file into the project (`media/imports`) so the project stays self-contained and movable.
+
+The copy is written under a temporary name and renamed when complete (`engine.fsio.atomic_path`), so a
+crash never leaves half a picture that the bible points at. The name keeps the original stem plus a
+short content hash: importing the same file twice reuses the first copy.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+from PySide6.QtGui import QImageReader
+
+from engine.fsio import atomic_path
+from studio.errors import UserError
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)"
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:10]
+
+
+def import_file(doc, source: str | Path, subdir: str = "imports") -> str:
+    """Copy `source` into media/<subdir>/ and return its project-relative path."""
+    source = Path(source)
+    if not source.is_file():
+        raise UserError(f"{source} is not a file")
+    stem = re.sub(r"[^A-Za-z0-9_\-]+", "_", source.stem).strip("_")[:48] or "file"
+    try:
+        name = f"{stem}-{_digest(source)}{source.suffix.lower()}"
+    except OSError as exc:
+        raise UserError(f"cannot read {source.name}: {exc.strerror or exc}") from None
+    target = doc.media_dir / subdir / name
+    if not target.exists():
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
+    return doc.relpath(target)
+
+
+def import_image(doc, source: str | Path) -> str:
+    """Like `import_file`, refusing a file Qt cannot read as a picture (before anything is copied)."""
+    reader = QImageReader(str(source))
+    if not reader.canRead():
+        raise UserError(f"{Path(source).name} is not a picture Shotreel can read ({reader.errorString()})")
+    return import_file(doc, source)
