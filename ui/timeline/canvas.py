@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from studio.commands import RemoveAudioCue, SetAudioCue, SetTrim
@@ -189,6 +189,10 @@ class TimelineCanvas(QWidget):
         self.view_changed.emit()
 
     # ---- snapping ---------------------------------------------------------------------------------
+    def set_snapping(self, on: bool) -> None:
+        self.snapping = bool(on)
+        self.view_changed.emit()  # the panel's toggle follows
+
     def snap_targets(self) -> list[int]:
         return self.layout_data.cut_frames() + [self.playhead]
 
@@ -653,8 +657,7 @@ class TimelineCanvas(QWidget):
         elif key == Qt.Key.Key_Backslash:
             self.fit()
         elif key == Qt.Key.Key_S:
-            self.snapping = not self.snapping
-            self.view_changed.emit()
+            self.set_snapping(not self.snapping)
         else:
             super().keyPressEvent(event)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolBar, QVBoxLayout, QWidget
 
 from engine.cues import CueError
@@ -140,7 +140,7 @@ class TimelinePanel(QWidget):
             self._relayout_timer.start()
 
     def _toggle_snap(self, on: bool | None = None) -> None:
-        self.canvas.snapping = bool(self.actions_by_name["snap"].isChecked())
+        self.canvas.set_snapping(self.actions_by_name["snap"].isChecked())
         self._update_info()
 
     def _sync_scrollbar(self) -> None:
