@@ -1,0 +1,38 @@
+"""`shotreel verify` and `shotreel identity`: Content Credentials from the command line."""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .common import add_command, emit
+
+
+def register(subparsers: Any) -> None:
+    p = add_command(subparsers, "verify", "Check a file's Content Credentials (C2PA): what made it and "
+                    "whether it is intact", run_verify)
+    p.add_argument("file")
+    p.add_argument("--anchors", metavar="PEM", help="trust anchors (a PEM file or PEM text), e.g. a studio's root")
+    p.add_argument("--trust-own", action="store_true", help="trust this machine's own studio root certificate")
+    p = add_command(subparsers, "identity", "Show the signing identity and the root certificate to share",
+                    run_identity)
+    p.add_argument("--name", help="name on a newly created identity (first use only)")
+    p.add_argument("--organisation", help="organisation on a newly created identity (first use only)")
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from ..provenance import verify
+    identity = None
+    if args.trust_own:
+        from ..identity import load_or_create_identity
+        identity = load_or_create_identity()
+    report = verify(args.file, anchors_pem=args.anchors, identity=identity)
+    emit(args, report.to_dict(), "\n".join(report.summary_lines()))
+    # Exit codes a script can branch on: 0 intact, 3 tampered, 4 no credentials.
+    return {"Invalid": 3, "none": 4}.get(report.state, 0)
+
+
+def run_identity(args: argparse.Namespace) -> int:
+    from ..identity import load_or_create_identity
+    identity = load_or_create_identity(name=args.name, organisation=args.organisation)
+    emit(args, identity.to_dict(), "\n".join(identity.summary_lines()))
+    return 0
