@@ -34,8 +34,9 @@ def _sprinkle(out: np.ndarray, rng, rate_hz: float, make, spread: float = 0.9) -
         if k % 500 == 0:
             dsp.checkpoint()
         event = make(rng)
-        out_slice = dsp.pan(event, rng.uniform(-spread, spread))
-        dsp.add_at(out, out_slice, int(start))
+        angle = (rng.uniform(-spread, spread) + 1) * np.pi / 4  # constant-power pan, side by side
+        dsp.add_at(out[:, 0], event * np.cos(angle), int(start))
+        dsp.add_at(out[:, 1], event * np.sin(angle), int(start))
 
 
 def rain(n: int, rng: np.random.Generator) -> np.ndarray:

@@ -279,7 +279,7 @@ def _polyphase_table(up: int, down: int) -> tuple[np.ndarray, np.ndarray]:
     dist = offsets[None, :] - (np.arange(up) / up)[:, None]
     window = np.i0(_BETA * np.sqrt(1 - np.clip(dist / half, -1, 1) ** 2)) / np.i0(_BETA)
     kernel = np.sinc(cutoff * dist) * window
-    return offsets, kernel / kernel.sum(axis=1, keepdims=True)
+    return offsets, (kernel / kernel.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 def resample(x: np.ndarray, sr_in: int, sr_out: int = SR) -> np.ndarray:
@@ -293,8 +293,8 @@ def resample(x: np.ndarray, sr_in: int, sr_out: int = SR) -> np.ndarray:
     offsets, table = _polyphase_table(up, down)
     n_out = int(round(x.shape[0] * up / down))
     pad = int(offsets[-1]) + 1
-    zeros = np.zeros((pad,) + x.shape[1:])
-    padded = np.concatenate([zeros, x, zeros])
+    zeros = np.zeros((pad,) + x.shape[1:], dtype=np.float32)
+    padded = np.concatenate([zeros, x.astype(np.float32), zeros])  # float32 taps: half the memory traffic
     out = np.empty((n_out,) + x.shape[1:])
     step = 16384
     for lo in range(0, n_out, step):

@@ -65,13 +65,16 @@ def pad_note(midi: float, n: int, organ: bool = False, attack: float = 0.35, rel
 
 def pluck_note(midi: float, n: int, t60: float = 1.2, bright: float = 1.0) -> np.ndarray:
     """Additive plucked string: higher partials die faster, which is what makes it sound plucked."""
-    t = np.arange(n) / SR
+    # float32: sin/exp run twice as fast and a plucked note needs no more precision than that
+    i = np.arange(n, dtype=np.float32)
     f0 = _hz(midi)
-    out = np.zeros(n)
+    out = np.zeros(n, dtype=np.float32)
     for k in range(1, 9):
         if f0 * k > SR / 2.2:
             break
-        out += (bright ** k) / k * np.sin(2 * np.pi * f0 * k * t * (1 + 0.0004 * k * k)) * dsp.decay(n, t60 / k ** 0.7)
+        omega = np.float32(2 * np.pi * f0 * k * (1 + 0.0004 * k * k) / SR)
+        damping = np.float32(-6.9078 * k ** 0.7 / (SR * t60))
+        out += np.float32((bright ** k) / k) * np.sin(omega * i) * np.exp(damping * i)
     return out * _ar(n, 0.002, 0.03)
 
 
