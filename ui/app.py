@@ -43,15 +43,22 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
+def _lazy_signing(request, result, _state: dict = {}):  # noqa: B006 - one identity per process
+    """Sign each take on the worker thread; the identity is loaded (created the first time) there too,
+    never on the GUI thread."""
+    fn = _state.get("sign")
+    if fn is None:
+        from studio.generate import signing_postprocess
+        from studio.identity import load_or_create_identity
+        fn = _state["sign"] = signing_postprocess(load_or_create_identity())
+    return fn(request, result)
+
+
 def make_runner(doc) -> Any:
     """The engine runner of one project: one worker thread, jobs persisted in the project's store (so an
-    interrupted job runs again next session). None when the engine is not installed."""
-    try:
-        from engine.runner import Runner
-    except ImportError:
-        log.warning("engine.runner is not available: generation is off")
-        return None
-    return Runner(store=doc.job_store)
+    interrupted job runs again next session), takes signed before they are recorded."""
+    from engine.runner import Runner
+    return Runner(store=doc.job_store, postprocess=_lazy_signing)
 
 
 class Studio:
@@ -66,6 +73,7 @@ class Studio:
         self.bridge = EngineBridge()
         self.runner_factory = runner_factory
         self.runner = None
+        self.generation = None
         self.doc = None
         self.window = MainWindow(None, settings=self.settings, bridge=self.bridge, open_document=self.open,
                                  create_document=self.create, audio=audio, modal_errors=modal_errors)
@@ -92,9 +100,13 @@ class Studio:
         self.window.set_document(None)  # panels let go of the old document and runner first
         self._stop_runner(old_runner)
         self.runner = self.runner_factory(doc) if (doc is not None and self.runner_factory) else None
+        self.generation = None
         if self.runner is not None:
+            from studio.generate import GenerationService
+            self.generation = GenerationService(doc, self.runner)
             self.bridge.attach(self.runner)
         self.window.runner = self.runner
+        self.window.generation = self.generation
         self.window.set_document(doc)
         self.doc = doc
         if old_doc is not None and old_doc is not doc:

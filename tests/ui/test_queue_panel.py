@@ -1,5 +1,6 @@
-"""Queue panel with a real engine runner and real previs jobs (small frames): progress, cancel, continuity
-order, reorder, retry, error details, and the GUI event loop turning while a job renders."""
+"""Queue panel with a real engine runner, the studio's GenerationService and real previs jobs (320x180
+test project): progress, cancel, continuity order, reorder, retry, error details, and the GUI event
+loop turning while a job renders."""
 from __future__ import annotations
 
 import time
@@ -18,9 +19,6 @@ from ui.queue.model import FractionRole
 from ui.storyboard import ShotListItemModel
 from ui.storyboard.model import JobRole
 
-SMALL = {"width": 160, "height": 90}
-
-
 @pytest.fixture
 def engine(doc):
     runner = Runner(store=doc.job_store)
@@ -31,8 +29,8 @@ def engine(doc):
     runner.shutdown()
 
 
-def make_panel(qtbot, doc, runner, bridge, storyboard=None, **options):
-    control = QueueControl(doc, runner=runner, request_options={**SMALL, **options})
+def make_panel(qtbot, doc, runner, bridge, storyboard=None):
+    control = QueueControl(doc, runner=runner)
     panel = QueuePanel(doc, bridge=bridge, control=control, storyboard=storyboard)
     qtbot.addWidget(panel)
     panel.resize(420, 400)
@@ -77,7 +75,7 @@ def test_real_previs_job_shows_progress_records_take_and_badges(qtbot, doc, engi
 def test_cancel_a_running_previs_job(qtbot, doc, engine):
     runner, bridge = engine
     doc.execute(SetShotFields("sh001", duration=24 * 40))  # long enough to be caught running
-    panel = make_panel(qtbot, doc, runner, bridge, width=320, height=180)
+    panel = make_panel(qtbot, doc, runner, bridge)
     job_id, = panel.generate(["sh001"])
     qtbot.waitUntil(lambda: panel.model.job(job_id).status == "running" and panel.model.job(job_id).current > 0,
                     timeout=30000)
@@ -103,25 +101,44 @@ def test_cancel_a_running_previs_job(qtbot, doc, engine):
 def test_continuity_order_and_reorder(qtbot, doc, engine):
     runner, bridge = engine
     runner.pause()
+    doc.execute(SetShotFields("sh004", continuity="none"))  # not chained to sh003: queued at once
     panel = make_panel(qtbot, doc, runner, bridge)
-    first, second = panel.generate(["sh000", "sh001"])  # sh001 continues from sh000: it waits
-    assert panel.model.job(second).stage.startswith("waiting") and runner.queued_ids() == [first]
+    first, waiting = panel.generate(["sh000", "sh001"])  # sh001 continues from sh000: it waits
+    assert panel.model.job(waiting).stage.startswith("waiting") and runner.queued_ids() == [first]
     third, = panel.generate(["sh003"])
     fourth, = panel.generate(["sh004"])
     assert runner.queued_ids() == [first, third, fourth]
     panel.select_job(fourth)
     assert panel.move_selected(-1)
     assert runner.queued_ids() == [first, fourth, third]
-    assert [j.job_id for j in panel.model.jobs() if j.job_id != second] == [first, fourth, third]
-    panel.select_job(second)
+    assert [j.job_id for j in panel.model.jobs() if j.job_id != waiting] == [first, fourth, third]
+    panel.select_job(waiting)
     assert not panel.actions_by_name["up"].isEnabled()  # a waiting job is not in the engine's queue yet
     for job_id in (fourth, third):
         runner.cancel(job_id)
     runner.resume()
-    qtbot.waitUntil(lambda: second in doc.project.takes, timeout=90000)  # recorded on job_finished
-    take1, take2 = doc.project.takes[first], doc.project.takes[second]
+    # the waiting row becomes the engine job the service submits once shot 1's take is recorded
+    qtbot.waitUntil(lambda: doc.project.shot("sh001").selected_take in doc.project.takes, timeout=90000)
+    take1 = doc.project.takes[first]
+    take2 = doc.project.takes[doc.project.shot("sh001").selected_take]
     assert take2.source_take_id == take1.id  # built after the upstream take was recorded
+    assert panel.model.job(waiting) is None and panel.model.job(take2.id).status == "done"
     assert panel.model.job(third).status == "cancelled"
+
+
+def test_cancelling_a_shot_drops_the_shots_waiting_on_it(qtbot, doc, engine):
+    runner, bridge = engine
+    runner.pause()
+    panel = make_panel(qtbot, doc, runner, bridge)
+    first, waiting2, waiting3 = panel.generate(["sh000", "sh001", "sh002"])
+    assert panel.control.is_waiting(waiting2) and panel.control.is_waiting(waiting3)
+    panel.select_job(first)
+    with qtbot.waitSignal(bridge.job_finished, timeout=5000):
+        panel.cancel_selected()
+    assert [panel.model.job(j).status for j in (first, waiting2, waiting3)] == ["cancelled"] * 3
+    panel.select_job(waiting3)
+    new_id = panel.retry_selected()  # a dropped waiting shot is queued again as a real job
+    assert new_id and not new_id.startswith("waiting:") and runner.queued_ids() == [new_id]
 
 
 def test_failed_job_shows_error_with_suggestion_and_copies_details(qtbot, doc, engine):
@@ -144,7 +161,7 @@ def test_failed_job_shows_error_with_suggestion_and_copies_details(qtbot, doc, e
 def test_event_loop_keeps_turning_while_a_previs_job_runs(qtbot, doc, engine):
     runner, bridge = engine
     doc.execute(SetShotFields("sh000", duration=72))
-    panel = make_panel(qtbot, doc, runner, bridge, width=320, height=180)
+    panel = make_panel(qtbot, doc, runner, bridge)
     clock = QElapsedTimer()
     clock.start()
     ticks: list[int] = []

@@ -96,6 +96,20 @@ class JobListItemModel(QAbstractListModel):
         return self.update_job(job_id, stage=stage, current=current, total=total, eta=eta, status=status,
                                preview=preview if preview is not None else job.preview)
 
+    def replace_job(self, old_id: str, job: JobRow) -> None:
+        """Put `job` where `old_id` was (a waiting shot became an engine job)."""
+        row = self.row_of(old_id)
+        if row is None:
+            self.add_job(job)
+            return
+        existing = self.row_of(job.job_id)
+        if existing is not None and existing != row:
+            self.remove_job(old_id)
+            return
+        self._rows[row] = job
+        index = self.index(row)
+        self.dataChanged.emit(index, index)
+
     def remove_job(self, job_id: str) -> None:
         row = self.row_of(job_id)
         if row is not None:

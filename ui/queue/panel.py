@@ -32,7 +32,6 @@ class QueuePanel(QWidget):
         self.storyboard = storyboard  # ShotListItemModel, for badges (optional)
         self.model = JobListItemModel(self)
         self.control = control or QueueControl(doc, runner=runner, generation=generation)
-        self.control.notify = self._notify
         self.view = QListView(self)
         self.view.setModel(self.model)
         self.view.setItemDelegate(JobDelegate(self.view))
@@ -127,11 +126,13 @@ class QueuePanel(QWidget):
         job = self.selected_job()
         if job is not None and job.status in ACTIVE:
             self.control.cancel(job.job_id)
+            self._sync_waiting()
 
     def cancel_all(self) -> None:
-        for job in self.model.jobs():
-            if job.status in ACTIVE:
+        for job in reversed(self.model.jobs()):  # waiting shots first, so no release races the cancel
+            if job.status in ACTIVE and self.model.job(job.job_id).status in ACTIVE:
                 self.control.cancel(job.job_id)
+                self._sync_waiting()
 
     def move_selected(self, delta: int) -> bool:
         """Raise (-1) or lower (+1) the selected queued job among the jobs the engine has queued."""
@@ -190,21 +191,35 @@ class QueuePanel(QWidget):
 
     def _on_state(self, job_id: str, status: str) -> None:
         job = self.model.job(job_id)
-        if job is None:
-            return
-        # submit() announces 'queued' on the GUI thread while the worker may already announce 'running':
-        # a late 'queued' must not take a running job back
-        if status == "queued" and job.status == "running":
+        if job is None:  # queued elsewhere (the inspector, a released waiting shot, a recovered job)
+            self._sync_waiting()
+            job = self.model.job(job_id)
+            if job is None:
+                row = self.control.row_for_job(job_id)
+                if row is None:
+                    return
+                self._add(row)
+                job = row
+        # submit() and retry() announce 'queued' on the calling thread after the worker may already have
+        # started (or even finished) the job: a late 'queued' must not take it back. The panel marks
+        # its own submissions and retries as queued itself.
+        if status == "queued" and job.status != "queued":
             return
         job = self.model.update_job(job_id, status=status)
         self._badge(job)
         self._update_actions()
 
-    def _notify(self, job_id: str, **values) -> None:
-        job = self.model.update_job(job_id, **values)
-        if job is not None:
-            self._badge(job)
-            self._update_actions()
+    def _sync_waiting(self) -> None:
+        """Waiting rows whose shot was submitted become that job; dropped ones show as cancelled."""
+        for placeholder, row in self.control.sync_waiting():
+            if row is not None:
+                self.model.replace_job(placeholder, row)
+                self._badge(row)
+            else:
+                job = self.model.update_job(placeholder, status="cancelled", stage="")
+                if job is not None:
+                    self._badge(job)
+        self._update_actions()
 
     def _on_finished(self, result) -> None:
         status = getattr(result.status, "value", str(result.status))
@@ -215,6 +230,7 @@ class QueuePanel(QWidget):
             self.control.finished(result)
         except Exception as exc:  # recording the take failed: the user must hear about it
             self.error_requested.emit(exc, "")
+        self._sync_waiting()
         if job is not None:
             self._badge(job)
         self._update_actions()
