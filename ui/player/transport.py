@@ -136,17 +136,29 @@ class Transport:
         self.loop = bool(on)
         self._reanchor()
 
+    @property
+    def anchor(self) -> tuple[int, Fraction]:
+        """(frame, clock time) playback is counted from: what an audio clock needs to follow."""
+        return self._anchor_frame, self._anchor_time
+
     # --- time -------------------------------------------------------------------------------------
     def advance(self) -> Tick:
-        """Where the playhead is now; stops (rate 0) at either end of the range when not looping."""
+        """Where the playhead is now; stops (rate 0) at either end of the range when not looping, and
+        re-anchors exactly at the wrap when looping (so sound and picture both jump back)."""
         if self.rate:
             slot = max(0, math.floor((self._now() - self._anchor_time) * self.fps))
             position, ended = self._position_for_slot(slot)
+            wrapped = self.loop and position != self._anchor_frame + slot * self.rate
             self._slot = slot
             self.position = position
             if ended:
                 self.rate = 0
                 self._reanchor()
+            elif wrapped:
+                self._anchor_time += Fraction(slot) / self.fps
+                self._anchor_frame = position
+                self._slot = 0
+                self.anchor_serial += 1
         return Tick(self.position, self._slot, self.anchor_serial)
 
     def upcoming(self, count: int) -> list[int]:
