@@ -260,6 +260,7 @@ class ShotInspectorPanel(QWidget):
             self._unsubscribe()
             self._unsubscribe = None
         self.diagram.set_animating(False)
+        self.audio.waveform.renderer.cancel_pending()
 
     def _on_change(self, change: Change) -> None:
         current = self.selection.current()

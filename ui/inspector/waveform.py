@@ -43,32 +43,44 @@ def peaks_of(samples: np.ndarray, bins: int = BINS) -> np.ndarray:
     return out
 
 
+class _Mailbox(QObject):
+    """Carries a result from the pool thread. Parentless and referenced by each job, so a job that finishes
+    after its panel was closed posts into a live object (Qt has cut the connection) instead of a deleted one."""
+    posted = Signal(str, object, float, str)
+
+
 class _Render(QRunnable):
-    def __init__(self, owner: "WaveformRenderer", key: str, cue: AudioCue, frames: int, fps: Fraction, seed: int):
+    def __init__(self, mailbox: _Mailbox, key: str, cue: AudioCue, frames: int, fps: Fraction, seed: int):
         super().__init__()
-        self.owner, self.key, self.cue, self.frames, self.fps, self.seed = owner, key, cue, frames, fps, seed
+        self.mailbox, self.key, self.cue, self.frames, self.fps, self.seed = mailbox, key, cue, frames, fps, seed
 
     def run(self) -> None:  # pool thread: no widgets, no document
-        from engine.audio import read_wav, render_shot_audio
         try:
-            with tempfile.TemporaryDirectory(prefix="shotreel-wave-") as tmp:
-                wav = Path(tmp) / "cue.wav"
-                render_shot_audio([self.cue], self.frames, self.fps, wav, seed=self.seed)
-                samples, _rate = read_wav(wav)
-            peaks = peaks_of(np.asarray(samples, dtype=np.float32))
-            # how much of the shot the sound fills (natural-length cues end before the shot does)
-            mono = np.abs(samples).max(axis=1) if samples.ndim == 2 else np.abs(samples)
-            loud = np.flatnonzero(mono > 1e-4)
-            fill = float((loud[-1] + 1) / mono.size) if loud.size else 0.0
-            self.owner._posted.emit(self.key, peaks, fill, "")
+            result = (*self._render(), "")
         except Exception as exc:  # a cue that cannot sound (unknown preset, missing file) says why
-            self.owner._posted.emit(self.key, None, 0.0, str(exc))
+            result = (None, 0.0, str(exc))
+        try:
+            self.mailbox.posted.emit(self.key, *result)
+        except RuntimeError:  # the application is shutting down: nobody is waiting for this waveform
+            pass
+
+    def _render(self) -> tuple[np.ndarray, float]:
+        from engine.audio import read_wav, render_shot_audio
+        with tempfile.TemporaryDirectory(prefix="shotreel-wave-") as tmp:
+            wav = Path(tmp) / "cue.wav"
+            render_shot_audio([self.cue], self.frames, self.fps, wav, seed=self.seed)
+            samples, _rate = read_wav(wav)
+        peaks = peaks_of(np.asarray(samples, dtype=np.float32))
+        # how much of the shot the sound fills (natural-length cues end before the shot does)
+        mono = np.abs(samples).max(axis=1) if samples.ndim == 2 else np.abs(samples)
+        loud = np.flatnonzero(mono > 1e-4)
+        fill = float((loud[-1] + 1) / mono.size) if loud.size else 0.0
+        return peaks, fill
 
 
 class WaveformRenderer(QObject):
     """Renders cue waveforms on its own pool (one thread: synthesis is CPU-heavy, the engine needs the rest)."""
     ready = Signal(str)                      # a key whose result is now in the cache
-    _posted = Signal(str, object, float, str)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -77,7 +89,8 @@ class WaveformRenderer(QObject):
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, tuple[np.ndarray | None, float, str]] = OrderedDict()
         self._pending: set[str] = set()
-        self._posted.connect(self._store, Qt.ConnectionType.QueuedConnection)
+        self._mailbox = _Mailbox()
+        self._mailbox.posted.connect(self._store, Qt.ConnectionType.QueuedConnection)
 
     @staticmethod
     def key(cue: AudioCue, frames: int, fps: Fraction, seed: int) -> str:
@@ -93,7 +106,7 @@ class WaveformRenderer(QObject):
             if key in self._cache or key in self._pending:
                 return key
             self._pending.add(key)
-        self.pool.start(_Render(self, key, cue, max(1, frames), Fraction(fps), seed))
+        self.pool.start(_Render(self._mailbox, key, cue, max(1, frames), Fraction(fps), seed))
         return key
 
     def _store(self, key: str, peaks, fill: float, error: str) -> None:
@@ -106,6 +119,12 @@ class WaveformRenderer(QObject):
 
     def wait(self, msecs: int = 10000) -> bool:
         return self.pool.waitForDone(msecs)
+
+    def cancel_pending(self) -> None:
+        """Drop queued renders (the one running finishes; its result goes nowhere if we are gone)."""
+        self.pool.clear()
+        with self._lock:
+            self._pending.clear()
 
 
 class WaveformWidget(QWidget):
