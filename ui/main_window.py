@@ -488,11 +488,18 @@ class MainWindow(QMainWindow):
     def apply_default_sizes(self) -> None:
         """Split the window the first time (no remembered layout): a board three cards wide on the left,
         the viewer big on the right, the takes and queue under it."""
+        from .storyboard.delegate import CARD_W
         docks = self.docks
         width, height = self.width(), self.height()
-        board_w = min(3 * 224 + 24, width // 2)
-        self.resizeDocks([docks["StoryboardDock"], docks["ViewerDock"]], [board_w, width - board_w],
-                         Qt.Orientation.Horizontal)
+        inspector_w = 440 if "InspectorDock" in docks else 0
+        columns = 3 if width - inspector_w >= 3 * CARD_W + 760 else 2
+        board_w = columns * CARD_W + 22  # whole cards plus the scroll bar: no ragged gap on the right
+        row = [docks["StoryboardDock"], docks["ViewerDock"]]
+        sizes = [board_w, width - board_w - inspector_w]
+        if inspector_w:
+            row.append(docks["InspectorDock"])
+            sizes.append(inspector_w)
+        self.resizeDocks(row, sizes, Qt.Orientation.Horizontal)
         top = int(height * 0.58)
         self.resizeDocks([docks["ViewerDock"], docks["TakesDock"]], [top, height - top], Qt.Orientation.Vertical)
         if "TimelineDock" in docks:
