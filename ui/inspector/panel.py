@@ -260,7 +260,7 @@ class ShotInspectorPanel(QWidget):
             self._unsubscribe()
             self._unsubscribe = None
         self.diagram.set_animating(False)
-        self.audio.waveform.renderer.cancel_pending()
+        self.audio.waveform.renderer.shutdown()
 
     def _on_change(self, change: Change) -> None:
         current = self.selection.current()

@@ -21,6 +21,8 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.cues import AudioCue
+from engine.errors import JobCancelled
+from engine.jobs import CancelToken
 
 from .. import theme
 
@@ -50,13 +52,17 @@ class _Mailbox(QObject):
 
 
 class _Render(QRunnable):
-    def __init__(self, mailbox: _Mailbox, key: str, cue: AudioCue, frames: int, fps: Fraction, seed: int):
+    def __init__(self, mailbox: _Mailbox, key: str, cue: AudioCue, frames: int, fps: Fraction, seed: int,
+                 cancel: CancelToken):
         super().__init__()
         self.mailbox, self.key, self.cue, self.frames, self.fps, self.seed = mailbox, key, cue, frames, fps, seed
+        self.cancel = cancel
 
     def run(self) -> None:  # pool thread: no widgets, no document
         try:
             result = (*self._render(), "")
+        except JobCancelled:  # the panel went away (shutdown): nothing to show, nothing to cache
+            return
         except Exception as exc:  # a cue that cannot sound (unknown preset, missing file) says why
             result = (None, 0.0, str(exc))
         try:
@@ -68,7 +74,7 @@ class _Render(QRunnable):
         from engine.audio import read_wav, render_shot_audio
         with tempfile.TemporaryDirectory(prefix="shotreel-wave-") as tmp:
             wav = Path(tmp) / "cue.wav"
-            render_shot_audio([self.cue], self.frames, self.fps, wav, seed=self.seed)
+            render_shot_audio([self.cue], self.frames, self.fps, wav, seed=self.seed, cancel=self.cancel)
             samples, _rate = read_wav(wav)
         peaks = peaks_of(np.asarray(samples, dtype=np.float32))
         # how much of the shot the sound fills (natural-length cues end before the shot does)
@@ -89,6 +95,7 @@ class WaveformRenderer(QObject):
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, tuple[np.ndarray | None, float, str]] = OrderedDict()
         self._pending: set[str] = set()
+        self._cancel = CancelToken()
         self._mailbox = _Mailbox()
         self._mailbox.posted.connect(self._store, Qt.ConnectionType.QueuedConnection)
 
@@ -106,7 +113,7 @@ class WaveformRenderer(QObject):
             if key in self._cache or key in self._pending:
                 return key
             self._pending.add(key)
-        self.pool.start(_Render(self._mailbox, key, cue, max(1, frames), Fraction(fps), seed))
+        self.pool.start(_Render(self._mailbox, key, cue, max(1, frames), Fraction(fps), seed, self._cancel))
         return key
 
     def _store(self, key: str, peaks, fill: float, error: str) -> None:
@@ -120,11 +127,15 @@ class WaveformRenderer(QObject):
     def wait(self, msecs: int = 10000) -> bool:
         return self.pool.waitForDone(msecs)
 
-    def cancel_pending(self) -> None:
-        """Drop queued renders (the one running finishes; its result goes nowhere if we are gone)."""
+    def shutdown(self, msecs: int = 2000) -> None:
+        """Drop queued renders and stop the running one (its synthesis checks the cancel token), so no
+        pool thread outlives the panel (a thread still in Python at interpreter exit is killed mid-call)."""
         self.pool.clear()
+        self._cancel.cancel()
+        self.pool.waitForDone(msecs)
         with self._lock:
             self._pending.clear()
+        self._cancel = CancelToken()
 
 
 class WaveformWidget(QWidget):
