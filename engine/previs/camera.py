@@ -129,8 +129,12 @@ class CameraPath:
         return self.cue.easing.apply(t)
 
     def pose(self, i: int) -> CameraPose:
+        return self.pose_at(self.progress(i), i / self.fps)
+
+    def pose_at(self, s: float, t: float) -> CameraPose:
+        """The pose at move progress `s` (0 start .. 1 end of the cue; remix operations go beyond
+        and back) and time `t` seconds (the handheld shake's clock)."""
         cue, start, sign = self.cue, self.start, self.cue.sign
-        s = self.progress(i)
         pos = np.asarray(start.position, dtype=np.float64)
         right, _up, fwd = replace(start, roll=0.0).basis()
         move = cue.move
@@ -170,7 +174,6 @@ class CameraPath:
                             -off[0] * math.sin(a) + off[2] * math.cos(a)])
             return replace(start, position=_tuple(self.subject + rot), yaw=start.yaw + angle)
         if move is CameraMove.HANDHELD and self._shake is not None:
-            t = i / self.fps
             d = self._shake.at(t) - self._shake.at(0.0)
             k = cue.amount
             offset = right * d[3] * 0.03 * k + np.array([0.0, d[4] * 0.02 * k, 0.0])

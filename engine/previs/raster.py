@@ -45,8 +45,14 @@ class Raster:
         return np.concatenate([self.cx + self.f * cam[..., 0:1] / z, self.cy + self.f * cam[..., 1:2] / z], axis=-1)
 
     # -- filling ---------------------------------------------------------------------------------
-    def fill_batch(self, img: np.ndarray, cam_polys: np.ndarray, colours: np.ndarray) -> None:
-        """Fill polygons (N, K, 3) in camera space, in the given order. Colours (N, 3) BGR."""
+    def fill_batch(self, img: np.ndarray, cam_polys: np.ndarray, colours: np.ndarray,
+                   classes: np.ndarray | None = None, aa: bool = True) -> None:
+        """Fill polygons (N, K, 3) in camera space. Colours (N, 3) BGR.
+
+        Without `classes` they are drawn in the given order (painter's), one fillPoly per run of
+        equal colour. With `classes` (polygons that never overlap on screen, e.g. a tiled plane)
+        each colour class is one fillPoly call, whatever the order. `aa=False` skips anti-aliasing
+        (far silhouettes, where it costs time and shows nothing)."""
         if len(cam_polys) == 0:
             return
         x, y, z = cam_polys[..., 0], cam_polys[..., 1], cam_polys[..., 2]
@@ -60,43 +66,39 @@ class Raster:
         polys = cam_polys[idx]
         zs = polys[..., 2]
         fast = (zs > NEAR_M).all(axis=1)
-        pix = self.cx + self.f * polys[..., 0] / np.where(fast[:, None], zs, 1.0)
-        piy = self.cy + self.f * polys[..., 1] / np.where(fast[:, None], zs, 1.0)
+        safe_z = np.where(fast[:, None], zs, 1.0)
+        pix = self.cx + self.f * polys[..., 0] / safe_z
+        piy = self.cy + self.f * polys[..., 1] / safe_z
         fast &= ((np.abs(pix - self.cx) < GUARD * self.cx) & (np.abs(piy - self.cy) < GUARD * self.cy)).all(axis=1)
         ints = np.rint(np.stack([pix, piy], -1) * _ONE).astype(np.int32)
+        line = cv2.LINE_AA if aa else cv2.LINE_8
+        if classes is not None:
+            cls = classes[idx]
+            cols = np.rint(colours[idx]).astype(np.int32)
+            for c in np.unique(cls):
+                members = np.nonzero(cls == c)[0]
+                self._fill_run(img, members, fast, ints, polys, tuple(int(v) for v in cols[members[0]]), line)
+            return
         cols = np.rint(colours[idx]).astype(np.int32)
         # Runs of equal colour go to one fillPoly call each (draw order is kept).
         change = np.ones(len(idx), dtype=bool)
         change[1:] = (cols[1:] != cols[:-1]).any(axis=1)
         starts = np.nonzero(change)[0].tolist() + [len(idx)]
         for a, b in zip(starts[:-1], starts[1:]):
-            colour = tuple(int(c) for c in cols[a])
-            if fast[a:b].all():
-                self._fill(img, ints[a:b], colour)
-                continue
-            run = []
-            for j in range(a, b):
-                if fast[j]:
-                    run.append(ints[j])
-                else:
-                    clipped = self.clip(polys[j])
-                    if clipped is not None:
-                        run.append(np.rint(self.project(clipped) * _ONE).astype(np.int32))
-            if run:
-                self._fill(img, run, colour)
+            self._fill_run(img, np.arange(a, b), fast, ints, polys, tuple(int(v) for v in cols[a]), line)
 
-    def fill_grouped(self, img: np.ndarray, cam_polys: np.ndarray, colours: np.ndarray,
-                     classes: np.ndarray) -> None:
-        """Like fill_batch for polygons that never overlap each other on screen (a tiled plane):
-        one fillPoly call per colour class instead of per run."""
-        if len(cam_polys) == 0:
+    def _fill_run(self, img, members, fast, ints, polys, colour, line) -> None:
+        if fast[members].all():
+            cv2.fillPoly(img, ints[members], colour, lineType=line, shift=SHIFT)
             return
-        for c in np.unique(classes):
-            sel = classes == c
-            self.fill_batch(img, cam_polys[sel], np.repeat(colours[sel][:1], sel.sum(), axis=0))
-
-    def _fill(self, img, polys, colour) -> None:
-        cv2.fillPoly(img, polys, colour, lineType=cv2.LINE_AA, shift=SHIFT)
+        run = [ints[j] for j in members if fast[j]]
+        for j in members:
+            if not fast[j]:
+                clipped = self.clip(polys[j])
+                if clipped is not None:
+                    run.append(np.rint(self.project(clipped) * _ONE).astype(np.int32))
+        if run:
+            cv2.fillPoly(img, run, colour, lineType=line, shift=SHIFT)
 
     def clip(self, poly: np.ndarray) -> np.ndarray | None:
         """Sutherland-Hodgman against the near plane and the guard band, in camera space."""

@@ -144,30 +144,31 @@ class BlockingRenderer:
         pose = self.path.pose(i)
         r = self.raster
         r.set_camera(pose)
-        img = self._sky(pose)
-        self._draw_ground(img)
+        plan = self._ground_plan()
+        # Rows fully below the horizon are all ground: the sky is only painted above them.
+        full_rows = plan is not None and plan[3] and plan[2][0] == 0 and plan[2][2] == self.width
+        sky_rows = plan[2][1] if full_rows else self.height
+        img = self._sky(pose, max(1, sky_rows))
+        if plan is not None:
+            self._draw_ground(img, plan)
         cam_pos = r.C
         for layer in self.world.layers:
-            centres = layer.quads.mean(axis=1)
-            vis = np.einsum("ij,ij->i", cam_pos - centres, layer.normals) > 0
+            vis = np.einsum("ij,ij->i", cam_pos - layer.centres, layer.normals) > 0
             if not vis.any():
                 continue
             cam = r.to_camera(layer.quads[vis])
-            if layer.grouped:
-                r.fill_grouped(img, cam, layer.colours[vis], layer.classes[vis])
-            else:
-                r.fill_batch(img, cam, layer.colours[vis])
+            r.fill_batch(img, cam, layer.colours[vis], layer.classes[vis] if layer.grouped else None, aa=layer.aa)
         self._draw_objects(img, i, pose)
         if self.request.burn_in:
             draw_burn_in(img, self.request.burn_in, i, self.fps)
         return img
 
-    def _draw_ground(self, img: np.ndarray) -> None:
-        """The floor texture through the plane's homography, only where view rays go down to it."""
+    def _ground_plan(self):
+        """(homography texture -> image, ground polygon, bbox, every bbox pixel sees ground) or None."""
         gt = self.world.ground_texture
         r = self.raster
         if gt is None or r.C[1] <= 1e-3:
-            return
+            return None
         K = np.array([[r.f, 0, r.cx], [0, r.f, r.cy], [0, 0, 1.0]])
         plane = np.stack([r.R[:, 0], r.R[:, 2], -r.R @ r.C], axis=1)       # (x, z, 1) -> camera
         tex_to_world = np.array([[1 / gt.ppm, 0, gt.x0 + 0.5 / gt.ppm], [0, 1 / gt.ppm, gt.z0 + 0.5 / gt.ppm],
@@ -177,39 +178,67 @@ class BlockingRenderer:
         g = (r.R.T @ np.linalg.inv(K))[1]
         region = _clip_rect_halfplane(self.width, self.height, g)
         if region is None:
-            return
+            return None
         x0, y0 = int(np.floor(region[:, 0].min())), int(np.ceil(region[:, 1].min() - 1e-9))
         x1, y1 = int(np.ceil(region[:, 0].max())), int(np.ceil(region[:, 1].max()))
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(self.width, x1), min(self.height, y1)
         if x1 <= x0 or y1 <= y0:
-            return
-        shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1.0]]) @ hmat
-        border = tuple(float(v) for v in gt.border)
-        roi = img[y0:y1, x0:x1]
-        # Exact whenever every pixel centre of the box is on the ground side (no roll): warp in place.
+            return None
         corners = np.array([[x0, y0, 1], [x1 - 1, y0, 1], [x0, y1 - 1, 1], [x1 - 1, y1 - 1, 1]], dtype=np.float64)
-        if (corners @ g < 0).all():
-            cv2.warpPerspective(gt.image, shift, (x1 - x0, y1 - y0), dst=roi, flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+        inside = bool((corners @ g < 0).all())
+        return hmat, region, (x0, y0, x1, y1), inside
+
+    def _draw_ground(self, img: np.ndarray, plan) -> None:
+        """The floor texture through the plane's homography, only where view rays go down to it.
+        At 480 px wide and up it is warped at half resolution and scaled up: the texture is smooth
+        at that scale and the warp is the costliest step of a frame."""
+        gt = self.world.ground_texture
+        hmat, region, (x0, y0, x1, y1), inside = plan
+        w, h = x1 - x0, y1 - y0
+        border = tuple(float(v) for v in gt.border)
+        shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1.0]]) @ hmat
+        if self.width >= 480 and w >= 8 and h >= 8:
+            hw, hh = (w + 1) // 2, (h + 1) // 2
+            # pyrUp puts half-res pixel j at full-res pixel 2j (and smooths: no blocky texels)
+            half = np.array([[0.5, 0, 0], [0, 0.5, 0], [0, 0, 1.0]]) @ shift
+            small = cv2.warpPerspective(gt.image, half, (hw, hh), flags=cv2.INTER_LINEAR,
+                                        borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+            warped = cv2.pyrUp(small, dstsize=(hw * 2, hh * 2))[:h, :w]
+        else:
+            warped = cv2.warpPerspective(gt.image, shift, (w, h), flags=cv2.INTER_LINEAR,
+                                         borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+        roi = img[y0:y1, x0:x1]
+        if inside:
+            roi[:] = warped
             return
-        warped = cv2.warpPerspective(gt.image, shift, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_CONSTANT, borderValue=border)
-        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        mask = np.zeros((h, w), np.uint8)
         pts = np.rint((region - [x0, y0]) * 16).astype(np.int32)
         cv2.fillPoly(mask, [pts], 255, lineType=cv2.LINE_8, shift=4)
         cv2.copyTo(warped, mask, roi)
 
-    def _sky(self, pose: CameraPose) -> np.ndarray:
+    def _sky(self, pose: CameraPose, rows: int) -> np.ndarray:
+        """The sky gradient by elevation. Without roll it is one colour per row (the centre
+        column's elevation), painted only over the `rows` above the ground; with roll it is
+        computed on a coarse grid and scaled up."""
         r = self.raster
+        img = np.empty((self.height, self.width, 3), np.uint8)
+        if abs(pose.roll) < 1e-9:
+            vs = np.arange(rows) + 0.5
+            rays = np.stack([np.zeros(rows), (vs - r.cy) / r.f, np.ones(rows)], -1)
+            column = self._sky_colours(rays @ r.R)[:, None, :]
+            cv2.resize(column, (self.width, rows), dst=img[:rows], interpolation=cv2.INTER_NEAREST)
+            return img
         rays = np.concatenate([(self._sky_uv - [r.cx, r.cy]) / r.f, np.ones(self._sky_uv.shape[:2] + (1,))], -1)
-        world = rays @ r.R  # camera -> world directions
+        small = self._sky_colours(rays @ r.R)  # camera -> world directions
+        return cv2.resize(small, (self.width, self.height), interpolation=cv2.INTER_LINEAR, dst=img)
+
+    def _sky_colours(self, world: np.ndarray) -> np.ndarray:
         elev = world[..., 1] / np.linalg.norm(world, axis=-1)
         up = np.clip(elev, 0, 1)[..., None] ** 0.55
         sky = self._sky_hor * (1 - up) + self._sky_top * up
         down = np.clip(-elev * 12, 0, 1)[..., None]
         below = self._haze * (1 - down) + self._ground * down
-        small = np.rint(np.where((elev >= 0)[..., None], sky, below)).astype(np.uint8)
-        return cv2.resize(small, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+        return np.rint(np.where((elev >= 0)[..., None], sky, below)).astype(np.uint8)
 
     def _draw_objects(self, img: np.ndarray, i: int, pose: CameraPose) -> None:
         """Set pieces and figures, far to near (painter's order by box centre distance)."""

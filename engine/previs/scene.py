@@ -127,8 +127,10 @@ class QuadLayer:
     normals: np.ndarray                # (N, 3) the visible side
     grouped: bool = False
     classes: np.ndarray | None = None  # (N,) colour class ids when grouped
+    aa: bool = True                    # anti-aliased edges (off for far silhouettes: cost, no gain)
 
     def __post_init__(self) -> None:
+        self.centres = self.quads.mean(axis=1)  # for back-face culling every frame
         if self.grouped and self.classes is None:
             _, self.classes = np.unique(np.round(self.colours).astype(np.int32), axis=0, return_inverse=True)
             self.classes = self.classes.reshape(-1)
@@ -177,9 +179,9 @@ class _Builder:
         colours = self.light.shade(colours, normals) if lit else np.clip(colours, 0, 255)
         self.layers.append(QuadLayer(quads, colours, normals, grouped))
 
-    def add(self, quads: np.ndarray, colours: np.ndarray, normals: np.ndarray, grouped: bool) -> None:
+    def add(self, quads: np.ndarray, colours: np.ndarray, normals: np.ndarray, grouped: bool, aa: bool = True) -> None:
         self.layers.append(QuadLayer(np.asarray(quads, float), np.asarray(colours, float),
-                                     np.asarray(normals, float), grouped))
+                                     np.asarray(normals, float), grouped, aa=aa))
 
     def box(self, centre, size, yaw, colour) -> None:
         self.boxes.append((np.asarray(centre, float), yaw_axes(yaw), np.asarray(size, float) / 2, rgb(colour)))
@@ -215,7 +217,7 @@ def _tile_colours(base: np.ndarray, ix, iz, rng, contrast=0.16, jitter=0.07) -> 
 
 
 def _ground_texture(light: Light, base: np.ndarray, rng, x0, x1, z0, z1, tile, contrast, jitter,
-                    fade_from: float | None, max_px: int = 2048) -> GroundTexture:
+                    fade_from: float | None, max_px: int = 1024) -> GroundTexture:
     """Built in uint8 at full size (a 2048^2 float image would cost ~100 MB at construction)."""
     import cv2
     ppm = max(1.0, round(max_px / max(x1 - x0, z1 - z0) * tile) / tile)  # whole pixels per tile
@@ -297,7 +299,7 @@ def _sky_objects(b: _Builder, light: Light, rng, kind: str) -> None:
         # Normals face the origin so they are never culled from inside the shell.
         quads = np.array(polys)
         centres = quads.mean(axis=1)
-        b.add(quads, colours, -centres / np.linalg.norm(centres, axis=1, keepdims=True), grouped=False)
+        b.add(quads, colours, -centres / np.linalg.norm(centres, axis=1, keepdims=True), grouped=False, aa=False)
 
 
 def _backdrop(b: _Builder, light: Light, rng, kind: str) -> None:
@@ -317,7 +319,7 @@ def _backdrop(b: _Builder, light: Light, rng, kind: str) -> None:
         shade = rng.uniform(0.85, 1.12, size=n)[:, None]
         shade = np.round(shade * 5) / 5  # a few colour classes: fewer fill calls
         col = np.clip(rgb(colour) * shade * light.tint * (light.ambient + 0.35), 0, 255)
-        b.add(quads, col, -(p0 + p1) / (2 * radius), grouped=True)
+        b.add(quads, col, -(p0 + p1) / (2 * radius), grouped=True, aa=False)
 
 
 def _room(b: _Builder, rng, light: Light, hx: float, z0: float, z1: float, h: float) -> None:

@@ -1,0 +1,449 @@
+"""Previs renderings of the remix operations: extend, loop, blend and variation.
+
+Who calls: `render.make_renderer` when a request carries `options['previs_op']`; the studio's
+`studio.remix` builds those requests. Every operation is a re-simulation, never an image edit: the
+parent take's request (in the options) is rendered again in the same world, so the state at any
+of its frames (camera pose, figure poses) is exact and deterministic, and the operation continues,
+cycles or interpolates from there.
+
+  extend     output = the parent's frames 0..F, then `extend_frames` new frames (forward), or
+             `extend_frames` new frames leading into the parent's frame F, then F..end (backward).
+             The camera move goes on at the shot's average pace (ramping from its speed at F);
+             walkers keep walking at their cue's pace, gestures keep waving, the rest hold.
+  loop       `request.frames` frames starting from the parent's state at `from_frame`, on cyclic
+             paths: frame N (one past the last) equals frame 0, so the loop plays seamlessly. The
+             camera goes out along its move and back (cosine), a handheld shake is cross-faded to
+             be periodic, walkers walk an ellipse with a whole number of strides, gestures wave a
+             whole number of times, other motion plays out and back.
+  blend      a transition between take A's frame `blend_from_frame` and take B's frame
+             `blend_to_frame`: camera pose and each figure (matched by name) interpolated with a
+             smoothstep, endpoints excluded (A's last frame -> blend -> B's first frame are all
+             one step apart).
+  variation  the same shot performed differently, from the seed: camera amount, lens and easing
+             and motion intensity jittered, and a fresh camera start orbited and raised a little.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any, Callable, Mapping, Optional
+
+import numpy as np
+
+from ..cues import MOVE_SPAN, CameraMove, CueError, Easing, MotionKind
+from ..errors import EngineError, ErrorKind
+from ..jobs import GenerationRequest, SceneSpec
+from .camera import CameraPath, CameraPose, look_angles
+from .figures import FigureState, FigureTrack
+
+OPS = ("extend", "loop", "blend", "variation")
+_WORLD_KEYS = ("heading", "location", "interior", "time_of_day", "style", "set_seed")
+GESTURE_HZ = 1.6       # figures.FigureTrack waves at this rate
+RAMP_S = 0.5           # an extension reaches the shot's pace over this long
+
+
+def _bad(message: str, suggestion: str = "") -> EngineError:
+    return EngineError(ErrorKind.BAD_INPUT, message, suggestion)
+
+
+def _request(data: Any, what: str) -> GenerationRequest:
+    if isinstance(data, GenerationRequest):
+        return data
+    if not isinstance(data, Mapping):
+        raise _bad(f"the {what} request is missing from the options", "Plan the operation again from the studio.")
+    try:
+        return GenerationRequest.from_dict(data)
+    except (KeyError, TypeError, ValueError, CueError) as exc:
+        raise _bad(f"the {what} request is unreadable: {exc}") from exc
+
+
+def _frame_opt(opts: Mapping[str, Any], name: str, lo: int, hi: int) -> int:
+    value = opts.get(name)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise _bad(f"{name}: {value!r} is not a frame number") from None
+    if not lo <= number <= hi:
+        raise _bad(f"{name}: frame {number} is outside {lo}..{hi}")
+    return number
+
+
+def _same_world(a: SceneSpec, b: SceneSpec) -> bool:
+    return all(getattr(a, k) == getattr(b, k) for k in _WORLD_KEYS)
+
+
+def simulate(request: GenerationRequest, world=None):
+    """A renderer for `request` (recursing into operations), sharing `world` when it is the same set."""
+    from .render import BlockingRenderer, BoardRenderer
+    if request.options.get("previs_op"):
+        return make_op_renderer(request, world)
+    if request.scene.board_image:
+        return BoardRenderer(request)
+    return BlockingRenderer(request, world)
+
+
+# -- camera ----------------------------------------------------------------------------------------
+
+def _progress_limits(path: CameraPath) -> tuple[float, float]:
+    """How far a move may be carried beyond its cue before it makes no sense (through the subject,
+    a focal length of zero)."""
+    span = path.span
+    if span <= 0:
+        return -math.inf, math.inf
+    move = path.cue.move
+    if move is CameraMove.DOLLY_IN:
+        return -0.9 / span, 0.9 / span
+    if move is CameraMove.DOLLY_OUT:
+        return -0.9 / span, math.inf
+    if move is CameraMove.ZOOM_OUT:
+        return -math.inf, 0.85 / span
+    if move is CameraMove.ZOOM_IN:
+        return -0.85 / span, math.inf
+    return -math.inf, math.inf
+
+
+class _RetimedPath(CameraPath):
+    """A cue path evaluated at a table of (progress, time) per output frame."""
+
+    def __init__(self, base: CameraPath, progress: list[float], times: list[float], shake=None):
+        self.__dict__.update(base.__dict__)
+        lo, hi = _progress_limits(base)
+        self._s = [min(hi, max(lo, s)) for s in progress]
+        self._t = list(times)
+        self.frames = len(self._s)
+        if shake is not None:
+            self._shake = shake
+
+    def progress(self, i: int) -> float:
+        return self._s[i]
+
+    def pose(self, i: int) -> CameraPose:
+        return self.pose_at(self._s[i], self._t[i])
+
+
+class _HeldPath:
+    """A camera that holds one pose (continuing a path that has no cue progress, e.g. a blend)."""
+
+    def __init__(self, pose: CameraPose, frames: int):
+        self._pose, self.frames = pose, frames
+
+    def pose(self, i: int) -> CameraPose:
+        return self._pose
+
+
+class _LoopShake:
+    """A handheld shake made periodic over [t0, t0 + period] by cross-fading it with itself one
+    period earlier; before t0 it is the original shake (so at(0) stays the path's reference)."""
+
+    def __init__(self, base, t0: float, period: float):
+        self.base, self.t0, self.period = base, t0, max(period, 1e-6)
+
+    def at(self, t: float) -> np.ndarray:
+        w = min(1.0, max(0.0, (t - self.t0) / self.period))
+        return self.base.at(t) * (1.0 - w) + self.base.at(t - self.period) * w
+
+
+def _speed_at(path, i: int, sign: int) -> float:
+    """Progress per frame at frame i, measured on the side the extension leaves from."""
+    n = path.frames
+    if n < 2 or not hasattr(path, "progress"):
+        return 0.0
+    a, b = (i - 1, i) if sign > 0 else (i, i + 1)
+    if a < 0:
+        a, b = 0, 1
+    if b > n - 1:
+        a, b = n - 2, n - 1
+    return float(path.progress(b) - path.progress(a))
+
+
+def _continued_progress(path, frame: int, count: int, sign: int, fps: float) -> list[float]:
+    """Progress of `count` frames after (sign +1) or before (-1) `frame`: the speed at `frame`
+    ramps (smoothstep over RAMP_S) to the shot's average pace, so the join is smooth."""
+    s = float(path.progress(frame))
+    v0 = _speed_at(path, frame, sign)
+    pace = 1.0 / max(1, path.frames - 1)
+    if path.cue.easing is not Easing.LINEAR or True:
+        pace = pace * (1.0 if v0 >= 0 else -1.0)
+    ramp = max(1.0, RAMP_S * fps)
+    out = []
+    for k in range(1, count + 1):
+        u = min(1.0, k / ramp)
+        v = v0 + (pace - v0) * (u * u * (3 - 2 * u))
+        s += sign * v
+        out.append(s)
+    return out
+
+
+# -- figures ---------------------------------------------------------------------------------------
+
+def _extrapolate(track: FigureTrack, state: FigureState, dt: float) -> FigureState:
+    """A figure `dt` seconds after (or before, dt < 0) `state`, going on with its cue."""
+    if track.walking:
+        length = float(np.linalg.norm(track.travel))
+        speed = length / track.duration
+        d = track.travel / length
+        dist = speed * dt
+        stride = state.stride + (1.0 - state.stride) * min(1.0, abs(dt) / 0.4)
+        return replace(state, x=state.x + float(d[0]) * dist, z=state.z + float(d[2]) * dist,
+                       walk_phase=state.walk_phase + dist / track.stride_len * 2 * math.pi, stride=stride)
+    if track.kind is MotionKind.GESTURE:
+        return replace(state, gesture_phase=state.gesture_phase + dt * 2 * math.pi * GESTURE_HZ)
+    return state
+
+
+def _tracks(renderer) -> list:
+    return list(getattr(renderer, "tracks", []) or [])
+
+
+# -- operations ------------------------------------------------------------------------------------
+
+def _attach(base, path, figures: Optional[Callable[[int], list]]) -> Any:
+    """Point a renderer at another camera path and figure timeline. Instance attributes shadow the
+    methods, so frame() and end_state() of either renderer kind use them unchanged."""
+    base.path = path
+    if figures is not None and hasattr(base, "tracks"):
+        base.figure_states = figures
+    base.frames = path.frames
+    return base
+
+
+def _extend(request: GenerationRequest, world):
+    opts = request.options
+    parent = simulate(_request(opts.get("parent"), "parent take's"), world)
+    n0 = parent.frames
+    frame = _frame_opt(opts, "from_frame", 0, n0 - 1)
+    direction = str(opts.get("direction") or "forward")
+    if direction not in ("forward", "backward"):
+        raise _bad(f"direction: {direction!r} is not forward or backward")
+    sign = 1 if direction == "forward" else -1
+    count = _frame_opt(opts, "extend_frames", 1, 24 * 60 * 10)
+    kept = frame + 1 if sign > 0 else n0 - frame
+    if request.frames != kept + count:
+        raise _bad(f"an extension of {count} frames {direction} from frame {frame} is {kept + count} frames, "
+                   f"not {request.frames}")
+    fps = parent.fps
+    ppath = parent.path
+    if sign > 0:
+        mapping = list(range(frame + 1)) + [frame + k for k in range(1, count + 1)]
+    else:
+        mapping = [frame - k for k in range(count, 0, -1)] + list(range(frame, n0))
+    if hasattr(ppath, "pose_at") and hasattr(ppath, "progress"):
+        cont = _continued_progress(ppath, frame, count, sign, fps)
+        times = getattr(ppath, "_t", None)
+
+        def time_of(i: int) -> float:
+            if 0 <= i < n0:
+                return times[i] if times is not None else i / fps
+            edge = times[frame] if times is not None else frame / fps
+            return edge + (i - frame) / fps
+        if sign > 0:
+            progress = [ppath.progress(i) for i in range(frame + 1)] + cont
+        else:
+            progress = list(reversed(cont)) + [ppath.progress(i) for i in range(frame, n0)]
+        path = _RetimedPath(ppath, progress, [time_of(i) for i in mapping])
+    else:
+        poses = [ppath.pose(i) if 0 <= i < n0 else ppath.pose(frame) for i in mapping]
+        path = _PosesPath(poses)
+    base = simulate(request.with_(options={}), world)
+    figures = None
+    tracks = _tracks(parent)
+    if tracks:
+        at_frame = parent.figure_states(frame)
+
+        def figures(j: int) -> list:
+            i = mapping[j]
+            if 0 <= i < n0 and (i - frame) * sign <= 0:
+                return parent.figure_states(i)
+            dt = (i - frame) / fps
+            return [_extrapolate(t, s, dt) for t, s in zip(tracks, at_frame)]
+    out = _attach(base, path, figures)
+    out.continued = True
+    if hasattr(parent, "tracks"):
+        out.tracks = parent.tracks
+    return out
+
+
+class _PosesPath:
+    """A camera given as one pose per frame."""
+
+    def __init__(self, poses: list[CameraPose]):
+        self._poses = poses
+        self.frames = len(poses)
+
+    def pose(self, i: int) -> CameraPose:
+        return self._poses[i]
+
+
+def _cos01(i: int, n: int) -> float:
+    """0 at i = 0 (and i = n), 1 at i = n / 2: the out-and-back shape of a loop."""
+    return 0.5 * (1.0 - math.cos(2 * math.pi * i / n))
+
+
+def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, fps: float) -> list[FigureState]:
+    """A walker going round an ellipse that starts and ends at `start`, heading along its tangent,
+    with a whole number of strides per lap (so the legs match at the seam)."""
+    length = float(np.linalg.norm(track.travel))
+    speed = length / track.duration if length > 0 else 1.0
+    lap = speed * n / fps
+    h = math.radians(start.heading)
+    u = np.array([math.sin(h), 0.0, math.cos(h)])
+    v = np.array([u[2], 0.0, -u[0]])
+    pos = np.array([start.x, 0.0, start.z])
+    if float(np.dot(v, pos - np.array([cam[0], 0.0, cam[2]]))) < 0:
+        v = -v  # the far side of the loop is away from the camera
+    # Perimeter of an ellipse with b = a / 2 (Ramanujan): ~4.844 a.
+    a = max(0.3, lap / 4.844)
+    b = a / 2
+    thetas = np.linspace(0.0, 2 * math.pi, 721)
+    pts = np.stack([np.sin(thetas) * a, -np.cos(thetas) * b], -1)
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    arc = np.concatenate([[0.0], np.cumsum(seg)])
+    perimeter = float(arc[-1])
+    cycles = max(1, round(perimeter / track.stride_len))
+    stride = start.stride if start.stride > 0.5 else 1.0
+    out = []
+    for i in range(n):
+        th = 2 * math.pi * i / n
+        p = pos + b * v + a * math.sin(th) * u - b * math.cos(th) * v
+        tangent = a * math.cos(th) * u + b * math.sin(th) * v
+        along = float(np.interp(th, thetas, arc))
+        out.append(replace(start, x=float(p[0]), z=float(p[2]),
+                           heading=math.degrees(math.atan2(tangent[0], tangent[2])),
+                           walk_phase=start.walk_phase + 2 * math.pi * cycles * along / perimeter, stride=stride))
+    return out
+
+
+def _loop(request: GenerationRequest, world):
+    opts = request.options
+    parent = simulate(_request(opts.get("parent"), "parent take's"), world)
+    n0, n, fps = parent.frames, request.frames, parent.fps
+    start = _frame_opt(opts, "from_frame", 0, n0 - 1)
+    ppath = parent.path
+    if hasattr(ppath, "pose_at") and hasattr(ppath, "progress"):
+        s0 = float(ppath.progress(start))
+        reach = 0.5 * n / max(1, n0 - 1)       # half the loop at the shot's average pace, then back
+        t0 = start / fps
+        shake = _LoopShake(ppath._shake, t0, n / fps) if getattr(ppath, "_shake", None) is not None else None
+        path = _RetimedPath(ppath, [s0 + reach * _cos01(i, n) for i in range(n)],
+                            [t0 + i / fps for i in range(n)], shake)
+    else:
+        path = _HeldPath(ppath.pose(start), n)
+    base = simulate(request.with_(options={}), world)
+    figures = None
+    tracks = _tracks(parent)
+    if tracks:
+        states = parent.figure_states(start)
+        cam = np.asarray(ppath.pose(start).position)
+        span = min(n / 2, n0 - 1 - start)
+        timelines: list[list[FigureState]] = []
+        for track, state in zip(tracks, states):
+            if track.walking:
+                timelines.append(_walk_loop(track, state, cam, n, fps))
+            elif track.kind is MotionKind.GESTURE:
+                waves = max(1, round(GESTURE_HZ * n / fps))
+                amp = state.gesture if state.gesture > 0.3 else track.gesture_amp
+                timelines.append([replace(state, gesture=amp, gesture_phase=state.gesture_phase
+                                          + 2 * math.pi * waves * i / n) for i in range(n)])
+            else:
+                timelines.append([track.state(start + span * _cos01(i, n)) for i in range(n)])
+
+        def figures(j: int) -> list:
+            return [t[j] for t in timelines]
+    out = _attach(base, path, figures)
+    out.continued = True
+    return out
+
+
+def _wrap(deg: float) -> float:
+    return (deg + 180.0) % 360.0 - 180.0
+
+
+def _lerp_pose(a: CameraPose, b: CameraPose, u: float) -> CameraPose:
+    pa, pb = np.asarray(a.position), np.asarray(b.position)
+    lens = math.exp(math.log(a.lens_mm) + (math.log(b.lens_mm) - math.log(a.lens_mm)) * u)
+    return CameraPose(tuple(float(v) for v in pa + (pb - pa) * u), a.yaw + _wrap(b.yaw - a.yaw) * u,
+                      a.pitch + (b.pitch - a.pitch) * u, a.roll + _wrap(b.roll - a.roll) * u, lens)
+
+
+def _lerp_figure(a: FigureState, b: FigureState, u: float) -> FigureState:
+    dist = math.hypot(b.x - a.x, b.z - a.z)
+    walking = dist > 0.3
+    stride = max(a.stride + (b.stride - a.stride) * u, math.sin(math.pi * u)) if walking else \
+        a.stride + (b.stride - a.stride) * u
+    phase = a.walk_phase + (dist * u / 1.4 * 2 * math.pi if walking else 0.0)
+    return replace(a, x=a.x + (b.x - a.x) * u, z=a.z + (b.z - a.z) * u,
+                   heading=a.heading + _wrap(b.heading - a.heading) * u, sit=a.sit + (b.sit - a.sit) * u,
+                   run=a.run + (b.run - a.run) * u, stride=stride, walk_phase=phase,
+                   gesture=a.gesture + (b.gesture - a.gesture) * u,
+                   gesture_phase=a.gesture_phase + (b.gesture_phase - a.gesture_phase) * u)
+
+
+def _blend(request: GenerationRequest, world):
+    opts = request.options
+    a = simulate(_request(opts.get("blend_from"), "first take's"), world)
+    b = simulate(_request(opts.get("blend_to"), "second take's"), world)
+    fa = _frame_opt(opts, "blend_from_frame", 0, a.frames - 1)
+    fb = _frame_opt(opts, "blend_to_frame", 0, b.frames - 1)
+    n = request.frames
+    us = [(j + 1) / (n + 1) for j in range(n)]
+    us = [u * u * (3 - 2 * u) for u in us]
+    pa, pb = a.path.pose(fa), b.path.pose(fb)
+    path = _PosesPath([_lerp_pose(pa, pb, u) for u in us])
+    base = simulate(request.with_(options={}), world)
+    figures = None
+    if hasattr(a, "tracks") or hasattr(b, "tracks"):
+        sa = {f.name: f for f in (a.figure_states(fa) if hasattr(a, "tracks") else [])}
+        sb = {f.name: f for f in (b.figure_states(fb) if hasattr(b, "tracks") else [])}
+        names = list(sa) + [k for k in sb if k not in sa]
+
+        def figures(j: int) -> list:
+            u = us[j]
+            return [_lerp_figure(sa[k], sb[k], u) if k in sa and k in sb else (sa.get(k) or sb[k]) for k in names]
+    out = _attach(base, path, figures)
+    out.continued = True
+    return out
+
+
+def _variation(request: GenerationRequest, world):
+    """The shot's cues performed a little differently, chosen by the seed."""
+    rng = np.random.default_rng([int(request.seed) & 0xFFFFFFFF, 0x7A71])
+    amount = float(request.options.get("variation", 0.5))
+    amount = min(1.0, max(0.0, amount))
+    cam = request.camera
+    changes: dict[str, Any] = {
+        "lens_mm": float(np.clip(cam.lens_mm * (1 + rng.uniform(-0.15, 0.15) * amount), 8.0, 600.0))}
+    if cam.move is not CameraMove.STATIC:
+        changes["amount"] = float(np.clip(cam.amount * (1 + rng.uniform(-0.35, 0.35) * amount), 0.05, 1.0))
+        changes["easing"] = list(Easing)[int(rng.integers(0, len(Easing)))]
+    motion = tuple(m.with_(intensity=float(np.clip(m.intensity + rng.uniform(-0.25, 0.25) * amount, 0, 1)))
+                   for m in request.motion)
+    varied = request.with_(camera=cam.with_(**changes), motion=motion, options={})
+    out = simulate(varied, world)
+    if hasattr(out, "tracks") and not getattr(out, "continued", False):
+        # A fresh shot: move the camera's start round the subject and up or down, still aimed at it.
+        path = out.path
+        start = path.start
+        aim = path.subject
+        angle = math.radians(rng.uniform(-14, 14) * amount)
+        off = np.asarray(start.position) - aim
+        rot = np.array([off[0] * math.cos(angle) + off[2] * math.sin(angle), off[1] + rng.uniform(-0.3, 0.3) * amount,
+                        -off[0] * math.sin(angle) + off[2] * math.cos(angle)])
+        pos = aim + rot
+        pos[1] = max(0.2, pos[1])
+        yaw, pitch = look_angles(pos, aim)
+        new_start = replace(start, position=tuple(float(v) for v in pos), yaw=yaw, pitch=pitch)
+        out.path = CameraPath(path.cue, new_start, aim, path.frames, path.fps, request.seed)
+    return out
+
+
+_BUILDERS = {"extend": _extend, "loop": _loop, "blend": _blend, "variation": _variation}
+
+
+def make_op_renderer(request: GenerationRequest, world=None):
+    op = str(request.options.get("previs_op") or "")
+    if op not in _BUILDERS:
+        raise _bad(f"previs cannot do the operation {op!r} (it can: {', '.join(OPS)})")
+    if world is None and not request.scene.board_image:
+        from .scene import build_world
+        world = build_world(request.scene)
+    return _BUILDERS[op](request, world)
