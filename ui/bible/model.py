@@ -105,8 +105,9 @@ class BibleKindFilter(QSortFilterProxyModel):
         self.kind = ""
 
     def set_kind(self, kind: str) -> None:
+        self.beginFilterChange()
         self.kind = kind
-        self.invalidateFilter()
+        self.endFilterChange()
 
     def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
         if not self.kind:

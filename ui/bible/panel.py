@@ -435,17 +435,17 @@ class BiblePanel(QWidget):
         current = self.entry.consent
         if current is not None and values == {k: getattr(current, k) for k in values}:
             return
-        try:
-            record = ConsentRecord(**values)
-        except ValidationError as exc:
-            message = str(exc)
-            target = {"who": self.consent_who, "scope": self.consent_scope, "date": self.consent_when,
-                      "evidence": self.consent_file}
-            widget = next((w for key, w in target.items() if key in message), edit)
-            mark_error(widget, message)
+        fields = {"who": self.consent_who, "when": self.consent_when, "scope": self.consent_scope,
+                  "evidence_file": self.consent_file}
+        errors = _consent_errors(values)
+        for key, widget in fields.items():
+            if key in errors:
+                mark_error(widget, errors[key])
+            else:
+                clear_error(widget)
+        if errors:
             return
-        for w in (self.consent_who, self.consent_when, self.consent_scope, self.consent_file):
-            clear_error(w)
+        record = ConsentRecord(**values)
         self._set(edit, consent=record)
 
     def add_entry(self, kind: BibleKind | str, name: str | None = None) -> str | None:
@@ -525,6 +525,19 @@ class BiblePanel(QWidget):
         self.consent_file.setModified(True)
         self._consent_done(self.consent_file)
         return rel
+
+
+def _consent_errors(values: dict[str, str]) -> dict[str, str]:
+    """The model's complaint about each consent field on its own (the others filled with valid samples),
+    so every field that needs attention is marked, not just the first one the record checks."""
+    sample = dict(who="someone", when="2000-01-01", scope="previs", evidence_file="")
+    errors = {}
+    for key, value in values.items():
+        try:
+            ConsentRecord(**{**sample, key: value})
+        except ValidationError as exc:
+            errors[key] = str(exc)
+    return errors
 
 
 def _swatch_icon(color: str) -> QIcon:
