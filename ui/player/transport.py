@@ -171,9 +171,9 @@ class Transport:
         out: list[int] = []
         for k in range(count):
             frame, ended = self._position_for_slot(self._slot + k)
-            out.append(frame)
-            if ended:
+            if ended and out:
                 break
+            out.append(frame)
         return out
 
     # --- internals --------------------------------------------------------------------------------

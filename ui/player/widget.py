@@ -332,6 +332,10 @@ class PlayerWidget(QWidget):
             return
         self._offline[path] = message
         self.media_error.emit(message)
+        position = self._transport.position
+        src = self._playlist.source_at(position) if self._playlist else None
+        if src is not None and src[0] == path:
+            self._display(position, None, message)
         src = self._playlist.source_at(self._transport.position) if self._playlist else None
         if src is not None and src[0] == path:
             self._display(self._transport.position, None, message)
