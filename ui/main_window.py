@@ -103,10 +103,12 @@ class MainWindow(QMainWindow):
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(title)
         layout.addWidget(hint)
-        for text, slot in (("New Project…", self.new_project), ("Open Project…", self.open_project)):
+        for text, slot in (("New Project…", self.new_project), ("Open Project…", self.open_project),
+                           ("Open the Demo: The Last Ferry", self.open_demo)):
             button = QPushButton(text, w)
-            button.setMaximumWidth(220)
-            button.clicked.connect(slot)
+            button.setMinimumWidth(240)
+            button.setMaximumWidth(280)
+            button.clicked.connect(lambda *_, s=slot: self._guard(s))
             layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
         return w
@@ -246,6 +248,7 @@ class MainWindow(QMainWindow):
                 self.selection.set([first])
         else:
             self.setWindowTitle("Shotreel")
+            self.engine_label.setText("Engine: off (no project)")
         self._update_undo_actions()
         self._update_project_label()
         for name in ("export", "settings", "generate", "generate_stale", "select_all"):
@@ -352,6 +355,10 @@ class MainWindow(QMainWindow):
         if self._open_document is None:
             raise RuntimeError("this window cannot open projects (no document factory)")
         self._open_document(path)
+
+    def open_demo(self) -> None:
+        """The demo project in the projects folder (built there the first time)."""
+        self.open_project(str(Path(self.projects_folder()) / "demo.shotreel"))
 
     def recent_projects(self) -> list[str]:
         value = self.settings.value(RECENT_KEY, [])

@@ -153,3 +153,35 @@ def test_panel_edits_are_commands_and_undo_restores(qtbot, doc):
     assert selection.current() == "sh003"
     assert grab_variance(panel) > 50
     panel.detach()
+
+
+def test_a_drop_on_the_card_view_moves_shots(qtbot, doc):
+    """A real drop event on the icon view (what the user's drag ends with) lands as one MoveShot."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QDropEvent
+    selection = ShotSelection()
+    panel = StoryboardPanel(doc, selection)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    mime = panel.model.mimeData([panel.model.index(0)])
+    target = panel.view.visualRect(panel.model.index(3))
+    pos = QPointF(target.left() + 8, target.center().y())  # the left edge of shot 4: drop before it
+    event = QDropEvent(pos, Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    panel.view.dropEvent(event)
+    assert doc.undo_text == "Move Shot"
+    assert ids(doc) == ["sh001", "sh002", "sh000", "sh003", "sh004"]  # before shot 4
+    assert len(ids(doc)) == 5  # the view deleted nothing
+    doc.undo()
+    assert ids(doc)[0] == "sh000"
+    # two cards dropped on the right half of the last card: both go to the end, one undo step
+    mime = panel.model.mimeData([panel.model.index(0), panel.model.index(1)])
+    last = panel.view.visualRect(panel.model.index(4))
+    panel.view.dropEvent(QDropEvent(QPointF(last.right() - 8, last.center().y()), Qt.DropAction.MoveAction, mime,
+                                    Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    assert ids(doc) == ["sh002", "sh003", "sh004", "sh000", "sh001"] and doc.undo_text == "Move 2 Shots"
+    doc.undo()
+    assert ids(doc)[:2] == ["sh000", "sh001"]
+    panel.detach()

@@ -26,16 +26,20 @@ class _Runnable(QRunnable):
     def run(self) -> None:  # pool thread
         task = self.task
         try:
-            result = task.fn(task._posted_progress.emit, task.cancel_token)
+            result = task.fn(task._report, task.cancel_token)
         except JobCancelled:
-            task._posted_done.emit("cancelled", None, "")
+            outcome = ("cancelled", None, "")
         except BaseException as exc:  # everything reaches the GUI as an error dialog, never a silent death
             if task.cancel_token.cancelled:
-                task._posted_done.emit("cancelled", None, "")
+                outcome = ("cancelled", None, "")
             else:
-                task._posted_done.emit("failed", exc, traceback.format_exc())
+                outcome = ("failed", exc, traceback.format_exc())
         else:
-            task._posted_done.emit("succeeded", result, "")
+            outcome = ("succeeded", result, "")
+        try:
+            task._posted_done.emit(*outcome)
+        except RuntimeError:  # its dialog was closed and deleted meanwhile: nobody to tell
+            _RUNNING.discard(task)
 
 
 class BackgroundTask(QObject):
@@ -59,6 +63,12 @@ class BackgroundTask(QObject):
         self.error: BaseException | None = None
         self._posted_progress.connect(self.progress, Qt.ConnectionType.QueuedConnection)
         self._posted_done.connect(self._done, Qt.ConnectionType.QueuedConnection)
+
+    def _report(self, progress: Any) -> None:  # pool thread
+        try:
+            self._posted_progress.emit(progress)
+        except RuntimeError:  # deleted: stop the work, nobody is listening
+            self.cancel_token.cancel()
 
     def start(self) -> "BackgroundTask":
         self.running = True

@@ -6,6 +6,8 @@ Who uses it: the main window docks it and puts its actions in the Shot menu; it 
 """
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QToolBar, QVBoxLayout, QWidget
@@ -16,7 +18,7 @@ from studio.model import Shot
 from .. import theme
 from ..selection import ShotSelection
 from .delegate import CARD_H, CARD_W, ShotCardDelegate
-from .model import ShotIdRole, ShotListItemModel
+from .model import MIME_TYPE, ShotIdRole, ShotListItemModel
 from .thumbnails import ThumbnailLoader
 from ..qtcompat import role
 
@@ -45,6 +47,29 @@ class ShotListView(QListView):
         self.setMouseTracking(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def drop_row(self, pos) -> int:
+        """The row a drop at `pos` lands before: the card under it, or the one after when on its right half."""
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return self.model().rowCount()
+        rect = self.visualRect(index)
+        return index.row() + (1 if pos.x() > rect.center().x() else 0)
+
+    def dropEvent(self, event) -> None:
+        """Dropped cards move as ONE undo step (QListView would move them one row at a time)."""
+        mime = event.mimeData()
+        if mime is None or not mime.hasFormat(MIME_TYPE):
+            super().dropEvent(event)
+            return
+        try:
+            ids = [str(i) for i in json.loads(bytes(mime.data(MIME_TYPE)).decode())]
+        except (ValueError, UnicodeDecodeError):
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.MoveAction)
+        event.accept()  # the model moved nothing itself: the drag source must not delete rows
+        self.model().move_shots(ids, self.drop_row(event.position().toPoint()))
 
 
 class StoryboardPanel(QWidget):

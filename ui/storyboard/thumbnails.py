@@ -84,7 +84,10 @@ class ThumbnailLoader(QObject):
             self._cache[key] = None if image.isNull() else image
             while len(self._cache) > self.capacity:
                 self._cache.popitem(last=False)
-        self._posted.emit(path)
+        try:
+            self._posted.emit(path)
+        except RuntimeError:  # the view went away while this was loading: nobody to tell
+            pass
 
     def wait(self, msecs: int = 5000) -> bool:
         """Tests and shutdown: wait for queued loads."""
