@@ -3,6 +3,17 @@
 Runs on the engine worker thread (engine.runner). Checks the cancel token before every frame, so a
 cancel lands within one frame's render + pipe write (~10-40 ms at 720p); a cancelled or failed job
 leaves no file behind (the encoder and every writer go through engine.fsio's atomic paths).
+
+Remix options (request.options, written by studio.remix; see engine/previs/remix.py):
+  previs_op          'extend' | 'loop' | 'blend' | 'variation' (absent: a plain render; a 'remix'
+                     is a plain render of the parent's world and start state with changed cues)
+  parent             extend, loop: the parent take's request JSON, re-simulated exactly
+  from_frame         extend: the parent frame to continue from; loop: where the looped section starts
+  direction          extend: 'forward' (default) or 'backward'
+  extend_frames      extend: how many new frames (request.frames = kept parent frames + these)
+  blend_from, blend_to, blend_from_frame, blend_to_frame
+                     blend: the two takes' requests and the frames the transition joins
+  variation          variation: 0..1, how far the performance may stray (default 0.5)
 """
 from __future__ import annotations
 

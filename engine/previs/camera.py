@@ -79,6 +79,8 @@ def subject_distance(shot_size: ShotSize, lens_mm: float, width: int, height: in
 def framing_centre_height(shot_size: ShotSize, figure_height: float = 1.75) -> float:
     """The height the frame centres on: the top of the head plus a little headroom, minus half the frame."""
     fh = shot_size.frame_height_m
+    if fh <= 0.2:  # extreme close-up: the eye line
+        return figure_height * 0.94
     top = figure_height + 0.08 * fh
     # Wide sizes would centre below the knees (or the ground): hold the centre at mid-figure instead.
     return max(top - fh * 0.5, min(0.9, figure_height * 0.5))

@@ -100,9 +100,9 @@ def figure_parts(f: FigureState) -> tuple[list[Part], tuple[np.ndarray, float, n
     hip = world(0, hip_y, 0)
     parts.append(Part(hip + up * 0.02 * k, np.stack([right, up, fwd]), np.array([0.17, 0.09, 0.11]) * k, trousers))
     chest_bottom = hip + up * 0.06 * k
-    chest_top = chest_bottom + torso_dir * 0.54 * k
+    chest_top = chest_bottom + torso_dir * 0.50 * k
     parts.append(limb(chest_bottom, chest_top, 0.0, shirt))
-    parts[-1].half = np.array([0.19, 0.27, 0.12]) * k
+    parts[-1].half = np.array([0.19, 0.25, 0.12]) * k
     swing = (0.45 + 0.25 * f.run) * f.stride
     for side, sgn in ((-1, 1.0), (1, -1.0)):
         # legs: opposite phase; seated thighs go horizontal and shins hang down
@@ -131,7 +131,7 @@ def figure_parts(f: FigureState) -> tuple[list[Part], tuple[np.ndarray, float, n
         hand = elbow + fore_dir * 0.28 * k
         parts.append(limb(shoulder, elbow, 0.1 * k, shirt))
         parts.append(limb(elbow, hand, 0.09 * k, shirt * 0.85 + skin * 0.15))
-    head = chest_top + torso_dir * 0.17 * k
+    head = chest_top + torso_dir * 0.14 * k  # standing: centre 1.63 m, top 1.745 m of a 1.75 m figure
     # A nose and a dark hair cap: which way a mannequin faces must read at a glance.
     parts.append(Part(head + fwd * 0.11 * k, np.stack([right, up, fwd]), np.array([0.022, 0.03, 0.03]) * k,
                       skin * 0.8))

@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping, Optional
 
 import numpy as np
 
-from ..cues import MOVE_SPAN, CameraMove, CueError, Easing, MotionKind
+from ..cues import CameraMove, CueError, Easing, MotionKind
 from ..errors import EngineError, ErrorKind
 from ..jobs import GenerationRequest, SceneSpec
 from .camera import CameraPath, CameraPose, look_angles
@@ -68,18 +68,23 @@ def _frame_opt(opts: Mapping[str, Any], name: str, lo: int, hi: int) -> int:
     return number
 
 
-def _same_world(a: SceneSpec, b: SceneSpec) -> bool:
-    return all(getattr(a, k) == getattr(b, k) for k in _WORLD_KEYS)
+def _world_key(scene: SceneSpec) -> tuple:
+    return tuple(getattr(scene, k) for k in _WORLD_KEYS)
 
 
-def simulate(request: GenerationRequest, world=None):
-    """A renderer for `request` (recursing into operations), sharing `world` when it is the same set."""
+def simulate(request: GenerationRequest, worlds: dict):
+    """A renderer for `request` (recursing into operations). `worlds` caches the sets built so far
+    (building one costs more than simulating a take), keyed by what a set depends on."""
     from .render import BlockingRenderer, BoardRenderer
     if request.options.get("previs_op"):
-        return make_op_renderer(request, world)
+        return make_op_renderer(request, worlds)
     if request.scene.board_image:
         return BoardRenderer(request)
-    return BlockingRenderer(request, world)
+    key = _world_key(request.scene)
+    if key not in worlds:
+        from .scene import build_world
+        worlds[key] = build_world(request.scene)
+    return BlockingRenderer(request, worlds[key])
 
 
 # -- camera ----------------------------------------------------------------------------------------
@@ -161,9 +166,7 @@ def _continued_progress(path, frame: int, count: int, sign: int, fps: float) -> 
     ramps (smoothstep over RAMP_S) to the shot's average pace, so the join is smooth."""
     s = float(path.progress(frame))
     v0 = _speed_at(path, frame, sign)
-    pace = 1.0 / max(1, path.frames - 1)
-    if path.cue.easing is not Easing.LINEAR or True:
-        pace = pace * (1.0 if v0 >= 0 else -1.0)
+    pace = 1.0 / max(1, path.frames - 1)   # progress grows with time: 0..1 over the cue's frames
     ramp = max(1.0, RAMP_S * fps)
     out = []
     for k in range(1, count + 1):
@@ -207,9 +210,9 @@ def _attach(base, path, figures: Optional[Callable[[int], list]]) -> Any:
     return base
 
 
-def _extend(request: GenerationRequest, world):
+def _extend(request: GenerationRequest, worlds):
     opts = request.options
-    parent = simulate(_request(opts.get("parent"), "parent take's"), world)
+    parent = simulate(_request(opts.get("parent"), "parent take's"), worlds)
     n0 = parent.frames
     frame = _frame_opt(opts, "from_frame", 0, n0 - 1)
     direction = str(opts.get("direction") or "forward")
@@ -244,7 +247,7 @@ def _extend(request: GenerationRequest, world):
     else:
         poses = [ppath.pose(i) if 0 <= i < n0 else ppath.pose(frame) for i in mapping]
         path = _PosesPath(poses)
-    base = simulate(request.with_(options={}), world)
+    base = simulate(request.with_(options={}), worlds)
     figures = None
     tracks = _tracks(parent)
     if tracks:
@@ -313,9 +316,9 @@ def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, 
     return out
 
 
-def _loop(request: GenerationRequest, world):
+def _loop(request: GenerationRequest, worlds):
     opts = request.options
-    parent = simulate(_request(opts.get("parent"), "parent take's"), world)
+    parent = simulate(_request(opts.get("parent"), "parent take's"), worlds)
     n0, n, fps = parent.frames, request.frames, parent.fps
     start = _frame_opt(opts, "from_frame", 0, n0 - 1)
     ppath = parent.path
@@ -328,15 +331,16 @@ def _loop(request: GenerationRequest, world):
                             [t0 + i / fps for i in range(n)], shake)
     else:
         path = _HeldPath(ppath.pose(start), n)
-    base = simulate(request.with_(options={}), world)
+    base = simulate(request.with_(options={}), worlds)
     figures = None
     tracks = _tracks(parent)
     if tracks:
         states = parent.figure_states(start)
         cam = np.asarray(ppath.pose(start).position)
         span = min(n / 2, n0 - 1 - start)
+        plain = not _request(opts.get("parent"), "parent take's").options.get("previs_op")
         timelines: list[list[FigureState]] = []
-        for track, state in zip(tracks, states):
+        for k, (track, state) in enumerate(zip(tracks, states)):
             if track.walking:
                 timelines.append(_walk_loop(track, state, cam, n, fps))
             elif track.kind is MotionKind.GESTURE:
@@ -344,8 +348,11 @@ def _loop(request: GenerationRequest, world):
                 amp = state.gesture if state.gesture > 0.3 else track.gesture_amp
                 timelines.append([replace(state, gesture=amp, gesture_phase=state.gesture_phase
                                           + 2 * math.pi * waves * i / n) for i in range(n)])
-            else:
+            elif plain:
                 timelines.append([track.state(start + span * _cos01(i, n)) for i in range(n)])
+            else:  # the parent is itself an operation: its own frames, out and back
+                timelines.append([parent.figure_states(int(round(start + span * _cos01(i, n))))[k]
+                                  for i in range(n)])
 
         def figures(j: int) -> list:
             return [t[j] for t in timelines]
@@ -378,10 +385,10 @@ def _lerp_figure(a: FigureState, b: FigureState, u: float) -> FigureState:
                    gesture_phase=a.gesture_phase + (b.gesture_phase - a.gesture_phase) * u)
 
 
-def _blend(request: GenerationRequest, world):
+def _blend(request: GenerationRequest, worlds):
     opts = request.options
-    a = simulate(_request(opts.get("blend_from"), "first take's"), world)
-    b = simulate(_request(opts.get("blend_to"), "second take's"), world)
+    a = simulate(_request(opts.get("blend_from"), "first take's"), worlds)
+    b = simulate(_request(opts.get("blend_to"), "second take's"), worlds)
     fa = _frame_opt(opts, "blend_from_frame", 0, a.frames - 1)
     fb = _frame_opt(opts, "blend_to_frame", 0, b.frames - 1)
     n = request.frames
@@ -389,7 +396,7 @@ def _blend(request: GenerationRequest, world):
     us = [u * u * (3 - 2 * u) for u in us]
     pa, pb = a.path.pose(fa), b.path.pose(fb)
     path = _PosesPath([_lerp_pose(pa, pb, u) for u in us])
-    base = simulate(request.with_(options={}), world)
+    base = simulate(request.with_(options={}), worlds)
     figures = None
     if hasattr(a, "tracks") or hasattr(b, "tracks"):
         sa = {f.name: f for f in (a.figure_states(fa) if hasattr(a, "tracks") else [])}
@@ -404,7 +411,7 @@ def _blend(request: GenerationRequest, world):
     return out
 
 
-def _variation(request: GenerationRequest, world):
+def _variation(request: GenerationRequest, worlds):
     """The shot's cues performed a little differently, chosen by the seed."""
     rng = np.random.default_rng([int(request.seed) & 0xFFFFFFFF, 0x7A71])
     amount = float(request.options.get("variation", 0.5))
@@ -418,7 +425,7 @@ def _variation(request: GenerationRequest, world):
     motion = tuple(m.with_(intensity=float(np.clip(m.intensity + rng.uniform(-0.25, 0.25) * amount, 0, 1)))
                    for m in request.motion)
     varied = request.with_(camera=cam.with_(**changes), motion=motion, options={})
-    out = simulate(varied, world)
+    out = simulate(varied, worlds)
     if hasattr(out, "tracks") and not getattr(out, "continued", False):
         # A fresh shot: move the camera's start round the subject and up or down, still aimed at it.
         path = out.path
@@ -439,11 +446,8 @@ def _variation(request: GenerationRequest, world):
 _BUILDERS = {"extend": _extend, "loop": _loop, "blend": _blend, "variation": _variation}
 
 
-def make_op_renderer(request: GenerationRequest, world=None):
+def make_op_renderer(request: GenerationRequest, worlds: Optional[dict] = None):
     op = str(request.options.get("previs_op") or "")
     if op not in _BUILDERS:
         raise _bad(f"previs cannot do the operation {op!r} (it can: {', '.join(OPS)})")
-    if world is None and not request.scene.board_image:
-        from .scene import build_world
-        world = build_world(request.scene)
-    return _BUILDERS[op](request, world)
+    return _BUILDERS[op](request, {} if worlds is None else worlds)
