@@ -25,8 +25,8 @@ from studio.errors import UserError
 from studio.model import BibleEntry, BibleKind, ConsentRecord, ValidationError, new_id
 
 from .. import theme
-from ..inspector.fields import (AlignedForm, CommitTextEdit, clear_error, compact_combos, field_error, mark_error,
-                                run_edit, section)
+from ..inspector.fields import (AlignedForm, CommitTextEdit, clear_error, compact_combos, field_error,
+                                mark_error, run_edit, section)
 from ..qtcompat import role
 from ..selection import ShotSelection
 from ..storyboard.thumbnails import ThumbnailLoader

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QListWidget, QPlainTextEdit, QSlider,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
+                               QListWidget, QPlainTextEdit, QSlider, QWidget)
 
 from engine.cues import CueError
 from studio.errors import UserError
@@ -190,7 +190,11 @@ def fit_list_height(view: QListWidget, max_rows: int) -> None:
 
 
 def compact_combos(root: QWidget) -> None:
-    """Combo boxes size to a few characters, not their longest item: the inspector stays narrow."""
+    """Fields may shrink to a few characters instead of their longest item or widest value, so a narrow
+    dock squeezes the form rather than clipping it (the values stay readable in tooltips and popups)."""
     for combo in root.findChildren(QComboBox):
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(4)
+        combo.setMinimumContentsLength(3)
+        combo.setMinimumWidth(56)
+    for field in root.findChildren(QAbstractSpinBox) + root.findChildren(QLineEdit):
+        field.setMinimumWidth(48)

@@ -31,7 +31,8 @@ from .. import theme
 from ..selection import ShotSelection
 from .audio import AudioCueEditor
 from .camera_diagram import CameraDiagramWidget
-from .fields import AlignedForm, CommitTextEdit, compact_combos, fit_list_height, ReleaseSlider, clear_error, field_error, run_edit, section
+from .fields import (AlignedForm, CommitTextEdit, ReleaseSlider, clear_error, compact_combos, field_error,
+                     fit_list_height, run_edit, section)
 from .motion import MotionCueEditor
 
 LENSES = (14, 18, 24, 28, 35, 50, 65, 85, 100, 135, 200)
