@@ -92,3 +92,16 @@ def test_take_files_and_metadata(tmp_path):
     assert GenerationRequest.from_dict(meta["request"]) == req
     assert meta["end_state"] == json.loads(json.dumps(result.end_state))
     assert result.audio is None  # no audio cues, no WAV
+
+
+def test_audio_cues_make_the_take_wav(tmp_path):
+    import wave
+
+    from engine.cues import AudioCue
+    req = first_shot(tmp_path).with_(audio=(AudioCue(kind="sfx", preset="click", start=3),
+                                            AudioCue(kind="ambience", preset="rain")))
+    result = render(req)
+    assert result.audio == str(tmp_path / "sh010-right.wav")
+    with wave.open(result.audio) as w:
+        assert w.getframerate() == 48000 and w.getnframes() == FRAMES * 48000 // 24  # exactly the shot
+    assert result.metadata["files"]["audio"] == result.audio
