@@ -195,6 +195,8 @@ class MainWindow(QMainWindow):
         a["generate_stale"] = self._action("Generate Missing and Stale Shots", self.generate_stale, "Ctrl+Shift+G",
                                            "mdi6.movie-refresh-outline", gen)
         gen.addSeparator()
+        a["pause"] = self._action("Pause the Engine", self.toggle_pause, None, "mdi6.pause-circle-outline", gen)
+        a["pause"].setCheckable(True)
         a["cancel_all"] = self._action("Cancel All Jobs", self.cancel_all_jobs, None, "mdi6.cancel", gen)
 
         self.view_menu = bar.addMenu("&View")
@@ -426,6 +428,11 @@ class MainWindow(QMainWindow):
         if queue is not None:
             queue.generate_missing_and_stale()
             self.docks["QueueDock"].raise_()
+
+    def toggle_pause(self) -> None:
+        queue = self.panels.get("QueueDock")
+        if queue is not None:
+            queue.actions_by_name["pause"].setChecked(self.actions_by_name["pause"].isChecked())
 
     def cancel_all_jobs(self) -> None:
         queue = self.panels.get("QueueDock")

@@ -52,6 +52,12 @@ class QueuePanel(QWidget):
             action.triggered.connect(lambda *_, s=slot: self._guard(s))
             self.actions_by_name[name] = action
             self.toolbar.addAction(action)
+        pause = QAction(theme.icon("mdi6.pause-circle-outline"), "Pause the Engine", self)
+        pause.setCheckable(True)
+        pause.setToolTip("Start no new job (the running one finishes)")
+        pause.toggled.connect(lambda on: self._guard(lambda: self.set_paused(on)))
+        self.actions_by_name["pause"] = pause
+        self.toolbar.addAction(pause)
         self.toolbar.addSeparator()
         self.summary = QLabel(self)
         self.summary.setObjectName("panelHint")
@@ -127,6 +133,13 @@ class QueuePanel(QWidget):
         if job is not None and job.status in ACTIVE:
             self.control.cancel(job.job_id)
             self._sync_waiting()
+
+    def set_paused(self, on: bool) -> None:
+        runner = self.control.runner
+        if runner is None:
+            return
+        runner.pause() if on else runner.resume()
+        self._update_summary()
 
     def cancel_all(self) -> None:
         for job in reversed(self.model.jobs()):  # waiting shots first, so no release races the cancel
@@ -266,6 +279,7 @@ class QueuePanel(QWidget):
         self.actions_by_name["up"].setEnabled(movable)
         self.actions_by_name["down"].setEnabled(movable)
         self.actions_by_name["retry"].setEnabled(status in ("failed", "cancelled"))
+        self.actions_by_name["pause"].setEnabled(self.control.available)
 
     def _update_summary(self, *_):
         jobs = self.model.jobs()
@@ -282,6 +296,8 @@ class QueuePanel(QWidget):
             engine = f"Engine: rendering {job.label} ({int(job.fraction * 100)}%){eta} · {queued} queued"
         else:
             engine = f"Engine: idle · {queued} queued" if queued else "Engine: idle"
+        if self.control.runner is not None and self.control.runner.paused:
+            engine = f"Engine: paused · {queued} queued"
         self.summary.setText(text)
         self.summary_changed.emit(engine)
         self._update_actions()
