@@ -27,6 +27,11 @@ def _previs() -> Backend:
     return PrevisBackend()
 
 
+def _grade() -> Backend:
+    from .grade_backend import GradeBackend
+    return GradeBackend()
+
+
 def register_backend(name: str, factory: BackendFactory) -> None:
     """Make `name` available to requests. Registering a name again replaces its factory."""
     if not name or not callable(factory):
@@ -66,3 +71,4 @@ def create_backend(name: str) -> Backend:
 
 
 register_backend("previs", _previs)
+register_backend("grade", _grade)  # colour match: a graded copy of a take (engine/grade_backend.py)

@@ -1,0 +1,275 @@
+"""Remix operations end to end with the previs backend (real Runner, GenerationService, ffmpeg, SQLite):
+variations, remix, extend, loop, blend, re-cut, colour match; lineage and stale propagation along a
+five-shot chain; the CLI commands; a diffusion model that cannot do an operation is refused."""
+from __future__ import annotations
+
+import json
+import queue
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.cues import CameraCue, MotionCue
+from engine.frames import read_frames
+from engine.grade import ColourTransfer, LabStats, lab_stats
+from engine.jobs import GenerationRequest
+from engine.runner import Runner
+from studio import remix
+from studio.cli import main as cli_main
+from studio.commands import AddBibleEntry, AddShot, ChooseTake, SetShotFields
+from studio.continuity import stale_shots
+from studio.document import Document
+from studio.errors import UserError
+from studio.generate import GenerationService
+from studio.model import BibleEntry, Continuity, Shot
+from studio.seams import check_seams
+
+FRAMES = 12
+
+
+def _project(path: Path, shots: int = 2) -> Document:
+    doc = Document.create(path, fps=24, width=192, height=108)
+    seq_id = doc.project.sequences[0].id
+    doc.execute(AddBibleEntry(BibleEntry("c1", "character", "Mara", color="#cc3344", voice="en-us+f2")))
+    for i in range(shots):
+        doc.execute(AddShot(seq_id, Shot.create(
+            title=f"Shot {i + 1}", duration=FRAMES, seed=5 + i,
+            camera=CameraCue(move="pan" if i % 2 else "truck", amount=0.4),
+            motion=(MotionCue(subject="Mara", action="walks", screen_direction="right"),), bible_refs=("c1",),
+            continuity="previous")))
+    return doc
+
+
+class _Loop:
+    """The CLI's pattern in a test: a real Runner, events queued to this thread."""
+
+    def __init__(self, doc: Document):
+        self.events: queue.Queue = queue.Queue()
+        self.runner = Runner(store=doc.job_store, listeners=[self])
+        self.service = GenerationService(doc, self.runner)
+
+    def on_finished(self, result) -> None:
+        self.events.put(result)
+
+    def drain(self, timeout: float = 60) -> list:
+        takes = []
+        while not self.service.idle or not self.events.empty():
+            take = self.service.handle_finished(self.events.get(timeout=timeout))
+            assert take is not None, "a job failed"
+            takes.append(take)
+        return takes
+
+    def run(self, requests: list[GenerationRequest]) -> list:
+        remix.submit(self.service, requests)
+        return self.drain()
+
+    def close(self) -> None:
+        self.runner.shutdown()
+
+
+@pytest.fixture()
+def chain(tmp_path: Path):
+    doc = _project(tmp_path / "p.shotreel")
+    loop = _Loop(doc)
+    loop.service.queue_shots([s.id for _, s in doc.project.shots()])
+    loop.drain()
+    yield doc, loop
+    loop.close()
+    doc.close()
+
+
+def _frames(doc: Document, take, indices) -> dict:
+    return read_frames(doc.abspath(take.files["video"]), indices)
+
+
+def _mad(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def test_variations_remix_extend_loop_with_previs(chain):
+    doc, loop = chain
+    shots = [s for _, s in doc.project.shots()]
+    parent = doc.project.take(shots[1].selected_take)
+
+    variations = loop.run(remix.plan_variations(doc, parent.id, 2))
+    assert [t.operation for t in variations] == ["variation"] * 2
+    assert all(t.parent_take_id == parent.id and t.shot_id == parent.shot_id for t in variations)
+    assert len({parent.seed, *(t.seed for t in variations)}) == 3
+    middle = FRAMES // 2
+    a, b, p = (_frames(doc, t, [middle])[middle] for t in (*variations, parent))
+    assert _mad(a, b) > 2 and _mad(a, p) > 2, "previs variations perform the shot differently"
+    assert doc.project.shot(parent.shot_id).selected_take == parent.id, "variations do not replace the take"
+    # same continuity source as the parent: choosing a variation keeps the shot fresh
+    assert all(t.source_take_id == parent.source_take_id for t in variations)
+
+    (remixed,) = loop.run(remix.plan_remix(doc, parent.id, camera={"move": "orbit", "direction": "right",
+                                                                    "amount": 0.6}))
+    assert remixed.operation == "remix" and remixed.parent_take_id == parent.id
+    assert remixed.params["camera"]["move"] == "orbit"
+    assert remixed.params["scene"]["start_state"] == parent.params["scene"]["start_state"], "same start state"
+    first = _frames(doc, remixed, [0])[0]
+    assert _mad(first, _frames(doc, parent, [0])[0]) < 3, "a remix starts from the same state"
+
+    (extended,) = loop.run(remix.plan_extend(doc, parent.id, 6))
+    assert extended.operation == "extend" and extended.frames == FRAMES + 6
+    old = _frames(doc, parent, range(FRAMES))
+    new = _frames(doc, extended, range(FRAMES + 6))
+    assert max(_mad(old[i], new[i]) for i in range(FRAMES)) < 3, "the parent's frames are kept"
+    steps = [_mad(new[i], new[i + 1]) for i in range(FRAMES + 5)]
+    assert steps[FRAMES - 1] < 2.5 * np.median(steps) + 1, "no jump where the extension starts"
+
+    (looped,) = loop.run(remix.plan_loop(doc, parent.id, frames=16))
+    seam = remix.loop_seam(doc, looped)
+    assert looped.operation == "loop" and looped.frames == 16
+    whole = _frames(doc, parent, [0, FRAMES - 1])
+    assert seam.ratio < 1.8, seam
+    assert seam.seam_mad < 0.6 * _mad(whole[0], whole[FRAMES - 1]), "closing the loop is one step, not the shot"
+    assert seam.seam_psnr > 18
+
+
+def test_blend_inserts_a_shot_and_recut_trims_undoably(chain):
+    doc, loop = chain
+    a_shot, b_shot = (s for _, s in doc.project.shots())
+    # B starts fresh from another framing, so there is a real change to bridge
+    doc.execute(SetShotFields(b_shot.id, continuity="none", camera=CameraCue(move="dolly_in", shot_size="CU")))
+    loop.service.queue_shots([b_shot.id])
+    loop.drain()
+    a_shot, b_shot = (s for _, s in doc.project.shots())
+    a, b = doc.project.take(a_shot.selected_take), doc.project.take(b_shot.selected_take)
+    history = doc.history_index
+    (blend,) = loop.run(remix.plan_blend(doc, a.id, b.id, 8))
+    shots = [s for _, s in doc.project.shots()]
+    assert [s.id for s in shots][0::2] == [a_shot.id, b_shot.id] and len(shots) == 3
+    assert shots[1].selected_take == blend.id and blend.operation == "blend" and blend.frames == 8
+    assert blend.parent_take_id == a.id and blend.source_take_id == a.id
+    assert stale_shots(doc.project) == {}, "the shot after the blend keeps its take"
+    first, last = _frames(doc, blend, [0, 7]).values()
+    a_end, b_start = _frames(doc, a, [FRAMES - 1])[FRAMES - 1], _frames(doc, b, [0])[0]
+    assert _mad(first, a_end) < _mad(first, b_start) and _mad(last, b_start) < _mad(last, a_end)
+    assert _mad(a_end, b_start) > 3 * max(_mad(first, a_end), _mad(last, b_start))
+    # one undo removes the auto-choice, the next the inserted shot
+    doc.undo()
+    doc.undo()
+    assert doc.history_index == history and [s.id for _, s in doc.project.shots()] == [a_shot.id, b_shot.id]
+
+    remix.recut(doc, b.id, 2, 10)
+    shot = doc.project.shot(b_shot.id)
+    assert (shot.trim_in, shot.trim_out) == (2, 10)
+    with pytest.raises(UserError, match="must be after"):
+        remix.recut(doc, b.id, 8, 4)
+    doc.undo()
+    assert (doc.project.shot(b_shot.id).trim_in, doc.project.shot(b_shot.id).trim_out) == (0, 0)
+
+
+def test_colour_match_reduces_a_flagged_jump_and_undo_restores(chain):
+    doc, loop = chain
+    shot = [s for _, s in doc.project.shots()][1]
+    original = doc.project.take(shot.selected_take)
+    # A synthetic drifted grade of shot 2 (warmer, darker) made with the grade backend, then chosen.
+    stats = lab_stats(_frames(doc, original, range(4)).values())
+    warm = LabStats((stats.mean[0] - 12, stats.mean[1] + 14, stats.mean[2] + 18), stats.std)
+    drift = remix.plan_colour_match(doc, shot.id)[0]
+    drift = drift.with_(options={**drift.options, "transfer": ColourTransfer(stats, warm).to_dict()})
+    (drifted,) = loop.run([drift])
+    assert doc.project.shot(shot.id).selected_take == drifted.id
+    (before,) = [r for r in check_seams(doc.project, doc.folder) if r.shot_id == shot.id]
+    assert before.flagged and before.delta_e > 10
+
+    (matched,) = loop.run(remix.plan_colour_match(doc, shot.id))
+    assert matched.operation == "colour_match" and matched.parent_take_id == drifted.id
+    assert matched.backend == "grade" and matched.frames == original.frames
+    assert doc.project.shot(shot.id).selected_take == matched.id
+    (after,) = [r for r in check_seams(doc.project, doc.folder) if r.shot_id == shot.id]
+    assert after.delta_e < before.delta_e / 3 and abs(after.exposure_jump) < abs(before.exposure_jump) / 2
+    assert doc.project.take(drifted.id).files["video"] != matched.files["video"], "non-destructive"
+    assert doc.undo() == "Choose Take"
+    assert doc.project.shot(shot.id).selected_take == drifted.id
+
+
+def test_lineage_and_stale_propagation_along_five_shots_cli(tmp_path: Path, capsys):
+    path = tmp_path / "five.shotreel"
+    _project(path, shots=5).close()
+    assert cli_main(["generate", str(path), "--no-sign"]) == 0
+    capsys.readouterr()
+    assert cli_main(["remix", str(path), "2", "--op", "variations", "--count", "1", "--no-sign", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (variation,) = out["takes"]
+    assert variation["operation"] == "variation" and variation["parent_take_id"] == out["parent"]
+    assert not variation["selected"]
+    assert cli_main(["stale", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["stale"] == []
+
+    assert cli_main(["select", str(path), variation["id"]]) == 0
+    assert "3 shot(s) downstream are stale" in capsys.readouterr().out
+    assert cli_main(["stale", str(path), "--json"]) == 0
+    stale = json.loads(capsys.readouterr().out)["stale"]
+    assert [s["number"] for s in stale] == [3, 4, 5]
+    assert "no longer its selected take" in stale[0]["reason"] and "upstream is stale" in stale[1]["reason"]
+
+    assert cli_main(["stale", str(path), "--regenerate", "--no-sign", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["stale"] == [] and len(out["takes"]) == 3
+    with Document.open(path) as doc:
+        shots = [s for _, s in doc.project.shots()]
+        takes = [doc.project.take(s.selected_take) for s in shots]
+        assert takes[1].id == variation["id"]
+        assert [t.source_take_id for t in takes[2:]] == [t.id for t in takes[1:4]], "re-chained in order"
+        assert stale_shots(doc.project) == {}
+
+
+def test_cli_remix_loop_recut_and_errors(tmp_path: Path, capsys):
+    path = tmp_path / "p.shotreel"
+    _project(path, shots=1).close()
+    assert cli_main(["generate", str(path), "--no-sign"]) == 0
+    capsys.readouterr()
+    assert cli_main(["remix", str(path), "1", "--op", "loop", "--frames", "12", "--no-sign", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["takes"][0]["operation"] == "loop" and out["takes"][0]["loop_seam"]["ratio"] < 1.8
+    assert cli_main(["remix", str(path), "1", "--op", "recut", "--in", "2", "--out", "9"]) == 0
+    assert "frames 2..9" in capsys.readouterr().out
+    assert cli_main(["remix", str(path), "nope", "--op", "loop"]) == 1
+    assert "no take 'nope'" in capsys.readouterr().err
+    assert cli_main(["remix", str(path), "1", "--op", "remix", "--prompt", "at night", "--no-sign"]) == 1
+    assert "draws cues, not descriptions" in capsys.readouterr().err
+    assert cli_main(["remix", str(path), "1", "--op", "blend"]) == 1
+    assert "next shot" in capsys.readouterr().err
+
+
+def _fake_weights(folder: Path) -> None:
+    """A real safetensors file (header + one float) so the registry accepts the folder."""
+    header = json.dumps({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "diffusion_pytorch_model.safetensors").write_bytes(struct.pack("<Q", len(header)) + header + bytes(4))
+
+
+def test_a_model_that_cannot_do_an_operation_is_refused_with_models_that_can(tmp_path: Path):
+    model = tmp_path / "cog"
+    (model).mkdir()
+    (model / "model_index.json").write_text(json.dumps({"_class_name": "CogVideoXPipeline",
+                                                        "transformer": ["diffusers", "CogVideoXTransformer3DModel"]}))
+    _fake_weights(model / "transformer")
+    (model / "transformer" / "config.json").write_text(json.dumps({"_class_name": "CogVideoXTransformer3DModel"}))
+    doc = _project(tmp_path / "p.shotreel", shots=1)
+    shot = next(s for _, s in doc.project.shots())
+    doc.execute(SetShotFields(shot.id, backend="diffusion", model=str(model)))
+    from studio.model import Take
+    from studio.prompting import build_request
+    from studio.takes import relative_request
+    request = build_request(doc.project, doc.folder, shot.id, job_id="tk_cog")
+    video = doc.media_dir / "takes" / "tk_cog" / "tk_cog.mp4"
+    video.parent.mkdir(parents=True)
+    video.write_bytes(b"")
+    doc.record_take(Take("tk_cog", shot.id, "diffusion", model_id=str(model), frames=FRAMES,
+                         params=relative_request(doc.folder, request), files={"video": doc.relpath(video)}))
+    with pytest.raises(UserError) as err:
+        remix.plan_loop(doc, "tk_cog")
+    assert "cannot do first and last frame" in str(err.value) and "WanImageToVideoPipeline" in str(err.value)
+    with pytest.raises(UserError) as err:
+        remix.plan_extend(doc, "tk_cog", 8, "backward")
+    assert "keyframes" in str(err.value) and "WanVACEPipeline" in str(err.value)
+    (req,) = remix.plan_remix(doc, "tk_cog", "the same walk at dusk", 0.5)   # CogVideoX can do v2v
+    assert req.conditioning.video == str(video) and req.conditioning.strength == 0.5
+    assert req.operation == "remix" and req.options["parent_take_id"] == "tk_cog"
+    doc.close()
