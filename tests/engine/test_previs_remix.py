@@ -1,0 +1,129 @@
+"""Previs remix operations measured on rendered frames: extend keeps the parent exactly and joins
+without a jump, loops close in one frame step (PSNR / mean difference at the seam), blends start next
+to A and end next to B, variations differ by seed and repeat for the same seed, and the backend
+writes an operation's take end to end."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.cues import CameraCue, MotionCue
+from engine.errors import EngineError, ErrorKind
+from engine.previs.render import make_renderer
+from previs_testkit import decode, psnr, render, request
+
+W, H = 192, 108
+WALK = (MotionCue(subject="MARA", action="walks", screen_direction="right"),)
+
+
+def _req(tmp: Path, job: str, camera: CameraCue, motion=WALK, frames: int = 12, **kw):
+    return request(tmp, job, camera, motion, frames=frames, width=W, height=H, **kw)
+
+
+def _frames(req) -> list[np.ndarray]:
+    r = make_renderer(req)
+    return [r.frame(i) for i in range(req.frames)]
+
+
+def _mad(a, b) -> float:
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def _steps(frames) -> list[float]:
+    return [_mad(a, b) for a, b in zip(frames, frames[1:])]
+
+
+def _op(parent, job: str, frames: int, **options):
+    return parent.with_(job_id=job, frames=frames, options={**options, "parent": parent.to_dict()})
+
+
+@pytest.mark.parametrize("camera", [CameraCue(move="pan", amount=0.5), CameraCue(move="dolly_in", amount=0.6)])
+def test_extend_forward_keeps_the_parent_and_continues(tmp_path, camera):
+    parent = _req(tmp_path, "p", camera)
+    old = _frames(parent)
+    ext = _frames(_op(parent, "e", 20, previs_op="extend", from_frame=11, extend_frames=8))
+    assert all(np.array_equal(old[i], ext[i]) for i in range(12)), "re-simulation is exact"
+    steps = _steps(ext)
+    assert steps[11] < 2 * max(steps[:11]), "the first new frame is one step on"
+    assert max(steps[11:]) > 0.5, "camera and walker go on moving"
+    # from a middle frame: the parent's frames up to it, then a continuation
+    mid = _frames(_op(parent, "m", 12, previs_op="extend", from_frame=5, extend_frames=6))
+    assert len(mid) == 12 and all(np.array_equal(old[i], mid[i]) for i in range(6))
+    assert _steps(mid)[5] < 2 * max(_steps(old)) + 1
+
+
+def test_extend_backward_leads_into_the_chosen_frame(tmp_path):
+    parent = _req(tmp_path, "p", CameraCue(move="truck", amount=0.5))
+    old = _frames(parent)
+    back = _frames(_op(parent, "b", 14, previs_op="extend", from_frame=4, extend_frames=6, direction="backward"))
+    assert all(np.array_equal(back[6 + k], old[4 + k]) for k in range(8))
+    steps = _steps(back)
+    assert steps[5] < 2 * float(np.median(steps)) + 1
+    with pytest.raises(EngineError) as err:
+        _frames(_op(parent, "x", 13, previs_op="extend", from_frame=4, extend_frames=6, direction="backward"))
+    assert err.value.kind is ErrorKind.BAD_INPUT and "14 frames" in err.value.message
+
+
+@pytest.mark.parametrize("camera", [CameraCue(move="pan", amount=0.3), CameraCue(move="handheld", amount=0.9),
+                                    CameraCue(move="orbit", amount=0.3)])
+def test_loop_closes_in_one_step(tmp_path, camera):
+    parent = _req(tmp_path, "p", camera, motion=WALK + (MotionCue(subject="MARA", action="waves"),))
+    frames = _frames(_op(parent, "l", 16, previs_op="loop", from_frame=2))
+    steps = _steps(frames)
+    seam = _mad(frames[-1], frames[0])
+    assert seam <= 1.25 * max(steps) and seam < 2.5 * float(np.median(steps)), (seam, steps)
+    assert psnr(frames[-1], frames[0]) > 15
+    # the loop moves (it is not a frozen frame), and closes far better than the parent played round
+    assert float(np.median(steps)) > 0.5
+    old = _frames(parent)
+    naive = _mad(old[-1], old[0]) / float(np.median(_steps(old)))
+    assert seam / float(np.median(steps)) < 0.5 * naive
+
+
+def test_loop_renders_through_the_backend(tmp_path):
+    parent = _req(tmp_path, "p", CameraCue(move="pan", amount=0.5))
+    result = render(_op(parent, "loop", 12, previs_op="loop", from_frame=0))
+    frames = decode(result.video)
+    assert len(frames) == 12 and result.frames == 12
+    seam, step = _mad(frames[-1], frames[0]), float(np.median(_steps(frames)))
+    assert seam < 2.5 * step + 1
+    assert result.end_state["frame"] == 11 and result.metadata["conditioning_source"]["continued_from_state"]
+
+
+def test_blend_interpolates_between_two_takes(tmp_path):
+    a = _req(tmp_path, "a", CameraCue(move="pan", amount=0.5))
+    b = _req(tmp_path, "b", CameraCue(move="dolly_in", amount=0.4, shot_size="CU"), motion=())
+    fa, fb = _frames(a), _frames(b)
+    blend = a.with_(job_id="x", frames=10, options={"previs_op": "blend", "blend_from": a.to_dict(),
+                                                    "blend_from_frame": 11, "blend_to": b.to_dict(),
+                                                    "blend_to_frame": 0})
+    out = _frames(blend)
+    jump = _mad(fa[-1], fb[0])
+    assert _mad(out[0], fa[-1]) < 0.3 * jump and _mad(out[-1], fb[0]) < 0.5 * jump
+    steps = _steps([fa[-1]] + out + [fb[0]])
+    assert max(steps) < 0.6 * jump, "the jump is spread over the transition"
+
+
+def test_variations_differ_by_seed_and_repeat(tmp_path):
+    base = _req(tmp_path, "v", CameraCue(move="pan", amount=0.5))
+    one = make_renderer(base.with_(seed=1, options={"previs_op": "variation"})).frame(6)
+    again = make_renderer(base.with_(seed=1, options={"previs_op": "variation"})).frame(6)
+    two = make_renderer(base.with_(seed=2, options={"previs_op": "variation"})).frame(6)
+    plain = make_renderer(base).frame(6)
+    assert np.array_equal(one, again)
+    assert _mad(one, two) > 2 and _mad(one, plain) > 2
+
+
+def test_unknown_operation_and_missing_parent_are_clear_errors(tmp_path):
+    base = _req(tmp_path, "u", CameraCue())
+    with pytest.raises(EngineError) as err:
+        make_renderer(base.with_(options={"previs_op": "rewind"}))
+    assert "rewind" in err.value.message and "extend" in err.value.message
+    with pytest.raises(EngineError) as err:
+        make_renderer(base.with_(options={"previs_op": "loop", "from_frame": 0}))
+    assert err.value.kind is ErrorKind.BAD_INPUT and "missing" in err.value.message
+    with pytest.raises(EngineError) as err:
+        make_renderer(_op(base, "f", 12, previs_op="loop", from_frame=40))
+    assert "outside" in err.value.message
