@@ -122,6 +122,9 @@ class BlockingRenderer:
         self._sky_uv = np.stack(np.meshgrid(us, vs), -1)
         self._sky_top, self._sky_hor = light.sky_top * light.tint ** 0.3, light.sky_horizon
         self._ground = w.ground_colour
+        a = np.linspace(0, 2 * math.pi, 16, endpoint=False)
+        self._shadow_ring = np.stack([np.cos(a) * 0.34, np.full_like(a, 0.002), np.sin(a) * 0.26], -1)
+        self._shadow_colour = (w.ground_texture.border if w.ground_texture is not None else self._ground) * 0.55
         self._haze = self._sky_hor * 0.55 + self._ground * 0.45
 
     def _faces_of(self, centres, axes, half, colours):
@@ -246,8 +249,9 @@ class BlockingRenderer:
         cam_pos = r.C
         corners, normals, colours = self._box_faces
         centres = self.world.box_centres
-        heads, labels = [], []
+        heads, labels, shadows = [], [], []
         for f in self.figure_states(i):
+            shadows.append(np.array([f.x, 0.0, f.z]) + self._shadow_ring * (f.height / 1.75))
             parts, (head, radius, skin) = figure_parts(f)
             pc = np.array([p.centre for p in parts])
             c, n, col = self._faces_of(pc, np.array([p.axes for p in parts]), np.array([p.half for p in parts]),
@@ -257,6 +261,10 @@ class BlockingRenderer:
             centres = np.concatenate([centres, pc])
             heads.append((float(np.linalg.norm(head - cam_pos)) - radius * 0.5, head, radius, skin))
             labels.append((f.name, head + np.array([0.0, radius * 2.2, 0.0])))
+        if shadows and self.world.ground_texture is not None:
+            # Contact shadows ground the mannequins (drawn on the floor, before anything stands on it).
+            polys_s = r.to_camera(np.array(shadows))
+            r.fill_batch(img, polys_s, np.repeat(self._shadow_colour[None, :], len(shadows), axis=0))
         dist = np.linalg.norm(centres - cam_pos, axis=1)
         order = np.argsort(-dist, kind="stable")
         faces = corners[order][:, _FACE_IDX]                       # (M, 6, 4, 3)
