@@ -253,6 +253,7 @@ class Runner:
             if record.status is JobStatus.QUEUED:
                 record.status, record.finished_at = JobStatus.CANCELLED, time.time()
                 self._changed(record)
+                self._cond.notify_all()  # wake wait() / wait_idle()
             elif record.status is JobStatus.RUNNING and self._running and self._running[0] is record:
                 self._running[1].cancel()
                 return True

@@ -137,7 +137,13 @@ def test_cancel_queued_job(tmp_path, runner_factory):
     r = runner_factory(listeners=[events], paused=True)
     r.submit(req(tmp_path, "a"))
     r.submit(req(tmp_path, "b"))
+    waited = []
+    waiter = threading.Thread(target=lambda: waited.append(r.wait("b", 10).status))
+    waiter.start()
+    time.sleep(0.05)
     assert r.cancel("b") is True
+    waiter.join(2)
+    assert waited == [JobStatus.CANCELLED]  # a waiter wakes at once
     assert r.get("b").status is JobStatus.CANCELLED
     assert [f.status for f in events.finished if f.job_id == "b"] == [JobStatus.CANCELLED]
     r.resume()
