@@ -136,9 +136,10 @@ def test_open_execs_the_studio_without_importing_ui(tmp_path, capsys, monkeypatc
     run(capsys, "new", str(proj))
     calls = []
     monkeypatch.setattr(os, "execv", lambda path, argv: calls.append((path, argv)))
+    loaded_before = set(sys.modules)  # other tests in this process may have imported ui already
     assert main(["open", str(proj)]) == 0
     assert calls == [(sys.executable, [sys.executable, "-m", "ui.app", str(proj.resolve())])]
-    assert "ui" not in sys.modules or not any(m.startswith("ui.app") for m in sys.modules)
+    assert not [m for m in set(sys.modules) - loaded_before if m == "ui" or m.startswith("ui.")]
     code, _, err = run(capsys, "open", str(tmp_path / "missing"))
     assert code == 1 and "no project at" in err
 
