@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QPolygonF
+import numpy as np
+
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen, QPixmap,
+                           QPolygonF, QStaticText)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from studio.commands import RemoveAudioCue, SetAudioCue, SetTrim
@@ -97,6 +101,7 @@ class TimelineCanvas(QWidget):
         self.execute: Callable[[object], bool] = lambda command: False  # set by the panel
         self._drag: _Drag | None = None
         self._fitted = False
+        self._base: QPixmap | None = None  # everything but the playhead, painted once per change
         font = QFont(self.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() - 0.5))
         self._small = font
@@ -104,6 +109,7 @@ class TimelineCanvas(QWidget):
         self._bold.setBold(True)
         self._fm_small = QFontMetrics(self._small)
         self._fm_bold = QFontMetrics(self._bold)
+        self._static: dict[tuple[str, bool], QStaticText] = {}  # laid-out labels: drawText re-shapes each time
 
     # ---- state set by the panel -------------------------------------------------------------------
     def set_layout(self, layout: TimelineLayout) -> None:
@@ -112,21 +118,21 @@ class TimelineCanvas(QWidget):
             self.fit()
         self._clamp_scroll()
         self.view_changed.emit()
-        self.update()
+        self.invalidate()
 
     def set_selection(self, ids) -> None:
         self.selected = set(ids)
-        self.update()
+        self.invalidate()
 
     def set_playhead(self, frame: int) -> None:
         frame = max(0, int(frame))
         if frame != self.playhead:
             self.playhead = frame
-            self.update()
+            self.update()  # the cached picture stays: only the playhead moves
 
     def set_seam_flags(self, flags: dict[str, str]) -> None:
         self.seam_flags = {str(k): str(v) for k, v in (flags or {}).items()}
-        self.update()
+        self.invalidate()
 
     # ---- geometry ---------------------------------------------------------------------------------
     def x_of(self, frame: float) -> float:
@@ -146,7 +152,7 @@ class TimelineCanvas(QWidget):
         if pixels != self.scroll:
             self.scroll = pixels
             self.view_changed.emit()
-            self.update()
+            self.invalidate()
 
     def _clamp_scroll(self) -> None:
         self.scroll = min(max(0.0, self.scroll), self.max_scroll())
@@ -162,7 +168,7 @@ class TimelineCanvas(QWidget):
         self.scroll = frame * ppf - (anchor_x - HEADER_W)
         self._clamp_scroll()
         self.view_changed.emit()
-        self.update()
+        self.invalidate()
 
     def zoom_by(self, factor: float, anchor_x: float | None = None) -> None:
         self.set_zoom(self.ppf * factor, anchor_x)
@@ -174,15 +180,24 @@ class TimelineCanvas(QWidget):
         self.ppf = min(MAX_PPF, max(MIN_PPF, (self.width() - HEADER_W - 24) / duration))
         self.scroll = 0.0
         self.view_changed.emit()
-        self.update()
+        self.invalidate()
 
     def ensure_visible(self, frame: int) -> None:
         x = self.x_of(frame)
         if x < HEADER_W + 20 or x > self.width() - 20:
             self.set_scroll(frame * self.ppf - (self.width() - HEADER_W) / 3)
 
+    def focusInEvent(self, event) -> None:
+        super().focusInEvent(event)
+        self.invalidate()
+
+    def focusOutEvent(self, event) -> None:
+        super().focusOutEvent(event)
+        self.invalidate()
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._base = None
         if not self._fitted and self.layout_data.clips and self.width() > HEADER_W + 40:
             self.fit()
         self._clamp_scroll()
@@ -241,9 +256,32 @@ class TimelineCanvas(QWidget):
         return QRectF(x0, VIDEO_TOP, max(1.0, x1 - x0 - 1), VIDEO_H)
 
     # ---- painting ---------------------------------------------------------------------------------
+    def invalidate(self) -> None:
+        """Forget the cached picture (anything but the playhead changed) and repaint."""
+        self._base = None
+        self.update()
+
     def paintEvent(self, event) -> None:
-        p = QPainter(self)
+        # Everything but the playhead is cached in a pixmap: during playback the playhead moves every
+        # frame and a repaint is one blit. A drag paints directly (its preview changes every move).
         w, h = self.width(), self.height()
+        dragging = self._drag is not None and self._drag.active
+        p = QPainter(self)
+        if dragging:
+            self._paint_base(p, w, h)
+        else:
+            ratio = self.devicePixelRatioF()
+            if self._base is None or self._base.size() != self.size() * ratio:
+                self._base = QPixmap(self.size() * ratio)
+                self._base.setDevicePixelRatio(ratio)
+                painter = QPainter(self._base)
+                self._paint_base(painter, w, h)
+                painter.end()
+            p.drawPixmap(0, 0, self._base)
+        self._paint_playhead(p, w, h)
+        p.end()
+
+    def _paint_base(self, p: QPainter, w: int, h: int) -> None:
         p.fillRect(0, 0, w, h, _BG)
         layout = self.layout_data
         first, last = self.frame_at(HEADER_W), self.frame_at(w)
@@ -257,14 +295,6 @@ class TimelineCanvas(QWidget):
         self._paint_cues(p, visible)
         self._paint_seams(p, visible, h)
         self._paint_drag(p, h)
-        px = self.x_of(self.playhead)
-        if HEADER_W <= px <= w:
-            p.fillRect(QRectF(px - 0.5, 0, 1.5, h), _PLAYHEAD)
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            p.setBrush(_PLAYHEAD)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.drawPolygon(QPolygonF([QPointF(px - 6, 0), QPointF(px + 6, 0), QPointF(px, 9)]))
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.setClipping(False)
         self._paint_headers(p, h)
         if layout.error:
@@ -279,7 +309,21 @@ class TimelineCanvas(QWidget):
             p.setPen(QPen(theme.ACCENT, 1))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(0, 0, w - 1, h - 1)
-        p.end()
+
+    def _paint_playhead(self, p: QPainter, w: int, h: int) -> None:
+        p.fillRect(QRectF(1, 1, HEADER_W - 3, RULER_H - 2), theme.PANEL)
+        p.setFont(self._bold)
+        p.setPen(theme.TEXT)
+        p.drawStaticText(QPointF(8, (RULER_H - self._fm_bold.height()) / 2),
+                         _static_text(self._static, format_timecode(self.playhead, self.layout_data.fps)))
+        px = self.x_of(self.playhead)
+        if HEADER_W <= px <= w:
+            p.fillRect(QRectF(px - 0.5, 0, 1.5, h), _PLAYHEAD)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            p.setBrush(_PLAYHEAD)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.drawPolygon(QPolygonF([QPointF(px - 6, 0), QPointF(px + 6, 0), QPointF(px, 9)]))
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def _tick_step(self) -> tuple[int, int]:
         """(major, minor) tick spacing in frames: majors at least ~90 px apart, on round times."""
@@ -309,27 +353,65 @@ class TimelineCanvas(QWidget):
             if frame % major == 0:
                 p.setPen(dim)
                 p.drawLine(x, RULER_H - 12, x, RULER_H - 1)
-                p.drawText(x + 3, RULER_H - 13, _short_timecode(frame, fps))
+                p.drawStaticText(QPointF(x + 3, RULER_H - 13 - self._fm_small.ascent()),
+                                 _static_text(self._static, _short_timecode(frame, fps)))
             else:
                 p.setPen(theme.BORDER)
                 p.drawLine(x, RULER_H - 5, x, RULER_H - 1)
             frame += minor
 
+    def _xs(self, frames: np.ndarray) -> np.ndarray:
+        return HEADER_W + frames * self.ppf - self.scroll
+
+    def _fill_runs(self, p: QPainter, x0: np.ndarray, x1: np.ndarray, top: float, height: float,
+                   color: QColor) -> None:
+        """Paint the pixel columns covered by many sub-3-px items: one image row, stretched to the lane's
+        height, however many items there are (a per-item fillRect costs ~1,000 calls zoomed out)."""
+        width = self.width()
+        covered = _coverage(x0, x1, width)
+        if not covered.any():
+            return
+        row = np.zeros((1, width, 4), np.uint8)
+        row[0, covered] = (color.blue(), color.green(), color.red(), 255)  # ARGB32 is BGRA in memory
+        image = QImage(row.data, width, 1, width * 4, QImage.Format.Format_ARGB32_Premultiplied)
+        p.drawImage(QRectF(0, top, width, height), image, QRectF(0, 0, width, 1))
+
     def _paint_clips(self, p: QPainter, visible: range) -> None:
         layout = self.layout_data
+        lo, hi = visible.start, visible.stop
+        if hi <= lo:
+            return
+        x0 = self._xs(layout.clip_start[lo:hi])
+        x1 = self._xs(layout.clip_end[lo:hi])
+        narrow = (x1 - x0) < 3
+        if narrow.any():  # zoomed far out: shots as merged slivers with a hairline at each visible cut
+            take = layout.clip_take[lo:hi]
+            for mask, color in ((narrow & ~take, _CLIP_SLATE), (narrow & take, _CLIP_TAKE)):
+                if mask.any():
+                    self._fill_runs(p, x0[mask], x1[mask], VIDEO_TOP, VIDEO_H, color)
+            cols = np.floor(x0[narrow])
+            spaced = cols[np.diff(cols, prepend=-1e9) >= 3]
+            if spaced.size:
+                p.setPen(QPen(_BG, 1))
+                p.drawLines([QLineF(c, VIDEO_TOP, c, VIDEO_TOP + VIDEO_H) for c in spaced.tolist()])
+            for shot_id in self.selected:
+                clip = layout.clip_of(shot_id)
+                if clip is not None and lo <= clip.index < hi and narrow[clip.index - lo]:
+                    x = x0[clip.index - lo]
+                    p.fillRect(QRectF(x, VIDEO_TOP, max(2.0, x1[clip.index - lo] - x), VIDEO_H), theme.ACCENT)
+        wide = np.flatnonzero(~narrow)
+        if not wide.size:
+            return
         fm = self._fm_bold
         text_pen = QPen(theme.TEXT)
         dim_pen = QPen(theme.TEXT_DIM)
         border = QPen(theme.BORDER)
         selected_border = QPen(theme.ACCENT, 2)
-        for index in visible:
-            clip = layout.clips[index]
+        for k in wide.tolist():
+            clip = layout.clips[lo + k]
             rect = self.clip_rect(clip)
             selected = clip.shot_id in self.selected
             color = theme.CARD_SELECTED if selected else (_CLIP_TAKE if clip.has_take else _CLIP_SLATE)
-            if rect.width() < 3:  # far zoomed out: a sliver, no detail to read
-                p.fillRect(rect, color)
-                continue
             p.fillRect(rect, color)
             p.setPen(selected_border if selected else border)
             p.setBrush(Qt.BrushStyle.NoBrush)
@@ -343,15 +425,15 @@ class TimelineCanvas(QWidget):
                 p.setFont(self._bold)
                 p.setPen(text_pen)
                 title = f"{clip.number}  {clip.title}" if clip.title else f"{clip.number}"
-                p.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                           fm.elidedText(title, Qt.TextElideMode.ElideRight, int(text_rect.width())))
+                p.setClipRect(text_rect.intersected(QRectF(HEADER_W, 0, self.width() - HEADER_W, self.height())))
+                p.drawStaticText(text_rect.topLeft(), _static_text(self._static, title, fm, text_rect.width()))
                 if rect.width() > 60:
                     p.setFont(self._small)
                     p.setPen(dim_pen)
-                    info = format_duration(clip.length, layout.fps)
-                    info += "" if clip.has_take else " · no take"
-                    p.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-                               self._fm_small.elidedText(info, Qt.TextElideMode.ElideRight, int(text_rect.width())))
+                    info = _clip_info(clip, layout.fps)
+                    p.drawStaticText(QPointF(text_rect.left(), text_rect.bottom() - self._fm_small.height()),
+                                     _static_text(self._static, info, self._fm_small, text_rect.width()))
+                p.setClipRect(HEADER_W, 0, self.width() - HEADER_W, self.height())
             if clip.has_take and rect.width() > 16:
                 handle = theme.TEXT if selected else theme.TEXT_DIM
                 p.fillRect(QRectF(rect.left() + 1, rect.top() + 12, 3, rect.height() - 24), handle)
@@ -359,22 +441,35 @@ class TimelineCanvas(QWidget):
 
     def _paint_cues(self, p: QPainter, visible: range) -> None:
         layout = self.layout_data
+        if visible.stop <= visible.start:
+            return
+        a, b = int(layout.cue_offset[visible.start]), int(layout.cue_offset[visible.stop])
+        if b <= a:
+            return
+        x0 = self._xs(layout.cue_start[a:b])
+        x1 = self._xs(layout.cue_end[a:b])
+        lanes = layout.cue_lane[a:b]
+        narrow = (x1 - x0) < 3
+        if narrow.any():
+            for lane, name in enumerate(LANES):
+                mask = narrow & (lanes == lane)
+                if mask.any():
+                    self._fill_runs(p, x0[mask], x1[mask], lane_top(lane) + 2, LANE_H - 4, LANE_COLORS[name])
+        wide = np.flatnonzero(~narrow)
+        if not wide.size:
+            return
         p.setFont(self._small)
         fm = self._fm_small
         white = QPen(QColor(255, 255, 255), 1.5)
         text_pen = QPen(QColor(16, 17, 19))
         drag_item = self._drag.item if (self._drag and self._drag.active) else None
-        for index in visible:
-            for item in layout.cues[index]:
-                if item is drag_item:
-                    continue  # drawn by _paint_drag at its preview position
-                rect = self.cue_rect(item)
-                color = LANE_COLORS[LANES[item.lane]]
-                selected = self.selected_cue == (item.shot_id, item.cue_id)
-                if rect.width() < 3:
-                    p.fillRect(rect, color)
-                    continue
-                self._paint_cue_box(p, rect, color, item, selected, white, text_pen, fm)
+        for k in wide.tolist():
+            item = layout.cue_items[a + k]
+            if item is drag_item:
+                continue  # drawn by _paint_drag at its preview position
+            selected = self.selected_cue == (item.shot_id, item.cue_id)
+            self._paint_cue_box(p, self.cue_rect(item), LANE_COLORS[LANES[item.lane]], item, selected, white,
+                                text_pen, fm)
 
     def _paint_cue_box(self, p, rect: QRectF, color: QColor, item: CueItem, selected: bool, white, text_pen,
                        fm) -> None:
@@ -390,26 +485,28 @@ class TimelineCanvas(QWidget):
             p.drawRect(rect.adjusted(0.75, 0.75, -0.75, -0.75))
         if rect.width() > 26:
             p.setPen(text_pen)
-            p.drawText(rect.adjusted(5, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                       fm.elidedText(item.label, Qt.TextElideMode.ElideRight, int(rect.width() - 9)))
+            p.drawStaticText(QPointF(rect.left() + 5, rect.center().y() - fm.height() / 2),
+                             _static_text(self._static, item.label, fm, rect.width() - 9))
 
     def _paint_seams(self, p: QPainter, visible: range, h: int) -> None:
         if not self.seam_flags:
             return
         layout = self.layout_data
-        pen = QPen(theme.WARNING, 1, Qt.PenStyle.DashLine)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for index in visible:
-            clip = layout.clips[index]
-            if clip.shot_id not in self.seam_flags or index == 0:
+        lines, marks = [], QPainterPath()
+        for shot_id in self.seam_flags:  # the flags are few; the visible clips may be many
+            clip = layout.clip_of(shot_id)
+            if clip is None or clip.index == 0 or clip.index not in visible:
                 continue
             x = self.x_of(clip.start)
-            p.setPen(pen)
-            p.drawLine(QPointF(x, RULER_H), QPointF(x, VIDEO_TOP + VIDEO_H))
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(theme.WARNING)
-            p.drawPolygon(QPolygonF([QPointF(x - 7, RULER_H - 12), QPointF(x + 7, RULER_H - 12),
-                                     QPointF(x, RULER_H + 1)]))
+            lines.append(QLineF(x, RULER_H, x, VIDEO_TOP + VIDEO_H))
+            marks.addPolygon(QPolygonF([QPointF(x - 7, RULER_H - 12), QPointF(x + 7, RULER_H - 12),
+                                        QPointF(x, RULER_H + 1), QPointF(x - 7, RULER_H - 12)]))
+        if not lines:
+            return
+        p.setPen(QPen(theme.WARNING, 1, Qt.PenStyle.DashLine))
+        p.drawLines(lines)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.fillPath(marks, theme.WARNING)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def _paint_drag(self, p: QPainter, h: int) -> None:
@@ -450,9 +547,6 @@ class TimelineCanvas(QWidget):
         p.setPen(theme.BORDER)
         p.drawLine(HEADER_W - 1, 0, HEADER_W - 1, h)
         p.setFont(self._bold)
-        p.setPen(theme.TEXT)
-        p.drawText(QRectF(8, 0, HEADER_W - 12, RULER_H), Qt.AlignmentFlag.AlignVCenter,
-                   format_timecode(self.playhead, self.layout_data.fps))
         p.setPen(theme.TEXT)
         p.drawText(QRectF(10, VIDEO_TOP, HEADER_W - 14, VIDEO_H), Qt.AlignmentFlag.AlignVCenter, "Video")
         p.setFont(self._small)
@@ -500,11 +594,11 @@ class TimelineCanvas(QWidget):
             self.cue_selected.emit(item.shot_id, item.cue_id)
             if item.shot_id not in self.selected:
                 self.shot_clicked.emit(item.shot_id, Qt.KeyboardModifier.NoModifier)
-            self.update()
+            self.invalidate()
         elif self.selected_cue is not None:
             self.selected_cue = None
             self.cue_selected.emit("", "")
-            self.update()
+            self.invalidate()
 
     def _trim_edge(self, x: float) -> tuple[str, Clip] | None:
         """A trim handle under x: the edge of a clip that has a take (the right edge wins at a cut)."""
@@ -537,7 +631,7 @@ class TimelineCanvas(QWidget):
             self._preview_cue(drag, delta)
         else:
             self._preview_trim(drag, delta)
-        self.update()
+        self.invalidate()
 
     def _preview_cue(self, drag: _Drag, delta: float) -> None:
         item, clip = drag.item, drag.clip
@@ -591,7 +685,7 @@ class TimelineCanvas(QWidget):
         if drag is None:
             return
         if drag.kind == "playhead" or not drag.active:
-            self.update()
+            self.invalidate()
             return
         command = None
         if drag.item is not None:
@@ -608,7 +702,7 @@ class TimelineCanvas(QWidget):
                 command = SetTrim(clip.shot_id, drag.start, drag.end)
         if command is not None:
             self.execute(command)
-        self.update()
+        self.invalidate()
 
     def _scrub(self, x: float) -> None:
         frame, _ = self.snap(self.frame_at(x)) if self.snapping else (int(round(self.frame_at(x))), None)
@@ -616,7 +710,7 @@ class TimelineCanvas(QWidget):
         if frame != self.playhead:
             self.playhead = frame
             self.playhead_moved.emit(frame)
-            self.update()
+            self.update()  # the cached picture stays: only the playhead moves
 
     def _update_cursor(self, x: float, y: float) -> None:
         shape = Qt.CursorShape.ArrowCursor
@@ -699,6 +793,38 @@ class TimelineCanvas(QWidget):
             return ""
         length = "natural length" if item.natural else format_duration(item.cue.duration, fps)
         return f"{LANE_TITLES[LANES[item.lane]]}: {item.label}\nStarts at frame {item.cue.start} of the shot · {length}"
+
+
+def _static_text(cache: dict, text: str, metrics: QFontMetrics | None = None, width: float = 0) -> QStaticText:
+    """A laid-out label, elided to `width` when metrics are given; cached by text, font and width."""
+    key = (text, id(metrics), int(width))
+    static = cache.get(key)
+    if static is None:
+        if len(cache) > 4000:
+            cache.clear()
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width)) if metrics is not None else text
+        static = cache[key] = QStaticText(shown)
+        static.setTextFormat(Qt.TextFormat.PlainText)
+    return static
+
+
+@lru_cache(maxsize=4096)
+def _duration_text(frames: int, fps) -> str:
+    return format_duration(frames, fps)
+
+
+def _clip_info(clip: Clip, fps) -> str:
+    return _duration_text(clip.length, fps) + ("" if clip.has_take else " · no take")
+
+
+def _coverage(x0: np.ndarray, x1: np.ndarray, width: int) -> np.ndarray:
+    """Which of `width` pixel columns the intervals [x0, x1) cover (each at least one column)."""
+    c0 = np.clip(np.floor(x0).astype(np.int64), HEADER_W, width)
+    c1 = np.clip(np.maximum(np.ceil(x1).astype(np.int64), c0 + 1), HEADER_W, width)
+    keep = c1 > c0
+    size = width + 1
+    depth = np.cumsum(np.bincount(c0[keep], minlength=size)[:size] - np.bincount(c1[keep], minlength=size)[:size])
+    return depth[:width] > 0
 
 
 def _short_timecode(frame: int, fps) -> str:

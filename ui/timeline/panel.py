@@ -81,7 +81,9 @@ class TimelinePanel(QWidget):
         self._relayout_timer = QTimer(self)
         self._relayout_timer.setSingleShot(True)
         self._relayout_timer.setInterval(0)  # coalesce the several Changes of one command into one layout
-        self._relayout_timer.timeout.connect(self.refresh)
+        self._relayout_timer.timeout.connect(self._relayout)
+        self._pending_ids: set[str] = set()
+        self._pending_full = False
 
         self.canvas.view_changed.connect(self._sync_scrollbar)
         self.canvas.shot_clicked.connect(self._shot_clicked)
@@ -106,8 +108,24 @@ class TimelinePanel(QWidget):
     def refresh(self) -> None:
         """Rebuild the layout from the document now (changes normally trigger it on the next loop turn)."""
         self._relayout_timer.stop()
+        self._pending_ids.clear()
+        self._pending_full = False
         self.canvas.set_layout(build_layout(self.doc.project, self.doc.folder))
         self._update_info()
+
+    def _relayout(self) -> None:
+        """Apply the document changes seen since the last layout: only the edited shots' cues when no clip
+        moved (a cue drag, a prompt edit), else the whole cut."""
+        self._relayout_timer.stop()
+        ids, full = set(self._pending_ids), self._pending_full
+        self._pending_ids.clear()
+        self._pending_full = False
+        if not full and not ids:
+            return
+        if not full and self.canvas.layout_data.update_shots(self.doc.project, ids):
+            self.canvas.set_layout(self.canvas.layout_data)
+            return
+        self.refresh()
 
     def set_playhead(self, frame: int) -> None:
         """Follow the viewer (its position is in the same cut frames)."""
@@ -126,7 +144,7 @@ class TimelinePanel(QWidget):
             self.edit_failed.emit(str(exc))
             return False
         self.message.clear()
-        self.refresh()  # show the result at once (the drag preview ends now)
+        self._relayout()  # show the result at once (the drag preview ends now)
         return True
 
     def show_message(self, text: str) -> None:
@@ -136,8 +154,13 @@ class TimelinePanel(QWidget):
 
     # ---- wiring -----------------------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
-        if change.kind in _LAYOUT_CHANGES:
-            self._relayout_timer.start()
+        if change.kind == "shot_changed":
+            self._pending_ids.update(change.ids)
+        elif change.kind in _LAYOUT_CHANGES:
+            self._pending_full = True
+        else:
+            return
+        self._relayout_timer.start()
 
     def _toggle_snap(self, on: bool | None = None) -> None:
         self.canvas.set_snapping(self.actions_by_name["snap"].isChecked())
