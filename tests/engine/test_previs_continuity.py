@@ -105,3 +105,18 @@ def test_audio_cues_make_the_take_wav(tmp_path):
     with wave.open(result.audio) as w:
         assert w.getframerate() == 48000 and w.getnframes() == FRAMES * 48000 // 24  # exactly the shot
     assert result.metadata["files"]["audio"] == result.audio
+
+
+def test_burn_in_draws_text_and_running_timecode(tmp_path):
+    from engine.previs.render import timecode
+    still = request(tmp_path, "still", CameraCue(), frames=30)
+    plain, burnt = make_renderer(still), make_renderer(still.with_(burn_in="SH010"))
+    a, b = plain.frame(5), burnt.frame(5)
+    diff = np.any(a != b, axis=2)
+    ys, xs = np.nonzero(diff)
+    assert ys.min() > a.shape[0] * 0.7 and xs.max() < a.shape[1] * 0.7  # bottom-left corner only
+    assert np.array_equal(plain.frame(4), a)  # a static shot: only the timecode changes...
+    changed = np.any(burnt.frame(4) != b, axis=2)
+    assert changed.any() and not (changed & ~diff).any()  # ...inside the burn-in box
+    assert timecode(0, 24) == "00:00:00:00" and timecode(24 * 61 + 5, 24) == "00:01:01:05"
+    assert timecode(30, 30000 / 1001) == "00:00:01:00"
