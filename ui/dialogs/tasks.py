@@ -73,7 +73,9 @@ class BackgroundTask(QObject):
     def start(self) -> "BackgroundTask":
         self.running = True
         _RUNNING.add(self)
-        self.pool.start(_Runnable(self))
+        self._runnable = _Runnable(self)  # the Python object must outlive its run() on the pool thread
+        self._runnable.setAutoDelete(False)
+        self.pool.start(self._runnable)
         return self
 
     def cancel(self) -> None:

@@ -7,12 +7,15 @@ QImage is reentrant, so decoding and scaling happen entirely on the pool thread.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import OrderedDict
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = QSize(320, 180)
 DEFAULT_CAPACITY = 600  # images (~230 KB each at 320x180): a 1,000-shot board scrolls without refetching all
@@ -23,7 +26,16 @@ class _Job(QRunnable):
         super().__init__()
         self.loader, self.path, self.key, self.size = loader, path, key, size
 
-    def run(self) -> None:  # pool thread
+    def run(self) -> None:  # pool thread: an exception must not escape into Qt's pool
+        try:
+            self._load()
+        except Exception:
+            log.exception("thumbnail %s", self.path)
+        finally:
+            with self.loader._lock:
+                self.loader._jobs.pop(self.key, None)
+
+    def _load(self) -> None:
         reader = QImageReader(self.path)
         reader.setAutoTransform(True)
         original = reader.size()
@@ -51,6 +63,7 @@ class ThumbnailLoader(QObject):
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple, QImage | None] = OrderedDict()
         self._pending: set[tuple] = set()
+        self._jobs: dict[tuple, _Job] = {}  # keep each job's Python object alive until it has run
         self._posted.connect(self.loaded, Qt.ConnectionType.QueuedConnection)
 
     @staticmethod
@@ -75,7 +88,8 @@ class ThumbnailLoader(QObject):
             if key in self._pending:
                 return None
             self._pending.add(key)
-        self.pool.start(_Job(self, path, key, self.size))
+            job = self._jobs[key] = _Job(self, path, key, self.size)
+        self.pool.start(job)
         return None
 
     def _done(self, path: str, key: tuple, image: QImage) -> None:  # pool thread
