@@ -47,6 +47,9 @@ RECORDED = {"variations": "variation", "remix": "remix", "extend": "extend", "lo
 AUTO_SELECT = ("blend", "colour_match")
 _PREVIS_KEYS = ("previs_op", "parent", "from_frame", "direction", "extend_frames", "blend_from", "blend_to",
                 "blend_from_frame", "blend_to_frame", "variation", "parent_take_id")
+# Options that describe one operation and must not leak into a take derived from its take.
+_OP_KEYS = ("source_video", "transfer", "source_audio", "end_state", "matched_to_take_id", "source_backend",
+            "remix_strength", "blend_to_take_id")
 MAX_VARIATIONS = 16
 
 
@@ -95,12 +98,21 @@ def _ready_take(doc: Document, take_id: str) -> Take:
     return take
 
 
+def _generated(take: Take) -> Take:
+    """Operations that generate need a generated take: a graded copy points back to its source."""
+    if take.backend == "grade":
+        raise UserError(f"take {take.id} is a colour-matched copy of take {take.parent_take_id or '?'}: "
+                        "work from that take, then match colour again")
+    return take
+
+
 def _derive(doc: Document, base: GenerationRequest, parent: Take, operation: str, *,
             options: Mapping[str, Any] | None = None, keep_previs_options: bool = False,
             **changes: Any) -> GenerationRequest:
     """A new job from `base`: new id and folder, lineage in the options, `changes` applied."""
     job_id = new_id("tk")
-    opts = {k: v for k, v in dict(base.options).items() if keep_previs_options or k not in _PREVIS_KEYS}
+    opts = {k: v for k, v in dict(base.options).items()
+            if k not in _OP_KEYS and (keep_previs_options or k not in _PREVIS_KEYS)}
     opts.update(options or {})
     opts["parent_take_id"] = parent.id
     return base.with_(job_id=job_id, output_dir=str(doc.folder / "media" / "takes" / job_id), options=opts,
@@ -210,7 +222,7 @@ def variation_seeds(doc: Document, take: Take, count: int) -> list[int]:
 
 def plan_variations(doc: Document, take_id: str, count: int = 4, *, amount: float = 0.5) -> list[GenerationRequest]:
     """N takes like `take_id` with other seeds (previs also varies the performance by `amount`)."""
-    take = _ready_take(doc, take_id)
+    take = _generated(_ready_take(doc, take_id))
     if not 1 <= int(count) <= MAX_VARIATIONS:
         raise UserError(f"variations: ask for 1..{MAX_VARIATIONS}, not {count}")
     base = take_request(doc, take)
@@ -230,7 +242,7 @@ def plan_remix(doc: Document, take_id: str, prompt: str | None = None, strength:
     """A new take derived from `take_id` that keeps its structure: diffusion re-renders its video
     with `strength` (0 keeps it, 1 ignores it) toward the new prompt; previs re-renders the same
     world and start state with the changed cues."""
-    take = _ready_take(doc, take_id)
+    take = _generated(_ready_take(doc, take_id))
     base = take_request(doc, take)
     strength = float(strength)
     if not 0.0 < strength <= 1.0:
@@ -271,7 +283,7 @@ def plan_extend(doc: Document, take_id: str, frames: int, direction: str = "forw
     plus the new ones, continuing the camera move and the motion exactly. diffusion: the new take
     is the generated continuation (it starts on the chosen frame: forward) or lead-in (it ends on
     it: backward); models that continue clips get the clip, others the frame."""
-    take = _ready_take(doc, take_id)
+    take = _generated(_ready_take(doc, take_id))
     base = take_request(doc, take)
     frames = int(frames)
     if not 1 <= frames <= 24 * 60 * 5:
@@ -314,7 +326,7 @@ def plan_loop(doc: Document, take_id: str, *, start: int = 0, frames: int | None
     """A take that loops seamlessly, `frames` long (default: the parent's length) from the parent's
     frame `start`: previs on cyclic camera and motion paths, diffusion with that frame as both the
     first and the last frame."""
-    take = _ready_take(doc, take_id)
+    take = _generated(_ready_take(doc, take_id))
     base = take_request(doc, take)
     frames = int(frames or take.frames)
     if not 4 <= frames <= 24 * 60 * 5:
@@ -354,7 +366,7 @@ def plan_blend(doc: Document, take_a: str, take_b: str, frames: int = 12) -> lis
     from A's last used frame to B's first used frame; diffusion pins A's last frame and B's first
     frame. B then no longer chains from A: its continuity becomes 'reference' in the same step, so
     its take is not flagged stale by the new shot in between."""
-    a, b = _ready_take(doc, take_a), _ready_take(doc, take_b)
+    a, b = _generated(_ready_take(doc, take_a)), _generated(_ready_take(doc, take_b))
     frames = int(frames)
     if not 2 <= frames <= 24 * 30:
         raise UserError(f"a blend needs 2..{24 * 30} frames, not {frames}")
@@ -380,8 +392,10 @@ def plan_blend(doc: Document, take_a: str, take_b: str, frames: int = 12) -> lis
     if shot_b.continuity is Continuity.PREVIOUS:
         commands.append(SetShotFields(shot_b.id, continuity=Continuity.REFERENCE))
     doc.execute(Macro("Insert Blend", commands))
+    # A's backend options (steps, memory mode...) carry over: the transition is rendered like A was
+    inherited = {k: v for k, v in req_a.options.items() if k not in _PREVIS_KEYS + _OP_KEYS}
     request = build_request(project, doc.folder, blend_shot.id, operation="blend",
-                            options={"parent_take_id": a.id, "blend_to_take_id": b.id})
+                            options={**inherited, "parent_take_id": a.id, "blend_to_take_id": b.id})
     src = Conditioning(source_take_id=a.id, source_frame=fa)
     if request.backend == "diffusion":
         first = frame_image(doc, a, fa, _cond_path(request, "from"))

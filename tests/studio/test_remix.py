@@ -184,6 +184,8 @@ def test_colour_match_reduces_a_flagged_jump_and_undo_restores(chain):
     (after,) = [r for r in check_seams(doc.project, doc.folder) if r.shot_id == shot.id]
     assert after.delta_e < before.delta_e / 3 and abs(after.exposure_jump) < abs(before.exposure_jump) / 2
     assert doc.project.take(drifted.id).files["video"] != matched.files["video"], "non-destructive"
+    with pytest.raises(UserError, match="colour-matched copy"):
+        remix.plan_variations(doc, matched.id, 1)
     assert doc.undo() == "Choose Take"
     assert doc.project.shot(shot.id).selected_take == drifted.id
 
