@@ -19,7 +19,7 @@ from engine.jobs import CancelToken, Conditioning, GenerationRequest, JobStatus,
 FAST = {"steps": 2, "max_sequence_length": 32}
 
 
-def run(model: Path, out: Path, *, job="t", frames=9, fps=16, width=64, height=64, seed=3, cond=None,
+def run(model: Path, out: Path, *, job="t", frames=9, fps=16, width=32, height=32, seed=3, cond=None,
         cancel=None, on_progress=None, **options):
     from engine.diffusion.backend import DiffusionBackend
     req = GenerationRequest(job_id=job, output_dir=str(out), backend="diffusion", model=str(model),
@@ -69,7 +69,7 @@ def assert_take(result, frames, width, height, fps):
 @pytest.mark.parametrize("name", ["wan_t2v", "wan_vace", "ltx", "cogvideox_t2v"])
 def test_text_to_video_every_family(tiny_models, tmp_path, name):
     result, events = run(tiny_models[name], tmp_path, preview_every=1)
-    meta = assert_take(result, 9, 64, 64, 16)
+    meta = assert_take(result, 9, 32, 32, 16)
     assert meta["task"] == "t2v" and meta["steps_done"] == 2
     stages = [e.stage for e in events]
     assert stages[0] == "loading" and stages[-1] == "done" and "denoising" in stages and "encoding" in stages
@@ -88,7 +88,7 @@ def test_frames_and_size_conformed_to_the_project(tiny_models, tmp_path):
     assert meta["working_size"] == [80, 48]      # nearest multiples, half-way up: crop
     # LTX: 8k+1 frames at 24 fps
     result, _ = run(tiny_models["ltx"], tmp_path / "ltx", frames=12, fps=24, conform_fps="blend")
-    meta = assert_take(result, 12, 64, 64, 24)
+    meta = assert_take(result, 12, 32, 32, 24)
     assert (meta["model_frames"] - 1) % 8 == 0 and meta["model_frames"] >= 12
 
 
@@ -102,13 +102,13 @@ def test_same_seed_same_take_and_different_seed_differs(tiny_models, tmp_path):
 
 
 def test_i2v_chained_from_the_previous_take_and_image_matters(tiny_models, tmp_path, images):
-    first, _ = run(tiny_models["wan_t2v"], tmp_path / "shot1", job="shot1")
+    first, _ = run(tiny_models["wan_t2v"], tmp_path / "shot1", job="shot1", width=64, height=64)
     chained = Conditioning(first_frame=first.last_frame, source_take_id="shot1", source_frame=8)
-    second, _ = run(tiny_models["wan_i2v"], tmp_path / "shot2", job="shot2", cond=chained)
+    second, _ = run(tiny_models["wan_i2v"], tmp_path / "shot2", job="shot2", cond=chained, width=64, height=64)
     meta = assert_take(second, 9, 64, 64, 16)
     assert meta["task"] == "i2v" and meta["source_take_id"] == "shot1"
     other, _ = run(tiny_models["wan_i2v"], tmp_path / "shot2b", job="shot2b",
-                   cond=Conditioning(first_frame=images["checker"]))
+                   cond=Conditioning(first_frame=images["checker"]), width=64, height=64)
     assert differs(second, other)
 
 
@@ -123,20 +123,21 @@ def test_first_last_frame_on_wan_i2v(tiny_models, tmp_path, images, monkeypatch)
     monkeypatch.setattr(diffusers.WanImageToVideoPipeline, "__call__", spy)
     cond = Conditioning(first_frame=images["grad"], last_frame=images["checker"])
     result, _ = run(tiny_models["wan_i2v"], tmp_path, cond=cond, frames=13, fps=24)
-    meta = assert_take(result, 13, 64, 64, 24)
+    meta = assert_take(result, 13, 32, 32, 24)
     assert meta["task"] == "flf2v" and meta["model_frames"] == 9
     # Both images reach the pipeline at the working size. (The tiny random Wan VAE encodes the
     # last frame of a 4-frame group with ~1e-3 weight, so its content cannot show in 8-bit pixels;
     # LTX's test below checks that a last frame changes the output.)
-    assert seen["image"].size == (64, 64) and seen["last_image"].size == (64, 64)
-    assert np.array_equal(np.asarray(seen["last_image"]), pixels(images["checker"]).astype(np.uint8))
+    assert seen["image"].size == (32, 32) and seen["last_image"].size == (32, 32)
+    checker = np.asarray(Image.open(images["checker"]).resize((32, 32), Image.BOX)).astype(int)
+    assert np.abs(np.asarray(seen["last_image"]).astype(int) - checker).mean() < 12    # the image, scaled
 
 
 def test_vace_keyframes_references_and_continuation(tiny_models, tmp_path, images):
     keys = Conditioning(keyframes=(Keyframe(images["grad"], 0), Keyframe(images["checker"], 5, 0.7)),
                         references=(images["checker"],))
     result, _ = run(tiny_models["wan_vace"], tmp_path / "k", cond=keys)
-    meta = assert_take(result, 9, 64, 64, 16)
+    meta = assert_take(result, 9, 32, 32, 16)
     assert meta["task"] == "keyframes"
     # The pinned image reaches the pixels...
     other, _ = run(tiny_models["wan_vace"], tmp_path / "o",
@@ -150,14 +151,14 @@ def test_vace_keyframes_references_and_continuation(tiny_models, tmp_path, image
     assert differs(result, no_ref)
     # continue the keyframed take from its last 5 frames
     cont, _ = run(tiny_models["wan_vace"], tmp_path / "c", cond=Conditioning(video=result.video, video_frames=5))
-    meta = assert_take(cont, 9, 64, 64, 16)
+    meta = assert_take(cont, 9, 32, 32, 16)
     assert meta["task"] == "continue" and meta["model_frames"] >= 9 + 4
 
 
 def test_ltx_conditions_at_frame_indices_continuation_and_v2v(tiny_models, tmp_path, images):
     keys = Conditioning(keyframes=(Keyframe(images["grad"], 0), Keyframe(images["checker"], 16)))
     result, _ = run(tiny_models["ltx"], tmp_path / "k", cond=keys, frames=17, fps=24)
-    meta = assert_take(result, 17, 64, 64, 24)
+    meta = assert_take(result, 17, 32, 32, 24)
     assert meta["task"] == "flf2v"           # pins at the first and last frame only
     other_end, _ = run(tiny_models["ltx"], tmp_path / "e", frames=17, fps=24, cond=Conditioning(
         keyframes=(Keyframe(images["grad"], 0), Keyframe(images["grad"], 16))))
@@ -167,27 +168,30 @@ def test_ltx_conditions_at_frame_indices_continuation_and_v2v(tiny_models, tmp_p
     assert json.loads(Path(middle.metadata_file).read_text())["task"] == "keyframes"
     cont, _ = run(tiny_models["ltx"], tmp_path / "c", cond=Conditioning(video=result.video, video_frames=9),
                   frames=9, fps=24)
-    assert_take(cont, 9, 64, 64, 24)
+    assert_take(cont, 9, 32, 32, 24)
     remix, _ = run(tiny_models["ltx"], tmp_path / "v", cond=Conditioning(video=result.video, strength=0.6),
                    frames=9, fps=24)
     assert json.loads(Path(remix.metadata_file).read_text())["task"] == "v2v"
-    assert_take(remix, 9, 64, 64, 24)
+    assert_take(remix, 9, 32, 32, 24)
 
 
 def test_video_to_video_on_wan_and_cogvideox(tiny_models, tmp_path):
     source, _ = run(tiny_models["wan_t2v"], tmp_path / "src")
     wan, _ = run(tiny_models["wan_t2v"], tmp_path / "w", cond=Conditioning(video=source.video, strength=0.7),
                  steps=3)
-    meta = assert_take(wan, 9, 64, 64, 16)
+    meta = assert_take(wan, 9, 32, 32, 16)
     assert meta["task"] == "v2v" and meta["steps_done"] == 2      # int(3 * 0.7) steps run
     cog, _ = run(tiny_models["cogvideox_t2v"], tmp_path / "c", cond=Conditioning(video=source.video, strength=0.7),
                  fps=8)
-    assert_take(cog, 9, 64, 64, 8)
+    assert_take(cog, 9, 32, 32, 8)
 
 
 def test_cogvideox_i2v(tiny_models, tmp_path, images):
-    a, _ = run(tiny_models["cogvideox_i2v"], tmp_path / "a", cond=Conditioning(first_frame=images["grad"]), fps=8)
-    b, _ = run(tiny_models["cogvideox_i2v"], tmp_path / "b", cond=Conditioning(first_frame=images["checker"]), fps=8)
+    # learned positional embeddings: this checkpoint only runs at its trained 64x64
+    a, _ = run(tiny_models["cogvideox_i2v"], tmp_path / "a", cond=Conditioning(first_frame=images["grad"]), fps=8,
+               width=64, height=64)
+    b, _ = run(tiny_models["cogvideox_i2v"], tmp_path / "b", cond=Conditioning(first_frame=images["checker"]), fps=8,
+               width=64, height=64)
     assert_take(a, 9, 64, 64, 8)
     assert differs(a, b)
 
@@ -234,7 +238,7 @@ def test_stop_early_keeps_a_take(tiny_models, tmp_path):
         if p.stage == "denoising" and p.current == 1:
             token.stop_early()
     result, _ = run(tiny_models["ltx"], tmp_path, cancel=token, on_progress=stop_at_step_one, steps=4, fps=24)
-    meta = assert_take(result, 9, 64, 64, 24)
+    meta = assert_take(result, 9, 32, 32, 24)
     assert meta["stopped_early"] is True and meta["steps_done"] == 1
 
 
@@ -245,7 +249,7 @@ def test_group_offload_and_vae_tiling_on_cpu(tiny_models, tmp_path):
     offload_dir = tmp_path / "offload"
     result, _ = run(tiny_models["wan_t2v"], tmp_path / "g", memory_mode="group_offload_disk+vae_tiling",
                     vae_tile_px=32, offload_dir=str(offload_dir))
-    meta = assert_take(result, 9, 64, 64, 16)
+    meta = assert_take(result, 9, 32, 32, 16)
     assert meta["placement"] == "group_offload_disk" and meta["memory_mode"] == "group_offload_disk+vae_tiling"
     assert any(offload_dir.rglob("*.safetensors")), "group offload to disk wrote its parameter files"
     key = [k for k in loader.loaded_keys() if k[3] == "group_offload_disk"][0]
@@ -269,7 +273,7 @@ def test_pipeline_stays_loaded_between_shots(tiny_models, tmp_path):
 
 def test_cache_acceleration_runs_and_magcache_needs_ratios(tiny_models, tmp_path):
     result, _ = run(tiny_models["wan_t2v"], tmp_path / "fbc", cache="first_block", steps=3)
-    assert_take(result, 9, 64, 64, 16)
+    assert_take(result, 9, 32, 32, 16)
     with pytest.raises(EngineError) as err:
         run(tiny_models["wan_t2v"], tmp_path / "mag", cache="mag")
     assert err.value.kind is ErrorKind.UNSUPPORTED and "mag_ratios" in err.value.suggestion
