@@ -373,8 +373,10 @@ class TimelineCanvas(QWidget):
             return
         row = np.zeros((1, width, 4), np.uint8)
         row[0, covered] = (color.blue(), color.green(), color.red(), 255)  # ARGB32 is BGRA in memory
-        image = QImage(row.data, width, 1, width * 4, QImage.Format.Format_ARGB32_Premultiplied)
-        p.drawImage(QRectF(0, top, width, height), image, QRectF(0, 0, width, 1))
+        rows = int(height)
+        block = np.ascontiguousarray(np.broadcast_to(row, (rows, width, 4)))  # an unscaled blit is fastest
+        image = QImage(block.data, width, rows, width * 4, QImage.Format.Format_ARGB32_Premultiplied)
+        p.drawImage(QPointF(0, top), image)
 
     def _paint_clips(self, p: QPainter, visible: range) -> None:
         layout = self.layout_data
@@ -505,9 +507,7 @@ class TimelineCanvas(QWidget):
             return
         p.setPen(QPen(theme.WARNING, 1, Qt.PenStyle.DashLine))
         p.drawLines(lines)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.fillPath(marks, theme.WARNING)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def _paint_drag(self, p: QPainter, h: int) -> None:
         drag = self._drag
