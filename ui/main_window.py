@@ -194,6 +194,9 @@ class MainWindow(QMainWindow):
                                      "mdi6.movie-open-play-outline", gen)
         a["generate_stale"] = self._action("Generate Missing and Stale Shots", self.generate_stale, "Ctrl+Shift+G",
                                            "mdi6.movie-refresh-outline", gen)
+        a["regenerate_stale"] = self._action("Regenerate Stale Shots", self.regenerate_stale, None,
+                                             "mdi6.link-variant", gen)
+        a["check_seams"] = self._action("Check Seams", self.check_seams, None, "mdi6.contrast-box", gen)
         gen.addSeparator()
         a["pause"] = self._action("Pause the Engine", self.toggle_pause, None, "mdi6.pause-circle-outline", gen)
         a["pause"].setCheckable(True)
@@ -253,7 +256,8 @@ class MainWindow(QMainWindow):
             self.engine_label.setText("Engine: off (no project)")
         self._update_undo_actions()
         self._update_project_label()
-        for name in ("export", "settings", "generate", "generate_stale", "select_all"):
+        for name in ("export", "settings", "generate", "generate_stale", "select_all", "regenerate_stale",
+                     "check_seams"):
             self.actions_by_name[name].setEnabled(has_doc)
         self.document_changed.emit(doc)
 
@@ -273,6 +277,7 @@ class MainWindow(QMainWindow):
         storyboard.activated.connect(lambda shot_id: (viewer.seek_to_shot(shot_id),
                                                       viewer.player.setFocus()))
         takes.play_requested.connect(viewer.play_take)
+        takes.generation = self.generation  # remix dialogs queue their takes here
         self.panels = {"StoryboardDock": storyboard, "ViewerDock": viewer, "TakesDock": takes, "QueueDock": queue}
         for name, cls in self.optional_classes.items():
             try:
@@ -433,6 +438,34 @@ class MainWindow(QMainWindow):
         queue = self.panels.get("QueueDock")
         if queue is not None:
             queue.actions_by_name["pause"].setChecked(self.actions_by_name["pause"].isChecked())
+
+    def regenerate_stale(self) -> list[str]:
+        """Queue the stale shots (their upstream take changed), in cut order. Returns the job ids."""
+        queue = self.panels.get("QueueDock")
+        if queue is None or self.doc is None:
+            return []
+        from studio.continuity import stale_shots
+        stale = stale_shots(self.doc.project)
+        ids = [shot.id for _, shot in self.doc.project.shots() if shot.id in stale]
+        if not ids:
+            self.statusBar().showMessage("No stale shots", 3000)
+            return []
+        jobs = queue.generate(ids)
+        self.docks["QueueDock"].raise_()
+        return jobs
+
+    def check_seams(self) -> dict[str, str]:
+        """Measure every continuity cut and flag the jumps on the timeline (shot id -> why)."""
+        if self.doc is None:
+            return {}
+        from studio.seams import check_seams
+        reports = check_seams(self.doc.project, self.doc.folder)
+        flags = {r.shot_id: "; ".join(r.reasons) for r in reports if r.flagged}
+        timeline = self.panels.get("TimelineDock")
+        if timeline is not None and hasattr(timeline, "set_seam_flags"):
+            timeline.set_seam_flags(flags)
+        self.statusBar().showMessage(f"{len(reports)} cut(s) checked, {len(flags)} flagged", 5000)
+        return flags
 
     def cancel_all_jobs(self) -> None:
         queue = self.panels.get("QueueDock")

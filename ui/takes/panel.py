@@ -76,6 +76,20 @@ class TakesPanel(QWidget):
             self.actions_by_name[name] = action
             self.toolbar.addAction(action)
         self.toolbar.addSeparator()
+        # Remix operations (issue 7): each opens ui.dialogs.remix.RemixDialog on the selected take.
+        self.generation = None  # the window's GenerationService, set by the window; None: plan only
+        for name, text, icon in (("variations", "Variations…", "mdi6.shuffle-variant"),
+                                 ("remix", "Remix…", "mdi6.auto-fix"),
+                                 ("extend", "Extend…", "mdi6.arrow-expand-right"),
+                                 ("loop", "Loop…", "mdi6.sync"),
+                                 ("blend", "Blend to next…", "mdi6.transition")):
+            action = QAction(theme.icon(icon), text, self)
+            action.triggered.connect(lambda *_, op=name: self.open_remix(op))
+            self.actions_by_name[name] = action
+            self.toolbar.addAction(action)
+            self.tree.addAction(action)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.toolbar.addSeparator()
         show_trash = QAction(theme.icon("mdi6.eye-outline"), "Show Trashed Takes", self)
         show_trash.setCheckable(True)
         show_trash.setChecked(True)
@@ -154,6 +168,8 @@ class TakesPanel(QWidget):
         self.actions_by_name["trash"].setEnabled(bool(ready))
         self.actions_by_name["restore"].setEnabled(bool(trashed))
         self.actions_by_name["compare"].setEnabled(len(ready) == 2)
+        for name in ("variations", "remix", "extend", "loop", "blend"):
+            self.actions_by_name[name].setEnabled(len(takes) == 1 and bool(ready))
 
     # ---- commands ------------------------------------------------------------------------------------
     def choose_selected(self) -> None:
@@ -174,6 +190,16 @@ class TakesPanel(QWidget):
         if ids:
             cmds = [RestoreTake(i) for i in ids]
             self.doc.execute(cmds[0] if len(cmds) == 1 else Macro(f"Restore {len(ids)} Takes", cmds))
+
+    def open_remix(self, operation: str = "variations"):
+        """The remix dialog on the one selected take (None when not exactly one take is selected)."""
+        ids = self.selected_take_ids()
+        if len(ids) != 1:
+            return None
+        from ..dialogs.remix import RemixDialog
+        dialog = RemixDialog(self.doc, ids[0], self, generation=self.generation, operation=operation)
+        dialog.open()
+        return dialog
 
     def compare_selected(self) -> bool:
         ids = self.selected_take_ids()
