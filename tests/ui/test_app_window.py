@@ -9,23 +9,31 @@ from PySide6.QtGui import QGuiApplication
 
 from engine.errors import EngineError, ErrorKind
 from studio.commands import SetShotFields
-from studio.demo import build_demo
 from studio.errors import UserError
 from tests.ui.ui_fixtures import *  # noqa: F403
-from tests.ui.ui_fixtures import grab_variance
+from tests.ui.ui_fixtures import grab_variance, make_doc
 from ui import theme
 from ui.app import Studio, install_exception_hook, make_application
 from ui.dialogs.error import ErrorDialog, describe
 
 
-def _studio(tmp_path, settings=None):
+def _studio(tmp_path, settings=None, engine=False):
     make_application()
     settings = settings or QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
-    return Studio(settings, audio=False, modal_errors=False)
+    kwargs = {} if engine else {"runner_factory": None}
+    return Studio(settings, audio=False, modal_errors=False, **kwargs)
+
+
+def _small_project(tmp_path):
+    """A 5-shot project on disk (the demo is only opened where its content matters: it is slower)."""
+    doc = make_doc(tmp_path, 5)
+    path = doc.folder
+    doc.close()
+    return path
 
 
 def test_demo_window_renders_with_docks(qtbot, tmp_path, studio_env):
-    studio = _studio(tmp_path)
+    studio = _studio(tmp_path, engine=True)
     window = studio.window
     qtbot.addWidget(window)
     doc = studio.open(tmp_path / "demo.shotreel")  # built on first open
@@ -42,26 +50,28 @@ def test_demo_window_renders_with_docks(qtbot, tmp_path, studio_env):
     # the theme is dark and the shipped font is in use
     assert QGuiApplication.palette().window().color().lightness() < 60
     assert window.font().family() == theme.FONT_FAMILY
+    assert window.panels["QueueDock"].control.available and window.generation is not None
     studio.close()
 
 
 def test_layout_is_remembered(qtbot, tmp_path, studio_env):
     settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    project = _small_project(tmp_path)
     studio = _studio(tmp_path, settings)
     qtbot.addWidget(studio.window)
-    studio.open(tmp_path / "demo.shotreel")
+    studio.open(project)
     studio.window.show()
     studio.window.docks["QueueDock"].hide()
     studio.window.close()  # saves geometry and dock state
     studio.close()
     again = _studio(tmp_path, QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(again.window)
-    again.open(tmp_path / "demo.shotreel")
+    again.open(project)
     again.window._restore_layout()
     again.window.show()
     assert again.window.docks["QueueDock"].isHidden()
     assert not again.window.docks["StoryboardDock"].isHidden()
-    assert str(tmp_path / "demo.shotreel") in again.window.recent_projects()
+    assert str(project) in again.window.recent_projects()
     again.close()
 
 
@@ -69,7 +79,7 @@ def test_edit_menu_shows_command_labels_and_undoes(qtbot, tmp_path, studio_env):
     studio = _studio(tmp_path)
     window = studio.window
     qtbot.addWidget(window)
-    doc = studio.open(tmp_path / "demo.shotreel")
+    doc = studio.open(_small_project(tmp_path))
     undo, redo = window.actions_by_name["undo"], window.actions_by_name["redo"]
     assert not undo.isEnabled() and undo.text() == "Undo"
     shot_id = window.selection.current()
@@ -89,7 +99,7 @@ def test_edit_menu_shows_command_labels_and_undoes(qtbot, tmp_path, studio_env):
 def test_shortcuts_overlay_lists_window_and_player_keys(qtbot, tmp_path, studio_env):
     studio = _studio(tmp_path)
     qtbot.addWidget(studio.window)
-    studio.open(tmp_path / "demo.shotreel")
+    studio.open(_small_project(tmp_path))
     studio.window.resize(1200, 800)
     studio.window.show()
     groups = dict(studio.window.shortcut_groups())
@@ -136,7 +146,7 @@ def test_exception_hook_shows_the_error_dialog(qtbot, tmp_path, studio_env, monk
 def test_menu_errors_become_dialogs_and_change_nothing(qtbot, tmp_path, studio_env):
     studio = _studio(tmp_path)
     qtbot.addWidget(studio.window)
-    doc = studio.open(tmp_path / "demo.shotreel")
+    doc = studio.open(_small_project(tmp_path))
     before = doc.project.to_dict()
     studio.window._guard(lambda: doc.execute(SetShotFields(studio.window.selection.current(), duration=-5)))
     assert isinstance(studio.window.last_error, UserError)
@@ -147,15 +157,14 @@ def test_menu_errors_become_dialogs_and_change_nothing(qtbot, tmp_path, studio_e
 def test_new_and_open_project_switch_documents(qtbot, tmp_path, studio_env):
     studio = _studio(tmp_path)
     qtbot.addWidget(studio.window)
-    first = studio.open(tmp_path / "demo.shotreel")
+    project = _small_project(tmp_path)
+    studio.open(project)
     studio.window.new_project(str(tmp_path / "fresh"))
     assert studio.doc.folder.name == "fresh.shotreel" and studio.window.panels["StoryboardDock"].model.rowCount() == 0
-    assert first.store is not None
-    studio.window.open_project(str(tmp_path / "demo.shotreel"))
-    assert studio.doc.project.name == "The Last Ferry"
-    assert studio.window.recent_projects()[:2] == [str(tmp_path / "demo.shotreel"),
-                                                   str(tmp_path / "fresh.shotreel")]
+    studio.window.open_project(str(project))
+    assert studio.doc.project.name == "Test"
+    assert studio.window.recent_projects()[:2] == [str(project), str(tmp_path / "fresh.shotreel")]
     studio.window._guard(lambda: studio.window.open_project(str(tmp_path / "nothing-here")))
     assert "no project" in str(studio.window.last_error)
-    assert studio.doc.project.name == "The Last Ferry"  # a failed open keeps the current project
+    assert studio.doc.project.name == "Test"  # a failed open keeps the current project
     studio.close()
