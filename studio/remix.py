@@ -407,9 +407,11 @@ def plan_blend(doc: Document, take_a: str, take_b: str, frames: int = 12) -> lis
     return [request.with_(options=options, conditioning=src)]
 
 
-def plan_colour_match(doc: Document, shot_id: str, *, strength: float = 1.0, context: int = 4) -> list[GenerationRequest]:
+def plan_colour_match(doc: Document, shot_id: str, *, strength: float = 1.0, context: int = 2) -> list[GenerationRequest]:
     """A graded copy of the shot's selected take whose colour matches the previous shot's cut frames
-    (Lab mean/std transfer, engine.grade.ColourTransfer), rendered by the 'grade' backend."""
+    (Lab mean/std transfer, engine.grade.ColourTransfer), rendered by the 'grade' backend. `context`
+    frames each side of the cut give the statistics: near enough to match the cut itself, more than
+    one so a single odd frame does not set the grade."""
     from engine.frames import read_frames
     from engine.grade import ColourTransfer, lab_stats
     project = doc.project

@@ -239,6 +239,32 @@ def test_cli_remix_loop_recut_and_errors(tmp_path: Path, capsys):
     assert "next shot" in capsys.readouterr().err
 
 
+def test_cli_seams_and_signed_colour_match(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.setenv("SHOTREEL_CONFIG_DIR", str(tmp_path / "config"))
+    path = tmp_path / "p.shotreel"
+    _project(path, shots=2).close()
+    assert cli_main(["generate", str(path), "--no-sign"]) == 0
+    capsys.readouterr()
+    assert cli_main(["seams", str(path), "--json"]) == 0
+    (seam,) = json.loads(capsys.readouterr().out)["seams"]
+    assert not seam["flagged"] and seam["delta_e"] < 6
+    assert cli_main(["seams", str(path), "--match-colour", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (graded,) = out["takes"]
+    assert graded["operation"] == "colour_match" and graded["backend"] == "grade"
+    assert out["after"]["delta_e"] <= out["before"]["delta_e"] + 0.5
+    from studio.identity import load_or_create_identity
+    from studio.provenance import verify
+    with Document.open(path) as doc:
+        shot = [s for _, s in doc.project.shots()][1]
+        assert shot.selected_take == graded["id"]
+        report = verify(doc.abspath(graded["files"]["video"]), identity=load_or_create_identity())
+        assert report.state == "Trusted"
+    assert cli_main(["undo", str(path)]) == 0
+    with Document.open(path) as doc:
+        assert [s for _, s in doc.project.shots()][1].selected_take == graded["parent_take_id"]
+
+
 def _fake_weights(folder: Path) -> None:
     """A real safetensors file (header + one float) so the registry accepts the folder."""
     header = json.dumps({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
