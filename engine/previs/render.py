@@ -116,6 +116,8 @@ class BlockingRenderer:
         w = self.world
         light = w.light
         self._box_faces = self._faces_of(w.box_centres, w.box_axes, w.box_half, w.box_colours)
+        self._box_radius = np.linalg.norm(w.box_half, axis=1) if len(w.box_half) else np.zeros(0)
+        self._figure_cache: dict[FigureState, tuple] = {}
         sw, sh = max(2, -(-self.width // SKY_DOWNSCALE)), max(2, -(-self.height // SKY_DOWNSCALE))
         us = (np.arange(sw) + 0.5) * self.width / sw
         vs = (np.arange(sh) + 0.5) * self.height / sh
@@ -243,19 +245,41 @@ class BlockingRenderer:
         below = self._haze * (1 - down) + self._ground * down
         return np.rint(np.where((elev >= 0)[..., None], sky, below)).astype(np.uint8)
 
+    def _figure_geometry(self, f: FigureState):
+        """Posed boxes of a figure, cached by its (frozen, hashable) state: a figure standing still
+        or repeating a pose costs nothing after the first frame."""
+        hit = self._figure_cache.get(f)
+        if hit is None:
+            parts, head = figure_parts(f)
+            pc = np.array([p.centre for p in parts])
+            c, n, col = self._faces_of(pc, np.array([p.axes for p in parts]), np.array([p.half for p in parts]),
+                                       np.array([p.colour for p in parts]))
+            if len(self._figure_cache) > 256:
+                self._figure_cache.clear()
+            hit = self._figure_cache[f] = (pc, c, n, col, head)
+        return hit
+
+    def _in_frustum(self, cam_centres: np.ndarray, radius: np.ndarray) -> np.ndarray:
+        r = self.raster
+        hx, hy = r.cx / r.f, r.cy / r.f
+        x, y, z = cam_centres[:, 0], cam_centres[:, 1], cam_centres[:, 2]
+        nx, ny = math.hypot(1, hx), math.hypot(1, hy)
+        return ((z + radius > 0.05) & ((x + hx * z) / nx > -radius) & ((-x + hx * z) / nx > -radius) &
+                ((y + hy * z) / ny > -radius) & ((-y + hy * z) / ny > -radius))
+
     def _draw_objects(self, img: np.ndarray, i: int, pose: CameraPose) -> None:
         """Set pieces and figures, far to near (painter's order by box centre distance)."""
         r = self.raster
         cam_pos = r.C
         corners, normals, colours = self._box_faces
         centres = self.world.box_centres
+        if len(centres):  # frustum-cull set pieces by their bounding spheres
+            keep = self._in_frustum(r.to_camera(centres), self._box_radius)
+            corners, normals, colours, centres = corners[keep], normals[keep], colours[keep], centres[keep]
         heads, labels, shadows = [], [], []
         for f in self.figure_states(i):
             shadows.append(np.array([f.x, 0.0, f.z]) + self._shadow_ring * (f.height / 1.75))
-            parts, (head, radius, skin) = figure_parts(f)
-            pc = np.array([p.centre for p in parts])
-            c, n, col = self._faces_of(pc, np.array([p.axes for p in parts]), np.array([p.half for p in parts]),
-                                       np.array([p.colour for p in parts]))
+            pc, c, n, col, (head, radius, skin) = self._figure_geometry(f)
             corners, normals, colours = (np.concatenate([corners, c]), np.concatenate([normals, n]),
                                          np.concatenate([colours, col]))
             centres = np.concatenate([centres, pc])
