@@ -29,7 +29,6 @@ import contextlib
 import importlib
 import json
 import time
-import wave
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EngineError, ErrorKind, JobCancelled
-from ..fsio import atomic_path, atomic_write_text
+from ..fsio import atomic_write_text
 from ..jobs import CancelToken, GenerationRequest, GenerationResult, JobStatus, Progress, ProgressFn, fps_to_str
 from . import conform
 from .media import read_clip, read_image, retime
@@ -61,11 +60,9 @@ def family_module(info: ModelInfo):
 
 
 def take_paths(request: GenerationRequest) -> dict[str, Path]:
-    """The take's files, named like the previs backend's: <job_id>.<kind>."""
-    out = Path(request.output_dir)
-    stem = request.job_id
-    return {"video": out / f"{stem}.mp4", "proxy": out / f"{stem}.proxy.mp4", "thumbnail": out / f"{stem}.thumb.jpg",
-            "last_frame": out / f"{stem}.last.png", "metadata": out / f"{stem}.json", "audio": out / f"{stem}.wav"}
+    """The take's files, named exactly like the previs backend's (<job>.mp4, .proxy.mp4, ...)."""
+    from ..previs.backend import take_paths as previs_take_paths
+    return previs_take_paths(request)
 
 
 def resolve_prompt(request: GenerationRequest, family: str) -> tuple[str, str, str]:
@@ -247,40 +244,50 @@ class _Job:
                              thumbnail_path=paths["thumbnail"], last_frame_path=paths["last_frame"],
                              expected_frames=total, channel_order="rgb")
         with writer:
-            frames = list(clip)
-            for i, frame in enumerate(conform.resample(frames, plan.positions, mode)):
-                if self.cancel.cancelled:
-                    raise JobCancelled()
+            for i, frame in enumerate(conform.resample(list(clip), plan.positions, mode)):
+                self.cancel.raise_if_cancelled()
                 writer.write(conform.to_output(frame, size))
                 if (i + 1) % 24 == 0:
                     self.report("encoding", i + 1, total)
-            encoded = writer.close()
-        self.report("audio")
-        audio_note = _render_audio(req, encoded.frames, paths["audio"])
-        import diffusers
-        import torch
-        metadata = {
-            "backend": "diffusion", "job_id": req.job_id, "model": info.to_dict(), "task": inputs.task,
-            "prompt": inputs.prompt, "negative_prompt": inputs.negative_prompt, "seed": req.seed,
-            "steps": inputs.steps, "guidance": inputs.guidance, "working_size": [size.gen_w, size.gen_h],
-            "model_frames": inputs.num_frames, "native_fps": fps_to_str(Fraction(inputs.native_fps).limit_denominator(1001)),
-            "conform_fps": conform_mode, "frames": encoded.frames, "fps": fps_to_str(req.fps),
-            "width": req.width, "height": req.height, "audio": audio_note,
-            "versions": {"diffusers": diffusers.__version__, "torch": torch.__version__},
-            "request": req.to_dict(), **meta}
-        if req.conditioning.source_take_id:
-            metadata["source_take_id"] = req.conditioning.source_take_id
-            metadata["source_frame"] = req.conditioning.source_frame
-        atomic_write_text(paths["metadata"], json.dumps(metadata, indent=1, sort_keys=True, default=str))
-        seconds = time.monotonic() - started
+            encoded = writer.close(cancel=self.cancel)
+        try:
+            self.report("audio", total, total)
+            audio = _render_audio(req, paths["audio"], self.cancel)
+            metadata = self.metadata(info, inputs, size, conform_mode, encoded, audio, started, meta)
+            atomic_write_text(paths["metadata"], json.dumps(metadata, indent=1, sort_keys=True, default=str))
+        except BaseException:
+            for key in ("video", "proxy", "thumbnail", "last_frame"):
+                Path(getattr(encoded, key) or paths[key]).unlink(missing_ok=True)
+            raise
         self.report("done", total, total)
         return GenerationResult(
             job_id=req.job_id, status=JobStatus.DONE, video=encoded.video, proxy=encoded.proxy,
-            thumbnail=encoded.thumbnail, audio=str(paths["audio"].resolve()), last_frame=encoded.last_frame,
+            thumbnail=encoded.thumbnail, audio=audio, last_frame=encoded.last_frame,
             metadata_file=str(paths["metadata"].resolve()), frames=encoded.frames, fps=req.fps, width=req.width,
             height=req.height, seed=req.seed, backend="diffusion", model=info.path,
-            renderer_version=f"diffusion/{info.family}/diffusers-{diffusers.__version__}",
-            end_state=None, metadata=metadata, seconds=seconds)
+            renderer_version=metadata["renderer_version"], end_state=None, metadata=metadata,
+            seconds=round(time.monotonic() - started, 3))
+
+    def metadata(self, info, inputs: ShotInputs, size, conform_mode, encoded, audio, started, meta) -> dict:
+        """Every parameter that made the take (the keys the previs backend writes, plus the model's)."""
+        import diffusers
+        import torch
+        req = self.request
+        cond = req.conditioning
+        return {
+            "backend": "diffusion", "renderer_version": f"diffusion/{info.family}/diffusers-{diffusers.__version__}",
+            "request": req.to_dict(), "seed": req.seed, "model": info.to_dict(), "task": inputs.task,
+            "prompt": inputs.prompt, "negative_prompt": inputs.negative_prompt, "steps": inputs.steps,
+            "guidance": inputs.guidance, "working_size": [size.gen_w, size.gen_h], "model_frames": inputs.num_frames,
+            "native_fps": fps_to_str(Fraction(inputs.native_fps).limit_denominator(1001)),
+            "conform_fps": conform_mode, "fps": fps_to_str(req.fps), "width": req.width, "height": req.height,
+            "conditioning_source": {"take_id": cond.source_take_id, "frame": cond.source_frame},
+            "source_take_id": cond.source_take_id, "source_frame": cond.source_frame,
+            "camera": req.camera.describe(),
+            "files": {"video": encoded.video, "proxy": encoded.proxy, "thumbnail": encoded.thumbnail,
+                      "last_frame": encoded.last_frame, "audio": audio},
+            "frames": encoded.frames, "render_seconds": round(time.monotonic() - started, 3),
+            "versions": {"diffusers": diffusers.__version__, "torch": torch.__version__}, **meta}
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -352,22 +359,11 @@ def _preview(cfhw: Any) -> tuple[bytes, int, int]:
     return img.tobytes(), img.shape[1], img.shape[0]
 
 
-def _render_audio(req: GenerationRequest, frames: int, target: Path) -> str:
-    """The shot's audio mix, exactly as previs takes get it."""
-    try:
-        from ..audio import render_shot_audio
-    except ImportError:
-        render_shot_audio = None
-    if render_shot_audio is not None:
-        render_shot_audio(req.audio, frames, req.fps, str(target), characters=req.scene.characters)
-        return "mix"
-    # engine.audio not integrated yet: a silent track of the right length keeps the take playable.
-    rate = 48000
-    samples = int(round(frames / req.fps * rate))
-    with atomic_path(target) as tmp:
-        with wave.open(str(tmp), "wb") as out:
-            out.setnchannels(2)
-            out.setsampwidth(2)
-            out.setframerate(rate)
-            out.writeframes(bytes(samples * 4))
-    return "silence"
+def _render_audio(req: GenerationRequest, wav_path: Path, cancel: CancelToken) -> str | None:
+    """The shot's scratch audio mix, exactly as previs takes get it; None when it has no cues."""
+    if not req.audio:
+        return None
+    from ..audio import render_shot_audio, stems_dir_for
+    shot = render_shot_audio(req.audio, req.frames, req.fps, wav_path, req.scene.characters,
+                             stems_dir=stems_dir_for(wav_path), seed=req.seed, cancel=cancel)
+    return str(Path(shot.path).resolve())

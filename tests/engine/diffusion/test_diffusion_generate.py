@@ -5,6 +5,7 @@ the output, cancel and stop-early, offload and tiling paths, and the errors a us
 from __future__ import annotations
 
 import json
+import wave
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from engine.cues import AudioCue
 from engine.errors import EngineError, ErrorKind, JobCancelled
 from engine.jobs import CancelToken, Conditioning, GenerationRequest, JobStatus, Keyframe
 
@@ -20,11 +22,12 @@ FAST = {"steps": 2, "max_sequence_length": 32}
 
 
 def run(model: Path, out: Path, *, job="t", frames=9, fps=16, width=32, height=32, seed=3, cond=None,
-        cancel=None, on_progress=None, **options):
+        cancel=None, on_progress=None, audio=(), **options):
     from engine.diffusion.backend import DiffusionBackend
     req = GenerationRequest(job_id=job, output_dir=str(out), backend="diffusion", model=str(model),
                             prompt="a woman walks to the window", width=width, height=height, frames=frames,
-                            fps=fps, seed=seed, conditioning=cond or Conditioning(), options={**FAST, **options})
+                            fps=fps, seed=seed, conditioning=cond or Conditioning(), audio=tuple(audio),
+                            options={**FAST, **options})
     events = []
 
     def progress(p):
@@ -57,7 +60,7 @@ def assert_take(result, frames, width, height, fps):
     n, w, h, rate = probe(result.video)
     assert (n, w, h, rate) == (frames, width, height, Fraction(fps))
     assert result.frames == frames
-    for path in (result.proxy, result.thumbnail, result.last_frame, result.metadata_file, result.audio):
+    for path in (result.proxy, result.thumbnail, result.last_frame, result.metadata_file):
         assert path and Path(path).is_file(), path
     assert pixels(result.last_frame).shape == (height, width, 3)
     assert not list(Path(result.video).parent.glob("*.partial-*"))
@@ -104,9 +107,14 @@ def test_same_seed_same_take_and_different_seed_differs(tiny_models, tmp_path):
 def test_i2v_chained_from_the_previous_take_and_image_matters(tiny_models, tmp_path, images):
     first, _ = run(tiny_models["wan_t2v"], tmp_path / "shot1", job="shot1", width=64, height=64)
     chained = Conditioning(first_frame=first.last_frame, source_take_id="shot1", source_frame=8)
-    second, _ = run(tiny_models["wan_i2v"], tmp_path / "shot2", job="shot2", cond=chained, width=64, height=64)
+    rain = AudioCue(kind="ambience", preset="rain")
+    second, _ = run(tiny_models["wan_i2v"], tmp_path / "shot2", job="shot2", cond=chained, width=64, height=64,
+                    audio=[rain])
     meta = assert_take(second, 9, 64, 64, 16)
-    assert meta["task"] == "i2v" and meta["source_take_id"] == "shot1"
+    assert meta["task"] == "i2v" and meta["conditioning_source"] == {"take_id": "shot1", "frame": 8}
+    with wave.open(second.audio) as wav:                 # the shot's audio mix, as previs takes get it
+        assert abs(wav.getnframes() / wav.getframerate() - 9 / 16) < 0.01
+    assert first.audio is None                          # no cues, no track (like previs)
     other, _ = run(tiny_models["wan_i2v"], tmp_path / "shot2b", job="shot2b",
                    cond=Conditioning(first_frame=images["checker"]), width=64, height=64)
     assert differs(second, other)

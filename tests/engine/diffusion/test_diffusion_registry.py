@@ -145,3 +145,10 @@ def test_estimate_orders_memory_modes_and_scales_with_size():
 def test_frame_rules():
     assert [rule_frames(n, 4) for n in (1, 2, 5, 6, 81, 82)] == [5, 5, 5, 9, 81, 85]
     assert [rule_frames(n, 8) for n in (9, 10, 121)] == [9, 17, 121]
+
+
+def test_runner_finds_the_diffusion_backend():
+    from engine.backends import create_backend
+    from engine.diffusion.backend import DiffusionBackend
+    backend = create_backend("diffusion")
+    assert isinstance(backend, DiffusionBackend) and backend.name == "diffusion"
