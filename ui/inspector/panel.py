@@ -97,7 +97,7 @@ class ShotInspectorPanel(QWidget):
         box.addStretch(1)
         compact_combos(self.body)
 
-        self.selection.changed.connect(lambda *_: self.load())
+        self.selection.changed.connect(self._selection_changed)
         self._unsubscribe = doc.subscribe(self._on_change)
         self.load()
 
@@ -260,8 +260,15 @@ class ShotInspectorPanel(QWidget):
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
+        try:  # the selection outlives this panel (the window keeps it across projects)
+            self.selection.changed.disconnect(self._selection_changed)
+        except (RuntimeError, TypeError):
+            pass
         self.diagram.set_animating(False)
         self.audio.waveform.renderer.shutdown()
+
+    def _selection_changed(self, ids: list) -> None:
+        self.load()
 
     def _on_change(self, change: Change) -> None:
         current = self.selection.current()

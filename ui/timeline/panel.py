@@ -100,6 +100,10 @@ class TimelinePanel(QWidget):
             self._unsubscribe()
             self._unsubscribe = None
         self._relayout_timer.stop()
+        try:  # the selection outlives this panel (the window keeps it across projects)
+            self.selection.changed.disconnect(self._selection_changed)
+        except (RuntimeError, TypeError):
+            pass
 
     @property
     def layout_data(self) -> TimelineLayout:
