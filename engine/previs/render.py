@@ -1,8 +1,16 @@
 """Frame renderers: the 3D blocking set and the board-image parallax animatic.
 
 Both take a GenerationRequest, render frame i on demand (`frame(i)` is pure: the same request and i
-give the same pixels) and report the world state at the last frame (`end_state()`), which the next
-shot's `SceneSpec.start_state` feeds back for exact continuity.
+give the same pixels, BGR uint8) and report the world state at the last frame (`end_state()`), which
+the next shot's `SceneSpec.start_state` feeds back for exact continuity.
+
+end_state (plain JSON, owned by this renderer; the studio stores and passes it back untouched):
+  blocking: {"renderer", "mode": "blocking", "frame", "camera": {position [x, y, z] m, yaw, pitch, roll
+            deg, lens_mm}, "aim_height", "subject", "figures": [FigureState dicts: name, x, z, heading,
+            sit, walk_phase, stride, run, gesture, gesture_phase, seat, ...], "world": {set_seed, kind,
+            time_of_day, interior}}
+  board:    {"renderer", "mode": "board", "frame", "board": path, "camera": {...}, "canonical": {...}}
+A blocking state given to a board shot (or the reverse) is ignored: the two worlds do not connect.
 """
 from __future__ import annotations
 

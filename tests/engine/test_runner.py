@@ -322,3 +322,19 @@ def test_kill_9_mid_job_requeues_it_and_removes_partials(tmp_path):
         assert json.loads(store_path.read_text())["victim"]["status"] == "queued"
     finally:
         reopened.shutdown()
+
+
+def test_backend_registry(tmp_path):
+    from engine.backends import backend_names, create_backend, register_backend
+    from engine.previs.backend import PrevisBackend
+    assert isinstance(create_backend("previs"), PrevisBackend) and "previs" in backend_names()
+    with pytest.raises(EngineError) as info:
+        create_backend("no-such-backend")
+    assert info.value.kind is ErrorKind.UNSUPPORTED
+    register_backend("previs-copy", PrevisBackend)
+    r = Runner()
+    try:
+        r.submit(req(tmp_path, "copy", backend="previs-copy"))
+        assert r.wait("copy", 60).status is JobStatus.DONE
+    finally:
+        r.shutdown()
