@@ -218,3 +218,21 @@ def test_camera_diagram_animates_only_while_visible_and_the_grab_is_not_blank(qt
     qtbot.waitUntil(lambda: not diagram.timer.isActive(), timeout=2000)
     panel.detach()
     doc.close()
+
+
+def test_title_and_duration_fields(qtbot, doc):
+    panel = _panel(qtbot, doc, "sh002")
+    _type_line(panel.duration, "3s")
+    assert doc.project.shot("sh002").duration == 72 and panel.duration.text() == "72f"
+    _type_line(panel.duration, "three seconds")
+    assert "duration" in field_error(panel.duration) and panel.duration.text() == "three seconds"
+    assert doc.project.shot("sh002").duration == 72
+    _type_line(panel.title, "On the ramp")  # another field's edit keeps the marked one as typed
+    assert doc.project.shot("sh002").title == "On the ramp"
+    assert panel.duration.text() == "three seconds" and panel.heading.text() == "Shot 3 · On the ramp"
+    doc.undo()
+    doc.undo()
+    assert doc.project.shot("sh002").duration == 26
+    panel.selection.set(["sh001"])  # another shot: marks are cleared, its values shown
+    assert field_error(panel.duration) == "" and panel.duration.text() == "25f"
+    panel.detach()
