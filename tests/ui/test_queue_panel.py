@@ -47,8 +47,15 @@ def test_job_model_passes_qtmodeltester(qtmodeltester):
     assert model.data(model.index(0), FractionRole) == 0.4
     assert model.move_job("j2", -1) and model.queued_order() == ["j2", "j1"]
     assert not model.move_job("j2", -1)  # a running job stays first
+    assert [j.job_id for j in model.jobs()] == ["j0", "j2", "j1", "j3"]
+    model.update_job("j0", status="done")  # finished jobs go below the active ones, newest first
+    assert [j.job_id for j in model.jobs()] == ["j2", "j1", "j0", "j3"]
+    model.add_job(JobRow("j4", "s4", "5. Shot", "queued"))
+    assert [j.job_id for j in model.jobs()] == ["j2", "j1", "j4", "j0", "j3"]
+    model.update_job("j3", status="queued")  # retried: back at the end of the queue
+    assert [j.job_id for j in model.jobs()] == ["j2", "j1", "j4", "j3", "j0"]
     model.clear_finished()
-    assert [j.job_id for j in model.jobs()] == ["j0", "j2", "j1"]
+    assert [j.job_id for j in model.jobs()] == ["j2", "j1", "j4", "j3"]
     qtmodeltester.check(model)
 
 
@@ -160,7 +167,7 @@ def test_failed_job_shows_error_with_suggestion_and_copies_details(qtbot, doc, e
 
 def test_event_loop_keeps_turning_while_a_previs_job_runs(qtbot, doc, engine):
     runner, bridge = engine
-    doc.execute(SetShotFields("sh000", duration=72))
+    doc.execute(SetShotFields("sh000", duration=24 * 8))
     panel = make_panel(qtbot, doc, runner, bridge)
     clock = QElapsedTimer()
     clock.start()
@@ -175,8 +182,9 @@ def test_event_loop_keeps_turning_while_a_previs_job_runs(qtbot, doc, engine):
     timer.stop()
     assert panel.model.job(job_id).status == "done"
     gaps = sorted(b - a for a, b in zip(ticks, ticks[1:]))
-    assert len(ticks) > 50
+    span = ticks[-1] - ticks[0]
     median = gaps[len(gaps) // 2]
     worst = gaps[-1]
-    print(f"event loop during a previs job: {len(ticks)} ticks, median gap {median} ms, worst {worst} ms")
+    print(f"event loop during a previs job: {len(ticks)} ticks in {span} ms, median gap {median} ms, worst {worst} ms")
+    assert len(ticks) > 30 and len(ticks) >= 0.6 * span / 10  # it kept ticking for the whole job
     assert median <= 20 and worst < 250

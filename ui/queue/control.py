@@ -64,7 +64,10 @@ class QueueControl:
     def existing_jobs(self) -> list[JobRow]:
         if self.runner is None:
             return []
-        return [row for row in (self.row_for_job(r.job_id) for r in self.runner.jobs()) if row is not None]
+        records = self.runner.jobs()  # running, queued in order, finished oldest first
+        active = [r for r in records if not r.finished]
+        finished = [r for r in records if r.finished][::-1]  # newest first, as the panel lists them
+        return [row for row in (self.row_for_job(r.job_id) for r in active + finished) if row is not None]
 
     def shots_needing_takes(self) -> list[str]:
         """Shots with no usable take, and stale shots, in cut order."""

@@ -66,13 +66,17 @@ class JobListItemModel(QAbstractListModel):
                 return i
         return None
 
+    def _active_count(self, skip: int = -1) -> int:
+        return sum(1 for i, j in enumerate(self._rows) if i != skip and j.status in ACTIVE)
+
     def add_job(self, job: JobRow) -> None:
+        """Active jobs are listed first (in queue order), finished ones after them, newest first."""
         if self.row_of(job.job_id) is not None:
             self.update_job(job.job_id, status=job.status, label=job.label or None)
             return
-        at = len(self._rows)
+        at = self._active_count() if job.status in ACTIVE else len(self._rows)
         self.beginInsertRows(QModelIndex(), at, at)
-        self._rows.append(job)
+        self._rows.insert(at, job)
         self.endInsertRows()
 
     def update_job(self, job_id: str, **values: Any) -> JobRow | None:
@@ -80,12 +84,25 @@ class JobListItemModel(QAbstractListModel):
         if row is None:
             return None
         job = self._rows[row]
+        was_active = job.status in ACTIVE
         for name, value in values.items():
             if value is not None or name in ("eta", "error"):
                 setattr(job, name, value)
         index = self.index(row)
         self.dataChanged.emit(index, index)
+        if was_active != (job.status in ACTIVE):
+            # finished: first of the finished group; retried: last of the active group
+            self._move_row(row, self._active_count(skip=row))
         return job
+
+    def _move_row(self, row: int, target: int) -> None:
+        """Move `row` so it ends up at index `target`."""
+        if target == row:
+            return
+        dest = target + 1 if target > row else target
+        if self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), dest):
+            self._rows.insert(target, self._rows.pop(row))
+            self.endMoveRows()
 
     def set_progress(self, job_id: str, stage: str, current: int, total: int, eta: float | None,
                      preview: QImage | None) -> JobRow | None:
