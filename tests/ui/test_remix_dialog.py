@@ -105,6 +105,19 @@ def test_recut_and_loop_through_the_dialog(qtbot, project):
     dialog.accept()
     (loop,) = engine.drain()
     assert loop.operation == "loop" and loop.parent_take_id == shot.selected_take
+    dialog = RemixDialog(doc, shot.selected_take, operation="colour_match")
+    qtbot.addWidget(dialog)
+    assert "no previous shot" in dialog.status.text()
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    dialog = RemixDialog(doc, shot.selected_take, generation=engine.service, operation="blend")
+    qtbot.addWidget(dialog)
+    following = [s for _, s in doc.project.shots()][1]
+    assert dialog.fields["blend.to"].currentData() == following.selected_take
+    dialog.fields["blend.frames"].setValue(6)
+    dialog.accept()
+    (blend,) = engine.drain()
+    shots = [s for _, s in doc.project.shots()]
+    assert len(shots) == 4 and shots[1].selected_take == blend.id and blend.frames == 6
     # a refused plan keeps the dialog open with the reason
     dialog = RemixDialog(doc, shot.selected_take, operation="remix")
     qtbot.addWidget(dialog)
