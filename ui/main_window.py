@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QPushButton, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from studio.commands import Change
 
@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
-        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidgetNorth())
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.welcome = self._make_welcome()
         self.setCentralWidget(self.welcome)
         self._make_docks()
@@ -285,6 +285,10 @@ class MainWindow(QMainWindow):
             except Exception as exc:  # another module's panel failing must not close the studio
                 log.exception("could not create %s", name)
                 self.panels[name] = QLabel(f"This panel could not start: {exc}")
+        timeline = self.panels.get("TimelineDock")
+        if hasattr(timeline, "playhead_moved"):  # the timeline and the viewer share one playhead (cut frames)
+            timeline.playhead_moved.connect(viewer.player.seek)
+            viewer.player.position_changed.connect(timeline.set_playhead)
         for name, panel in self.panels.items():
             self.docks[name].setWidget(panel)
         self.shot_menu.clear()
@@ -562,7 +566,3 @@ class MainWindow(QMainWindow):
         self._detach_panels()
         super().closeEvent(event)
 
-
-def QTabWidgetNorth():
-    from PySide6.QtWidgets import QTabWidget
-    return QTabWidget.TabPosition.North

@@ -204,3 +204,27 @@ def test_demo_timeline_grab_is_not_blank(qtbot, tmp_path, studio_env):
     assert grab_variance(panel) > 100
     panel.detach()
     doc.close()
+
+
+def test_in_the_main_window_the_timeline_and_viewer_share_the_playhead(qtbot, doc, app_settings):
+    from ui.main_window import MainWindow
+    add_take(doc, "sh000", "tk_a", video=True, frames=24)
+    add_take(doc, "sh001", "tk_b", video=True, frames=24, color=(40, 160, 40))
+    window = MainWindow(doc, settings=app_settings, audio=False, modal_errors=False)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    timeline, viewer = window.panels["TimelineDock"], window.panels["ViewerDock"]
+    assert isinstance(timeline, TimelinePanel) and window.docks["TimelineDock"].widget() is timeline
+    viewer.rebuild()
+    canvas = timeline.canvas
+    canvas.set_snapping(False)
+    canvas.set_zoom(10.0, anchor_x=HEADER_W)
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(int(canvas.x_of(30)), RULER_H // 2))  # a click on the ruler
+    assert canvas.playhead == 30
+    qtbot.waitUntil(lambda: viewer.player.position == 30, timeout=3000)
+    viewer.player.seek(12)  # and the viewer moves the timeline's playhead
+    qtbot.waitUntil(lambda: canvas.playhead == 12, timeout=3000)
+    window.set_document(None)
