@@ -15,7 +15,6 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
-import pytest
 
 from engine.fsio import atomic_path
 
@@ -30,10 +29,15 @@ def stamp_frame(code: int, width: int, height: int, texture: bool = False) -> np
     x = np.linspace(0, 30, width, dtype=np.float32)[None, :]
     base = (y + x + (code * 7) % 40).astype(np.uint8)
     img = np.repeat(base[:, :, None], 3, axis=2)
-    if texture:   # detail like a real render, so the encoder and decoder do realistic work
-        rng = np.random.default_rng(code)
-        img = np.clip(img.astype(np.int16) + rng.integers(-24, 24, img.shape, dtype=np.int16), 0, 255)
-        img = img.astype(np.uint8)
+    if texture:   # shapes and grain like a shaded previs render, so the codec does realistic work
+        yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+        phase = code * 0.15
+        rings = 40 * np.sin(np.hypot(xx - width * 0.6, yy - height * 0.5) / 9 - phase)
+        stripes = 25 * np.sin(xx / 23 + yy / 31 + phase)
+        grain = np.random.default_rng(code).integers(-3, 4, (height, width), dtype=np.int16)
+        luma = img[:, :, 0].astype(np.float32) + rings + stripes + grain
+        tint = np.array([1.0, 0.9, 0.75], np.float32)
+        img = np.clip(luma[:, :, None] * tint, 0, 255).astype(np.uint8)
     band = height // 6
     for bit in range(BITS):
         x0, x1 = bit * width // BITS, (bit + 1) * width // BITS
@@ -111,9 +115,8 @@ def make_media(root: Path) -> PlayerMedia:
     return PlayerMedia(root)
 
 
-@pytest.fixture(scope="session")
-def player_media(tmp_path_factory) -> PlayerMedia:
-    """Import this fixture into a test module; the media is made once per session."""
+def shared_media(tmp_path_factory) -> PlayerMedia:
+    """For a test module's fixture: the media is made once per session, in the session's temp dir."""
     return make_media(tmp_path_factory.getbasetemp() / "player_media")
 
 

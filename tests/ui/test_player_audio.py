@@ -7,9 +7,14 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from tests.ui.player_media import player_media, write_tone  # noqa: F401  (fixture)
+from tests.ui.player_media import shared_media, write_tone
 from ui.player.audio_out import AudioClock, AudioMixer, AudioUnavailable, WavSource
 from ui.player.source import PlayList, PlaySegment
+
+
+@pytest.fixture(scope="module")
+def player_media(tmp_path_factory):
+    return shared_media(tmp_path_factory)
 
 
 def _expected_tone(start_sample, n, freq=440.0):

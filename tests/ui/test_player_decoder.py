@@ -6,10 +6,15 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from tests.ui.player_media import H, W, player_media, read_stamp  # noqa: F401  (fixture)
+from tests.ui.player_media import H, W, read_stamp, shared_media
 from ui.player.cache import FrameCache
 from ui.player.decoder import DecodeThread, MediaError, VideoReader
 from ui.player.source import PlayList, PlaySegment
+
+
+@pytest.fixture(scope="module")
+def player_media(tmp_path_factory):
+    return shared_media(tmp_path_factory)
 
 
 @pytest.mark.parametrize("name,base,count", [("a", 0, 72), ("long", 2000, 120), ("mjpeg", 3000, 24)])

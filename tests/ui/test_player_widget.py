@@ -5,8 +5,14 @@ from fractions import Fraction
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from tests.ui.player_media import H, W, player_media, read_stamp, widget_stamp  # noqa: F401  (fixture)
+from tests.ui.player_media import H, W, shared_media, widget_stamp
 from ui.player import ManualClock, PlayerWidget, PlayList, PlaySegment
+
+
+@pytest.fixture(scope="module")
+def player_media(tmp_path_factory):
+    return shared_media(tmp_path_factory)
+
 
 FPS = Fraction(24)
 
@@ -199,9 +205,10 @@ def test_cache_stays_within_a_small_bound_during_playback(qtbot, cut):
     player.frame_displayed.connect(seen.append)
     player.shuttle(1)
     player.shuttle(1)                            # 2x over 60 periods: 120 frames through a 10-frame cache
-    for _ in range(60):
+    for k in range(1, 61):                       # each period waits for its picture: this is about memory
         clock.advance_frames(1, FPS)
-        qtbot.wait(25)
+        shows(qtbot, player, 2 * k)
+        assert player.cache.nbytes <= bound
     assert seen == list(range(2, 122, 2))
     assert player.cache.peak_bytes <= bound and player.cache.nbytes <= bound
 

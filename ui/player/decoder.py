@@ -24,7 +24,8 @@ from .source import PlayList
 
 log = logging.getLogger(__name__)
 
-# Decoding on is cheaper than a seek for a short gap in long-GOP files; for all-intra either is ~2 ms.
+# Decoding on is cheaper than a seek for a short gap in long-GOP files. In all-intra proxies a seek
+# costs one frame's decode, so any jump beyond the next frame seeks (a playhead catching up skips).
 DECODE_ON_LIMIT = 12
 MAX_OPEN_READERS = 8
 
@@ -62,6 +63,8 @@ class VideoReader:
         self._pos: int | None = None   # index of the last frame the generator gave
         self._last: av.VideoFrame | None = None
         self.seeks = 0
+        self._decoded = 0
+        self._intra_only = True        # until a non-key frame shows up
 
     def index_of(self, pts: int) -> int:
         return round((pts - self._start) * self._tb * self.rate)
@@ -77,7 +80,8 @@ class VideoReader:
         extras: list[tuple[int, np.ndarray]] = []
         if self._pos is not None and self._last is not None and n == self._pos:
             return self._rgb(self._last), extras
-        fresh = not (self._pos is not None and self._pos < n <= self._pos + DECODE_ON_LIMIT)
+        limit = 1 if self._intra_only and self._decoded >= 2 else DECODE_ON_LIMIT
+        fresh = not (self._pos is not None and self._pos < n <= self._pos + limit)
         back = 0
         if fresh:
             self._seek(n)
@@ -96,6 +100,8 @@ class VideoReader:
                 self._frames, self._pos = None, None
                 return self._rgb(self._last), extras
             idx = self.index_of(frame.pts) if frame.pts is not None else (self._pos or -1) + 1
+            self._decoded += 1
+            self._intra_only = self._intra_only and frame.key_frame
             if fresh and idx > n and n - back > 0:
                 # The demuxer landed after the target: look further back and try again.
                 back = max(int(self.rate), back * 2)

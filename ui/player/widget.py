@@ -318,14 +318,36 @@ class PlayerWidget(QWidget):
             cached = self.cache.get(src)
             if cached is not None:
                 self._display(position, cached)
+            else:
+                self._show_latest_before(position)
         ahead = min(self._decode_ahead, max(1, self.cache.capacity_for(self._frame_bytes()) // 2))
         waiting = None if self._displayed == position else position
         self._decoder.want(self._playlist, self._transport.upcoming(ahead), notify=waiting)
 
     def _on_frame_arrived(self, serial: int, frame: int, array) -> None:
-        if self._closed or frame != self._transport.position or frame == self._displayed:
+        if self._closed or frame == self._displayed:
             return
-        self._display(frame, array)
+        if frame == self._transport.position or self._is_late_but_newer(frame):
+            self._display(frame, array)
+
+    def _is_late_but_newer(self, frame: int) -> bool:
+        """While playing behind the clock, a frame between the one on screen and the playhead is still
+        worth showing: the picture keeps moving (with drops counted) instead of freezing."""
+        t, shown = self._transport, self._displayed
+        if not t.rate or shown is None:
+            return False
+        return shown < frame < t.position if t.rate > 0 else t.position < frame < shown
+
+    def _show_latest_before(self, position: int) -> None:
+        for k in range(1, 5):
+            frame = position - k * self._transport.rate
+            if not self._is_late_but_newer(frame):
+                return
+            src = self._playlist.source_at(frame)
+            cached = self.cache.get(src) if src is not None else None
+            if cached is not None:
+                self._display(frame, cached)
+                return
 
     def _on_decode_failed(self, path: str, message: str) -> None:
         if self._closed:
