@@ -289,6 +289,10 @@ class MainWindow(QMainWindow):
         if hasattr(timeline, "playhead_moved"):  # the timeline and the viewer share one playhead (cut frames)
             timeline.playhead_moved.connect(viewer.player.seek)
             viewer.player.position_changed.connect(timeline.set_playhead)
+        inspector = self.panels.get("InspectorDock")
+        if hasattr(timeline, "cue_selected") and hasattr(inspector, "select_cue"):  # one sound picked in both
+            timeline.cue_selected.connect(inspector.select_cue)
+            inspector.cue_selected.connect(timeline.select_cue)
         for name, panel in self.panels.items():
             self.docks[name].setWidget(panel)
         self.shot_menu.clear()

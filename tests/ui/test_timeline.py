@@ -227,4 +227,14 @@ def test_in_the_main_window_the_timeline_and_viewer_share_the_playhead(qtbot, do
     qtbot.waitUntil(lambda: viewer.player.position == 30, timeout=3000)
     viewer.player.seek(12)  # and the viewer moves the timeline's playhead
     qtbot.waitUntil(lambda: canvas.playhead == 12, timeout=3000)
+    # a sound clicked on the timeline is the one the inspector shows, and the other way round
+    inspector = window.panels["InspectorDock"]
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     _center(canvas.cue_rect(timeline.layout_data.cue("sh003", "au3"))))
+    assert window.selection.current() == "sh003" and inspector.audio.current_cue_id() == "au3"
+    from studio.commands import AddAudioCue
+    from engine.cues import AudioCue
+    doc.execute(AddAudioCue("sh003", AudioCue(kind="music", preset="tense", cue_id="mus3")))
+    inspector.audio.select_cue("mus3")
+    assert canvas.selected_cue == ("sh003", "mus3")
     window.set_document(None)

@@ -6,7 +6,7 @@ kept as typed. The waveform is synthesized off the GUI thread (`WaveformWidget`)
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit, QListWidget,
                                QListWidgetItem, QMenu, QSpinBox, QToolButton, QVBoxLayout, QWidget)
@@ -45,6 +45,8 @@ def _presets(kind: str) -> tuple[str, ...]:
 
 
 class AudioCueEditor(QWidget):
+    cue_selected = Signal(str, str)  # shot id, cue id the user picked in the list
+
     def __init__(self, doc, parent: QWidget | None = None):
         super().__init__(parent)
         self.doc = doc
@@ -122,7 +124,7 @@ class AudioCueEditor(QWidget):
         box.addLayout(buttons)
         box.addWidget(self.detail)
 
-        self.list.currentRowChanged.connect(lambda *_: self._show_selected())
+        self.list.currentRowChanged.connect(lambda *_: self._row_changed())
         self.kind.activated.connect(lambda *_: self._commit(self.kind, kind=self.kind.currentData()))
         self.text.editingFinished.connect(self._text_done)
         self.preset.activated.connect(lambda *_: self._commit(self.preset, preset=self.preset.currentText().strip()))
@@ -158,6 +160,13 @@ class AudioCueEditor(QWidget):
         finally:
             self._loading = False
         self._show_selected(clear=not same_shot)
+
+    def _row_changed(self) -> None:
+        if self._loading:
+            return
+        self._show_selected()
+        if self.shot is not None:
+            self.cue_selected.emit(self.shot.id, self.current_cue_id())
 
     def current_cue_id(self) -> str:
         item = self.list.currentItem()

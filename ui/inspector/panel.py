@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QScrollArea, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
@@ -54,6 +54,8 @@ def parse_lens(text: str) -> float:
 
 
 class ShotInspectorPanel(QWidget):
+    cue_selected = Signal(str, str)  # shot id, cue id of the sound picked in the list (the timeline follows)
+
     def __init__(self, doc, selection: ShotSelection, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("ShotInspectorPanel")
@@ -91,6 +93,7 @@ class ShotInspectorPanel(QWidget):
         box.addWidget(self.motion)
         box.addWidget(section("Sound", self.body))
         self.audio = AudioCueEditor(doc, self.body)
+        self.audio.cue_selected.connect(self.cue_selected)
         box.addWidget(self.audio)
         self._build_continuity(box)
         self._build_generation(box)
@@ -457,6 +460,11 @@ class ShotInspectorPanel(QWidget):
                    if self.refs.item(i).checkState() == Qt.CheckState.Checked]
         order = [r for r in self.shot.bible_refs if r in checked] + [r for r in checked if r not in self.shot.bible_refs]
         self._edit(self.refs, lambda: SetShotFields(self.shot.id, bible_refs=tuple(order)))
+
+    def select_cue(self, shot_id: str, cue_id: str) -> None:
+        """Show one sound of the current shot (the timeline calls this when a cue is clicked)."""
+        if cue_id and self.shot is not None and self.shot.id == shot_id:
+            self.audio.select_cue(cue_id)
 
     def roll_seed(self) -> int | None:
         if self.shot is None:

@@ -591,9 +591,9 @@ class TimelineCanvas(QWidget):
             self._drag = _Drag(kind, x, clip=clip, item=item, start=start,
                                end=start + (item.end - (clip.origin + start)))
             self.selected_cue = (item.shot_id, item.cue_id)
-            self.cue_selected.emit(item.shot_id, item.cue_id)
-            if item.shot_id not in self.selected:
+            if item.shot_id not in self.selected:  # the shot first: the inspector then shows its sounds
                 self.shot_clicked.emit(item.shot_id, Qt.KeyboardModifier.NoModifier)
+            self.cue_selected.emit(item.shot_id, item.cue_id)
             self.invalidate()
         elif self.selected_cue is not None:
             self.selected_cue = None

@@ -32,6 +32,7 @@ _LAYOUT_CHANGES = {"project", "sequence", "shot_added", "shot_removed", "shot_ch
 class TimelinePanel(QWidget):
     playhead_moved = Signal(int)   # the user moved the playhead (timeline frames = the viewer's frames)
     edit_failed = Signal(str)      # a refused edit's message (also shown in the toolbar)
+    cue_selected = Signal(str, str)  # shot id, cue id of the sound clicked ('', '' when none)
 
     def __init__(self, doc, selection: ShotSelection, parent: QWidget | None = None):
         super().__init__(parent)
@@ -88,6 +89,7 @@ class TimelinePanel(QWidget):
         self.canvas.view_changed.connect(self._sync_scrollbar)
         self.canvas.shot_clicked.connect(self._shot_clicked)
         self.canvas.playhead_moved.connect(self.playhead_moved)
+        self.canvas.cue_selected.connect(self.cue_selected)
         self.scrollbar.valueChanged.connect(lambda v: self.canvas.set_scroll(v))
         self.selection.changed.connect(self._selection_changed)
         self._unsubscribe = doc.subscribe(self._on_change)
@@ -134,6 +136,13 @@ class TimelinePanel(QWidget):
     def set_playhead(self, frame: int) -> None:
         """Follow the viewer (its position is in the same cut frames)."""
         self.canvas.set_playhead(frame)
+
+    def select_cue(self, shot_id: str, cue_id: str) -> None:
+        """Highlight one sound (the inspector's list calls this); '' clears."""
+        key = (shot_id, cue_id) if shot_id and cue_id else None
+        if key != self.canvas.selected_cue:
+            self.canvas.selected_cue = key
+            self.canvas.invalidate()
 
     def set_seam_flags(self, flags: dict[str, str]) -> None:
         """Mark the cut INTO each flagged shot (shot id -> why, shown as a tooltip); {} clears them."""
