@@ -253,12 +253,13 @@ def _extend(request: GenerationRequest, worlds):
     if tracks:
         at_frame = parent.figure_states(frame)
 
-        def figures(j: int) -> list:
+        def extended(j: int) -> list:
             i = mapping[j]
             if 0 <= i < n0 and (i - frame) * sign <= 0:
                 return parent.figure_states(i)
             dt = (i - frame) / fps
             return [_extrapolate(t, s, dt) for t, s in zip(tracks, at_frame)]
+        figures = extended
     out = _attach(base, path, figures)
     out.continued = True
     if hasattr(parent, "tracks"):
@@ -354,8 +355,9 @@ def _loop(request: GenerationRequest, worlds):
                 timelines.append([parent.figure_states(int(round(start + span * _cos01(i, n))))[k]
                                   for i in range(n)])
 
-        def figures(j: int) -> list:
+        def looped(j: int) -> list:
             return [t[j] for t in timelines]
+        figures = looped
     out = _attach(base, path, figures)
     out.continued = True
     return out
@@ -403,9 +405,10 @@ def _blend(request: GenerationRequest, worlds):
         sb = {f.name: f for f in (b.figure_states(fb) if hasattr(b, "tracks") else [])}
         names = list(sa) + [k for k in sb if k not in sa]
 
-        def figures(j: int) -> list:
+        def blended(j: int) -> list:
             u = us[j]
             return [_lerp_figure(sa[k], sb[k], u) if k in sa and k in sb else (sa.get(k) or sb[k]) for k in names]
+        figures = blended
     out = _attach(base, path, figures)
     out.continued = True
     return out
