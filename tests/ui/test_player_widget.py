@@ -277,3 +277,20 @@ def test_overlays_and_full_screen(qtbot, player, cut):
     assert player.is_fullscreen() and player.isWindow()
     qtbot.keyClick(player, Qt.Key.Key_Escape)
     assert not player.is_fullscreen()
+
+
+def test_a_rebuilt_proxy_is_not_served_from_the_cache(qtbot, player, tmp_path, player_media):
+    import shutil
+    import time as _time
+
+    path = tmp_path / "proxy.mp4"
+    shutil.copy(player_media.a, path)
+    pl = PlayList.single(str(path), 48, FPS, W, H)
+    player.set_playlist(pl)
+    player.seek(5)
+    assert shows(qtbot, player, 5) == 5
+    _time.sleep(0.01)
+    shutil.copy(player_media.b, path)                # same name, new pictures
+    player.set_playlist(pl)
+    player.seek(5)
+    assert shows(qtbot, player, 5) == 1005

@@ -66,6 +66,12 @@ class FrameCache:
         """How many frames of this size fit: bounds the decode-ahead so it never evicts itself."""
         return self.max_bytes // max(1, frame_bytes)
 
+    def discard_path(self, path: str) -> None:
+        """Forget every frame of one file (keys are (path, frame)): its proxy was rebuilt."""
+        with self._lock:
+            for key in [k for k in self._items if isinstance(k, tuple) and k and k[0] == path]:
+                self._bytes -= self._items.pop(key).nbytes
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

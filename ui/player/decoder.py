@@ -160,6 +160,7 @@ class DecodeThread:
         self._stopping = False
         self._readers: OrderedDict[tuple[str, tuple[int, int]], VideoReader] = OrderedDict()
         self._bad: dict[str, str] = {}
+        self._stale: set[str] = set()
         self.decoded = 0
         self._thread = threading.Thread(target=self._run, name="shotreel-player-decode", daemon=True)
         self._thread.start()
@@ -175,6 +176,11 @@ class DecodeThread:
         """A new playlist may point at media that came back (a proxy got rebuilt)."""
         with self._cond:
             self._bad.clear()
+
+    def reopen(self, paths: Collection[str]) -> None:
+        """These files changed on disk: their open readers are closed before the next decode."""
+        with self._cond:
+            self._stale.update(paths)
 
     def idle(self) -> bool:
         with self._cond:
@@ -214,6 +220,10 @@ class DecodeThread:
             return self._stopping or self._request is not request
 
     def _serve(self, request: DecodeRequest) -> None:
+        with self._cond:
+            stale, self._stale = self._stale, set()
+        for key in [k for k in self._readers if k[0] in stale]:
+            self._readers.pop(key).close()
         playlist = request.playlist
         sources = [playlist.source_at(f) for f in request.frames]
         for i, (frame, src) in enumerate(zip(request.frames, sources)):

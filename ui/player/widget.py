@@ -7,6 +7,7 @@ queued signal; everything below runs on the GUI thread.
 """
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 
 import numpy as np
@@ -79,6 +80,7 @@ class PlayerWidget(QWidget):
         decoder = self._decoder
         self.destroyed.connect(lambda *_: decoder.stop())
         self._playlist: PlayList | None = None
+        self._file_versions: dict[str, tuple[int, int] | None] = {}
 
         self._image: QImage | None = None
         self._image_array: np.ndarray | None = None    # keeps the QImage's buffer alive
@@ -141,6 +143,7 @@ class PlayerWidget(QWidget):
                                                                                      playlist.height):
             self.cache.clear()
         self._decoder.forget_errors()
+        self._forget_changed_files(playlist)
         self._offline.clear()
         self._displayed, self._image, self._image_array = None, None, None
         if playlist is None:
@@ -152,6 +155,23 @@ class PlayerWidget(QWidget):
         self._last_position = -1
         self._sync()
         self.update()
+
+    def _forget_changed_files(self, playlist: PlayList | None) -> None:
+        """A proxy rebuilt under the same name must not play from stale cached frames."""
+        changed = []
+        for seg in playlist.segments if playlist else ():
+            try:
+                st = os.stat(seg.video_path)
+                version = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                version = None
+            if self._file_versions.get(seg.video_path, version) != version:
+                changed.append(seg.video_path)
+            self._file_versions[seg.video_path] = version
+        for path in changed:
+            self.cache.discard_path(path)
+        if changed:
+            self._decoder.reopen(changed)
 
     def seek(self, frame: int) -> None:
         self._command(self._transport.seek, frame)
