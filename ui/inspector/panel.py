@@ -230,6 +230,12 @@ class ShotInspectorPanel(QWidget):
         self.refs = QListWidget(self.body)
         self.refs.setMaximumHeight(132)
         self.refs.itemChanged.connect(self._refs_changed)
+        # Fusion's dark indicator barely shows an unchecked box: draw both states plainly
+        self.refs.setStyleSheet(
+            f"QListWidget::indicator {{ width: 11px; height: 11px; border: 1px solid {theme.TEXT_DIM.name()};"
+            f" border-radius: 2px; background: {theme.BASE.name()}; }}"
+            f"QListWidget::indicator:checked {{ background: {theme.ACCENT.name()};"
+            f" border-color: {theme.ACCENT.lighter(130).name()}; }}")
         form.addRow("References", self.refs)
         box.addLayout(form)
 
