@@ -6,8 +6,9 @@ bridge to the GUI thread, exception hooks, and the main window.
                                           grab the window once it has painted, save a PNG and exit
 
 Nothing here holds business rules: documents are opened/created through `studio`, generation goes
-through the engine runner (or the lead's `studio.generate` service when present), and every uncaught
-exception ends in the error dialog instead of a silent crash.
+through `studio.generate.GenerationService` on one engine runner per project (events cross to the GUI
+thread through `ui.bridge.EngineBridge`), and every uncaught exception ends in the error dialog
+instead of a silent crash.
 """
 from __future__ import annotations
 

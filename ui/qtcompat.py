@@ -1,9 +1,10 @@
 """Work-arounds for PySide6 traps, in one place.
 
-`role(index, r)`: PySide6 6.12 on Python 3.11 drops a reference to None each time `QModelIndex.data()`
-returns None (an invalid QVariant converted to Python); enough calls (a delegate painting 1,000 cards)
-deallocate None and abort the interpreter ("none_dealloc"). Calling the Python model's `data()`
-directly never converts through QVariant, so it cannot leak. Use this in delegates and panels.
+`role(index, r)`: PySide6 6.12.0 on Python 3.11 drops a reference to None each time `QModelIndex.data()`
+returns None (and on every other call returning None: pyproject pins PySide6 below 6.12 for that);
+enough calls deallocate None and abort the interpreter ("none_dealloc"). Calling the Python model's
+`data()` directly never converts through QVariant, so it cannot leak whatever the binding does, and it
+skips a QVariant round trip in paint code. Use this in delegates and panels.
 """
 from __future__ import annotations
 

@@ -1,12 +1,11 @@
 """The Viewer dock: the whole cut from the edit list, selecting a shot seeks to it, takes play alone."""
 from __future__ import annotations
 
-from studio.commands import ChooseTake, MoveShot
+from studio.commands import MoveShot
 from tests.ui.ui_fixtures import *  # noqa: F403
 from tests.ui.ui_fixtures import add_take
 from ui.selection import ShotSelection
 from ui.viewer import ViewerPanel, cut_playlist
-from studio.playlist import build_edit_list
 
 
 def test_viewer_plays_the_cut_and_seeks_to_the_selected_shot(qtbot, doc):

@@ -148,7 +148,6 @@ def test_panel_edits_are_commands_and_undo_restores(qtbot, doc):
     assert len(ids(doc)) == 5
     # clicking a card updates the shared selection
     rect = panel.view.visualRect(panel.model.index(3))
-    from pytestqt.qtbot import QtBot  # noqa: F401
     qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert selection.current() == "sh003"
     assert grab_variance(panel) > 50

@@ -5,7 +5,6 @@ Documents are real (SQLite in tmp_path); takes are real small files made with Py
 """
 from __future__ import annotations
 
-import os
 from fractions import Fraction
 from pathlib import Path
 
