@@ -61,6 +61,16 @@ def _absolute(folder: Path, value: Any) -> Any:
     return value
 
 
+def _absolute_media(folder: Path, value: Any) -> Any:
+    if isinstance(value, str):
+        return str(Path(folder) / value) if value.startswith("media/") else value
+    if isinstance(value, Mapping):
+        return {k: _absolute_media(folder, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_absolute_media(folder, v) for v in value]
+    return value
+
+
 def take_request(doc: Document, take: Take) -> GenerationRequest:
     """The request that made `take`, with its project-relative paths made absolute again. A take
     without full params (imported, very old) falls back to its shot as it is now."""
@@ -80,6 +90,9 @@ def take_request(doc: Document, take: Take) -> GenerationRequest:
     params["conditioning"] = cond
     params["audio"] = [{**a, "file": _absolute(folder, a.get("file"))} if a.get("file") else a
                        for a in params.get("audio") or ()]
+    # Operation options nest whole requests (a loop's parent, a blend's two takes) whose paths were
+    # made relative too; inside the project they all live under media/.
+    params["options"] = _absolute_media(folder, params.get("options") or {})
     model = params.get("model")
     if model and not Path(model).is_absolute() and (folder / model).exists():
         params["model"] = str(folder / model)

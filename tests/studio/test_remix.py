@@ -190,6 +190,34 @@ def test_colour_match_reduces_a_flagged_jump_and_undo_restores(chain):
     assert doc.project.shot(shot.id).selected_take == drifted.id
 
 
+def test_board_shot_loop_then_extend_the_loop(tmp_path: Path):
+    """Operations on operations: the parent's request (with its board image) is nested in the options."""
+    import cv2
+    doc = _project(tmp_path / "b.shotreel", shots=1)
+    shot = next(s for _, s in doc.project.shots())
+    y, x = np.mgrid[0:108, 0:192]
+    board = np.stack([128 + 90 * np.sin(x / 9.0), 128 + 80 * np.cos(y / 7.0), 100 + 60 * np.sin((x + y) / 13.0)],
+                     -1).astype(np.uint8)
+    target = doc.media_dir / "imports" / "board.png"
+    cv2.imwrite(str(target), board)
+    doc.execute(SetShotFields(shot.id, board_image=doc.relpath(target), continuity="none",
+                              camera=CameraCue(move="dolly_in", amount=0.5)))
+    loop = _Loop(doc)
+    try:
+        loop.service.queue_shots([shot.id])
+        (take,) = loop.drain()
+        (looped,) = loop.run(remix.plan_loop(doc, take.id, frames=12))
+        assert remix.loop_seam(doc, looped).ratio < 1.8
+        (longer,) = loop.run(remix.plan_extend(doc, looped.id, 4))
+        assert longer.frames == 16 and longer.parent_take_id == looped.id
+        first = _frames(doc, looped, range(12))
+        again = _frames(doc, longer, range(12))
+        assert max(_mad(first[i], again[i]) for i in range(12)) < 3, "the loop's frames are kept"
+    finally:
+        loop.close()
+        doc.close()
+
+
 def test_lineage_and_stale_propagation_along_five_shots_cli(tmp_path: Path, capsys):
     path = tmp_path / "five.shotreel"
     _project(path, shots=5).close()
