@@ -238,3 +238,34 @@ def test_in_the_main_window_the_timeline_and_viewer_share_the_playhead(qtbot, do
     inspector.audio.select_cue("mus3")
     assert canvas.selected_cue == ("sh003", "mus3")
     window.set_document(None)
+
+
+def test_alt_arrows_nudge_the_selected_cue_as_one_undo_step(qtbot, doc):
+    panel = _panel(qtbot, doc)
+    canvas = panel.canvas
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     _center(canvas.cue_rect(panel.layout_data.cue("sh001", "au1"))))
+    for _ in range(3):
+        QTest.keyClick(canvas, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    QTest.keyClick(canvas, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    assert doc.project.shot("sh001").audio_cue("au1").start == 6
+    assert doc.history == ["Edit Sound Effect"]  # the nudges merged
+    doc.undo()
+    assert doc.project.shot("sh001").audio_cue("au1").start == 4
+    panel.detach()
+
+
+def test_an_empty_project_shows_a_hint_and_ignores_clicks(qtbot, tmp_path, studio_env):
+    from tests.ui.ui_fixtures import make_doc
+    empty = make_doc(tmp_path, 0)
+    panel = _panel(qtbot, empty)
+    canvas = panel.canvas
+    assert panel.layout_data.clips == [] and panel.layout_data.duration == 0
+    for y in (RULER_H // 2, VIDEO_TOP + 10, VIDEO_TOP + VIDEO_H + 20):
+        _drag(canvas, QPoint(300, y), QPoint(400, y))
+    canvas.fit()
+    canvas.zoom_by(3.0)
+    assert not empty.can_undo and canvas.playhead == 0
+    assert grab_variance(panel) > 10  # headers, lanes and the hint are drawn
+    panel.detach()
+    empty.close()

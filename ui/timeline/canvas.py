@@ -752,8 +752,24 @@ class TimelineCanvas(QWidget):
             self.fit()
         elif key == Qt.Key.Key_S:
             self.set_snapping(not self.snapping)
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and self.selected_cue \
+                and event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            self.nudge_cue(-1 if key == Qt.Key.Key_Left else 1)
         else:
             super().keyPressEvent(event)
+
+    def nudge_cue(self, frames: int) -> bool:
+        """Move the selected sound by whole frames (Alt+←/→); repeated nudges are one undo step."""
+        if not self.selected_cue:
+            return False
+        item = self.layout_data.cue(*self.selected_cue)
+        if item is None:
+            return False
+        clip = self.layout_data.clips[item.clip_index]
+        start = min(max(0, item.cue.start + frames), max(0, clip.shot.duration - 1))
+        if start == item.cue.start:
+            return False
+        return self.execute(SetAudioCue(item.shot_id, item.cue.with_(start=start)))
 
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip:
