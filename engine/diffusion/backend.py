@@ -184,7 +184,7 @@ class _Job:
         set_attention_backend(pipe, opts.get("attention_backend"))
         set_vae_tiling(pipe, mode.vae_tiling, opts.get("vae_tile_px"))
         _set_scheduler(pipe, loaded.scheduler_config, shift, getattr(family, "SCHEDULER_OVERRIDES", {}))
-        state = {"steps_done": 0, "stopped_early": False, "t0": time.monotonic()}
+        state = {"steps_done": 0, "stopped_early": False, "t0": time.monotonic(), "cpu0": time.process_time()}
         every = _int_opt(opts, "preview_every", 5, 1, 1000)
 
         def on_step(p, step: int, timestep, tensors: dict) -> dict:
@@ -227,7 +227,8 @@ class _Job:
         meta.update(model_frames_out=int(clip.shape[0]))
         clip = clip[plan.skip:]
         meta.update(steps_done=state["steps_done"], stopped_early=state["stopped_early"],
-                    denoise_seconds=round(time.monotonic() - state["t0"], 3), device=device,
+                    denoise_seconds=round(time.monotonic() - state["t0"], 3),
+                    denoise_cpu_seconds=round(time.process_time() - state["cpu0"], 3), device=device,
                     memory_mode=mode.label, placement=loaded.placement, dtypes=loaded.dtypes,
                     compiled=loaded.compiled, load_seconds=round(loaded.load_seconds, 3))
         return self.write_take(info, inputs, plan, size, conform_mode, clip, started, meta)
