@@ -499,6 +499,9 @@ class MainWindow(QMainWindow):
             groups.append(("Storyboard", [(keys(a), a.text()) for a in board.actions_by_name.values()
                                           if not a.shortcut().isEmpty()]))
         groups.append(("Viewer", list(SHORTCUTS)))
+        if hasattr(self.panels.get("TimelineDock"), "playhead_moved"):
+            from .timeline import SHORTCUTS as TIMELINE_SHORTCUTS
+            groups.append(("Timeline", list(TIMELINE_SHORTCUTS)))
         groups.append(("Compare takes", [("Space", "Play / pause both"), ("← / →", "Step both one frame")]))
         return groups
 

@@ -39,6 +39,20 @@ DRAG_START_PX = 3      # a press that moves less is a click
 SNAP_PX = 8            # default snapping distance
 MIN_PPF, MAX_PPF = 0.02, 48.0
 
+# (keys, what) for the help overlay; the canvas handles these when it has focus
+SHORTCUTS = (
+    ("Click / drag ruler", "Move the playhead (snaps to cuts)"),
+    ("Drag a sound", "Move it (snaps to cuts and the playhead within 8 px)"),
+    ("Drag a sound's edge", "Trim its start or length"),
+    ("Drag a shot's edge", "Trim the take's in / out point"),
+    ("Alt+← / Alt+→", "Nudge the picked sound one frame"),
+    ("Delete", "Remove the picked sound"),
+    ("= / -", "Zoom in / out"),
+    ("Ctrl+wheel", "Zoom around the mouse"),
+    ("\\", "Fit the whole cut"),
+    ("S", "Snapping on / off"),
+)
+
 LANE_COLORS = {
     "dialogue": QColor(86, 150, 222),
     "sfx": QColor(222, 142, 64),
