@@ -29,6 +29,7 @@ import contextlib
 import importlib
 import json
 import time
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -104,8 +105,13 @@ class _Job:
         info = resolve_model(req.model, allow_download=bool(opts.get("allow_download")))
         family = family_module(info)
         spec = info.spec
-        task, pins = choose_task(req.conditioning, req.frames)
-        for cap in needed_capabilities(task, req.conditioning):
+        cond = req.conditioning
+        board = req.scene.board_image
+        if board and not (cond.first_frame or cond.keyframes or cond.video) and info.can("i2v"):
+            # a storyboard drawing starts the shot (DESIGN: "a board image -> first frame")
+            cond = replace(cond, first_frame=board)
+        task, pins = choose_task(cond, req.frames)
+        for cap in needed_capabilities(task, cond):
             if not info.can(cap):
                 raise unsupported(info.label, task if cap.value == task else cap.value)
         prompt, negative, prompt_source = resolve_prompt(req, info.family)
@@ -126,7 +132,6 @@ class _Job:
 
         video: list[np.ndarray] = []
         skip = 0
-        cond = req.conditioning
         if task == "continue":
             frames, src_fps = read_clip(cond.video, last=max(1, cond.video_frames) * 4)
             video = retime(frames, src_fps, clip_fps, min(cond.video_frames, len(frames)), from_end=True)
@@ -158,7 +163,9 @@ class _Job:
                          guidance=guidance, vae_tiling=mode.vae_tiling)
         self.cancel.raise_if_cancelled()
         return self.generate(info, family, inputs, plan, size, mode, shift, conform_mode, started,
-                             {"prompt_source": prompt_source, "estimate": guess.to_dict()})
+                             {"prompt_source": prompt_source, "estimate": guess.to_dict(),
+                              "first_frame": cond.first_frame, "board_as_first_frame": cond.first_frame == board
+                              and bool(board)})
 
     # -- denoising ----------------------------------------------------------------------------------
     def generate(self, info, family, inputs: ShotInputs, plan, size, mode, shift, conform_mode, started,

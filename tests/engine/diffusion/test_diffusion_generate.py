@@ -120,6 +120,21 @@ def test_i2v_chained_from_the_previous_take_and_image_matters(tiny_models, tmp_p
     assert differs(second, other)
 
 
+def test_board_image_starts_the_shot_on_an_image_model(tiny_models, tmp_path, images):
+    from engine.diffusion.backend import DiffusionBackend
+    from engine.jobs import SceneSpec
+
+    def board_take(model, job, board):
+        req = GenerationRequest(job_id=job, output_dir=str(tmp_path), model=str(model), prompt="a pier", width=32,
+                                height=32, frames=9, fps=16, scene=SceneSpec(board_image=board), options=FAST)
+        result = DiffusionBackend().generate(req, lambda p: None, CancelToken())
+        return result, json.loads(Path(result.metadata_file).read_text())
+    take, meta = board_take(tiny_models["wan_i2v"], "b1", images["grad"])
+    assert meta["task"] == "i2v" and meta["board_as_first_frame"] is True
+    _, meta = board_take(tiny_models["wan_t2v"], "b2", images["grad"])     # a text-only model ignores it
+    assert meta["task"] == "t2v" and meta["board_as_first_frame"] is False
+
+
 def test_first_last_frame_on_wan_i2v(tiny_models, tmp_path, images, monkeypatch):
     import diffusers
     seen = {}
