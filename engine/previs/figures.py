@@ -132,11 +132,15 @@ def figure_parts(f: FigureState) -> tuple[list[Part], tuple[np.ndarray, float, n
         parts.append(limb(shoulder, elbow, 0.1 * k, shirt))
         parts.append(limb(elbow, hand, 0.09 * k, shirt * 0.85 + skin * 0.15))
     head = chest_top + torso_dir * 0.14 * k  # standing: centre 1.63 m, top 1.745 m of a 1.75 m figure
-    # A nose and a dark hair cap: which way a mannequin faces must read at a glance.
-    parts.append(Part(head + fwd * 0.11 * k, np.stack([right, up, fwd]), np.array([0.022, 0.03, 0.03]) * k,
-                      skin * 0.8))
-    parts.append(Part(head + up * 0.05 * k - fwd * 0.035 * k, np.stack([right, up, fwd]),
-                      np.array([0.1, 0.075, 0.095]) * k, rgb((60, 45, 35))))
+    # Eyes, a nose and a dark hair cap: which way a mannequin faces must read at a glance.
+    face = np.stack([right, up, fwd])
+    for side in (-1, 1):
+        parts.append(Part(head + fwd * 0.1 * k + right * side * 0.04 * k + up * 0.02 * k, face,
+                          np.array([0.016, 0.012, 0.02]) * k, rgb((40, 32, 28))))
+    parts.append(Part(head + fwd * 0.11 * k - up * 0.02 * k, face, np.array([0.014, 0.022, 0.025]) * k,
+                      skin * 0.88))
+    parts.append(Part(head + up * 0.05 * k - fwd * 0.035 * k, face, np.array([0.1, 0.075, 0.095]) * k,
+                      rgb((60, 45, 35))))
     if f.seat:
         parts.append(Part(base + up * SEAT_HEIGHT * 0.5 * k - fwd * 0.12 * k, np.stack([right, up, fwd]),
                           np.array([0.24, SEAT_HEIGHT * 0.5, 0.24]) * k, rgb((105, 82, 60))))
