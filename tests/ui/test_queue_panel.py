@@ -61,6 +61,7 @@ def test_job_model_passes_qtmodeltester(qtmodeltester):
 
 def test_real_previs_job_shows_progress_records_take_and_badges(qtbot, doc, engine):
     runner, bridge = engine
+    doc.execute(SetShotFields("sh000", duration=96))  # long enough for several progress reports to land
     storyboard = ShotListItemModel(doc)
     panel = make_panel(qtbot, doc, runner, bridge, storyboard)
     progress_seen = []
@@ -73,7 +74,7 @@ def test_real_previs_job_shows_progress_records_take_and_badges(qtbot, doc, engi
     assert job.status == "done" and job.fraction == 1.0
     assert progress_seen and any(0 < c < t for c, t in progress_seen)
     take = doc.project.takes[job_id]  # recorded on the GUI thread and selected
-    assert doc.project.shot("sh000").selected_take == job_id and take.frames == 24
+    assert doc.project.shot("sh000").selected_take == job_id and take.frames == 96
     assert (doc.folder / take.files["proxy"]).is_file()
     assert storyboard.data(storyboard.index(0), JobRole) is None
     storyboard.detach()
