@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from engine.cues import CameraMove
+from engine.errors import EngineError
 from studio import remix
 from studio.errors import UserError
 
@@ -224,7 +225,7 @@ class RemixDialog(QDialog):
     def accept(self) -> None:
         try:
             self.requests = self.plan()
-        except (UserError, ValueError) as exc:  # shown in the dialog; nothing was changed
+        except (UserError, EngineError, ValueError) as exc:  # shown in the dialog; nothing was queued
             self.status.setText(str(exc))
             self.status.setVisible(True)
             return
