@@ -130,6 +130,7 @@ class Runner:
         self._stopping = False
         self._next_position = 0
         self.recovered: list[str] = []  # job ids brought back from an interrupted session
+        self._store_error = ""
         if store is not None:
             self._recover(store)
         self._thread = threading.Thread(target=self._work, name="engine-worker", daemon=True)
@@ -178,12 +179,23 @@ class Runner:
             except Exception:
                 log.exception("runner listener %r failed in %s", listener, method)
 
-    def _changed(self, record: JobRecord) -> None:
-        """Persist and announce a state change. Called with the lock held, emits after releasing it."""
-        if self._store is not None:
+    def _changed(self, record: JobRecord, strict: bool = False) -> None:
+        """Persist a state change (called with the lock held). A store failure must not stop the
+        worker: it is logged and reported as engine state; `strict` (submit) raises it instead."""
+        if self._store is None:
+            return
+        try:
             self._store.save(record)
+        except Exception as exc:
+            if strict:
+                raise
+            log.exception("could not save job %s", record.job_id)
+            self._store_error = f"job records are not being saved: {exc}"
 
     def _announce(self, record: JobRecord) -> None:
+        if self._store_error:
+            error, self._store_error = self._store_error, ""
+            self._emit("on_engine_state", error)
         snapshot = copy.copy(record)
         self._emit("on_record", snapshot)
         self._emit("on_state", record.job_id, record.status)
@@ -197,9 +209,9 @@ class Runner:
             if old is not None and not old.finished:
                 raise RunnerError(f"job {request.job_id} is already {old.status.value}")
             record = JobRecord(request.job_id, request, priority=int(priority), position=self._next_position)
+            self._changed(record, strict=True)  # not saved = not queued: the caller hears why
             self._next_position += 1
             self._jobs[record.job_id] = record
-            self._changed(record)
             self._cond.notify_all()
         self._announce(record)
         return record.job_id

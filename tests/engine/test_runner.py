@@ -338,3 +338,37 @@ def test_backend_registry(tmp_path):
         assert r.wait("copy", 60).status is JobStatus.DONE
     finally:
         r.shutdown()
+
+
+def test_a_failing_store_refuses_submit_but_never_stops_the_worker(tmp_path):
+    class FlakyStore(MemoryJobStore):
+        fail = False
+
+        def save(self, record):
+            if self.fail:
+                raise OSError("disk on fire")
+            super().save(record)
+
+    store = FlakyStore()
+    notes = []
+
+    class Notes:
+        def on_engine_state(self, text):
+            notes.append(text)
+
+    r = Runner(store, listeners=[Notes()])
+    try:
+        store.fail = True
+        with pytest.raises(OSError):
+            r.submit(req(tmp_path, "refused"))
+        assert "refused" not in {j.job_id for j in r.jobs()}
+        store.fail = False
+        r.submit(req(tmp_path, "ok"))
+        store.fail = True  # the worker's own saves fail from here on
+        assert r.wait("ok", 60).status is JobStatus.DONE
+        assert any("not being saved" in n for n in notes)
+        store.fail = False
+        r.submit(req(tmp_path, "after"))
+        assert r.wait("after", 60).status is JobStatus.DONE
+    finally:
+        r.shutdown()
