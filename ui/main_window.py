@@ -298,6 +298,7 @@ class MainWindow(QMainWindow):
         self.shot_menu.clear()
         for action in storyboard.actions_by_name.values():
             self.shot_menu.addAction(action)
+        storyboard.extra_actions = [self.actions_by_name["generate"]]
 
     def _detach_panels(self) -> None:
         if self._unsubscribe:

@@ -86,6 +86,7 @@ class StoryboardPanel(QWidget):
         self.view.setModel(self.model)
         self.view.setItemDelegate(ShotCardDelegate(self.view))
         self._syncing = False
+        self.extra_actions: list[QAction] = []  # added to the card context menu by the window
 
         self.toolbar = QToolBar(self)
         self.toolbar.setIconSize(QSize(16, 16))
@@ -255,4 +256,8 @@ class StoryboardPanel(QWidget):
         menu = QMenu(self)
         for name in ("add", "duplicate", "split", "delete"):
             menu.addAction(self.actions_by_name[name])
+        if self.extra_actions:  # the window's (Generate Selected Shots…): the panel does not generate itself
+            menu.addSeparator()
+            for action in self.extra_actions:
+                menu.addAction(action)
         menu.exec(self.view.viewport().mapToGlobal(pos))
