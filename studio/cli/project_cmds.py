@@ -12,7 +12,7 @@ from engine.cues import CameraCue, CameraMove, Direction, MotionCue
 
 from ..errors import UserError
 from ..timebase import format_duration, format_timecode, parse_duration
-from .common import add_command, emit, open_document, table
+from .common import add_command, emit, open_document, progress_for, table
 
 DEFAULT_DEMO = Path("projects") / "demo.shotreel"
 CAMERA_MOVES = [m.value for m in CameraMove]
@@ -46,8 +46,11 @@ def register(subparsers: Any) -> None:
     p = add_command(subparsers, "open", "Open the studio window (on a project)", run_open)
     p.add_argument("project", nargs="?")
 
-    p = add_command(subparsers, "demo", f"Build the demo project (default {DEFAULT_DEMO})", run_demo)
+    p = add_command(subparsers, "demo", f"Build the demo project (default {DEFAULT_DEMO}); with --render "
+                    "and --export, the whole headless run", run_demo)
     p.add_argument("path", nargs="?", default=str(DEFAULT_DEMO))
+    p.add_argument("--render", action="store_true", help="generate every shot that has no take (previs)")
+    p.add_argument("--export", metavar="FILE", help="then export the cut (e.g. demo.mp4, signed)")
 
 
 def _shot_flags(p: argparse.ArgumentParser, adding: bool) -> None:
@@ -293,12 +296,35 @@ def run_open(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     from ..demo import build_demo
-    doc = build_demo(args.path)
+    from ..document import Document
+    existing = (Path(args.path) / "project.db").exists()
+    doc = Document.open(args.path) if existing else build_demo(args.path)
     with doc:
         p = doc.project
-        shots = sum(len(s.shots) for s in p.sequences)
-        emit(args, {"path": str(doc.folder), "name": p.name, "shots": shots,
-                    "duration": sum(s.duration for s in p.sequences)},
-             f"Built the demo project {p.name!r} at {doc.folder}: {shots} shots. "
-             f"List them with: shotreel shots {doc.folder}")
+        shots = [s for _, s in p.shots()]
+        record: dict[str, Any] = {"path": str(doc.folder), "name": p.name, "shots": len(shots),
+                                  "duration": sum(s.duration for s in p.sequences), "built": not existing}
+        lines = [(f"Using the demo project {p.name!r} at {doc.folder}" if existing else
+                  f"Built the demo project {p.name!r} at {doc.folder}") + f": {len(shots)} shots."]
+        if args.render:
+            from .generate_cmds import generate_shots
+            missing = [s.id for s in shots if not s.selected_take]
+            bar = progress_for(args, "render")
+            with bar:
+                takes, failures = generate_shots(doc, missing, on_progress=bar)
+            if failures:
+                raise UserError(f"{len(failures)} demo shot(s) failed to render: {failures[0][1]}")
+            record["rendered"] = len(takes)
+            lines.append(f"Rendered {len(takes)} take(s) with the built-in previs engine"
+                         + (f" ({len(shots) - len(missing)} already had one)." if len(missing) < len(shots) else "."))
+        if args.export:
+            from .export_cmds import export_any
+            bar = progress_for(args, "export")
+            with bar:
+                exported, text = export_any(doc, args.export, progress=bar)
+            record["export"] = exported
+            lines.append(f"Exported {text}")
+        elif not args.render:
+            lines.append(f"List the shots with: shotreel shots {doc.folder}")
+        emit(args, record, "\n".join(lines))
     return 0
