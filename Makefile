@@ -25,10 +25,10 @@ run: $(VENV)/.base
 	@test -f $(DEMO)/project.db || $(VENV)/bin/shotreel demo $(DEMO)
 	$(VENV)/bin/shotreel open $(DEMO)
 
-# Later: `shotreel demo --render --export FILE` once generate and export exist.
+# Headless: build the demo (if needed), render every shot with the built-in previs engine, export a signed MP4.
 demo: $(VENV)/.base
-	@test -f $(DEMO)/project.db || $(VENV)/bin/shotreel demo $(DEMO)
-	$(VENV)/bin/shotreel shots $(DEMO)
+	$(VENV)/bin/shotreel demo $(DEMO) --render --export $(DEMO)/media/exports/demo.mp4
+	$(VENV)/bin/shotreel verify $(DEMO)/media/exports/demo.mp4 --trust-own
 
 test: $(VENV)/.full
 	@packaging/debian-deps.sh test
