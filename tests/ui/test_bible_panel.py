@@ -153,12 +153,13 @@ def test_reference_images_are_imported_and_unreadable_files_refused(qtbot, tmp_p
     doc.close()
 
 
-def test_kind_tabs_filter_the_list(qtbot, tmp_path, studio_env):
+def test_kind_tabs_filter_the_list(qtbot, qtmodeltester, tmp_path, studio_env):
     doc = _demo(tmp_path)
     panel = _panel(qtbot, doc)
     assert panel.proxy.rowCount() == 5
     panel.tabs.setCurrentIndex(1)  # characters
     assert panel.proxy.rowCount() == 2
+    qtmodeltester.check(panel.proxy)
     assert {panel.proxy.index(r, 0).data() for r in range(2)} == {"Mara", "Tomas"}
     panel.add_entry("style")  # adding another kind shows everything again and selects it
     assert panel.tabs.currentIndex() == 0 and panel.proxy.rowCount() == 6

@@ -787,8 +787,7 @@ class TimelineCanvas(QWidget):
 
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip:
-            text = self.tooltip_at(event.position().x() if hasattr(event, "position") else event.pos().x(),
-                                   event.pos().y())
+            text = self.tooltip_at(event.pos().x(), event.pos().y())  # a QHelpEvent
             if text:
                 QToolTip.showText(event.globalPos(), text, self)
             else:
