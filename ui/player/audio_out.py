@@ -1,7 +1,8 @@
 """Sound for the player, and the clock it keeps: the sounddevice callback is the master clock.
 
 Every callback consumes a block of samples at 48 kHz; elapsed time is the sample count (plus the time
-since the last callback, bounded by one block, so the picture moves smoothly between callbacks). The
+since the last callback, bounded by one block, so the picture moves smoothly between callbacks), less
+the stream's output latency so the picture matches what is heard. The
 mix follows the transport only at 1x forward; shuttle speeds and reverse are silent but still clocked.
 WAVs are memory-mapped, so the callback reads pages, never opens files.
 """
@@ -157,6 +158,7 @@ class AudioClock(Clock):
         self._returned = Fraction(0)
         self._follow: tuple[int, Fraction, int, Fraction] = (0, Fraction(0), 0, Fraction(24))
         self._stream = None
+        self._latency = Fraction(0)
 
     def start(self) -> None:
         try:
@@ -169,6 +171,8 @@ class AudioClock(Clock):
             stream.start()
         except (sd.PortAudioError, ValueError) as exc:   # ValueError: no default output device
             raise AudioUnavailable(f"no audio output device ({exc})") from exc
+        # The picture should match what is heard, not what was just written: lag by the output latency.
+        self._latency = Fraction(float(stream.latency or 0)).limit_denominator(SAMPLE_RATE)
         self._stream = stream
 
     def set_mixer(self, mixer: AudioMixer | None) -> None:
@@ -184,7 +188,7 @@ class AudioClock(Clock):
             base = Fraction(self._samples, SAMPLE_RATE)
             block_ns = self._blocksize * 1_000_000_000 // SAMPLE_RATE
             since = min(time.monotonic_ns() - self._last_ns, block_ns) if self._stream is not None else 0
-            now = base + Fraction(since, 1_000_000_000)
+            now = max(Fraction(0), base + Fraction(since, 1_000_000_000) - self._latency)
             self._returned = max(self._returned, now)
             return self._returned
 

@@ -93,7 +93,8 @@ class PlayerWidget(QWidget):
         self._last_serial = -1
         self._last_slot = 0
         self._slot_now = (-1, 0)
-        self.dropped_frames = 0
+        self.dropped_frames = 0      # display slots that passed without their own picture
+        self.late_frames = 0         # ... of which the decoder had not delivered the frame in time
         self._k_held = False
         self._safe_areas = False
         self._aspect_mask: str | None = None
@@ -339,6 +340,8 @@ class PlayerWidget(QWidget):
             if cached is not None:
                 self._display(position, cached)
             else:
+                if self._transport.playing:
+                    self.late_frames += 1
                 self._show_latest_before(position)
         ahead = min(self._decode_ahead, max(1, self.cache.capacity_for(self._frame_bytes()) // 2))
         waiting = None if self._displayed == position else position
