@@ -236,3 +236,19 @@ def test_title_and_duration_fields(qtbot, doc):
     panel.selection.set(["sh001"])  # another shot: marks are cleared, its values shown
     assert field_error(panel.duration) == "" and panel.duration.text() == "25f"
     panel.detach()
+
+
+def test_waveforms_queued_for_cues_no_longer_shown_are_dropped(qtbot, tmp_path, studio_env):
+    from ui.inspector.waveform import WaveformRenderer
+    from engine.cues import AudioCue
+    renderer = WaveformRenderer()
+    cues = [AudioCue(kind="ambience", preset="rain", cue_id=f"a{i}") for i in range(6)]
+    keys = [renderer.request(cue, 24 * (i + 2), 24, seed=i) for i, cue in enumerate(cues)]
+    qtbot.waitUntil(lambda: renderer.result(keys[-1]) is not None, timeout=20000)
+    renderer.wait()
+    qtbot.wait(50)  # deliver queued results
+    done = [k for k in keys if renderer.result(k) is not None]
+    assert keys[-1] in done and len(done) < len(keys)  # the skipped middle ones were never synthesized
+    peaks, fill, error = renderer.result(keys[-1])
+    assert error == "" and peaks.shape == (600, 2) and fill > 0.9
+    renderer.shutdown()

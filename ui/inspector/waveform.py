@@ -47,8 +47,14 @@ def peaks_of(samples: np.ndarray, bins: int = BINS) -> np.ndarray:
 
 class _Mailbox(QObject):
     """Carries a result from the pool thread. Parentless and referenced by each job, so a job that finishes
-    after its panel was closed posts into a live object (Qt has cut the connection) instead of a deleted one."""
+    after its panel was closed posts into a live object (Qt has cut the connection) instead of a deleted one.
+    Also holds which renders have started (under `lock`), so queued ones can be dropped safely."""
     posted = Signal(str, object, float, str)
+
+    def __init__(self):
+        super().__init__()
+        self.lock = threading.Lock()
+        self.started: set[str] = set()
 
 
 class _Render(QRunnable):
@@ -59,12 +65,17 @@ class _Render(QRunnable):
         self.cancel = cancel
 
     def run(self) -> None:  # pool thread: no widgets, no document
+        with self.mailbox.lock:
+            self.mailbox.started.add(self.key)
         try:
             result = (*self._render(), "")
         except JobCancelled:  # the panel went away (shutdown): nothing to show, nothing to cache
             return
         except Exception as exc:  # a cue that cannot sound (unknown preset, missing file) says why
             result = (None, 0.0, str(exc))
+        finally:
+            with self.mailbox.lock:
+                self.mailbox.started.discard(self.key)
         try:
             self.mailbox.posted.emit(self.key, *result)
         except RuntimeError:  # the application is shutting down: nobody is waiting for this waveform
@@ -92,11 +103,11 @@ class WaveformRenderer(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
-        self._lock = threading.Lock()
+        self._mailbox = _Mailbox()
+        self._lock = self._mailbox.lock
         self._cache: OrderedDict[str, tuple[np.ndarray | None, float, str]] = OrderedDict()
         self._pending: set[str] = set()
         self._cancel = CancelToken()
-        self._mailbox = _Mailbox()
         self._mailbox.posted.connect(self._store, Qt.ConnectionType.QueuedConnection)
 
     @staticmethod
@@ -107,11 +118,15 @@ class WaveformRenderer(QObject):
         return self._cache.get(key)
 
     def request(self, cue: AudioCue, frames: int, fps: Fraction, seed: int = 0) -> str:
-        """Queue a render (unless cached or pending) and return its key."""
+        """Queue a render (unless cached or pending) and return its key. Renders still queued for cues
+        no longer shown are dropped first: stepping through 50 shots must not leave 50 syntheses
+        ahead of the one on screen."""
         key = self.key(cue, frames, fps, seed)
         with self._lock:
             if key in self._cache or key in self._pending:
                 return key
+            self.pool.clear()
+            self._pending &= self._mailbox.started
             self._pending.add(key)
         self.pool.start(_Render(self._mailbox, key, cue, max(1, frames), Fraction(fps), seed, self._cancel))
         return key
