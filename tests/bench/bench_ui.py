@@ -3,6 +3,8 @@
 Figures (one JSON line each):
 - storyboard_repaint_p95_ms: a full repaint of the visible cards (board pictures, badges, cue icons) at
   1400x900, scrolled to 40 positions through the board. Target 16 ms.
+- storyboard_repaint_cpu_p95_ms: the same repaints in GUI-thread CPU time (time.thread_time), which a
+  loaded machine does not inflate. Target 16 ms.
 - storyboard_repaint_vs_plain_list: the same p95 over a plain QListView of 1,000 text rows at the same
   size, repainted the same way in this run (the floor). Reported for context; target 8x.
 - storyboard_move_shot_ms: median of MoveShot executed on the document (SQLite write included) and
@@ -31,15 +33,15 @@ def _emit(name: str, value: float, unit: str, target: float, ok: bool) -> None:
           flush=True)
 
 
-def _repaint_times(view, positions: int = 40) -> list[float]:
+def _repaint_times(view, positions: int = 40, clock=time.perf_counter) -> list[float]:
     bar = view.verticalScrollBar()
     times = []
     for i in range(positions):
         bar.setValue(int(bar.maximum() * i / max(1, positions - 1)))
         view.viewport().repaint()  # settle the layout at this position
-        start = time.perf_counter()
+        start = clock()
         view.viewport().repaint()
-        times.append((time.perf_counter() - start) * 1000)
+        times.append((clock() - start) * 1000)
     return times
 
 
@@ -88,6 +90,8 @@ def main() -> None:
         QTest.qWaitForWindowExposed(panel)  # benchmark script only: spins the loop, delivering thumbnails
         QTest.qWait(50)
         board_p95 = _p95(_repaint_times(panel.view, 40))
+        # the GUI thread's own CPU time: what a repaint costs, whatever else the machine is running
+        board_cpu_p95 = _p95(_repaint_times(panel.view, 40, time.thread_time))
 
         plain = QListView()
         plain.setModel(QStringListModel([f"Shot number {i} on the quay" for i in range(1000)]))
@@ -110,6 +114,7 @@ def main() -> None:
         doc.close()
 
     _emit("storyboard_repaint_p95_ms", board_p95, "ms", 16, board_p95 <= 16)
+    _emit("storyboard_repaint_cpu_p95_ms", board_cpu_p95, "ms", 16, board_cpu_p95 <= 16)
     _emit("storyboard_repaint_vs_plain_list", board_p95 / floor_p95, "x", 8, board_p95 / floor_p95 <= 8)
     _emit("storyboard_move_shot_ms", move_ms, "ms", 50, move_ms <= 50)
 

@@ -223,40 +223,49 @@ class ShotCardDelegate(QStyledItemDelegate):
         return self._rounded(size, paint, selected)
 
     def _paint_badges(self, p: QPainter, pic: QRectF, index: QModelIndex, base_font: QFont) -> None:
-        p.setFont(self._font(base_font, "small"))
-        fm = QFontMetrics(p.font())
         right = pic.right() - 6
         job = role(index, JobRole)
         if job:
             status, fraction = job
-            color = theme.ACCENT if status == "running" else theme.QUEUED
-            text = f"{int(fraction * 100)}%" if status == "running" else "queued"
-            w = fm.horizontalAdvance(text) + 24
-            rect = QRectF(right - w, pic.top() + 6, w, fm.height() + 4)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(color.red(), color.green(), color.blue(), 225))
-            p.drawRoundedRect(rect, 3, 3)
-            name = "mdi6.progress-clock" if status == "queued" else "mdi6.movie-cog-outline"
-            p.drawPixmap(QPointF(rect.left() + 4, rect.center().y() - 6), self._icon(name, QColor("white"), 12))
-            p.setPen(QColor("white"))
-            p.drawText(rect.adjusted(18, 0, -4, 0), Qt.AlignmentFlag.AlignCenter, text)
-            right = rect.left() - 4
-            if status == "running":
+            running = status == "running"
+            badge = self._badge(base_font, "running" if running else "queued",
+                                f"{int(fraction * 100)}%" if running else "queued")
+            p.drawPixmap(QPointF(right - badge.width(), pic.top() + 6), badge)
+            right -= badge.width() + 4
+            if running:
                 bar = QRectF(pic.left(), pic.bottom() - 4, pic.width(), 4)
                 p.fillRect(bar, QColor(0, 0, 0, 150))
                 p.fillRect(QRectF(bar.left(), bar.top(), bar.width() * fraction, bar.height()), theme.ACCENT)
-        stale = role(index, StaleRole)
-        if stale:
-            text = "stale"
-            w = fm.horizontalAdvance(text) + 24
-            rect = QRectF(right - w, pic.top() + 6, w, fm.height() + 4)
+        if role(index, StaleRole):
+            badge = self._badge(base_font, "stale", "stale")
+            p.drawPixmap(QPointF(right - badge.width(), pic.top() + 6), badge)
+
+    def _badge(self, base_font: QFont, kind: str, text: str) -> QPixmap:
+        """A small rounded label ('queued', '42%', 'stale'), rendered once per text."""
+        def make() -> QPixmap:
+            font = self._font(base_font, "small")
+            fm = QFontMetrics(font)
+            size = QSize(fm.horizontalAdvance(text) + 24, fm.height() + 4)
+            pixmap = QPixmap(size)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            fill, ink, icon = {
+                "running": (theme.ACCENT, QColor("white"), "mdi6.movie-cog-outline"),
+                "queued": (theme.QUEUED, QColor("white"), "mdi6.progress-clock"),
+                "stale": (theme.WARNING, QColor(30, 30, 30), "mdi6.link-variant-off"),
+            }[kind]
+            p = QPainter(pixmap)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            rect = QRectF(0, 0, size.width(), size.height())
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(theme.WARNING.red(), theme.WARNING.green(), theme.WARNING.blue(), 230))
+            p.setBrush(QColor(fill.red(), fill.green(), fill.blue(), 230))
             p.drawRoundedRect(rect, 3, 3)
-            p.drawPixmap(QPointF(rect.left() + 4, rect.center().y() - 6),
-                         self._icon("mdi6.link-variant-off", QColor(30, 30, 30), 12))
-            p.setPen(QColor(30, 30, 30))
+            p.drawPixmap(QPointF(4, rect.center().y() - 6), self._icon(icon, ink, 12))
+            p.setFont(font)
+            p.setPen(ink)
             p.drawText(rect.adjusted(18, 0, -4, 0), Qt.AlignmentFlag.AlignCenter, text)
+            p.end()
+            return pixmap
+        return self._cached(("badge", kind, text, base_font.key()), make)
 
 
 def card_rect(option_rect: QRect) -> QRect:
