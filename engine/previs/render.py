@@ -125,6 +125,24 @@ class BlockingRenderer:
         light = w.light
         self._box_faces = self._faces_of(w.box_centres, w.box_axes, w.box_half, w.box_colours)
         self._box_radius = np.linalg.norm(w.box_half, axis=1) if len(w.box_half) else np.zeros(0)
+        self._box_centres = w.box_centres
+        if w.decals is not None and len(w.decals):
+            # Decals join the painter's sort as one-face "boxes": the other five faces have zero
+            # normals, so they are never visible.
+            q = len(w.decals)
+            corners = np.zeros((q, 8, 3))
+            corners[:, [0, 1, 3, 2]] = w.decals  # face 0 uses corners (0, 1, 3, 2)
+            normals = np.zeros((q, 6, 3))
+            normals[:, 0] = w.decal_normals
+            colours = np.zeros((q, 6, 3))
+            colours[:, 0] = w.decal_colours
+            c, n, col = self._box_faces
+            self._box_faces = (np.concatenate([c, corners]), np.concatenate([n, normals]),
+                               np.concatenate([col, colours]))
+            centres = w.decals.mean(axis=1)
+            self._box_centres = np.concatenate([w.box_centres, centres])
+            radius = np.linalg.norm(w.decals - centres[:, None, :], axis=2).max(axis=1)
+            self._box_radius = np.concatenate([self._box_radius, radius])
         self._figure_cache: dict[FigureState, tuple] = {}
         sw, sh = max(2, -(-self.width // SKY_DOWNSCALE)), max(2, -(-self.height // SKY_DOWNSCALE))
         us = (np.arange(sw) + 0.5) * self.width / sw
@@ -280,7 +298,7 @@ class BlockingRenderer:
         r = self.raster
         cam_pos = r.C
         corners, normals, colours = self._box_faces
-        centres = self.world.box_centres
+        centres = self._box_centres
         if len(centres):  # frustum-cull set pieces by their bounding spheres
             keep = self._in_frustum(r.to_camera(centres), self._box_radius)
             corners, normals, colours, centres = corners[keep], normals[keep], colours[keep], centres[keep]

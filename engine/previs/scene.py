@@ -159,6 +159,9 @@ class World:
     box_colours: np.ndarray            # (M, 3) unlit BGR
     ground_colour: np.ndarray          # the plain ground beyond the tiles (lit)
     info: dict = field(default_factory=dict)
+    decals: np.ndarray | None = None   # (Q, 4, 3) one-sided quads on box faces (window bands)
+    decal_colours: np.ndarray | None = None  # (Q, 3) BGR, final (lit windows glow at night)
+    decal_normals: np.ndarray | None = None  # (Q, 3)
 
 
 def yaw_axes(yaw_deg: float) -> np.ndarray:
@@ -171,7 +174,26 @@ class _Builder:
         self.light = light
         self.layers: list[QuadLayer] = []
         self.ground: GroundTexture | None = None
+        self.decals: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.boxes: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def window_bands(self, centre, size, facing_x: float) -> None:
+        """A glazed band per 3 m floor on the face of an axis-aligned box that looks toward
+        x = facing_x (the street): reads as a building, lit at night."""
+        cx, cy, cz = centre
+        w, h, d = size
+        side = 1.0 if facing_x > cx else -1.0
+        x = cx + side * (w / 2 + 0.02)
+        normal = np.array([side, 0.0, 0.0])
+        glass = rgb((255, 214, 140)) if self.light.windows_lit else self.light.shade(rgb((70, 84, 100)),
+                                                                                   normal[None, :])[0]
+        z0, z1 = cz - d / 2 + 0.6, cz + d / 2 - 0.6
+        floor = 0
+        while floor * 3.0 + 2.4 < h:
+            y0, y1 = floor * 3.0 + 1.1, floor * 3.0 + 2.3
+            quad = np.array([[x, y0, z0], [x, y0, z1], [x, y1, z1], [x, y1, z0]])
+            self.decals.append((quad, glass, normal))
+            floor += 1
 
     def quad_batch(self, quads: np.ndarray, colours: np.ndarray, normal: np.ndarray, lit: bool = True,
                    grouped: bool = True) -> None:
@@ -191,7 +213,12 @@ class _Builder:
             c, a, h, col = (np.array(v) for v in zip(*self.boxes))
         else:
             c, a, h, col = np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros((0, 3)), np.zeros((0, 3))
-        return World(kind, self.light, self.layers, self.ground, c, a, h, col, ground, info)
+        world = World(kind, self.light, self.layers, self.ground, c, a, h, col, ground, info)
+        if self.decals:
+            world.decals = np.array([d[0] for d in self.decals])
+            world.decal_colours = np.array([d[1] for d in self.decals])
+            world.decal_normals = np.array([d[2] for d in self.decals])
+        return world
 
 
 def _grid_quads(x0, x1, z0, z1, step, y=0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -255,23 +282,29 @@ def build_world(spec: SceneSpec) -> World:
     interior = kind == "interior"
     light = light_for(tod, interior)
     seed_key = zlib.crc32(f"{kind}|{spec.location.strip().lower()}".encode())
-    rng = np.random.default_rng([int(spec.set_seed) & 0xFFFFFFFF, seed_key])
+    seed = int(spec.set_seed) & 0xFFFFFFFF
+
+    def rng(stage: int) -> np.random.Generator:
+        # One stream per stage: the set pieces do not change when the sky does (clouds by day,
+        # none at night), so a sequence's world is the same at any time of day.
+        return np.random.default_rng([seed, seed_key, stage])
     b = _Builder(light)
     up = np.array([0.0, 1.0, 0.0])
     ground = rgb(_GROUND[kind])
     info = {"kind": kind, "time_of_day": tod, "interior": interior}
 
     if not interior:
-        _sky_objects(b, light, rng, kind)
-        _backdrop(b, light, rng, kind)
-        b.ground = _ground_texture(light, ground, rng, -40.0, 40.0, -40.0, 40.0, 1.25, 0.16, 0.07, fade_from=22.0)
-        _exterior_pieces(b, rng, kind, light)
+        _sky_objects(b, light, rng(1), kind)
+        _backdrop(b, light, rng(2), kind)
+        b.ground = _ground_texture(light, ground, rng(3), -40.0, 40.0, -40.0, 40.0, 1.25, 0.16, 0.07, fade_from=22.0)
+        _exterior_pieces(b, rng(4), kind, light)
     else:
-        hx, z0, z1, h = 7.0 + rng.uniform(0, 2), -14.0, 6.0 + rng.uniform(0, 2), 3.2
+        room = rng(5)
+        hx, z0, z1, h = 7.0 + room.uniform(0, 2), -14.0, 6.0 + room.uniform(0, 2), 3.2
         info["room"] = [hx, z0, z1, h]
-        b.ground = _ground_texture(light, ground, rng, -hx, hx, z0, z1, 0.6, 0.12, 0.08, fade_from=None)
-        _room(b, rng, light, hx, z0, z1, h)
-        _interior_pieces(b, rng, hx, z0, z1)
+        b.ground = _ground_texture(light, ground, rng(3), -hx, hx, z0, z1, 0.6, 0.12, 0.08, fade_from=None)
+        _room(b, rng(6), light, hx, z0, z1, h)
+        _interior_pieces(b, rng(4), hx, z0, z1)
     return b.world(kind, light.shade(ground * 0.97, up[None, :])[0], info)
 
 
@@ -379,6 +412,7 @@ def _exterior_pieces(b: _Builder, rng, kind: str, light: Light) -> None:
                 x = side * (rng.uniform(9, 12) + w / 2)
                 tone = rng.uniform(0.75, 1.15)
                 b.box((x, h / 2, z + d / 2), (w, h, d), 0.0, tuple(int(v * tone) for v in (150, 140, 130)))
+                b.window_bands((x, h / 2, z + d / 2), (w, h, d), facing_x=0.0)
                 z += d + rng.uniform(1, 4)
         for _ in range(14):  # crates, bins, lamp posts, a parked car
             spot = _free_spot(rng, (-8, 8), (-25, 25), _STAGE)

@@ -120,3 +120,15 @@ def test_burn_in_draws_text_and_running_timecode(tmp_path):
     assert changed.any() and not (changed & ~diff).any()  # ...inside the burn-in box
     assert timecode(0, 24) == "00:00:00:00" and timecode(24 * 61 + 5, 24) == "00:01:01:05"
     assert timecode(30, 30000 / 1001) == "00:00:01:00"
+
+
+def test_the_set_is_the_same_world_at_any_time_of_day(tmp_path):
+    from engine.jobs import SceneSpec
+    from engine.previs.scene import build_world
+    for location, interior in (("harbour street", False), ("kitchen", True), ("forest", False)):
+        day = build_world(SceneSpec(location=location, interior=interior, time_of_day="day", set_seed=3))
+        night = build_world(SceneSpec(location=location, interior=interior, time_of_day="night", set_seed=3))
+        other = build_world(SceneSpec(location=location, interior=interior, time_of_day="day", set_seed=4))
+        assert np.array_equal(day.box_centres, night.box_centres)
+        assert not np.array_equal(day.box_centres, other.box_centres)
+        assert day.light.name == "day" and night.light.name == "night"
