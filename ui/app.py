@@ -75,6 +75,7 @@ class Studio:
         self.runner_factory = runner_factory
         self.runner = None
         self.generation = None
+        self._listener = None  # removes the bridge from the runner's listeners
         self.doc = None
         self.window = MainWindow(None, settings=self.settings, bridge=self.bridge, open_document=self.open,
                                  create_document=self.create, audio=audio, modal_errors=modal_errors)
@@ -97,31 +98,34 @@ class Studio:
         return doc
 
     def _switch(self, doc) -> None:
-        old_doc, old_runner = self.doc, self.runner
-        self.window.set_document(None)  # panels let go of the old document and runner first
-        self._stop_runner(old_runner)
+        """Show `doc` with its own runner; the old panels let go first, then the old runner stops and
+        the old document closes. The dock layout the user has stays as it is."""
+        old_doc, old_runner, old_listener = self.doc, self.runner, self._listener
         self.runner = self.runner_factory(doc) if (doc is not None and self.runner_factory) else None
-        self.generation = None
+        self.generation, self._listener = None, None
         if self.runner is not None:
             from studio.generate import GenerationService
             self.generation = GenerationService(doc, self.runner)
-            self.bridge.attach(self.runner)
+            self._listener = self.runner.add_listener(self.bridge)
         self.window.runner = self.runner
         self.window.generation = self.generation
         self.window.set_document(doc)
         self.doc = doc
+        self._stop_runner(old_runner, old_listener)
         if old_doc is not None and old_doc is not doc:
             old_doc.close()
 
-    def _stop_runner(self, runner) -> None:
-        self.bridge.detach()
+    @staticmethod
+    def _stop_runner(runner, listener) -> None:
+        if listener is not None:
+            listener()
         if runner is not None:
             runner.shutdown()
 
     def close(self) -> None:
         self.window.set_document(None)
-        self._stop_runner(self.runner)
-        self.runner = None
+        self._stop_runner(self.runner, self._listener)
+        self.runner, self._listener, self.generation = None, None, None
         if self.doc is not None:
             self.doc.close()
             self.doc = None

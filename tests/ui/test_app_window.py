@@ -159,7 +159,10 @@ def test_new_and_open_project_switch_documents(qtbot, tmp_path, studio_env):
     qtbot.addWidget(studio.window)
     project = _small_project(tmp_path)
     studio.open(project)
+    studio.window.show()
+    studio.window.docks["TakesDock"].hide()  # the user's layout survives switching projects
     studio.window.new_project(str(tmp_path / "fresh"))
+    assert studio.window.docks["TakesDock"].isHidden() and studio.window.docks["StoryboardDock"].isVisible()
     assert studio.doc.folder.name == "fresh.shotreel" and studio.window.panels["StoryboardDock"].model.rowCount() == 0
     studio.window.open_project(str(project))
     assert studio.doc.project.name == "Test"
