@@ -439,3 +439,27 @@ def capability_names(models: Iterable[ModelInfo], capability: Capability) -> str
     """'Wan 2.1 VACE (/models/wan-vace), LTX-Video (...)' for error messages; 'none found' if empty."""
     names = [f"{m.label} ({Path(m.path).name})" for m in models if m.can(capability) and m.driven]
     return ", ".join(names) if names else "none of the scanned models"
+
+
+def models_report(paths: Iterable[str | os.PathLike], *, as_json: bool = False) -> tuple[str, int]:
+    """What `shotreel models [--path DIR] [--json]` prints, and its exit code (1 when nothing usable
+    was found). Refused folders are listed with the reason, so a user sees why a model is missing."""
+    errors: list[EngineError] = []
+    models = scan_model_dirs(paths, errors)
+    if as_json:
+        data = {"models": [m.to_dict() for m in models], "refused": [e.to_dict() for e in errors]}
+        return json.dumps(data, indent=1), 0 if models else 1
+    lines = []
+    for m in models:
+        billions = m.total_params / 1e9
+        size = f"{billions:.1f} B params" if billions >= 0.1 else f"{m.total_params / 1e6:.2f} M params"
+        state = "" if m.driven else f"  ({m.note})"
+        lines.append(f"{m.label:<24} {m.path}\n    can: {', '.join(sorted(c.value for c in m.capabilities))}; "
+                     f"{m.native_fps} fps, {m.frame_step}k+1 frames, sizes in multiples of {m.size_multiple}; "
+                     f"{size}{state}")
+    for e in errors:
+        lines.append(f"refused: {e.message}")
+    if not models:
+        lines.append("no usable video models found" + ("" if errors else " (add a model folder in Settings > "
+                                                                       "Models or pass --path DIR)"))
+    return "\n".join(lines), 0 if models else 1

@@ -152,3 +152,17 @@ def test_runner_finds_the_diffusion_backend():
     from engine.diffusion.backend import DiffusionBackend
     backend = create_backend("diffusion")
     assert isinstance(backend, DiffusionBackend) and backend.name == "diffusion"
+
+
+def test_models_report_for_the_cli(tiny_models, tmp_path):
+    from engine.diffusion.registry import models_report
+    text, code = models_report([tiny_models["wan_t2v"].parent])
+    assert code == 0 and "Wan 2.1 VACE" in text and "keyframes" in text and "4k+1" in text
+    data, code = models_report([tiny_models["ltx"]], as_json=True)
+    parsed = json.loads(data)
+    assert code == 0 and parsed["models"][0]["family"] == "ltx" and parsed["refused"] == []
+    folder = _copy(tiny_models["wan_t2v"], tmp_path / "pickled")
+    for f in (folder / "vae").glob("*.safetensors"):
+        f.rename(f.with_suffix(".bin"))
+    text, code = models_report([tmp_path])
+    assert code == 1 and "refused" in text and "pickle" in text
