@@ -154,19 +154,120 @@ def _secs(frames: Fraction | int, fps: Fraction) -> str:
     return f"{float(Fraction(frames) / fps):.6f}"
 
 
-def _clip_chain(label_in: str, entry: EditEntry, w: int, h: int, fps: Fraction, label_out: str) -> str:
-    """Conform one clip: exact frame count at the project rate, output size, dips as fades."""
-    n = entry.length
-    steps = [f"setpts=PTS-STARTPTS", f"fps={_rate(fps)}",
-             f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags=bicubic",
-             f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black", "setsar=1", "format=yuv420p",
-             # A take a frame short (rounding of its stored length) holds its last frame, so the
-             # transitions' offsets stay exact; trim cuts anything beyond the clip.
-             "tpad=stop_mode=clone:stop=-1", f"trim=end_frame={n}"]
-    if entry.fade_in:
-        steps.append(f"fade=t=in:s=0:n={entry.fade_in}")
-    if entry.fade_out:
-        steps.append(f"fade=t=out:s={n - entry.fade_out}:n={entry.fade_out}")
+REEL_GAP_S = 100  # empty reel time after each clip's file: more than any take's keyframe interval
+
+
+@dataclass(frozen=True)
+class _Reel:
+    """One `-f concat` input: the clips of one media format, every other one (A/B roll)."""
+    key: tuple
+    list_path: Path
+    entries: list[int]                      # edit-list indices, in cut order
+    windows: dict[int, tuple[Fraction, Fraction]]  # index -> trim start/end seconds on the reel
+
+
+def _media_key(path: str, cache: dict[str, tuple]) -> tuple:
+    """What a concat reel needs equal in all its files: codec, size, pixel format, rate, stream kinds."""
+    if path not in cache:
+        import av
+        try:
+            with av.open(path) as container:
+                video = container.streams.video[0]
+                ctx = video.codec_context
+                cache[path] = (ctx.name, ctx.width, ctx.height, str(ctx.format.name if ctx.format else ""),
+                               str(video.average_rate), tuple(sorted(s.type for s in container.streams)))
+        except (av.error.FFmpegError, IndexError, OSError) as exc:
+            raise UserError(f"cannot read the take file {path}: {exc}") from None
+    return cache[path]
+
+
+def _concat_quote(path: str) -> str:
+    return "'" + path.replace("'", "'\\''") + "'"
+
+
+def _build_reels(edit: EditList, work: Path) -> list[_Reel]:
+    """Lay the clips on A/B reels: each reel is ONE concat-demuxer input (one decoder), so memory stays
+    flat however many shots the cut has (an `-i` or `movie` source per shot keeps each finished shot's
+    decoder and its frame pool, ~12 MB at 1080p, until the end). Two neighbours in the cut are always on
+    different reels, so a crossfade reads both at once; clips of different formats go on separate reels
+    (a concat input cannot change codec or size midway).
+
+    Each file is followed by REEL_GAP_S of empty reel time (the concat `duration` directive), so frames a
+    seek decodes before a clip's in point, or past its out point, can never land in a neighbour's window;
+    `trim` on the reel's timestamps then picks exactly the clip's frames (half a frame early, so timestamp
+    rounding can never drop or add one). A clip deep into a long take starts with `inpoint` (a seek)."""
+    fps = Fraction(edit.fps)
+    cache: dict[str, tuple] = {}
+    reels: dict[tuple, _Reel] = {}
+    parity: dict[tuple, int] = {}
+    for i, entry in enumerate(edit.entries):
+        key = _media_key(entry.media, cache)
+        side = parity.get(key, 0)
+        parity[key] = 1 - side
+        reel_key = key + (side,)
+        if reel_key not in reels:
+            reels[reel_key] = _Reel(reel_key, work / f"reel{len(reels)}.txt", [], {})
+        reels[reel_key].entries.append(i)
+    for reel in reels.values():
+        lines = ["ffconcat version 1.0"]
+        cursor = Fraction(0)
+        for i in reel.entries:
+            entry = edit.entries[i]
+            first = Fraction(entry.source_in) / fps
+            inpoint = first - Fraction(1, 2) / fps if first > 3 else Fraction(0)
+            content = max(Fraction(entry.source_out) / fps, _file_seconds(entry.media)) - inpoint + 1
+            lines.append(f"file {_concat_quote(entry.media)}")
+            if inpoint:
+                lines.append(f"inpoint {float(inpoint):.6f}")
+            length = Fraction(round(content + REEL_GAP_S))     # whole seconds: exact in the list file
+            lines.append(f"duration {length}")
+            start = cursor + (Fraction(entry.source_in) - Fraction(1, 2)) / fps - inpoint
+            end = cursor + (Fraction(entry.source_out) - Fraction(1, 2)) / fps - inpoint
+            reel.windows[i] = (start, end)
+            cursor += length
+        reel.list_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return list(reels.values())
+
+
+def _file_seconds(path: str) -> Fraction:
+    import av
+    with av.open(path) as container:
+        return Fraction(container.duration or 0, 1_000_000)
+
+
+def _reel_chain(r: int, reel: _Reel, edit: EditList, w: int, h: int, fps: Fraction) -> tuple[str, list[str]]:
+    """Conform a whole reel once (size, pixel format, dips) and split it into one tap per clip.
+
+    Done per reel, not per clip, because every allocating filter keeps its frame pool until the graph
+    ends: per clip that is a few frames per shot (~8 MB at 1080p), per reel it is constant. The dips are
+    time-windowed fades on the reel (`enable` outside their window passes frames through), applied
+    before the split while the frames are still writable, so they need no copies either."""
+    steps = [f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags=bicubic",
+             f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black", "setsar=1", "format=yuv420p"]
+    frame = Fraction(1) / fps
+    for i in reel.entries:
+        entry = edit.entries[i]
+        first = reel.windows[i][0] + frame / 2            # reel time of the clip's first frame
+        for kind, count, at in (("in", entry.fade_in, first),
+                                ("out", entry.fade_out, first + (entry.length - entry.fade_out) * frame)):
+            if count:
+                lo, hi = at - frame / 4, at + (count - 1) * frame + frame / 4
+                steps.append(f"fade=t={kind}:st={float(at):.6f}:d={float(count * frame):.6f}"
+                             f":enable='between(t\\,{float(lo):.6f}\\,{float(hi):.6f})'")
+    taps = [f"r{r}t{k}" for k in range(len(reel.entries))]
+    split = f"split={len(taps)}" if len(taps) > 1 else "null"
+    return f"[{r}:v]{','.join(steps)},{split}{''.join(f'[{t}]' for t in taps)}", taps
+
+
+def _clip_chain(label_in: str, entry: EditEntry, window: tuple[Fraction, Fraction], fps: Fraction,
+                label_out: str) -> str:
+    """Cut one clip off its (conformed) reel: exact frames at the project rate. Allocates nothing."""
+    start, end = window
+    steps = [f"trim=start={float(start):.6f}:end={float(end):.6f}", "setpts=PTS-STARTPTS"]
+    if entry.media_fps != fps:  # a take at another rate: resample it (at the project rate trim is exact)
+        steps.append(f"fps={_rate(fps)}")
+    steps.append(f"settb={fps.denominator}/{fps.numerator}")
+    steps.append(f"trim=end_frame={entry.length}")  # a guard: never more frames than the edit list says
     return f"[{label_in}]{','.join(steps)}[{label_out}]"
 
 
@@ -200,24 +301,26 @@ def _join(entries: list[EditEntry], labels: list[str], fps: Fraction) -> tuple[l
 
 
 def plan_export(project: Project, edit: EditList, preset: Preset, tmp_out: str | os.PathLike, *,
-                mix_wav: Optional[str], badge: Optional[tuple[str, int, int]],
+                work: str | os.PathLike, mix_wav: Optional[str], badge: Optional[tuple[str, int, int]],
                 encode: EncodeSettings = EncodeSettings()) -> ExportPlan:
     """The ffmpeg command of an export. `badge` = (png path, width, height) or None for no watermark."""
     fps = Fraction(edit.fps)
     w, h = output_size(project, preset)
     inputs: list[str] = []
-    chains: list[str] = []
-    labels: list[str] = []
-    for i, entry in enumerate(edit.entries):
-        start = max(Fraction(0), Fraction(entry.source_in) - Fraction(1, 2))
-        if start:
-            inputs += ["-ss", _secs(start, fps)]
-        inputs += ["-t", _secs(Fraction(entry.length), fps), "-i", entry.media]
-        chains.append(_clip_chain(f"{i}:v", entry, w, h, fps, f"c{i}"))
-        labels.append(f"c{i}")
+    labels = [f"c{i}" for i in range(len(edit.entries))]
+    splits: list[str] = []
+    chains: dict[int, str] = {}
+    reels = _build_reels(edit, Path(work))
+    for r, reel in enumerate(reels):
+        inputs += ["-f", "concat", "-safe", "0", "-i", str(reel.list_path)]
+        # frames outside a tap's window are dropped at once by its trim: nothing queues in the split
+        split, taps = _reel_chain(r, reel, edit, w, h, fps)
+        splits.append(split)
+        for tap, i in zip(taps, reel.entries):
+            chains[i] = _clip_chain(tap, edit.entries[i], reel.windows[i], fps, labels[i])
     joins, video = _join(list(edit.entries), labels, fps)
-    graph = chains + joins
-    next_input = len(edit.entries)
+    graph = splits + [chains[i] for i in range(len(edit.entries))] + joins
+    next_input = len(reels)
     if badge is not None:
         png, bw, bh = badge
         inputs += ["-i", png]
@@ -318,7 +421,7 @@ def run_ffmpeg(args: list[str], total_frames: int, fps: Fraction, *, job_id: str
             key, _, value = raw.decode("ascii", "replace").strip().partition("=")
             if key == "out_time_us" and value.strip().lstrip("-").isdigit():
                 frames = int(Fraction(int(value), 1_000_000) * fps)
-                done_frames = max(0, min(total_frames, frames))
+                done_frames = max(done_frames, min(total_frames, frames))  # out_time can step back a little
             elif key == "progress" and progress is not None:
                 elapsed = time.monotonic() - started
                 eta = elapsed * (total_frames - done_frames) / done_frames if done_frames else None
@@ -414,7 +517,7 @@ def export_video(project: Project, folder: str | os.PathLike, out_path: str | os
             bw, bh = write_badge(watermark, edit.title or project.name, w, png)
             badge = (str(png), bw, bh)
         with atomic_path(out) as tmp:
-            plan = plan_export(project, edit, chosen, tmp, mix_wav=mix, badge=badge, encode=encode)
+            plan = plan_export(project, edit, chosen, tmp, work=work, mix_wav=mix, badge=badge, encode=encode)
             run_ffmpeg(plan.args, plan.frames, plan.fps, progress=progress, cancel=cancel,
                        what=out.name)
     finally:

@@ -15,6 +15,7 @@ import av
 import numpy as np
 import pytest
 
+from engine.encode import EncodeSettings
 from engine.errors import JobCancelled
 from engine.fsio import PARTIAL_MARKER, ffmpeg_path
 from studio.errors import UserError
@@ -225,18 +226,36 @@ def test_missing_take_file_and_missing_take_are_named(folder, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_ffmpeg_failure_is_a_clear_error_and_writes_nothing(folder, tmp_path):
+def test_unreadable_take_and_ffmpeg_failure_are_clear_errors(folder, tmp_path):
     (tmp_path / "media").mkdir()
     (tmp_path / "media/t0.mp4").write_bytes(b"not a video at all" * 100)
     take = Take(id="bad", shot_id="s0", backend="previs", frames=24, fps=FPS, width=W, height=H,
                 files={"video": "media/t0.mp4"})
     project = Project("Bad", FPS, W, H, sequences=[Sequence("q", "", [Shot(id="s0", selected_take="bad")])],
                       takes=[take])
-    with pytest.raises(ExportError, match="ffmpeg failed while rendering bad.mp4: .*t0.mp4") as info:
+    with pytest.raises(UserError, match="cannot read the take file .*t0.mp4"):
         export_video(project, tmp_path, tmp_path / "bad.mp4")
-    assert "Invalid data" in info.value.details
+    # a failing encoder: ffmpeg's own words reach the message, nothing is left behind
+    with pytest.raises(ExportError, match="ffmpeg failed while rendering bad.mp4: .*") as info:
+        export_video(_project(), folder, tmp_path / "bad.mp4", encode=EncodeSettings(preset="no-such-preset"))
+    assert "preset" in info.value.details.lower()
     assert not (tmp_path / "bad.mp4").exists()
     assert not [p for p in tmp_path.iterdir() if PARTIAL_MARKER in p.name]
+
+
+def test_take_paths_with_quotes_commas_and_colons(folder, tmp_path):
+    project = _project()
+    odd = tmp_path / "it's, a: [take] ;x"
+    odd.mkdir()
+    for i in range(len(COLORS)):
+        (odd / f"t{i}.mp4").symlink_to(folder / f"media/t{i}.mp4")
+        (odd / f"t{i}.wav").symlink_to(folder / f"media/t{i}.wav")
+    for key, take in list(project.takes.items()):
+        index = take.id[2:]
+        project.takes[key] = take.with_(files={"video": f"{odd.name}/t{index}.mp4", "audio": f"{odd.name}/t{index}.wav"})
+    result = export_video(project, tmp_path, tmp_path / "odd.mp4", watermark=OFF)
+    frames = _frames(Path(result.path))
+    assert len(frames) == 128 and _stamp(frames[102]) == 4
 
 
 def test_wav_mix_export(folder, tmp_path):
