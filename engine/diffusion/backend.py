@@ -134,7 +134,10 @@ class _Job:
         skip = 0
         if task == "continue":
             frames, src_fps = read_clip(cond.video, last=max(1, cond.video_frames) * 4)
-            video = retime(frames, src_fps, clip_fps, min(cond.video_frames, len(frames)), from_end=True)
+            count = min(cond.video_frames, len(frames))
+            if getattr(family, "CONTINUE_FOLLOWS_FRAME_RULE", False):   # LTX video conditions are 8k+1 long
+                count = max(1, (count - 1) // info.frame_step * info.frame_step + 1)
+            video = retime(frames, src_fps, clip_fps, count, from_end=True)
             skip = len(video) - 1
         plan = conform.plan_frames(req.frames, req.fps, native_fps, info.frame_step, skip=skip,
                                    conform_fps=retime_fps)

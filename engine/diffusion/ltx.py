@@ -19,6 +19,8 @@ FAMILY = "ltx"
 # The condition pipeline passes its own (linear-quadratic) timesteps and no `mu`: LTX folders whose
 # scheduler asks for dynamic shifting (the LTXPipeline ones) must run it with a fixed shift.
 SCHEDULER_OVERRIDES = {"use_dynamic_shifting": False}
+# A continued clip must be step*k+1 frames long; the backend trims it before planning the overlap.
+CONTINUE_FOLLOWS_FRAME_RULE = True
 
 
 def load_class(class_name: str) -> str:

@@ -33,6 +33,8 @@ def _common(inp: ShotInputs, generator: Any) -> dict[str, Any]:
 def build_call(loaded: LoadedPipeline, inp: ShotInputs, generator: Any) -> tuple[Any, dict[str, Any]]:
     info = loaded.info
     kwargs = _common(inp, generator)
+    if getattr(loaded.pipe.transformer.config, "image_dim", None):
+        kwargs["max_sequence_length"] = 512   # the CLIP-conditioned 2.1 I2V attention assumes 512 text tokens
     size = {"height": inp.height, "width": inp.width}
     if info.variant == "vace":
         return loaded.sibling("WanVACEPipeline"), {**kwargs, **size, "num_frames": inp.num_frames,

@@ -189,9 +189,10 @@ def test_ltx_conditions_at_frame_indices_continuation_and_v2v(tiny_models, tmp_p
     mid = Conditioning(keyframes=(Keyframe(images["grad"], 0), Keyframe(images["checker"], 8, 0.8)))
     middle, _ = run(tiny_models["ltx"], tmp_path / "m", cond=mid, frames=17, fps=24)
     assert json.loads(Path(middle.metadata_file).read_text())["task"] == "keyframes"
-    cont, _ = run(tiny_models["ltx"], tmp_path / "c", cond=Conditioning(video=result.video, video_frames=9),
+    cont, _ = run(tiny_models["ltx"], tmp_path / "c", cond=Conditioning(video=result.video, video_frames=12),
                   frames=9, fps=24)
-    assert_take(cont, 9, 32, 32, 24)
+    meta = assert_take(cont, 9, 32, 32, 24)
+    assert meta["task"] == "continue" and meta["model_frames"] == 17    # 12 -> 9 (8k+1) overlap + 8 new
     remix, _ = run(tiny_models["ltx"], tmp_path / "v", cond=Conditioning(video=result.video, strength=0.6),
                    frames=9, fps=24)
     assert json.loads(Path(remix.metadata_file).read_text())["task"] == "v2v"
