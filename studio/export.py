@@ -6,16 +6,17 @@ point: it renders, then hands the finished file to `studio.provenance.sign_expor
 allowed to touch it afterwards (a remux would drop the manifest).
 
 The ffmpeg graph (built by `plan_export`, readable in `ExportPlan.args`):
-  each selected take is one input, seeked with `-ss`/`-t` to its clip (half a frame early, so the
-  decoder's timestamp rounding can never drop or add a frame) -> `setpts, fps` (exact rational
-  project rate) -> `scale+pad` into the output size keeping the aspect (letterbox), `setsar=1` ->
-  `tpad+trim` to exactly the clip's frames -> fades for dips to black -> cuts join with `concat`,
-  crossfades with `xfade` at the edit list's offsets -> `overlay` of the watermark badge PNG (rendered
-  once, moving along time expressions) -> encoder.
-  Audio: the 48 kHz mix WAV that `studio.audio.mix_cut` renders from the same edit list just before,
-  padded/trimmed to the exact picture length.
-Nothing in Python holds frames: Python only reads ffmpeg's `-progress` lines, so memory does not grow
-with the length of the cut.
+  the takes are read from "reels": `-f concat` inputs, two per media format, neighbours in the cut on
+  different reels (A/B roll) so a crossfade reads both at once -> per reel ONE conform (`scale+pad`
+  into the output size keeping the aspect, `setsar=1`, yuv420p) and the dips as time-windowed `fade`s
+  -> `split` into one tap per clip -> `trim` on the reel's timestamps to exactly the clip's frames
+  (+ `fps` only for a take at another rate) -> cuts join with `concat`, crossfades with `xfade` at the
+  edit list's offsets -> `overlay` of the watermark badge PNG (rendered once, moving along time
+  expressions) -> encoder. Audio: the 48 kHz mix WAV that `studio.audio.mix_cut` renders (streamed)
+  from the same edit list just before, padded/trimmed to the exact picture length.
+Memory stays flat with the length of the cut: Python only reads ffmpeg's `-progress` lines, there are
+two decoders per format however many shots, and no per-clip filter allocates frames (an input or a
+`fps` filter per clip kept ~3-12 MB of 1080p frames each until the end: measured, see bench_export).
 """
 from __future__ import annotations
 
@@ -166,7 +167,7 @@ class _Reel:
     windows: dict[int, tuple[Fraction, Fraction]]  # index -> trim start/end seconds on the reel
 
 
-def _media_key(path: str, cache: dict[str, tuple]) -> tuple:
+def _media_key(path: str, cache: dict[str, tuple], seconds: dict[str, Fraction]) -> tuple:
     """What a concat reel needs equal in all its files: codec, size, pixel format, rate, stream kinds."""
     if path not in cache:
         import av
@@ -176,6 +177,7 @@ def _media_key(path: str, cache: dict[str, tuple]) -> tuple:
                 ctx = video.codec_context
                 cache[path] = (ctx.name, ctx.width, ctx.height, str(ctx.format.name if ctx.format else ""),
                                str(video.average_rate), tuple(sorted(s.type for s in container.streams)))
+                seconds[path] = Fraction(container.duration or 0, 1_000_000)
         except (av.error.FFmpegError, IndexError, OSError) as exc:
             raise UserError(f"cannot read the take file {path}: {exc}") from None
     return cache[path]
@@ -195,13 +197,15 @@ def _build_reels(edit: EditList, work: Path) -> list[_Reel]:
     Each file is followed by REEL_GAP_S of empty reel time (the concat `duration` directive), so frames a
     seek decodes before a clip's in point, or past its out point, can never land in a neighbour's window;
     `trim` on the reel's timestamps then picks exactly the clip's frames (half a frame early, so timestamp
-    rounding can never drop or add one). A clip deep into a long take starts with `inpoint` (a seek)."""
+    rounding can never drop or add one). A clip deep into a long take starts with `inpoint` (a seek),
+    except on a reel's first file."""
     fps = Fraction(edit.fps)
     cache: dict[str, tuple] = {}
+    seconds: dict[str, Fraction] = {}   # container durations: how much reel time each file may fill
     reels: dict[tuple, _Reel] = {}
     parity: dict[tuple, int] = {}
     for i, entry in enumerate(edit.entries):
-        key = _media_key(entry.media, cache)
+        key = _media_key(entry.media, cache, seconds)
         side = parity.get(key, 0)
         parity[key] = 1 - side
         reel_key = key + (side,)
@@ -214,8 +218,10 @@ def _build_reels(edit: EditList, work: Path) -> list[_Reel]:
         for i in reel.entries:
             entry = edit.entries[i]
             first = Fraction(entry.source_in) / fps
-            inpoint = first - Fraction(1, 2) / fps if first > 3 else Fraction(0)
-            content = max(Fraction(entry.source_out) / fps, _file_seconds(entry.media)) - inpoint + 1
+            # Not on a reel's first file: frames a seek decodes before the in point would get negative
+            # times there, and ffmpeg shifts a whole input that starts below zero.
+            inpoint = first - Fraction(1, 2) / fps if first > 3 and cursor else Fraction(0)
+            content = max(Fraction(entry.source_out) / fps, seconds[entry.media]) - inpoint + 1
             lines.append(f"file {_concat_quote(entry.media)}")
             if inpoint:
                 lines.append(f"inpoint {float(inpoint):.6f}")
@@ -227,12 +233,6 @@ def _build_reels(edit: EditList, work: Path) -> list[_Reel]:
             cursor += length
         reel.list_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return list(reels.values())
-
-
-def _file_seconds(path: str) -> Fraction:
-    import av
-    with av.open(path) as container:
-        return Fraction(container.duration or 0, 1_000_000)
 
 
 def _reel_chain(r: int, reel: _Reel, edit: EditList, w: int, h: int, fps: Fraction) -> tuple[str, list[str]]:

@@ -4,7 +4,8 @@
    the watermark, the audio mix (AAC) and C2PA signing, against the floor: ffmpeg's concat demuxer over
    the same 12 files -> libx264 with the same preset/crf/pixel format (no filters, no audio). Both run
    twice, interleaved; the best of each is compared. Target: ratio <= 1.15.
-2. memory: peak RSS of python + ffmpeg during 1080p exports of 12 and 36 one-second shots (1080p takes);
+2. memory: peak RSS of python + ffmpeg during 1080p exports of 12 and 36 one-second shots (1080p takes,
+   every third shot crossfaded in, some dips: each transition has its own filter state);
    the difference gives the cost per shot, which extrapolates the issue's figure (10 minutes of 5 s
    shots = 120 shots). Python only reads ffmpeg's progress lines; the graph decodes on two reels, so
    only per-shot filter state grows. Target: extrapolated 10-minute peak <= 1 GB.
@@ -28,7 +29,7 @@ import psutil
 from engine.encode import EncodeSettings
 from engine.fsio import ffmpeg_path
 from studio.export import export_and_sign, export_video
-from studio.model import Project, Sequence, Shot, Take
+from studio.model import Project, Sequence, Shot, Take, Transition
 
 SHOTS, SHOT_S, FPS = 12, 5, 24
 TARGET_RATIO = 1.15
@@ -58,12 +59,18 @@ def _make_takes(folder: Path, size: str, seconds: float, count: int) -> None:
             out.writeframes(samples.tobytes())
 
 
-def _project(width: int, height: int, frames: int, shots: int, takes: int) -> Project:
+def _project(width: int, height: int, frames: int, shots: int, takes: int, transitions: bool = False) -> Project:
     take_list = [Take(id=f"tk{i}", shot_id=f"s{i}", backend="previs", frames=frames, fps=FPS, width=width,
                       height=height, files={"video": f"media/t{i}.mp4", "audio": f"media/t{i}.wav"})
                  for i in range(takes)]
-    shot_list = [Shot(id=f"s{j}", title=f"Shot {j + 1}", duration=frames, selected_take=f"tk{j % takes}")
-                 for j in range(shots)]
+    def transition(j: int) -> Transition:  # the memory run mixes in crossfades and dips (each has filter state)
+        if transitions and j % 3 == 1:
+            return Transition("crossfade", 6)
+        if transitions and j % 5 == 2:
+            return Transition("dip_to_black", 6)
+        return Transition()
+    shot_list = [Shot(id=f"s{j}", title=f"Shot {j + 1}", duration=frames, selected_take=f"tk{j % takes}",
+                      transition=transition(j)) for j in range(shots)]
     return Project("Bench cut", FPS, width, height, sequences=[Sequence("q1", "INT. BENCH", shot_list)],
                    takes=take_list)
 
@@ -128,9 +135,9 @@ def bench_memory(work: Path, small: int, large: int) -> None:
     _make_takes(folder, "1920x1080", 1, 12)
     peaks = {}
     for shots in (small, large):
-        project = _project(1920, 1080, FPS, shots, 12)
+        project = _project(1920, 1080, FPS, shots, 12, transitions=True)
         peak, result = _peak_rss(lambda: export_video(project, folder, work / f"mem{shots}.mp4", preset="source"))
-        assert result.frames == shots * FPS
+        assert result.frames == result.edit_list.duration
         peaks[shots] = peak
         _emit(f"export_1080p_{shots}_shots_peak_rss", round(peak), "MB", None, True)
     per_shot = max(0.0, (peaks[large] - peaks[small]) / (large - small))

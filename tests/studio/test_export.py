@@ -29,9 +29,9 @@ CLICK = 12          # frame of each take's click
 OFF = WatermarkSettings(enabled=False)
 
 
-def _make_take(path: Path, color, frames: int) -> None:
+def _make_take(path: Path, color, frames: int, fps: int = FPS) -> None:
     args = [ffmpeg_path(), "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{W}x{H}",
-            "-framerate", str(FPS), "-i", "pipe:0", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "16",
+            "-framerate", str(fps), "-i", "pipe:0", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "16",
             "-g", "12", "-pix_fmt", "yuv420p", str(path)]
     proc = subprocess.Popen(args, stdin=subprocess.PIPE)
     for i in range(frames):
@@ -256,6 +256,25 @@ def test_take_paths_with_quotes_commas_and_colons(folder, tmp_path):
     result = export_video(project, tmp_path, tmp_path / "odd.mp4", watermark=OFF)
     frames = _frames(Path(result.path))
     assert len(frames) == 128 and _stamp(frames[102]) == 4
+
+
+def test_deep_in_points_and_a_take_at_another_rate(tmp_path):
+    (tmp_path / "media").mkdir()
+    _make_take(tmp_path / "media/long.mp4", (90, 90, 160), 120)          # 5 s: clips past 3 s start by a seek
+    _make_take(tmp_path / "media/slow.mp4", (160, 90, 90), 12, fps=12)   # a 12 fps take in a 24 fps cut
+    takes = [Take(id="long", shot_id="a", backend="previs", frames=120, fps=FPS, width=W, height=H,
+                  files={"video": "media/long.mp4"}),
+             Take(id="slow", shot_id="d", backend="previs", frames=12, fps=12, width=W, height=H,
+                  files={"video": "media/slow.mp4"})]
+    shots = [Shot(id="a", selected_take="long", trim_in=100, trim_out=110),
+             Shot(id="b", selected_take="long", trim_in=0, trim_out=10),
+             Shot(id="c", selected_take="long", trim_in=90, trim_out=100),
+             Shot(id="d", selected_take="slow", trim_in=2, trim_out=6)]
+    project = Project("Seeks", FPS, W, H, sequences=[Sequence("q", "", shots)], takes=takes)
+    result = export_video(project, tmp_path, tmp_path / "seeks.mp4", watermark=OFF)
+    stamps = [_stamp(f) for f in _frames(Path(result.path))]
+    assert stamps == (list(range(100, 110)) + list(range(10)) + list(range(90, 100))
+                      + [2, 2, 3, 3, 4, 4, 5, 5])
 
 
 def test_wav_mix_export(folder, tmp_path):
