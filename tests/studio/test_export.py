@@ -284,6 +284,18 @@ def test_wav_mix_export(folder, tmp_path):
     assert result.samples == 128 * 2000 and result.stems == {}
 
 
+def test_stems_export_writes_the_mix_and_one_wav_per_cue_kind(folder, tmp_path):
+    # the test takes have no per-kind stems beside their masters: each stem is silence of the cut's length
+    result = export_and_sign(_project(), folder, tmp_path / "stems", stems=True)
+    assert sorted(result.stems) == ["ambience", "dialogue", "music", "sfx"]
+    for path in [result.path, *result.stems.values()]:
+        with wave.open(path) as wav:
+            assert wav.getframerate() == 48000 and wav.getnframes() == 128 * 2000
+    assert Path(result.path).name == "mix.wav"
+    with pytest.raises(UserError, match="stems go to a folder"):
+        export_audio(_project(), folder, tmp_path / "x.mp4", stems=True)
+
+
 def test_export_and_sign_records_the_watermark(folder, tmp_path, monkeypatch):
     provenance = pytest.importorskip("studio.provenance")
     from studio.identity import load_or_create_identity
