@@ -170,14 +170,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if screenshot:  # a clean, reproducible window: no remembered layout of the user
         settings = QSettings(str(Path(screenshot).with_suffix(".ini")), QSettings.Format.IniFormat)
         settings.clear()
-    studio = Studio(settings, audio=not (args.no_audio or screenshot))
+    studio = Studio(settings, audio=not (args.no_audio or screenshot), modal_errors=not screenshot)
     install_exception_hook(studio)
     window = studio.window
     if args.project:
         try:
             studio.open(args.project)
-        except Exception as exc:
-            window.show_exception(exc)
+        except Exception as exc:  # said over the shown window, once the event loop runs
+            QTimer.singleShot(0, lambda exc=exc: window.show_exception(exc))
     else:
         recent = [p for p in window.recent_projects() if Path(p).exists()]
         if recent:
