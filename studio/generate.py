@@ -31,20 +31,27 @@ PREVIS_RENDERER = "Shotreel previs"
 
 
 def signing_postprocess(identity: Any) -> PostProcess:
-    """Sign each finished take in place on the worker thread (diffusion: the model is the agent)."""
+    """Sign each finished take in place on the worker thread. Diffusion takes name the model as the
+    software agent; previs takes the renderer; graded takes (colour match) inherit the source's kind:
+    a graded previs take is not AI generated, a graded diffusion take still is."""
     from .provenance import sign_take
 
     def sign(request: GenerationRequest, result: GenerationResult) -> GenerationResult:
-        if result.status is JobStatus.DONE and result.video:
-            ai = (result.backend or request.backend) != "previs"
-            sign_take(identity, result.video, backend=result.backend or request.backend,
-                      model_id=(result.model or request.model) if ai else None,
-                      model_version=None, renderer=None if ai else PREVIS_RENDERER, prompt=request.prompt,
-                      seed=result.seed, parameters={"operation": request.operation, "frames": request.frames,
-                                                    "fps": str(request.fps), "width": request.width,
-                                                    "height": request.height, "camera": request.camera.to_dict(),
-                                                    "options": dict(request.options)},
-                      is_ai_generated=ai, renderer_version=result.renderer_version or None)
+        if result.status is not JobStatus.DONE or not result.video:
+            return result
+        backend = result.backend or request.backend
+        params: dict[str, Any] = {"operation": request.operation, "frames": request.frames, "fps": str(request.fps),
+                                  "width": request.width, "height": request.height,
+                                  "camera": request.camera.to_dict(), "options": dict(request.options)}
+        if backend == "grade":
+            ai = str(request.options.get("source_backend", "previs")) not in ("previs", "") and bool(request.model)
+            renderer = f"{PREVIS_RENDERER} grade"
+        else:
+            ai = backend != "previs"
+            renderer = PREVIS_RENDERER
+        sign_take(identity, result.video, backend=backend, model_id=(result.model or request.model) if ai else None,
+                  model_version=None, renderer=None if ai else renderer, prompt=request.prompt, seed=result.seed,
+                  parameters=params, is_ai_generated=ai, renderer_version=result.renderer_version or None)
         return result
     return sign
 

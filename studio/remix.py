@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from engine.cues import CameraCue, MotionCue
-from engine.jobs import Conditioning, GenerationRequest, GenerationResult, JobStatus, Keyframe
+from engine.jobs import Conditioning, GenerationRequest, Keyframe
 
 from .commands import AddShot, ChooseTake, Macro, SetShotFields, SetTrim
 from .continuity import last_used_frame
@@ -490,26 +490,6 @@ def submit(service: Any, requests: Iterable[GenerationRequest], priority: int = 
     if chosen:
         select_when_recorded(service.doc, chosen)
     return ids
-
-
-def remix_postprocess(identity: Any):
-    """The studio's take signing, with graded takes credited to the grade step (not to a model):
-    a graded previs take is not AI generated; a graded diffusion take still is."""
-    from .generate import PREVIS_RENDERER, signing_postprocess
-    sign_default = signing_postprocess(identity)
-
-    def sign(request: GenerationRequest, result: GenerationResult) -> GenerationResult:
-        if request.backend != "grade" or result.status is not JobStatus.DONE or not result.video:
-            return sign_default(request, result)
-        from .provenance import sign_take
-        ai = str(request.options.get("source_backend", "previs")) not in ("previs", "")
-        sign_take(identity, result.video, backend="grade", model_id=request.model or None if ai else None,
-                  model_version=None, renderer=None if ai else f"{PREVIS_RENDERER} grade", prompt=request.prompt,
-                  seed=result.seed, parameters={"operation": request.operation, "frames": request.frames,
-                                                "transfer": request.options.get("transfer")},
-                  is_ai_generated=ai and bool(request.model), renderer_version=result.renderer_version or None)
-        return result
-    return sign
 
 
 # ---- measurements ----------------------------------------------------------------------------------

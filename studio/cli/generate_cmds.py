@@ -42,18 +42,18 @@ class _Events:
 
 
 def generate_shots(doc: Any, shot_ids: Iterable[str], *, options: dict | None = None, backend: str | None = None,
-                   sign: bool = True, on_progress=None, on_take=None, on_failed=None, requests: Iterable = (),
-                   signing=None) -> tuple[list, list]:
+                   sign: bool = True, on_progress=None, on_take=None, on_failed=None,
+                   requests: Iterable = ()) -> tuple[list, list]:
     """Render shots into takes on this thread's document; blocks until every job ended.
     Returns (takes recorded, (shot id, error) failures). Shared by `generate`, `demo --render` and
-    `remix` (which passes ready-made `requests`, and `signing`: identity -> postprocess)."""
+    `remix` (which passes ready-made `requests`)."""
     from engine.runner import Runner
 
     from ..generate import GenerationService, signing_postprocess
     postprocess = None
     if sign:
         from ..identity import load_or_create_identity
-        postprocess = (signing or signing_postprocess)(load_or_create_identity())
+        postprocess = signing_postprocess(load_or_create_identity())
     events = _Events()
     runner = Runner(store=doc.job_store, postprocess=postprocess, listeners=[events])
     service = GenerationService(doc, runner)

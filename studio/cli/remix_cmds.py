@@ -85,7 +85,7 @@ def _numbers(project: Any) -> dict[str, int]:
 
 
 def _run_jobs(args: argparse.Namespace, doc: Any, requests: list, label: str) -> tuple[list, list]:
-    from ..remix import AUTO_SELECT, remix_postprocess, select_when_recorded
+    from ..remix import AUTO_SELECT, select_when_recorded
     from .generate_cmds import generate_shots
     chosen = [r.job_id for r in requests if r.operation in AUTO_SELECT]
     unsubscribe = select_when_recorded(doc, chosen) if chosen else None
@@ -97,7 +97,7 @@ def _run_jobs(args: argparse.Namespace, doc: Any, requests: list, label: str) ->
         bar.update(len(done), len(requests), "takes", take.id)
     try:
         with bar:
-            return generate_shots(doc, [], requests=requests, sign=not args.no_sign, signing=remix_postprocess,
+            return generate_shots(doc, [], requests=requests, sign=not args.no_sign,
                                   on_progress=bar, on_take=on_take)
     finally:
         if unsubscribe:

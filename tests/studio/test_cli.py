@@ -125,8 +125,10 @@ def test_demo_builds_and_lists(tmp_path, capsys):
         presets = {a.preset for _, s in doc.project.shots() for a in s.audio if a.kind.value == "sfx"}
         assert {"impact", "whoosh", "footsteps", "door", "glass", "click", "riser", "heartbeat"} <= presets
         assert not doc.can_undo
-    code, _, err = run(capsys, "demo", proj)
-    assert code == 1 and "already" in err
+    code, out, _ = run(capsys, "demo", proj)  # a second run reuses the project, never rebuilds over it
+    assert code == 0 and "Using the demo project" in out
+    with Document.open(proj) as doc:
+        assert not doc.can_undo and sum(1 for _ in doc.project.shots()) == len(shots)
     edited = run_json(capsys, "edit-shot", proj, "The parcel", "--ref", "mara", "--ref", "Harbour quay")
     assert edited["bible_refs"] == ["ch_mara", "lo_harbour"]
 
