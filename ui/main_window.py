@@ -273,6 +273,7 @@ class MainWindow(QMainWindow):
                            generation=self.generation)
         queue.error_requested.connect(lambda exc, details: self.show_exception(exc, details))
         queue.summary_changed.connect(self.engine_label.setText)
+        queue.shot_activated.connect(lambda shot_id: self.selection.set([shot_id]))
         queue._update_summary()
         storyboard.activated.connect(lambda shot_id: (viewer.seek_to_shot(shot_id),
                                                       viewer.player.setFocus()))

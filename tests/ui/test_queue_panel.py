@@ -189,3 +189,13 @@ def test_event_loop_keeps_turning_while_a_previs_job_runs(qtbot, doc, engine):
     print(f"event loop during a previs job: {len(ticks)} ticks in {span} ms, median gap {median} ms, worst {worst} ms")
     assert len(ticks) > 30 and len(ticks) >= 0.6 * span / 10  # it kept ticking for the whole job
     assert median <= 20 and worst < 250
+
+
+def test_double_clicking_a_job_selects_its_shot(qtbot, doc):
+    model_panel = QueuePanel(doc, control=QueueControl(doc))
+    qtbot.addWidget(model_panel)
+    model_panel.model.add_job(JobRow("j1", "sh003", "4. Shot title 3", "done"))
+    with qtbot.waitSignal(model_panel.shot_activated) as blocker:
+        model_panel.view.doubleClicked.emit(model_panel.model.index(0))
+    assert blocker.args == ["sh003"]
+    assert "off" in model_panel.summary.text()  # no runner: the panel says generation is off

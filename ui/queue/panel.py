@@ -22,6 +22,7 @@ from ..qtcompat import role
 class QueuePanel(QWidget):
     error_requested = Signal(object, str)  # an exception to show in the error dialog, its details
     summary_changed = Signal(str)          # one line for the status bar ('Engine: rendering 1 of 4 …')
+    shot_activated = Signal(str)           # a job was double-clicked: the window selects its shot
 
     def __init__(self, doc, *, runner=None, bridge=None, storyboard=None, generation=None,
                  parent: QWidget | None = None, control: QueueControl | None = None):
@@ -38,6 +39,7 @@ class QueuePanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setUniformItemSizes(True)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
+        self.view.doubleClicked.connect(self._double_clicked)
 
         self.toolbar = QToolBar(self)
         self.toolbar.setIconSize(QSize(16, 16))
@@ -254,6 +256,11 @@ class QueuePanel(QWidget):
         if self.storyboard is not None and job.shot_id:
             status = job.status if job.status in ACTIVE else None
             self.storyboard.set_job_state(job.shot_id, status, job.fraction)
+
+    def _double_clicked(self, index) -> None:
+        job = self.model.job(role(index, JobIdRole)) if index.isValid() else None
+        if job is not None and job.shot_id:
+            self.shot_activated.emit(job.shot_id)
 
     def _current_changed(self, *_):
         self._update_actions()
