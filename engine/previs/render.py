@@ -436,7 +436,11 @@ class BoardRenderer:
         r = Raster(self.width, self.height)
         r.set_camera(pose)
         out = None
-        for k, (depth_k, _band) in enumerate(self.LAYERS):
+        layers = self.LAYERS
+        if np.allclose(pose.position, self.canonical.position, atol=1e-9, rtol=0):
+            # A camera that only turns or zooms sees no parallax: every layer maps alike, warp once.
+            layers = self.LAYERS[:1]
+        for k, (depth_k, _band) in enumerate(layers):
             cam = r.to_camera(self._layer_corners(depth_k * self.distance))
             if (cam[:, 2] <= 0.02).any():
                 continue  # the camera has passed this plane

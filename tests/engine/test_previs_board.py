@@ -81,3 +81,15 @@ def test_unreadable_board_is_a_bad_input(tmp_path):
     with pytest.raises(EngineError) as info:
         make_renderer(board_request(tmp_path, str(bad), "bad", CameraCue()))
     assert info.value.kind is ErrorKind.BAD_INPUT and "board.png" in info.value.message
+
+
+def test_pan_on_a_board_has_no_parallax(tmp_path, board):
+    # A camera that only turns sees every depth alike: the near band moves with the far one.
+    result = render(board_request(tmp_path, board, "pan", CameraCue(move="pan", direction="right", amount=0.1,
+                                                                     easing="linear")))
+    frames = decode(result.video)
+    f = flow(frames[4], frames[5])
+    mask = textured(frames[4])
+    top = float(np.median(f[: H // 4, :, 0][mask[: H // 4]]))
+    bottom = float(np.median(f[-H // 8:, :, 0][mask[-H // 8:]]))
+    assert top < -0.5 and abs(bottom / top - 1) < 0.25, (top, bottom)
