@@ -15,7 +15,7 @@ A blocking state given to a board shot (or the reverse) is ignored: the two worl
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 import cv2
 import numpy as np

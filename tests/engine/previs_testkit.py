@@ -9,7 +9,7 @@ import av
 import cv2
 import numpy as np
 
-from engine.cues import CameraCue, MotionCue
+from engine.cues import CameraCue
 from engine.jobs import CancelToken, CharacterSpec, GenerationRequest, SceneSpec
 from engine.previs.backend import PrevisBackend
 
@@ -28,7 +28,8 @@ def request(tmp: Path, job_id: str, camera: CameraCue | None = None, motion=(), 
             **kw) -> GenerationRequest:
     return GenerationRequest(job_id=job_id, output_dir=str(tmp), width=kw.pop("width", W), height=kw.pop("height", H),
                              frames=frames, fps=kw.pop("fps", 24), camera=camera or CameraCue(),
-                             motion=tuple(motion), scene=kw.pop("scene", None) or scene(), seed=kw.pop("seed", 11), **kw)
+                             motion=tuple(motion), scene=kw.pop("scene", None) or scene(), seed=kw.pop("seed", 11),
+                             **kw)
 
 
 def render(req: GenerationRequest):

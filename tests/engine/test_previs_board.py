@@ -71,7 +71,8 @@ def test_board_continuation_and_ignored_motion(tmp_path, board):
                                  motion=[MotionCue(kind="cross", screen_direction="right")]))
     assert "motion cues are not executed on a board image" in first.metadata["ignored"]
     state = json.loads(json.dumps(first.end_state))
-    follow = board_request(tmp_path, board, "b2", CameraCue(move="zoom_in", amount=0.3), scene_kw={"start_state": state})
+    follow = board_request(tmp_path, board, "b2", CameraCue(move="zoom_in", amount=0.3),
+                           scene_kw={"start_state": state})
     assert np.array_equal(make_renderer(follow).frame(0), cv2.imread(first.last_frame))
 
 

@@ -92,7 +92,8 @@ def test_handheld_shakes_deterministically_and_starts_on_the_mark(tmp_path):
     still = render(request(tmp_path / "still", "still", CameraCue(shot_size="WS"), frames=1))
     assert result.end_state is not None and still.end_state["camera"] != result.end_state["camera"]
     # frame 0 of a handheld shot is exactly the unshaken start pose (continuity), before encoding
-    shaky = make_renderer(request(tmp_path, "hh", CameraCue(move="handheld", amount=1.0, shot_size="WS"), frames=FRAMES))
+    shaky = make_renderer(request(tmp_path, "hh", CameraCue(move="handheld", amount=1.0, shot_size="WS"),
+                                  frames=FRAMES))
     steady = make_renderer(request(tmp_path, "st", CameraCue(shot_size="WS"), frames=FRAMES))
     assert np.array_equal(shaky.frame(0), steady.frame(0))
     assert not np.array_equal(shaky.frame(5), steady.frame(5))
