@@ -464,18 +464,30 @@ class MainWindow(QMainWindow):
         self.docks["QueueDock"].raise_()
         return jobs
 
-    def check_seams(self) -> dict[str, str]:
-        """Measure every continuity cut and flag the jumps on the timeline (shot id -> why)."""
+    def check_seams(self):
+        """Measure every continuity cut off the GUI thread (it decodes frames) and flag the jumps on the
+        timeline when done. Returns the BackgroundTask (its `result` is shot id -> why), or None."""
         if self.doc is None:
-            return {}
+            return None
         from studio.seams import check_seams
-        reports = check_seams(self.doc.project, self.doc.folder)
-        flags = {r.shot_id: "; ".join(r.reasons) for r in reports if r.flagged}
-        timeline = self.panels.get("TimelineDock")
-        if timeline is not None and hasattr(timeline, "set_seam_flags"):
-            timeline.set_seam_flags(flags)
-        self.statusBar().showMessage(f"{len(reports)} cut(s) checked, {len(flags)} flagged", 5000)
-        return flags
+
+        from .dialogs.tasks import BackgroundTask
+        project, folder = self.doc.project, self.doc.folder
+
+        def measure(report, cancel):
+            return {r.shot_id: "; ".join(r.reasons) for r in check_seams(project, folder) if r.flagged}
+
+        def show(flags: dict) -> None:
+            timeline = self.panels.get("TimelineDock")
+            if timeline is not None and hasattr(timeline, "set_seam_flags"):
+                timeline.set_seam_flags(flags)
+            self.statusBar().showMessage(f"Seams checked: {len(flags)} cut(s) flagged", 5000)
+
+        task = BackgroundTask(measure, self)
+        task.succeeded.connect(show)
+        task.failed.connect(self.show_exception)
+        self.statusBar().showMessage("Checking seams…")
+        return task.start()
 
     def cancel_all_jobs(self) -> None:
         queue = self.panels.get("QueueDock")

@@ -166,7 +166,12 @@ def test_main_window_check_seams_and_regenerate_stale(qtbot, project, app_settin
     window = MainWindow(doc, settings=app_settings, runner=engine.runner, generation=engine.service, audio=False,
                         modal_errors=False)
     qtbot.addWidget(window)
-    assert window.check_seams() == {}, "a clean chain has no flagged seams"
+    def check_seams() -> dict:
+        task = window.check_seams()
+        with qtbot.waitSignal(task.finished, timeout=30000):
+            pass
+        return task.result
+    assert check_seams() == {}, "a clean chain has no flagged seams"
     shots = [s for _, s in doc.project.shots()]
     # choose a variation upstream: the two shots after it go stale; regenerate re-chains them
     from studio import remix
@@ -181,6 +186,6 @@ def test_main_window_check_seams_and_regenerate_stale(qtbot, project, app_settin
     timeline = window.panels.get("TimelineDock")
     if timeline is not None and hasattr(timeline, "canvas"):
         timeline.set_seam_flags({shots[1].id: "test"})
-        window.check_seams()
+        check_seams()
         assert timeline.canvas.seam_flags == {}, "the check replaces old flags"
     window.close()
