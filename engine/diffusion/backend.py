@@ -1,4 +1,5 @@
-"""The 'diffusion' generation backend: one shot request -> a take on disk.
+"""The 'diffusion' generation backend: one shot request -> a take on disk (Wan, LTX-Video, LTX-2,
+CogVideoX).
 
 Who calls: the engine runner's worker thread (`engine.jobs.Backend` protocol). Steps: resolve and
 check the model (registry), decide the task from the conditioning (task.choose_task), compile the
@@ -47,7 +48,7 @@ from .prompt import compile_prompt
 from .registry import ModelInfo, estimate
 from .task import ShotInputs, choose_task, needed_capabilities, unsupported
 
-_FAMILY_MODULES = {"wan": "engine.diffusion.wan", "ltx": "engine.diffusion.ltx",
+_FAMILY_MODULES = {"wan": "engine.diffusion.wan", "ltx": "engine.diffusion.ltx", "ltx2": "engine.diffusion.ltx2",
                    "cogvideox": "engine.diffusion.cogvideox"}
 PREVIEW_MAX = 192
 
@@ -233,6 +234,7 @@ class _Job:
             with contextlib.suppress(Exception):
                 pipe._interrupt = False
         self.cancel.raise_if_cancelled()
+        generated_audio = family.audio_of(output, pipe) if getattr(family, "JOINT_AUDIO", False) else None
         clip = conform.to_uint8(np.asarray(output.frames[0]))
         meta.update(model_frames_out=int(clip.shape[0]))
         clip = clip[plan.skip:]
@@ -241,6 +243,13 @@ class _Job:
                     denoise_cpu_seconds=round(time.process_time() - state["cpu0"], 3), device=device,
                     memory_mode=mode.label, placement=loaded.placement, dtypes=loaded.dtypes,
                     compiled=loaded.compiled, load_seconds=round(loaded.load_seconds, 3))
+        if generated_audio is not None:
+            # the model's sound starts where the shot starts (after a continued clip's overlap)
+            samples, rate = generated_audio
+            start = int(round(plan.skip / inputs.native_fps * rate))
+            generated_audio = (samples[start:], rate)
+            meta["generated_audio_rate"] = rate
+        self.generated_audio = generated_audio
         return self.write_take(info, inputs, plan, size, conform_mode, clip, started, meta)
 
     # -- output -------------------------------------------------------------------------------------
@@ -263,7 +272,7 @@ class _Job:
             encoded = writer.close(cancel=self.cancel)
         try:
             self.report("audio", total, total)
-            audio = _render_audio(req, paths["audio"], self.cancel)
+            audio = _render_audio(req, paths["audio"], self.cancel, getattr(self, "generated_audio", None))
             metadata = self.metadata(info, inputs, size, conform_mode, encoded, audio, started, meta)
             atomic_write_text(paths["metadata"], json.dumps(metadata, indent=1, sort_keys=True, default=str))
         except BaseException:
@@ -370,11 +379,43 @@ def _preview(cfhw: Any) -> tuple[bytes, int, int]:
     return img.tobytes(), img.shape[1], img.shape[0]
 
 
-def _render_audio(req: GenerationRequest, wav_path: Path, cancel: CancelToken) -> str | None:
-    """The shot's scratch audio mix, exactly as previs takes get it; None when it has no cues."""
+def _render_audio(req: GenerationRequest, wav_path: Path, cancel: CancelToken,
+                  generated: tuple[np.ndarray, int] | None = None) -> str | None:
+    """The shot's scratch audio mix, exactly as previs takes get it; None when it has no cues.
+
+    A joint-audio model's sound (LTX-2) is the take's track when the shot has no audio cues, and the
+    'model' stem beside the mix when it has some (the editor can then choose)."""
+    from ..audio import stems_dir_for
+    if generated is not None:
+        duration = req.frames / req.fps
+        if not req.audio:
+            write_wav_48k(wav_path, *generated, seconds=float(duration))
+            return str(wav_path.resolve())
+        write_wav_48k(stems_dir_for(wav_path) / "model.wav", *generated, seconds=float(duration))
     if not req.audio:
         return None
-    from ..audio import render_shot_audio, stems_dir_for
+    from ..audio import render_shot_audio
     shot = render_shot_audio(req.audio, req.frames, req.fps, wav_path, req.scene.characters,
                              stems_dir=stems_dir_for(wav_path), seed=req.seed, cancel=cancel)
     return str(Path(shot.path).resolve())
+
+
+def write_wav_48k(target: Path, samples: np.ndarray, rate: int, *, seconds: float) -> None:
+    """Float [n, channels] audio -> 16-bit stereo 48 kHz WAV exactly `seconds` long (atomic)."""
+    import wave
+    from ..fsio import atomic_path
+    out_n = int(round(seconds * 48000))
+    src = samples if samples.ndim == 2 else samples[:, None]
+    if src.shape[1] == 1:
+        src = np.repeat(src, 2, axis=1)
+    t_out = np.arange(out_n) / 48000.0
+    t_src = np.arange(len(src)) / float(rate)
+    stereo = np.stack([np.interp(t_out, t_src, src[:, c], right=0.0) for c in range(2)], axis=1) \
+        if len(src) else np.zeros((out_n, 2))
+    pcm = (np.clip(stereo, -1.0, 1.0) * 32767).astype("<i2")
+    with atomic_path(target) as tmp:
+        with wave.open(str(tmp), "wb") as out:
+            out.setnchannels(2)
+            out.setsampwidth(2)
+            out.setframerate(48000)
+            out.writeframes(pcm.tobytes())

@@ -6,7 +6,7 @@ LTXConditionPipeline in model_index.json) loads as LTXConditionPipeline, which d
   continue                      the clip's last 8k+1 frames as a video condition at frame 0
   v2v                           the whole source clip as a video condition at frame 0 whose
                                 strength is 1 - remix strength (strength 1 = keep the source)
-LTX-2 folders are recognised by the registry but not driven yet (joint audio needs its own path).
+LTX-2 (joint audio and video) has its own driver, ltx2.py.
 """
 from __future__ import annotations
 

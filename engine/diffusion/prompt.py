@@ -130,7 +130,7 @@ def compile_prompt(action: str, camera: CameraCue, motion: tuple[MotionCue, ...]
                         if x)
     style = scene.style.strip()
 
-    if family == "ltx":
+    if family in ("ltx", "ltx2"):
         # One chronological paragraph: action first, then people and place, camera and look last.
         parts = [_sentence(action), *(_sentence(a) for a in actions)]
         if people:
@@ -162,7 +162,7 @@ def compile_prompt(action: str, camera: CameraCue, motion: tuple[MotionCue, ...]
             parts.append(_sentence(style))
         prompt = " ".join(p for p in parts if p)
 
-    negative = _NEGATIVE.get(family, _NEGATIVE["wan"])
+    negative = _NEGATIVE.get({"ltx2": "ltx"}.get(family, family), _NEGATIVE["wan"])
     if camera.move is CameraMove.STATIC:  # a locked-off shot must not be pushed away from stillness
         negative = ", ".join(t for t in negative.split(", ") if t not in ("static", "still frame"))
     if camera.move is CameraMove.HANDHELD:

@@ -92,13 +92,11 @@ VARIANTS: dict[str, VariantSpec] = {v.class_name: v for v in (
                 frozenset({C.T2V, C.I2V, C.FLF2V, C.KEYFRAMES, C.CONTINUE, C.V2V})),
     VariantSpec("LTXImageToVideoPipeline", "ltx", "condition",
                 frozenset({C.T2V, C.I2V, C.FLF2V, C.KEYFRAMES, C.CONTINUE, C.V2V})),
-    VariantSpec("LTX2Pipeline", "ltx2", "t2v", frozenset({C.T2V, C.I2V, C.JOINT_AUDIO}), driven=False,
-                note="recognised; Shotreel does not drive LTX-2 yet"),
-    VariantSpec("LTX2ImageToVideoPipeline", "ltx2", "i2v", frozenset({C.T2V, C.I2V, C.JOINT_AUDIO}),
-                driven=False, note="recognised; Shotreel does not drive LTX-2 yet"),
+    VariantSpec("LTX2Pipeline", "ltx2", "t2v", frozenset({C.T2V, C.I2V, C.JOINT_AUDIO})),
+    VariantSpec("LTX2ImageToVideoPipeline", "ltx2", "i2v", frozenset({C.T2V, C.I2V, C.JOINT_AUDIO})),
     VariantSpec("LTX2ConditionPipeline", "ltx2", "condition",
                 frozenset({C.T2V, C.I2V, C.KEYFRAMES, C.JOINT_AUDIO}), driven=False,
-                note="recognised; Shotreel does not drive LTX-2 yet"),
+                note="recognised; Shotreel drives LTX-2 through LTX2Pipeline (T2V, I2V) only"),
     VariantSpec("CogVideoXPipeline", "cogvideox", "t2v", frozenset({C.T2V, C.V2V})),
     VariantSpec("CogVideoXVideoToVideoPipeline", "cogvideox", "t2v", frozenset({C.T2V, C.V2V})),
     VariantSpec("CogVideoXImageToVideoPipeline", "cogvideox", "i2v", frozenset({C.I2V})),
@@ -181,6 +179,19 @@ def safetensors_param_count(path: Path) -> int:
     return sum(math.prod(v.get("shape") or [1]) for k, v in header.items() if k != "__metadata__")
 
 
+def _is_diffusers_pipeline_module(library: str) -> bool:
+    """diffusers names components that live inside a pipeline package by that package ('ltx2' for
+    diffusers.pipelines.ltx2): installed library code, not code from the model folder."""
+    import importlib.util
+    if not library.isidentifier():
+        return False
+    spec = importlib.util.find_spec("diffusers")       # locates the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    return any((Path(root) / "pipelines" / library / "__init__.py").is_file()
+               for root in spec.submodule_search_locations)
+
+
 def _check_component(folder: Path, name: str, entry: Any) -> int:
     """Refuse pickles and remote code in one component; return its parameter count."""
     if not (isinstance(entry, list) and len(entry) == 2):
@@ -188,7 +199,7 @@ def _check_component(folder: Path, name: str, entry: Any) -> int:
     library, class_name = entry
     if library is None or class_name is None:       # an optional component left empty
         return 0
-    if library not in _LIBRARIES:
+    if library not in _LIBRARIES and not _is_diffusers_pipeline_module(library):
         raise EngineError(ErrorKind.MODEL_INVALID,
                           f"{folder.name}: component '{name}' comes from '{library}.{class_name}', which would run "
                           "code shipped with the model; Shotreel never runs remote code",

@@ -341,3 +341,19 @@ def test_prompt_override_is_used_verbatim_and_stored(tiny_models, tmp_path):
     meta = json.loads(Path(result.metadata_file).read_text())
     assert meta["prompt"] == "A red boat at night." and meta["prompt_source"] == "override"
     assert "static" in meta["negative_prompt"] or "quality" in meta["negative_prompt"]
+
+
+def test_ltx2_joint_audio_becomes_the_track_or_a_stem(tiny_models, tmp_path, images):
+    result, _ = run(tiny_models["ltx2"], tmp_path / "a", fps=24, frames=9)
+    meta = assert_take(result, 9, 32, 32, 24)
+    assert meta["task"] == "t2v" and meta["generated_audio_rate"] == 16000
+    with wave.open(result.audio) as wav:                 # no cues: the model's own sound is the track
+        assert wav.getframerate() == 48000 and wav.getnchannels() == 2
+        assert wav.getnframes() == round(9 / 24 * 48000)
+        assert np.abs(np.frombuffer(wav.readframes(wav.getnframes()), "<i2")).max() > 0
+    rain = AudioCue(kind="ambience", preset="rain")
+    mixed, _ = run(tiny_models["ltx2"], tmp_path / "b", fps=24, frames=9, audio=[rain],
+                   cond=Conditioning(first_frame=images["grad"]))
+    assert json.loads(Path(mixed.metadata_file).read_text())["task"] == "i2v"
+    stem = Path(mixed.audio).with_name(Path(mixed.audio).stem + ".stems") / "model.wav"
+    assert stem.is_file()                                 # cues: the scratch mix, the model's sound as a stem

@@ -157,6 +157,57 @@ def build_cogvideox_i2v(tokenizer):
         scheduler=CogVideoXDDIMScheduler(timestep_spacing="trailing", snr_shift_scale=1.0))
 
 
+def build_ltx2(tokenizer):
+    """LTX-2 (video + audio): tiny Gemma-3 text encoder, connectors, video and audio VAEs, vocoder."""
+    import torch
+    from diffusers import (AutoencoderKLLTX2Audio, AutoencoderKLLTX2Video, FlowMatchEulerDiscreteScheduler,
+                           LTX2Pipeline, LTX2VideoTransformer3DModel)
+    from diffusers.pipelines.ltx2 import LTX2TextConnectors
+    from diffusers.pipelines.ltx2.vocoder import LTX2Vocoder
+    from transformers import Gemma3Config, Gemma3ForConditionalGeneration, Gemma3TextConfig, SiglipVisionConfig
+    text = Gemma3TextConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                            num_attention_heads=2, num_key_value_heads=1, head_dim=16, max_position_embeddings=256,
+                            sliding_window=64, pad_token_id=0)
+    vision = SiglipVisionConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                image_size=28, patch_size=14)
+    torch.manual_seed(0)
+    encoder = Gemma3ForConditionalGeneration(Gemma3Config(text_config=text.to_dict(), vision_config=vision.to_dict(),
+                                                          mm_tokens_per_image=4)).eval()
+    torch.manual_seed(0)
+    transformer = LTX2VideoTransformer3DModel(
+        in_channels=4, out_channels=4, patch_size=1, patch_size_t=1, num_attention_heads=2, attention_head_dim=8,
+        cross_attention_dim=16, audio_in_channels=4, audio_out_channels=4, audio_num_attention_heads=2,
+        audio_attention_head_dim=4, audio_cross_attention_dim=8, num_layers=2, qk_norm="rms_norm_across_heads",
+        caption_channels=32, rope_double_precision=False, rope_type="split")
+    torch.manual_seed(0)
+    connectors = LTX2TextConnectors(
+        caption_channels=32, text_proj_in_factor=3, video_connector_num_attention_heads=4,
+        video_connector_attention_head_dim=8, video_connector_num_layers=1,
+        video_connector_num_learnable_registers=None, audio_connector_num_attention_heads=4,
+        audio_connector_attention_head_dim=8, audio_connector_num_layers=1,
+        audio_connector_num_learnable_registers=None, connector_rope_base_seq_len=32, rope_theta=10000.0,
+        rope_double_precision=False, causal_temporal_positioning=False, rope_type="split")
+    torch.manual_seed(0)
+    vae = AutoencoderKLLTX2Video(
+        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8,), decoder_block_out_channels=(8,),
+        layers_per_block=(1,), decoder_layers_per_block=(1, 1), spatio_temporal_scaling=(True,),
+        decoder_spatio_temporal_scaling=(True,), decoder_inject_noise=(False, False), downsample_type=("spatial",),
+        upsample_residual=(False,), upsample_factor=(1,), timestep_conditioning=False, patch_size=1, patch_size_t=1,
+        encoder_causal=True, decoder_causal=False)
+    torch.manual_seed(0)
+    audio_vae = AutoencoderKLLTX2Audio(
+        base_channels=4, output_channels=2, ch_mult=(1,), num_res_blocks=1, attn_resolutions=None, in_channels=2,
+        resolution=32, latent_channels=2, norm_type="pixel", causality_axis="height", dropout=0.0,
+        mid_block_add_attention=False, sample_rate=16000, mel_hop_length=160, is_causal=True, mel_bins=8)
+    torch.manual_seed(0)
+    vocoder = LTX2Vocoder(in_channels=16, hidden_channels=32, out_channels=2, upsample_kernel_sizes=[4, 4],
+                          upsample_factors=[2, 2], resnet_kernel_sizes=[3], resnet_dilations=[[1, 3, 5]],
+                          leaky_relu_negative_slope=0.1, output_sampling_rate=16000)
+    return LTX2Pipeline(scheduler=FlowMatchEulerDiscreteScheduler(), vae=vae, audio_vae=audio_vae,
+                        text_encoder=encoder, tokenizer=tokenizer, connectors=connectors, transformer=transformer,
+                        vocoder=vocoder, processor=None, prompt_enhancer=None, duration_head=None)
+
+
 def amplify(pipe, transformer_gain: float = 10.0, vae_gain: float = 10.0):
     """Scale the denoiser's output projection and the VAE's last convolution.
 
@@ -176,7 +227,7 @@ def amplify(pipe, transformer_gain: float = 10.0, vae_gain: float = 10.0):
 
 
 BUILDERS = {"wan_t2v": build_wan_t2v, "wan_i2v": build_wan_i2v, "wan_vace": build_wan_vace, "ltx": build_ltx,
-            "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v}
+            "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v, "ltx2": build_ltx2}
 
 
 def build_all(root: str | Path, names=None) -> dict[str, Path]:

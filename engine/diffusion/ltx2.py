@@ -1,0 +1,50 @@
+"""LTX-2 through diffusers: video and its audio from one prompt (joint audio), T2V and I2V.
+
+Who calls: the backend. The generated audio comes back as `output.audio` ([batch, channels,
+samples] at the vocoder's rate); the backend resamples it to 48 kHz and makes it the take's sound
+when the shot has no audio cues, or keeps it as the `model` stem beside the shot's scratch mix
+when it has some (see backend._render_audio).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .loader import LoadedPipeline
+from .task import ShotInputs, unsupported
+
+FAMILY = "ltx2"
+JOINT_AUDIO = True
+
+
+def load_class(class_name: str) -> str:
+    return class_name
+
+
+def build_call(loaded: LoadedPipeline, inp: ShotInputs, generator: Any) -> tuple[Any, dict[str, Any]]:
+    info = loaded.info
+    if inp.references or inp.task not in ("t2v", "i2v"):
+        raise unsupported(info.label, "references" if inp.references else inp.task)
+    kwargs: dict[str, Any] = {
+        "prompt": inp.prompt, "negative_prompt": inp.negative_prompt or None, "height": inp.height,
+        "width": inp.width, "num_frames": inp.num_frames, "frame_rate": float(inp.native_fps),
+        "num_inference_steps": inp.steps, "guidance_scale": inp.guidance, "generator": generator,
+        "output_type": "np", "max_sequence_length": inp.max_sequence_length}
+    if inp.task == "i2v":
+        return loaded.sibling("LTX2ImageToVideoPipeline"), {**kwargs, "image": inp.first}
+    return loaded.sibling("LTX2Pipeline"), kwargs
+
+
+def audio_of(output: Any, pipe: Any) -> tuple[Any, int] | None:
+    """(float32 [samples, channels] in -1..1, sample rate) of the generated sound, if any."""
+    audio = getattr(output, "audio", None)
+    if audio is None:
+        return None
+    import numpy as np
+    data = audio[0].float().cpu().numpy() if hasattr(audio, "cpu") else np.asarray(audio[0], dtype=np.float32)
+    rate = int(getattr(pipe.vocoder.config, "output_sampling_rate", 24000))
+    return np.ascontiguousarray(data.T.astype(np.float32)), rate
+
+
+def latents_cfhw(latents: Any, inp: ShotInputs, loaded: LoadedPipeline) -> Any:
+    from .ltx import latents_cfhw as packed
+    return packed(latents, inp, loaded)
