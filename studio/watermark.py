@@ -115,6 +115,16 @@ def _draw_mark(draw: ImageDraw.ImageDraw, x: int, y: int, size: int) -> None:
     draw.polygon([(cx - t * 0.7, cy - t), (cx - t * 0.7, cy + t), (cx + t * 1.1, cy)], fill=(240, 80, 60, 255))
 
 
+def mark_image(size: int = 256) -> Image.Image:
+    """The mark alone on a dark rounded tile: the app and desktop icon (packaging/make_icon.py)."""
+    tile = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(tile)
+    draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=size // 6, fill=(28, 30, 36, 255))
+    pad = size // 8
+    _draw_mark(draw, pad, pad, size - 2 * pad)
+    return tile
+
+
 def write_badge(settings: WatermarkSettings, title: str, frame_width: int, target: str | os.PathLike) -> tuple[int, int]:
     """Render the badge to a PNG (atomically); returns its size."""
     badge = render_badge(settings, title, frame_width)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from . import theme
@@ -37,10 +38,7 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("Shotreel")
     theme.apply_theme(app)
-    try:
-        app.setWindowIcon(theme.icon("mdi6.movie-open-star-outline", theme.ACCENT.name()))
-    except Exception:
-        pass
+    app.setWindowIcon(QIcon(str(theme.ASSETS / "icons" / "shotreel.png")))  # the watermark's mark
     return app
 
 
