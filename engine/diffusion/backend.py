@@ -39,7 +39,9 @@ import numpy as np
 
 from ..errors import EngineError, ErrorKind, JobCancelled
 from ..fsio import atomic_write_text
-from ..jobs import CancelToken, GenerationRequest, GenerationResult, JobStatus, Progress, ProgressFn, fps_to_str
+from ..cues import CueError
+from ..jobs import (CancelToken, GenerationRequest, GenerationResult, JobStatus, Progress, ProgressFn, fps_to_str,
+                    parse_fps)
 from . import conform
 from .media import read_clip, read_image, retime
 from .memory import (cache_acceleration, is_oom, oom_error, parse_memory_mode, pick_device, set_attention_backend,
@@ -118,10 +120,13 @@ class _Job:
         prompt, negative, prompt_source = resolve_prompt(req, info.family)
         steps = _int_opt(opts, "steps", spec.default_steps, 1, 500)
         guidance = _float_opt(opts, "guidance", spec.default_guidance, 0.0, 50.0)
-        shift = opts.get("shift")  # None: the checkpoint's own (registry default_shift is advisory)
+        shift = _float_opt(opts, "shift", None, 0.05, 100.0)  # None: the checkpoint's own
         mode = parse_memory_mode(opts.get("memory_mode"), bool(opts.get("vae_tiling")))
         conform_mode = str(opts.get("conform_fps") or "blend")
-        native_fps = Fraction(opts["native_fps"]) if opts.get("native_fps") else info.native_fps
+        try:
+            native_fps = parse_fps(opts["native_fps"]) if opts.get("native_fps") else info.native_fps
+        except CueError as exc:
+            raise EngineError(ErrorKind.BAD_INPUT, f"native_fps: {exc}") from None
         retime_fps = conform_mode != "none"
         if retime_fps and conform_mode not in conform.CONFORM_MODES:
             raise EngineError(ErrorKind.BAD_INPUT, f"conform_fps {conform_mode!r} is not one of "
@@ -148,9 +153,10 @@ class _Job:
         images = []
         ratio = Fraction(native_fps) / req.fps if retime_fps else Fraction(1)
         for pin in pins:
-            index = min(plan.model_frames - 1, int(round(pin.index * ratio)) + skip)
-            if pin.index == req.frames - 1:
-                index = plan.model_frames - 1 if task == "flf2v" else index
+            if task == "flf2v" and pin.index == req.frames - 1:
+                index = plan.model_frames - 1          # first-last-frame models pin their own last frame
+            else:
+                index = min(plan.model_frames - 1, int(round(pin.index * ratio)) + skip)
             images.append((index, _pil(conform.to_model(read_image(pin.path), size)), pin.strength))
         if task == "flf2v":
             # the model's last frame is the pinned one; output frames are sampled to end on it
@@ -338,7 +344,7 @@ def _int_opt(opts: dict, name: str, default: int, lo: int, hi: int) -> int:
     return number
 
 
-def _float_opt(opts: dict, name: str, default: float, lo: float, hi: float) -> float:
+def _float_opt(opts: dict, name: str, default: float | None, lo: float, hi: float) -> float | None:
     value = opts.get(name)
     if value in (None, ""):
         return default

@@ -328,9 +328,11 @@ def test_missing_model_and_bad_options(tiny_models, tmp_path):
     with pytest.raises(EngineError) as err:
         run("Wan-AI/Not-Downloaded-Here", tmp_path)
     assert err.value.kind is ErrorKind.MODEL_MISSING and "download" in err.value.message
-    with pytest.raises(EngineError) as err:
-        run(tiny_models["wan_t2v"], tmp_path, memory_mode="warp_drive")
-    assert err.value.kind is ErrorKind.BAD_INPUT
+    for bad in ({"memory_mode": "warp_drive"}, {"steps": "many"}, {"shift": -1}, {"native_fps": "fast"},
+                {"conform_fps": "smear"}, {"working_size": "big"}):
+        with pytest.raises(EngineError) as err:
+            run(tiny_models["wan_t2v"], tmp_path, **bad)
+        assert err.value.kind is ErrorKind.BAD_INPUT, bad
     with pytest.raises(EngineError) as err:
         run(tiny_models["wan_i2v"], tmp_path, cond=Conditioning(first_frame=str(tmp_path / "gone.png")))
     assert err.value.kind is ErrorKind.BAD_INPUT and "gone.png" in err.value.message
