@@ -440,25 +440,47 @@ class BoardRenderer:
         if np.allclose(pose.position, self.canonical.position, atol=1e-9, rtol=0):
             # A camera that only turns or zooms sees no parallax: every layer maps alike, warp once.
             layers = self.LAYERS[:1]
-        for k, (depth_k, _band) in enumerate(layers):
+        w, h = self.width, self.height
+        for k, (depth_k, band) in enumerate(layers):
             cam = r.to_camera(self._layer_corners(depth_k * self.distance))
             if (cam[:, 2] <= 0.02).any():
                 continue  # the camera has passed this plane
             dst = r.project(cam).astype(np.float32)
             hmat = cv2.getPerspectiveTransform(self._src, dst)
-            layer = cv2.warpPerspective(self.board, hmat, (self.width, self.height), flags=cv2.INTER_LINEAR,
-                                        borderMode=cv2.BORDER_REFLECT_101)
             if out is None:
-                out = layer
+                out = cv2.warpPerspective(self.board, hmat, (w, h), flags=cv2.INTER_LINEAR,
+                                          borderMode=cv2.BORDER_REFLECT_101)
                 continue
-            alpha = cv2.warpPerspective(self.masks[k - 1], hmat, (self.width, self.height), flags=cv2.INTER_LINEAR,
+            # A nearer band only covers the rows below its top edge: warp and blend just those.
+            y0 = self._first_row_showing(hmat, band[0])
+            if y0 >= h:
+                continue
+            roi = np.array([[1, 0, 0], [0, 1, -y0], [0, 0, 1.0]]) @ hmat
+            layer = cv2.warpPerspective(self.board, roi, (w, h - y0), flags=cv2.INTER_LINEAR,
+                                        borderMode=cv2.BORDER_REFLECT_101)
+            alpha = cv2.warpPerspective(self.masks[k - 1], roi, (w, h - y0), flags=cv2.INTER_LINEAR,
                                         borderMode=cv2.BORDER_REPLICATE)
-            out = cv2.blendLinear(layer, out, alpha, 1.0 - alpha)
+            out[y0:] = cv2.blendLinear(layer, out[y0:], alpha, 1.0 - alpha)
         if out is None:
             out = self.board.copy()
         if self.request.burn_in:
             draw_burn_in(out, self.request.burn_in, i, self.fps)
         return out
+
+    def _first_row_showing(self, hmat: np.ndarray, band_from: float) -> int:
+        """The first output row where any pixel maps at or below the band's top source row.
+        Along an output row the source row of a homography is monotonic in x, so the two ends of
+        each row bound it."""
+        hinv = np.linalg.inv(hmat)
+        ys = np.arange(self.height, dtype=np.float64)
+        top = band_from * (self.height - 1) - 2.0  # a margin for bilinear taps
+        need = np.zeros(self.height, dtype=bool)
+        for x in (0.0, self.width - 1.0):
+            den = hinv[2, 0] * x + hinv[2, 1] * ys + hinv[2, 2]
+            v = (hinv[1, 0] * x + hinv[1, 1] * ys + hinv[1, 2]) / np.where(np.abs(den) < 1e-12, 1e-12, den)
+            need |= (v >= top) | (den <= 0)
+        rows = np.nonzero(need)[0]
+        return int(rows[0]) if len(rows) else self.height
 
     def end_state(self) -> dict[str, Any]:
         last = self.frames - 1
