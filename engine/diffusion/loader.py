@@ -11,7 +11,6 @@ and tokenizer files are fetched (never pickles or .py files).
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -140,10 +139,7 @@ def load_pipeline(info: ModelInfo, load_class: str, *, dtype: Any = None, mode: 
                           details=str(exc)[:4000]) from exc
     pipe.set_progress_bar_config(disable=True)
     if offload_dir is None and mode.placement == "group_offload_disk":
-        offload_dir = os.path.join(info.path, ".shotreel-offload") if os.access(info.path, os.W_OK) else None
-        if offload_dir is None:
-            import tempfile
-            offload_dir = tempfile.mkdtemp(prefix="shotreel-offload-")
+        offload_dir = default_offload_dir(info)
     placement = place(pipe, mode, device, offload_dir)
     compiled = compile_regional(pipe) if compile_ else False
     loaded = LoadedPipeline(pipe=pipe, info=info, device=device, mode=mode, placement=placement,
@@ -152,6 +148,15 @@ def load_pipeline(info: ModelInfo, load_class: str, *, dtype: Any = None, mode: 
     with _LOCK:
         _CACHE[key] = loaded
     return loaded
+
+
+def default_offload_dir(info: ModelInfo) -> str:
+    """Where group offload to disk keeps its parameter files: the user's cache, one folder per model
+    (never inside the model folder, which may be read-only or shared)."""
+    import hashlib
+    import platformdirs
+    key = hashlib.sha1(info.path.encode("utf-8")).hexdigest()[:12]
+    return str(platformdirs.user_cache_path("shotreel") / "offload" / f"{Path(info.path).name}-{key}")
 
 
 def unload_all() -> None:
