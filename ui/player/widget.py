@@ -301,14 +301,16 @@ class PlayerWidget(QWidget):
             self._timer.start()
         elif not t.playing and self._timer.isActive():
             self._timer.stop()
-        if t.rate != self._last_rate:
+        rate_changed = t.rate != self._last_rate
+        if rate_changed:
             self._last_rate = t.rate
             self.rate_changed.emit(float(t.rate))
         marks = (t.mark_in, t.mark_out)
         if marks != self._last_marks:
             self._last_marks = marks
             self.marks_changed.emit(*marks)
-        self._position_moved(t.position, t.anchor_serial, 0)
+        # A new speed or direction needs a new decode-ahead list even when the playhead has not moved.
+        self._position_moved(t.position, t.anchor_serial, 0, force=rate_changed)
         self.update()
 
     def _on_tick(self) -> None:
@@ -322,9 +324,12 @@ class PlayerWidget(QWidget):
             return
         self._position_moved(tick.position, tick.anchor_serial, tick.slot)
 
-    def _position_moved(self, position: int, serial: int, slot: int) -> None:
+    def _position_moved(self, position: int, serial: int, slot: int, force: bool = False) -> None:
         self._slot_now = (serial, slot)
+        if position == self._last_position and not force:
+            return
         if position == self._last_position:
+            self._want(position)
             return
         self._last_position = position
         self.position_changed.emit(position)
@@ -343,6 +348,11 @@ class PlayerWidget(QWidget):
                 if self._transport.playing:
                     self.late_frames += 1
                 self._show_latest_before(position)
+        self._want(position)
+
+    def _want(self, position: int) -> None:
+        if self._playlist is None:
+            return
         ahead = min(self._decode_ahead, max(1, self.cache.capacity_for(self._frame_bytes()) // 2))
         waiting = None if self._displayed == position else position
         self._decoder.want(self._playlist, self._transport.upcoming(ahead), notify=waiting)
