@@ -285,6 +285,10 @@ def test_group_offload_and_vae_tiling_on_cpu(tiny_models, tmp_path):
     assert diff < 40
     ram, _ = run(tiny_models["wan_t2v"], tmp_path / "r", memory_mode="group_offload")
     assert json.loads(Path(ram.metadata_file).read_text())["placement"] == "group_offload"
+    # model offload is an accelerator feature: on a CPU-only machine it runs in place, and says so
+    cpu, _ = run(tiny_models["wan_t2v"], tmp_path / "m", memory_mode="model_offload")
+    meta = json.loads(Path(cpu.metadata_file).read_text())
+    assert meta["memory_mode"] == "model_offload" and meta["placement"] == "gpu" and meta["device"] == "cpu"
 
 
 def test_pipeline_stays_loaded_between_shots(tiny_models, tmp_path):
@@ -346,8 +350,9 @@ def test_prompt_override_is_used_verbatim_and_stored(tiny_models, tmp_path):
 
 
 def test_ltx2_joint_audio_becomes_the_track_or_a_stem(tiny_models, tmp_path, images):
-    result, _ = run(tiny_models["ltx2"], tmp_path / "a", fps=24, frames=9)
+    result, events = run(tiny_models["ltx2"], tmp_path / "a", fps=24, frames=9, preview_every=1)
     meta = assert_take(result, 9, 32, 32, 24)
+    assert any(e.preview for e in events)
     assert meta["task"] == "t2v" and meta["generated_audio_rate"] == 16000
     with wave.open(result.audio) as wav:                 # no cues: the model's own sound is the track
         assert wav.getframerate() == 48000 and wav.getnchannels() == 2
