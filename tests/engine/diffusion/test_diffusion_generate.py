@@ -364,3 +364,33 @@ def test_ltx2_joint_audio_becomes_the_track_or_a_stem(tiny_models, tmp_path, ima
     assert json.loads(Path(mixed.metadata_file).read_text())["task"] == "i2v"
     stem = Path(mixed.audio).with_name(Path(mixed.audio).stem + ".stems") / "model.wav"
     assert stem.is_file()                                 # cues: the scratch mix, the model's sound as a stem
+
+
+def test_runner_queue_goes_on_after_a_diffusion_failure_and_cancels_mid_denoise(tiny_models, tmp_path):
+    """Through the real engine.runner worker: a failing job (missing model), a job cancelled while it
+    denoises, and a good one, in that order."""
+    from engine.jobs import JobStatus as S
+    from engine.runner import Runner
+
+    def req(job, model, **opts):
+        return GenerationRequest(job_id=job, output_dir=str(tmp_path / job), backend="diffusion", model=str(model),
+                                 prompt="a pier", width=32, height=32, frames=9, fps=16,
+                                 options={**FAST, **opts})
+
+    class CancelOnFirstStep:
+        def on_progress(self, p):
+            if p.job_id == "stop" and p.stage == "denoising" and p.current == 1:
+                runner.cancel("stop")
+    runner = Runner(listeners=[CancelOnFirstStep()])
+    try:
+        bad = runner.submit(req("bad", tmp_path / "missing-model"))
+        stop = runner.submit(req("stop", tiny_models["wan_t2v"], steps=6))
+        good = runner.submit(req("good", tiny_models["wan_t2v"]))
+        assert runner.wait(good, timeout=240).status is S.DONE
+        failed = runner.get(bad)
+        assert failed.status is S.FAILED and failed.error.kind is ErrorKind.MODEL_MISSING
+        assert runner.get(stop).status is S.CANCELLED
+        assert not (tmp_path / "stop").exists() or not any((tmp_path / "stop").iterdir())
+        assert probe(runner.get(good).result.video)[0] == 9
+    finally:
+        runner.shutdown()
