@@ -47,7 +47,7 @@ from .media import read_clip, read_image, retime
 from .memory import (cache_acceleration, is_oom, oom_error, parse_memory_mode, pick_device, set_attention_backend,
                      set_vae_tiling)
 from .prompt import compile_prompt
-from .registry import ModelInfo, estimate
+from .registry import Estimate, ModelInfo, estimate
 from .task import ShotInputs, choose_task, needed_capabilities, unsupported
 
 _FAMILY_MODULES = {"wan": "engine.diffusion.wan", "ltx": "engine.diffusion.ltx", "ltx2": "engine.diffusion.ltx2",
@@ -77,6 +77,44 @@ def resolve_prompt(request: GenerationRequest, family: str) -> tuple[str, str, s
     if override:
         return override, negative, "override"
     return compiled.prompt, negative, "compiled"
+
+
+def working_geometry(req: GenerationRequest, info: ModelInfo) -> tuple[str, Fraction, conform.SizePlan]:
+    """(conform mode, the model's frame rate, working size) for a request: what the backend will
+    generate at, and what `estimate_request` prices."""
+    opts = req.options
+    conform_mode = str(opts.get("conform_fps") or "blend")
+    if conform_mode != "none" and conform_mode not in conform.CONFORM_MODES:
+        raise EngineError(ErrorKind.BAD_INPUT, f"conform_fps {conform_mode!r} is not one of "
+                                               f"{', '.join(conform.CONFORM_MODES)}, none")
+    try:
+        native_fps = parse_fps(opts["native_fps"]) if opts.get("native_fps") else info.native_fps
+    except CueError as exc:
+        raise EngineError(ErrorKind.BAD_INPUT, f"native_fps: {exc}") from None
+    spec = info.spec
+    max_area = int(opts.get("max_area") or spec.default_size[0] * spec.default_size[1])
+    size = conform.plan_size(req.width, req.height, info.size_multiple, max_area=max_area,
+                             working=conform.parse_working_size(opts.get("working_size")))
+    return conform_mode, native_fps, size
+
+
+def estimate_request(req: GenerationRequest, info: ModelInfo | None = None) -> Estimate:
+    """Memory and time for a request as it would run (working size, model frames, steps, memory
+    mode): what the studio shows before queueing. No torch, nothing loaded."""
+    from .loader import resolve_model
+    info = info or resolve_model(req.model, allow_download=False)
+    conform_mode, native_fps, size = working_geometry(req, info)
+    cond = req.conditioning
+    skip = max(0, cond.video_frames - 1) if cond.video and cond.strength is None else 0
+    plan = conform.plan_frames(req.frames, req.fps, native_fps, info.frame_step, skip=skip,
+                               conform_fps=conform_mode != "none")
+    mode = parse_memory_mode(req.options.get("memory_mode"), bool(req.options.get("vae_tiling")))
+    steps = _int_opt(req.options, "steps", info.spec.default_steps, 1, 500)
+    guidance = _float_opt(req.options, "guidance", info.spec.default_guidance, 0.0, 50.0)
+    dtype = req.options.get("dtype")
+    name = dtype if isinstance(dtype, str) else (dtype or {}).get("transformer", (dtype or {}).get("default"))
+    return estimate(info, size.gen_w, size.gen_h, plan.model_frames, steps, mode.placement,
+                    dtype=str(name or "bfloat16"), guidance=guidance, vae_tiling=mode.vae_tiling)
 
 
 class DiffusionBackend:
@@ -122,18 +160,8 @@ class _Job:
         guidance = _float_opt(opts, "guidance", spec.default_guidance, 0.0, 50.0)
         shift = _float_opt(opts, "shift", None, 0.05, 100.0)  # None: the checkpoint's own
         mode = parse_memory_mode(opts.get("memory_mode"), bool(opts.get("vae_tiling")))
-        conform_mode = str(opts.get("conform_fps") or "blend")
-        try:
-            native_fps = parse_fps(opts["native_fps"]) if opts.get("native_fps") else info.native_fps
-        except CueError as exc:
-            raise EngineError(ErrorKind.BAD_INPUT, f"native_fps: {exc}") from None
+        conform_mode, native_fps, size = working_geometry(req, info)
         retime_fps = conform_mode != "none"
-        if retime_fps and conform_mode not in conform.CONFORM_MODES:
-            raise EngineError(ErrorKind.BAD_INPUT, f"conform_fps {conform_mode!r} is not one of "
-                                                   f"{', '.join(conform.CONFORM_MODES)}, none")
-        max_area = int(opts.get("max_area") or spec.default_size[0] * spec.default_size[1])
-        size = conform.plan_size(req.width, req.height, info.size_multiple, max_area=max_area,
-                                 working=conform.parse_working_size(opts.get("working_size")))
         clip_fps = native_fps if retime_fps else req.fps
 
         video: list[np.ndarray] = []

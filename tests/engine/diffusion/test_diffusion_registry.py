@@ -168,3 +168,15 @@ def test_models_report_for_the_cli(tiny_models, tmp_path):
         f.rename(f.with_suffix(".bin"))
     text, code = models_report([tmp_path])
     assert code == 1 and "refused" in text and "pickle" in text
+
+
+def test_estimate_request_prices_the_shot_as_it_will_run(tiny_models):
+    from engine.diffusion.backend import estimate_request
+    from engine.jobs import GenerationRequest
+    req = GenerationRequest(job_id="e", output_dir="/tmp/x", backend="diffusion", model=str(tiny_models["wan_t2v"]),
+                            width=1280, height=720, frames=48, fps=24, options={"steps": 20})
+    guess = estimate_request(req)
+    assert guess.model_frames == 33                        # 2 s at Wan's 16 fps, 4k+1
+    assert guess.tokens == 9 * (480 // 16) * (848 // 16)   # capped to the trained area: 848x480
+    tiled = estimate_request(req.with_(options={"steps": 20, "memory_mode": "group_offload+vae_tiling"}))
+    assert tiled.peak_gb < guess.peak_gb
