@@ -9,14 +9,16 @@ The ffmpeg graph (built by `plan_export`, readable in `ExportPlan.args`):
   the takes are read from "reels": `-f concat` inputs, two per media format, neighbours in the cut on
   different reels (A/B roll) so a crossfade reads both at once -> per reel ONE conform (`scale+pad`
   into the output size keeping the aspect, `setsar=1`, yuv420p) and the dips as time-windowed `fade`s
-  -> `split` into one tap per clip -> `trim` on the reel's timestamps to exactly the clip's frames
-  (+ `fps` only for a take at another rate) -> cuts join with `concat`, crossfades with `xfade` at the
-  edit list's offsets -> `overlay` of the watermark badge PNG (rendered once, moving along time
-  expressions) -> encoder. Audio: the 48 kHz mix WAV that `studio.audio.mix_cut` renders (streamed)
-  from the same edit list just before, padded/trimmed to the exact picture length.
-Memory stays flat with the length of the cut: Python only reads ffmpeg's `-progress` lines, there are
-two decoders per format however many shots, and no per-clip filter allocates frames (an input or a
-`fps` filter per clip kept ~3-12 MB of 1080p frames each until the end: measured, see bench_export).
+  -> `split` into taps -> `trim` on the reel's timestamps to exactly each piece's frames (+ `fps` only
+  for a take at another rate) -> track A = one `concat` of the clips (crossfaded tails included);
+  with crossfades track B = the same with the incoming heads instead, its alpha ramped by in-place
+  fades, `overlay`ed on A inside the crossfade windows only -> `overlay` of the watermark badge PNG
+  (rendered once, moving along time expressions) -> encoder. Audio: the 48 kHz mix WAV that
+  `studio.audio.mix_cut` renders (streamed) from the same edit list just before, padded/trimmed to
+  the exact picture length.
+Memory stays flat with the length of the cut (see `_video_graph`): Python only reads ffmpeg's
+`-progress` lines, there are two decoders per format however many shots, and the number of filters
+that allocate frames does not grow with the shots or the transitions.
 """
 from __future__ import annotations
 
@@ -235,8 +237,9 @@ def _build_reels(edit: EditList, work: Path) -> list[_Reel]:
     return list(reels.values())
 
 
-def _reel_chain(r: int, reel: _Reel, edit: EditList, w: int, h: int, fps: Fraction) -> tuple[str, list[str]]:
-    """Conform a whole reel once (size, pixel format, dips) and split it into one tap per clip.
+def _reel_chain(r: int, reel: _Reel, edit: EditList, w: int, h: int, fps: Fraction,
+                taps: int) -> tuple[str, list[str]]:
+    """Conform a whole reel once (size, pixel format, dips) and split it into `taps` outputs.
 
     Done per reel, not per clip, because every allocating filter keeps its frame pool until the graph
     ends: per clip that is a few frames per shot (~8 MB at 1080p), per reel it is constant. The dips are
@@ -254,50 +257,97 @@ def _reel_chain(r: int, reel: _Reel, edit: EditList, w: int, h: int, fps: Fracti
                 lo, hi = at - frame / 4, at + (count - 1) * frame + frame / 4
                 steps.append(f"fade=t={kind}:st={float(at):.6f}:d={float(count * frame):.6f}"
                              f":enable='between(t\\,{float(lo):.6f}\\,{float(hi):.6f})'")
-    taps = [f"r{r}t{k}" for k in range(len(reel.entries))]
-    split = f"split={len(taps)}" if len(taps) > 1 else "null"
-    return f"[{r}:v]{','.join(steps)},{split}{''.join(f'[{t}]' for t in taps)}", taps
+    labels = [f"r{r}t{k}" for k in range(taps)]
+    split = f"split={taps}" if taps > 1 else "null"
+    return f"[{r}:v]{','.join(steps)},{split}{''.join(f'[{t}]' for t in labels)}", labels
 
 
-def _clip_chain(label_in: str, entry: EditEntry, window: tuple[Fraction, Fraction], fps: Fraction,
-                label_out: str) -> str:
-    """Cut one clip off its (conformed) reel: exact frames at the project rate. Allocates nothing."""
-    start, end = window
+def _tap_chain(label_in: str, entry: EditEntry, reel_start: Fraction, first: int, last: int, fps: Fraction,
+               label_out: str) -> str:
+    """Frames [first, last) of one clip off its (conformed) reel, exact, at the project rate.
+    Allocates nothing: trim and setpts pass the reel's frames by reference."""
+    start = reel_start + Fraction(first) / fps
+    end = reel_start + Fraction(last) / fps
     steps = [f"trim=start={float(start):.6f}:end={float(end):.6f}", "setpts=PTS-STARTPTS"]
     if entry.media_fps != fps:  # a take at another rate: resample it (at the project rate trim is exact)
         steps.append(f"fps={_rate(fps)}")
     steps.append(f"settb={fps.denominator}/{fps.numerator}")
-    steps.append(f"trim=end_frame={entry.length}")  # a guard: never more frames than the edit list says
+    steps.append(f"trim=end_frame={last - first}")  # a guard: never more frames than the edit list says
     return f"[{label_in}]{','.join(steps)}[{label_out}]"
 
 
-def _join(entries: list[EditEntry], labels: list[str], fps: Fraction) -> tuple[list[str], str]:
-    """Cuts -> one concat per run of clips; a crossfade closes the run and xfades into the next clip."""
-    parts: list[str] = []
-    tb = f"settb={fps.denominator}/{fps.numerator}"  # concat changes the time base; xfade needs both equal
-    run: list[str] = [labels[0]]
-    counter = 0
+def _pieces(entry: EditEntry) -> list[tuple[str, int, int]]:
+    """A clip as (role, first, last) frame ranges: its crossfaded head, its body, its crossfaded tail."""
+    head, tail = entry.overlap_in, entry.overlap_out
+    pieces = [("head", 0, head)] if head else []
+    if entry.length - head - tail > 0:
+        pieces.append(("body", head, entry.length - tail))
+    if tail:
+        pieces.append(("tail", entry.length - tail, entry.length))
+    return pieces
 
-    def close_run(run: list[str]) -> str:
-        nonlocal counter
-        if len(run) == 1:
-            return run[0]
-        counter += 1
-        out = f"cat{counter}"
-        parts.append(f"{''.join(f'[{r}]' for r in run)}concat=n={len(run)}:v=1:a=0,{tb}[{out}]")
+
+def _video_graph(edit: EditList, reels: list[_Reel], w: int, h: int, fps: Fraction) -> tuple[list[str], str]:
+    """The picture with a fixed number of allocating filters, however many shots and transitions.
+
+    Track A is one concat of every clip's body and crossfaded tail; with crossfades, track B is one concat
+    of the same bodies with the incoming heads in place of the tails. Both cover the whole cut frame for
+    frame, so ONE overlay of B (alpha ramped 0 -> 1 by an in-place `fade` per crossfade) over A, enabled
+    only inside the crossfade windows, makes every crossfade; elsewhere A passes untouched. Measured
+    before this design: an `xfade` per crossfade kept ~35 MB of 1080p frames each until the end, an
+    input or an `fps` filter per clip ~3-12 MB each."""
+    graph: list[str] = []
+    crossfades = [i for i, e in enumerate(edit.entries) if e.overlap_in]
+    labels: dict[tuple[int, str], str] = {}
+    for r, reel in enumerate(reels):
+        wanted = []
+        for i in reel.entries:
+            for role, first, last in _pieces(edit.entries[i]):
+                wanted.append((i, role, first, last))
+                if role == "body" and crossfades:
+                    wanted.append((i, "body_b", first, last))   # the same frames again, by reference
+        split, taps = _reel_chain(r, reel, edit, w, h, fps, len(wanted))
+        graph.append(split)
+        for tap, (i, role, first, last) in zip(taps, wanted):
+            out = f"p{i}{role}"
+            graph.append(_tap_chain(tap, edit.entries[i], reel.windows[i][0], first, last, fps, out))
+            labels[(i, role)] = out
+    tb = f"settb={fps.denominator}/{fps.numerator}"   # concat changes the time base: keep the project's
+
+    def concat(segments: list[str], out: str) -> str:
+        if len(segments) == 1:
+            graph.append(f"[{segments[0]}]{tb}[{out}]")
+        else:
+            graph.append(f"{''.join(f'[{s}]' for s in segments)}concat=n={len(segments)}:v=1:a=0,{tb}[{out}]")
         return out
 
-    for entry, label in zip(entries[1:], labels[1:]):
-        if entry.overlap_in:
-            current = close_run(run)
-            counter += 1
-            out = f"xf{counter}"
-            parts.append(f"[{current}][{label}]xfade=transition=fade:duration={_secs(entry.overlap_in, fps)}"
-                         f":offset={_secs(entry.record_in, fps)},{tb}[{out}]")
-            run = [out]
-        else:
-            run.append(label)
-    return parts, close_run(run)
+    track_a, track_b = [], []
+    for i in range(len(edit.entries)):
+        if (i, "head") in labels:
+            track_b.append(labels[(i, "head")])
+        if (i, "body") in labels:
+            track_a.append(labels[(i, "body")])
+            if crossfades:
+                track_b.append(labels[(i, "body_b")])
+        if (i, "tail") in labels:
+            track_a.append(labels[(i, "tail")])
+    video = concat(track_a, "track_a")
+    if not crossfades:
+        return graph, video
+    concat(track_b, "track_b")
+    frame = Fraction(1) / fps
+    ramps, windows = [], []
+    for i in crossfades:
+        entry = edit.entries[i]
+        start = Fraction(entry.record_in) * frame
+        lo, hi = start - frame / 4, start + (entry.overlap_in - 1) * frame + frame / 4
+        ramps.append(f"fade=t=in:alpha=1:st={float(start):.6f}:d={float(entry.overlap_in * frame):.6f}"
+                     f":enable='between(t\\,{float(lo):.6f}\\,{float(hi):.6f})'")
+        windows.append(f"between(t\\,{float(lo):.6f}\\,{float(hi):.6f})")
+    graph.append(f"[track_b]format=yuva420p,{','.join(ramps)}[track_b_alpha]")
+    graph.append(f"[track_a][track_b_alpha]overlay=format=yuv420:eof_action=pass:enable='{'+'.join(windows)}'"
+                 f"[joined]")
+    return graph, "joined"
 
 
 def plan_export(project: Project, edit: EditList, preset: Preset, tmp_out: str | os.PathLike, *,
@@ -307,19 +357,10 @@ def plan_export(project: Project, edit: EditList, preset: Preset, tmp_out: str |
     fps = Fraction(edit.fps)
     w, h = output_size(project, preset)
     inputs: list[str] = []
-    labels = [f"c{i}" for i in range(len(edit.entries))]
-    splits: list[str] = []
-    chains: dict[int, str] = {}
     reels = _build_reels(edit, Path(work))
-    for r, reel in enumerate(reels):
+    for reel in reels:
         inputs += ["-f", "concat", "-safe", "0", "-i", str(reel.list_path)]
-        # frames outside a tap's window are dropped at once by its trim: nothing queues in the split
-        split, taps = _reel_chain(r, reel, edit, w, h, fps)
-        splits.append(split)
-        for tap, i in zip(taps, reel.entries):
-            chains[i] = _clip_chain(tap, edit.entries[i], reel.windows[i], fps, labels[i])
-    joins, video = _join(list(edit.entries), labels, fps)
-    graph = splits + [chains[i] for i in range(len(edit.entries))] + joins
+    graph, video = _video_graph(edit, reels, w, h, fps)
     next_input = len(reels)
     if badge is not None:
         png, bw, bh = badge
