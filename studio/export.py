@@ -23,7 +23,6 @@ that allocate frames does not grow with the shots or the transitions.
 from __future__ import annotations
 
 import collections
-import contextlib
 import os
 import queue
 import shutil
@@ -31,13 +30,13 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from engine.encode import EncodeSettings
-from engine.errors import EngineError, JobCancelled
+from engine.errors import JobCancelled
 from engine.fsio import atomic_path, ffmpeg_path
 from engine.jobs import Progress
 

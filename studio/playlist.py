@@ -31,7 +31,7 @@ import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from .errors import UserError
 from .model import Project, Shot, Take, TakeStatus, Transition, TransitionKind
@@ -332,7 +332,3 @@ def _probe_frames(path: Path, fps: Fraction) -> int:
     except (av.error.FFmpegError, IndexError, OSError) as exc:
         raise UserError(f"cannot read the take {path.name}: {exc}") from None
     raise UserError(f"cannot tell how many frames the take {path.name} has")
-
-
-def iter_shot_numbers(project: Project) -> Iterable[tuple[int, Shot]]:
-    return ((n, shot) for n, (_, shot) in enumerate(project.shots(), start=1))
