@@ -308,3 +308,17 @@ def test_export_and_sign_records_the_watermark(folder, tmp_path, monkeypatch):
     off = export_and_sign(_project(), folder, tmp_path / "plain.mp4", identity=identity, watermark=OFF)
     report = provenance.verify(off.path, identity=identity)
     assert report.state == "Trusted" and not report.watermarked
+
+
+def test_watermark_settings_come_from_the_project_and_are_validated():
+    from studio.model import DEFAULT_SETTINGS
+    from studio.watermark import render_badge
+    settings = WatermarkSettings.from_settings(DEFAULT_SETTINGS["watermark"])
+    assert settings.enabled and settings.opacity == 0.35 and settings.scale == 0.16
+    badge = render_badge(settings, "My film", 1920)
+    assert badge.mode == "RGBA" and badge.width == round(1920 * 0.16 / 2) * 2
+    alpha = np.asarray(badge.getchannel("A"))
+    assert 0 < alpha.max() <= round(255 * 0.35) + 1          # opacity is baked into the alpha
+    for bad in ({"opacity": 0}, {"opacity": 1.5}, {"scale": 0.9}):
+        with pytest.raises(UserError):
+            WatermarkSettings(**bad)
