@@ -156,6 +156,20 @@ def test_first_last_frame_on_wan_i2v(tiny_models, tmp_path, images, monkeypatch)
     assert np.abs(np.asarray(seen["last_image"]).astype(int) - checker).mean() < 12    # the image, scaled
 
 
+def test_wan21_clip_i2v_and_its_missing_last_frame_training(tiny_models, tmp_path, images):
+    a, _ = run(tiny_models["wan_i2v_clip"], tmp_path / "a", cond=Conditioning(first_frame=images["grad"]),
+               width=64, height=64)
+    meta = assert_take(a, 9, 64, 64, 16)
+    assert meta["task"] == "i2v" and meta["model"]["params"]["image_encoder"] > 0
+    b, _ = run(tiny_models["wan_i2v_clip"], tmp_path / "b", cond=Conditioning(first_frame=images["checker"]),
+               width=64, height=64)
+    assert differs(a, b)
+    with pytest.raises(EngineError) as err:          # 2.1 I2V (no FLF2V position table) was not trained on it
+        run(tiny_models["wan_i2v_clip"], tmp_path / "c",
+            cond=Conditioning(first_frame=images["grad"], last_frame=images["checker"]))
+    assert err.value.kind is ErrorKind.UNSUPPORTED and "first and last frame" in err.value.message
+
+
 def test_vace_keyframes_references_and_continuation(tiny_models, tmp_path, images):
     keys = Conditioning(keyframes=(Keyframe(images["grad"], 0), Keyframe(images["checker"], 5, 0.7)),
                         references=(images["checker"],))

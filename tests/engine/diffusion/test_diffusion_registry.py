@@ -37,6 +37,7 @@ def test_scan_finds_every_tiny_model_with_its_rules(tiny_models):
     assert {Capability.KEYFRAMES, Capability.REFERENCES, Capability.CONTINUE} <= vace.capabilities
     assert Capability.V2V not in vace.capabilities
     assert i2v.capabilities == {Capability.I2V, Capability.FLF2V}
+    assert found["wan_i2v_clip"].capabilities == {Capability.I2V}     # CLIP 2.1 I2V: no last-frame training
     ltx = found["ltx"]
     assert ltx.class_name == "LTXPipeline" and ltx.family == "ltx" and ltx.frame_step == 8
     assert {Capability.KEYFRAMES, Capability.CONTINUE, Capability.V2V} <= ltx.capabilities

@@ -85,6 +85,21 @@ def build_wan_i2v(tokenizer):
                                    image_encoder=None, transformer=_wan_transformer(in_channels=36))
 
 
+def build_wan_i2v_clip(tokenizer):
+    """Wan 2.1-style image-to-video: a CLIP vision encoder feeds image embeddings to the transformer."""
+    import torch
+    from diffusers import WanImageToVideoPipeline
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+    torch.manual_seed(0)
+    encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
+        hidden_size=4, projection_dim=4, num_hidden_layers=2, num_attention_heads=2, image_size=32,
+        intermediate_size=16, patch_size=1)).eval()
+    processor = CLIPImageProcessor(crop_size=32, size=32)
+    return WanImageToVideoPipeline(tokenizer=tokenizer, text_encoder=_text_encoder("umt5", len(tokenizer)),
+                                   vae=_wan_vae(), scheduler=_wan_scheduler(), image_processor=processor,
+                                   image_encoder=encoder, transformer=_wan_transformer(in_channels=36, image_dim=4))
+
+
 def build_wan_vace(tokenizer):
     from diffusers import WanVACEPipeline
     transformer = _wan_transformer("WanVACETransformer3DModel", vace_layers=[0, 1], vace_in_channels=96)
@@ -226,8 +241,9 @@ def amplify(pipe, transformer_gain: float = 10.0, vae_gain: float = 10.0):
     return pipe
 
 
-BUILDERS = {"wan_t2v": build_wan_t2v, "wan_i2v": build_wan_i2v, "wan_vace": build_wan_vace, "ltx": build_ltx,
-            "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v, "ltx2": build_ltx2}
+BUILDERS = {"wan_t2v": build_wan_t2v, "wan_i2v": build_wan_i2v, "wan_i2v_clip": build_wan_i2v_clip,
+            "wan_vace": build_wan_vace, "ltx": build_ltx, "ltx2": build_ltx2,
+            "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v}
 
 
 def build_all(root: str | Path, names=None) -> dict[str, Path]:
