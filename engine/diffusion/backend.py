@@ -44,7 +44,7 @@ from ..jobs import (CancelToken, GenerationRequest, GenerationResult, JobStatus,
                     parse_fps)
 from . import conform
 from .media import read_clip, read_image, retime
-from .memory import (cache_acceleration, is_oom, oom_error, parse_memory_mode, pick_device, set_attention_backend,
+from .memory import (cache_acceleration, free_accelerator_memory, is_oom, oom_error, parse_memory_mode, pick_device, set_attention_backend,
                      set_vae_tiling)
 from .prompt import compile_prompt
 from .registry import Estimate, ModelInfo, estimate
@@ -261,6 +261,7 @@ class _Job:
             raise
         except Exception as exc:
             if is_oom(exc):
+                free_accelerator_memory()             # the next job in the queue starts clean
                 raise oom_error(exc, mode, inputs.width, inputs.height, inputs.num_frames) from exc
             raise EngineError(ErrorKind.BUG, f"{info.label} failed: {type(exc).__name__}: {exc}",
                               details=repr(exc)[:4000]) from exc
