@@ -36,7 +36,7 @@ from ui.player.source import PlayList, PlaySegment  # noqa: E402
 W, H, FPS = 960, 540, Fraction(24)
 CLIP_FRAMES = 160            # 6.7 s per proxy; 3 proxies = 480 distinct frames, ~750 MB of RGB
 CLIPS = 3
-PLAY_SECONDS = 60
+PLAY_SECONDS = int(os.environ.get("SHOTREEL_BENCH_PLAYER_SECONDS", "60"))   # shorter for a quick look
 
 
 def line(name: str, value: float, unit: str, target: float | None, ok: bool | None = None) -> None:
@@ -175,7 +175,10 @@ def bench_widget(proxies: list[Path]) -> None:
                 stamps_wrong += widget_stamp(player) != code_at(player.position)
         wall = time.perf_counter() - start
         wait_until(lambda: player.displayed_frame == frames, timeout=1.0)
-        missing = len(set(range(1, frames + 1)) - set(seen))
+        not_shown = sorted(set(range(1, frames + 1)) - set(seen))
+        if not_shown:
+            print(f"# not shown (cache {tag}): {not_shown[:20]} of {frames}; last shown {seen[-1:]}", flush=True)
+        missing = len(not_shown)
         in_order = seen == sorted(seen)
         line(f"player_playback_{PLAY_SECONDS}s_dropped_frames_cache_{tag}", player.dropped_frames, "frames", 0)
         # Drops split by cause: the decoder was late, or the GUI thread missed the frame's 41.7 ms

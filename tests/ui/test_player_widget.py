@@ -294,3 +294,14 @@ def test_a_rebuilt_proxy_is_not_served_from_the_cache(qtbot, player, tmp_path, p
     player.set_playlist(pl)
     player.seek(5)
     assert shows(qtbot, player, 5) == 1005
+
+
+def test_no_playlist_ignores_every_key(qtbot, player, cut):
+    player.set_playlist(cut)
+    player.seek(30)
+    player.set_playlist(None)
+    for key in ("Space", "L", "J", "Right", "Down", "End", "I", "O"):
+        qtbot.keyClick(player, getattr(Qt.Key, f"Key_{key}"))
+    assert player.position == 0 and player.rate == 0.0 and player.displayed_frame is None
+    assert player.marks == (None, None)
+    player.grab()                                # paints the empty player without a picture

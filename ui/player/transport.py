@@ -117,12 +117,16 @@ class Transport:
         return self.seek(self.last_frame)
 
     def set_mark_in(self, frame: int | None = None) -> None:
+        if not self.duration:
+            return
         self.mark_in = self._clamp(self.position if frame is None else frame)
         if self.mark_out is not None and self.mark_out < self.mark_in:
             self.mark_out = None       # an in after the out replaces the range, as in Premiere/Resolve
         self._reanchor()
 
     def set_mark_out(self, frame: int | None = None) -> None:
+        if not self.duration:
+            return
         self.mark_out = self._clamp(self.position if frame is None else frame)
         if self.mark_in is not None and self.mark_in > self.mark_out:
             self.mark_in = None
