@@ -64,15 +64,31 @@ def inheritance(project: Project, folder: Path, shot: Shot) -> Inheritance:
     assert previous is not None
     frame = last_used_frame(previous, source)
     trimmed = frame != source.frames - 1
-    first_frame = None
     if not trimmed and source.files.get("last_frame"):
         first_frame = str(folder / source.files["last_frame"])
-    video = str(folder / source.files["video"]) if source.files.get("video") else None
-    conditioning = Conditioning(first_frame=first_frame, video=video, video_frames=0, references=references,
-                                source_take_id=source.id, source_frame=frame)
+    else:
+        first_frame = str(cut_frame_png(folder, source, frame))
+    conditioning = Conditioning(first_frame=first_frame, references=references, source_take_id=source.id,
+                                source_frame=frame)
     # The previs world state is recorded for the take's last frame only; a trimmed end has no exact state.
     start_state = None if trimmed else source.end_state
     return Inheritance(conditioning, start_state, source)
+
+
+def cut_frame_png(folder: Path, take: Take, frame: int) -> Path:
+    """The exact frame a trimmed take leaves the cut on, as a lossless PNG in media/cache (made once)."""
+    from engine.fsio import atomic_path
+    from engine.frames import read_frames
+    from PIL import Image
+    target = Path(folder) / "media" / "cache" / f"{take.id}.frame{frame}.png"
+    if not target.exists():
+        media = take.files.get("video") or take.files.get("proxy")
+        if not media:
+            raise UserError(f"take {take.id} has no video to take frame {frame} from")
+        pixels = read_frames(Path(folder) / media, [frame])[frame]
+        with atomic_path(target) as tmp:
+            Image.fromarray(pixels).save(tmp, format="PNG")
+    return target
 
 
 def stale_shots(project: Project) -> dict[str, str]:

@@ -108,10 +108,9 @@ class GenerationService:
     def _submit(self, shot_id: str, options: Mapping[str, Any], priority: int) -> str:
         opts = dict(options)
         backend = opts.pop("backend", None)
-        overrides: dict[str, Any] = {"backend": backend} if backend else {}
-        if "model" in opts:
-            overrides["model"] = opts.pop("model")
-        request = build_request(self.doc.project, self.doc.folder, shot_id, options=opts, **overrides)
+        overrides: dict[str, Any] = {"model": opts.pop("model")} if "model" in opts else {}
+        request = build_request(self.doc.project, self.doc.folder, shot_id, backend=backend, options=opts,
+                                **overrides)
         return self.queue_request(request, priority)
 
     def pending_shots(self) -> list[str]:

@@ -120,7 +120,7 @@ def compiled_prompt(project: Project, seq: Sequence, shot: Shot, folder: Path, f
 
 
 def build_request(project: Project, folder: Path, shot_id: str, *, job_id: str | None = None,
-                  seed: int | None = None, operation: str = "generate",
+                  seed: int | None = None, operation: str = "generate", backend: str | None = None,
                   options: Mapping[str, Any] | None = None, **overrides: Any) -> GenerationRequest:
     """A ready-to-queue request for a shot as the project is now. `overrides` replace request fields
     (remix passes changed cues, frames, conditioning)."""
@@ -128,16 +128,20 @@ def build_request(project: Project, folder: Path, shot_id: str, *, job_id: str |
     seq, index, shot = project.find_shot(shot_id)
     inherited = inheritance(project, folder, shot)
     job_id = job_id or new_id("tk")
-    backend = backend_of(project, shot)
-    prompt, negative = compiled_prompt(project, seq, shot, folder)
+    backend = backend or backend_of(project, shot)
     opts = dict(options or {})
     if backend == "diffusion":
+        # The backend compiles the prompt for its model family itself (engine.diffusion.prompt): it gets
+        # the action text, and the user's edit of the compiled prompt as an override used verbatim.
         opts.setdefault("conform_fps", project.settings.get("conform_fps", "blend"))
+        if shot.prompt_override.strip():
+            opts.setdefault("prompt_override", shot.prompt_override.strip())
+    prompt = shot.prompt_override.strip() if backend != "diffusion" and shot.prompt_override.strip() else shot.prompt
     number = sum(len(s.shots) for s in project.sequences[:project.sequences.index(seq)]) + index + 1
     burn_in = f"{number:02d} {shot.title}".strip() if project.settings.get("burn_in") else ""
     request = GenerationRequest(
         job_id=job_id, output_dir=str(folder / "media" / "takes" / job_id), backend=backend,
-        model=shot.model, prompt=prompt, negative_prompt=negative, camera=shot.camera, motion=shot.motion,
+        model=shot.model, prompt=prompt, camera=shot.camera, motion=shot.motion,
         audio=absolute_audio(project, shot, folder),
         width=project.width, height=project.height, frames=shot.duration, fps=project.fps,
         seed=shot.seed if seed is None else seed,

@@ -56,5 +56,6 @@ def take_from_result(folder: Path, request: GenerationRequest, result: Generatio
         files=files, frames=result.frames, fps=result.fps, width=result.width, height=result.height,
         parent_take_id=parent_take_id or str(request.options.get("parent_take_id", "")),
         operation=request.operation, source_take_id=cond.source_take_id or "", source_frame=cond.source_frame,
-        created=datetime.now(timezone.utc).isoformat(timespec="milliseconds"), prompt=request.prompt,
+        created=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        prompt=str(result.metadata.get("prompt") or request.prompt),  # what the backend really used
         renderer_version=result.renderer_version, end_state=dict(result.end_state) if result.end_state else None)

@@ -84,14 +84,30 @@ def test_inheritance_uses_previous_last_frame_and_end_state(tmp_path: Path):
 
 
 def test_trimmed_upstream_conditions_on_the_trim_out_frame(tmp_path: Path):
+    import av
+    import numpy as np
     project = _chain(2)
+    video = tmp_path / "media/takes/t0a/video.mp4"
+    video.parent.mkdir(parents=True)
+    with av.open(str(video), "w") as out:  # frame i is a flat grey of level 5*i
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 32, "yuv420p"
+        stream.options = {"crf": "0", "g": "1"}
+        for i in range(48):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.full((32, 64, 3), 5 * i, np.uint8),
+                                                                   format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
     seq = project.sequences[0]
     seq.shots[0] = replace(seq.shots[0], trim_out=30)
     assert last_used_frame(seq.shots[0], project.take("t0a")) == 29
     got = inheritance(project, tmp_path, project.shot("s1"))
     assert got.conditioning.source_frame == 29
-    assert got.start_state is None and got.conditioning.first_frame is None  # the exact state is only at the end
-    assert got.conditioning.video.endswith("t0a/video.mp4")
+    assert got.start_state is None  # the exact previs state exists only for the last frame
+    from PIL import Image
+    pixels = np.asarray(Image.open(got.conditioning.first_frame))
+    assert abs(float(pixels.mean()) - 5 * 29) < 3  # the frame the cut leaves on, not the take's last one
 
 
 def test_first_shot_and_fresh_shots_inherit_nothing(tmp_path: Path):
@@ -154,3 +170,16 @@ def test_scene_is_shared_by_every_shot_of_a_scene(tmp_path: Path):
 def test_parse_heading(heading, interior, location, time):
     parsed = parse_heading(heading)
     assert (parsed.interior, parsed.location, parsed.time_of_day) == (interior, location, time)
+
+
+def test_diffusion_request_carries_the_action_and_the_users_prompt_edit(tmp_path: Path):
+    project = _chain(1)
+    seq = project.sequences[0]
+    seq.shots[0] = replace(seq.shots[0], prompt="Mara runs", backend="diffusion", model="/models/wan")
+    request = build_request(project, tmp_path, "s0")
+    assert request.prompt == "Mara runs" and "prompt_override" not in request.options  # the backend compiles
+    seq.shots[0] = replace(seq.shots[0], prompt_override="cinematic night, a woman runs along a quay")
+    request = build_request(project, tmp_path, "s0")
+    assert request.options["prompt_override"].startswith("cinematic night")
+    previs = build_request(project, tmp_path, "s0", backend="previs")
+    assert previs.backend == "previs" and "prompt_override" not in previs.options
