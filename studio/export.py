@@ -37,7 +37,7 @@ from typing import Any, Callable, Optional
 
 from engine.encode import EncodeSettings
 from engine.errors import JobCancelled
-from engine.fsio import atomic_path, ffmpeg_path
+from engine.fsio import atomic_path, atomic_write_text, ffmpeg_path
 from engine.jobs import Progress
 
 from .errors import UserError
@@ -157,6 +157,7 @@ def _secs(frames: Fraction | int, fps: Fraction) -> str:
 
 
 REEL_GAP_S = 100  # empty reel time after each clip's file: more than any take's keyframe interval
+SEEK_AFTER_S = 3  # a clip starting deeper than this into its take is reached by a seek, not by decoding
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ def _build_reels(edit: EditList, work: Path) -> list[_Reel]:
             first = Fraction(entry.source_in) / fps
             # Not on a reel's first file: frames a seek decodes before the in point would get negative
             # times there, and ffmpeg shifts a whole input that starts below zero.
-            inpoint = first - Fraction(1, 2) / fps if first > 3 and cursor else Fraction(0)
+            inpoint = first - Fraction(1, 2) / fps if first > SEEK_AFTER_S and cursor else Fraction(0)
             content = max(Fraction(entry.source_out) / fps, seconds[entry.media]) - inpoint + 1
             lines.append(f"file {_concat_quote(entry.media)}")
             if inpoint:
@@ -232,7 +233,7 @@ def _build_reels(edit: EditList, work: Path) -> list[_Reel]:
             end = cursor + (Fraction(entry.source_out) - Fraction(1, 2)) / fps - inpoint
             reel.windows[i] = (start, end)
             cursor += length
-        reel.list_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        atomic_write_text(reel.list_path, "\n".join(lines) + "\n")
     return list(reels.values())
 
 
