@@ -373,8 +373,9 @@ def plan_export(project: Project, edit: EditList, preset: Preset, tmp_out: str |
     out_frames = total
     if preset.container == "gif":
         out_frames = int(Fraction(total) * GIF_FPS / fps)
-        graph.append(f"[{video}]fps={_rate(GIF_FPS)},split[g1][g2];[g1]palettegen=stats_mode=full[pal];"
-                     f"[g2][pal]paletteuse=dither=bayer:bayer_scale=4[vout]")
+        # A palette per frame: a single palette for the whole cut would hold every frame until the end.
+        graph.append(f"[{video}]fps={_rate(GIF_FPS)},split[g1][g2];[g1]palettegen=stats_mode=single[pal];"
+                     f"[g2][pal]paletteuse=new=1:dither=bayer:bayer_scale=4[vout]")
     else:
         pix = "yuv422p10le" if preset.container == "prores" else "yuv420p"
         graph.append(f"[{video}]format={pix}[vout]")
@@ -548,6 +549,8 @@ def export_video(project: Project, folder: str | os.PathLike, out_path: str | os
         raise UserError(f"{out} is a folder: give a file name ending in {chosen.extensions[0]}")
     work = Path(tempfile.mkdtemp(prefix="shotreel-export-"))
     try:
+        if progress is not None and chosen.container != "gif":
+            progress(Progress("export", "audio", 0, edit.duration, None, message=f"{out.name}: mixing the audio"))
         mix = _render_mix(edit, work, cancel) if chosen.container != "gif" else None
         if _is_cancelled(cancel):
             raise JobCancelled()
