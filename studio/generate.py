@@ -123,7 +123,10 @@ class GenerationService:
 
     @property
     def idle(self) -> bool:
-        return not self._deferred and not any(not r.finished for r in self.runner.jobs())
+        """Nothing waiting and no result owed: every job this service queued has been through
+        `handle_finished`. (A runner record turns finished before its on_finished event is delivered,
+        so the runner's own state would say idle while the last take is still on its way.)"""
+        return not self._deferred and not self._job_shot
 
     def cancel_shot(self, shot_id: str) -> None:
         """Drop a waiting shot, or cancel its engine job; shots chained after it are dropped too."""
@@ -135,13 +138,14 @@ class GenerationService:
     # ---- results -----------------------------------------------------------------------------
     def handle_finished(self, result: GenerationResult) -> Take | None:
         """Call on the document's thread for every finished job. Records the take, releases waiters."""
+        owed_shot = self._job_shot.pop(result.job_id, "")
         try:
             request = self.runner.get(result.job_id).request
         except Exception:
             log.warning("finished job %s is unknown to the runner", result.job_id)
+            self._drop_dependents(owed_shot)
             return None
-        shot_id = request.shot_id or self._job_shot.get(result.job_id, "")
-        self._job_shot.pop(result.job_id, None)
+        shot_id = request.shot_id or owed_shot
         if result.status is not JobStatus.DONE:
             self._drop_dependents(shot_id)
             return None

@@ -119,3 +119,22 @@ def test_cli_generate_and_takes(tmp_path: Path, config_dir: Path, capsys):
     assert cli_main(["generate", str(path), "--missing", "--no-sign"]) == 0
     assert cli_main(["generate", str(path), "--missing"]) == 1  # nothing left: one clear error
     assert "every shot already has a take" in capsys.readouterr().err
+
+
+def test_service_is_busy_until_the_last_result_is_handled(tmp_path: Path):
+    """The runner marks a job finished just before it delivers on_finished: the service must still
+    count that result as owed, or a caller waiting on `idle` stops before the take is recorded."""
+    doc = _small_project(tmp_path / "p.shotreel", shots=1)
+    events = _Events()
+    runner = Runner(listeners=[events])
+    service = GenerationService(doc, runner)
+    try:
+        (job_id,) = service.queue_shots([s.id for _, s in doc.project.shots()])
+        runner.wait(job_id, timeout=120)
+        assert runner.get(job_id).finished
+        assert not service.idle  # finished in the runner, but its take is not recorded yet
+        service.handle_finished(events.queue.get(timeout=30))
+        assert service.idle and next(doc.project.shots())[1].selected_take == job_id
+    finally:
+        runner.shutdown()
+        doc.close()
