@@ -17,6 +17,11 @@ def register(subparsers: Any) -> None:
                     run_identity)
     p.add_argument("--name", help="name on a newly created identity (first use only)")
     p.add_argument("--organisation", help="organisation on a newly created identity (first use only)")
+    p.add_argument("--chain", metavar="PEM", help="sign with your own certificate chain (leaf first) ...")
+    p.add_argument("--key", metavar="PEM", help="... and its private key (checked against the C2PA profile)")
+    p.add_argument("--anchor", metavar="PEM", help="the root that issued --chain (to verify your own files)")
+    p.add_argument("--tsa", metavar="URL", help="a timestamp authority to use when signing")
+    p.add_argument("--use-studio", action="store_true", help="go back to the identity Shotreel made")
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -32,7 +37,15 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_identity(args: argparse.Namespace) -> int:
-    from ..identity import load_or_create_identity
-    identity = load_or_create_identity(name=args.name, organisation=args.organisation)
+    from ..errors import UserError
+    from ..identity import configure_user_identity, load_or_create_identity, use_studio_identity
+    if bool(args.chain) != bool(args.key):
+        raise UserError("give both --chain and --key to sign with your own certificate")
+    if args.chain:
+        identity = configure_user_identity(args.chain, args.key, tsa_url=args.tsa, trust_anchor=args.anchor)
+    elif args.use_studio or args.tsa:
+        identity = use_studio_identity(tsa_url=args.tsa)
+    else:
+        identity = load_or_create_identity(name=args.name, organisation=args.organisation)
     emit(args, identity.to_dict(), "\n".join(identity.summary_lines()))
     return 0

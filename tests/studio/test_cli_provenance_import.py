@@ -69,3 +69,14 @@ def test_import_refuses_a_non_script(tmp_path: Path, capsys):
     bad.write_text("{not json", encoding="utf-8")
     assert main(["import", str(project), str(bad)]) == 1
     assert capsys.readouterr().err.startswith("shotreel: ")
+
+
+def test_identity_refuses_a_chain_without_key_and_a_bad_chain(tmp_path: Path, config_dir: Path, capsys):
+    assert main(["identity", "--chain", str(tmp_path / "chain.pem")]) == 1
+    assert "both --chain and --key" in capsys.readouterr().err
+    (tmp_path / "chain.pem").write_text("not a certificate")
+    (tmp_path / "key.pem").write_text("not a key")
+    assert main(["identity", "--chain", str(tmp_path / "chain.pem"), "--key", str(tmp_path / "key.pem")]) == 1
+    assert capsys.readouterr().err.startswith("shotreel: ")
+    assert main(["identity", "--use-studio", "--json"]) == 0
+    assert _json(capsys)["source"] == "studio"
