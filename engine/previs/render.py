@@ -28,7 +28,7 @@ from .figures import FigureState, FigureTrack, default_figures, figure_parts
 from .raster import Raster
 from .scene import World, build_world
 
-RENDERER_VERSION = "previs-1.0"
+RENDERER_VERSION = "previs-1.1"  # 1.1: sets dressed by location kind (dressing.py)
 
 # Box corner signs and the 6 faces (corner indices, which axis, which side).
 _SIGNS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=np.float64)
@@ -106,7 +106,11 @@ class BlockingRenderer:
             if first is not None and first.subject:
                 subject = next((f for f in figures if f.name.lower() == first.subject.lower()), subject)
         self.subject_name = subject.name
-        if state is None:
+        # The camera continues only when the cut is a continuation: same framing on the same subject.
+        # A chained shot with another size, lens or angle is a new setup on the continued world: the
+        # figures stay where the previous take left them and the camera frames them afresh.
+        self.camera_continued = state is not None and _same_setup(state, request.camera, subject.name)
+        if not self.camera_continued:
             start_pose, aim = initial_pose(request.camera, (subject.x, 0.0, subject.z), self.width, self.height,
                                            subject.heading, subject.height)
             aim_height = float(aim[1])
@@ -144,6 +148,7 @@ class BlockingRenderer:
             radius = np.linalg.norm(w.decals - centres[:, None, :], axis=2).max(axis=1)
             self._box_radius = np.concatenate([self._box_radius, radius])
         self._figure_cache: dict[FigureState, tuple] = {}
+        self._figure_light = w.figure_light or light
         sw, sh = max(2, -(-self.width // SKY_DOWNSCALE)), max(2, -(-self.height // SKY_DOWNSCALE))
         us = (np.arange(sw) + 0.5) * self.width / sw
         vs = (np.arange(sh) + 0.5) * self.height / sh
@@ -155,14 +160,14 @@ class BlockingRenderer:
         self._shadow_colour = (w.ground_texture.border if w.ground_texture is not None else self._ground) * 0.55
         self._haze = self._sky_hor * 0.55 + self._ground * 0.45
 
-    def _faces_of(self, centres, axes, half, colours):
+    def _faces_of(self, centres, axes, half, colours, light=None):
         """Per box: its 8 corners and the 6 lit face colours (unlit colours (M, 3))."""
         if len(centres) == 0:
             return np.zeros((0, 8, 3)), np.zeros((0, 6, 3)), np.zeros((0, 6, 3))
         scaled = axes * half[:, :, None]                        # (M, 3, 3)
         corners = centres[:, None, :] + _SIGNS @ scaled         # (M, 8, 3)
         normals = axes[:, _FACE_AXIS, :] * _FACE_SIDE[None, :, None]  # (M, 6, 3)
-        light = self.world.light
+        light = light or self.world.light
         lam = np.clip(normals @ light.sun, 0, 1)
         lit = colours[:, None, :] * light.tint * (light.ambient + light.diffuse * lam)[..., None]
         return corners, normals, np.clip(lit, 0, 255)
@@ -190,9 +195,27 @@ class BlockingRenderer:
             cam = r.to_camera(layer.quads[vis])
             r.fill_batch(img, cam, layer.colours[vis], layer.classes[vis] if layer.grouped else None, aa=layer.aa)
         self._draw_objects(img, i, pose)
+        if self.world.weather == "rain":
+            self._rain(img, i)
         if self.request.burn_in:
             draw_burn_in(img, self.request.burn_in, i, self.fps)
         return img
+
+    def _rain(self, img: np.ndarray, i: int) -> None:
+        """Rain streaks over the frame: short slanted lines, new every frame from a seed of the set
+        and the frame index (frame(i) stays pure), two tones in two batched calls."""
+        rng = np.random.default_rng([int(self.request.scene.set_seed) & 0xFFFFFFFF, 0x7261696E, i])
+        w, h = self.width, self.height
+        n = max(6, w * h // 6000)
+        x = rng.uniform(-0.1 * w, 1.05 * w, n)
+        y = rng.uniform(-0.1 * h, h, n)
+        length = rng.uniform(0.025, 0.06, n) * h
+        dx, dy = length * 0.18, length
+        lines = np.rint(np.stack([np.stack([x, y], -1), np.stack([x + dx, y + dy], -1)], 1) * 16).astype(np.int32)
+        thick = max(1, int(round(h / 720)))
+        half = n // 2
+        for part, colour in ((lines[:half], (120, 114, 108)), (lines[half:], (170, 164, 156))):
+            cv2.polylines(img, list(part), False, colour, thick, cv2.LINE_AA, 4)
 
     def _ground_plan(self):
         """(homography texture -> image, ground polygon, bbox, every bbox pixel sees ground) or None."""
@@ -279,7 +302,7 @@ class BlockingRenderer:
             parts, head = figure_parts(f)
             pc = np.array([p.centre for p in parts])
             c, n, col = self._faces_of(pc, np.array([p.axes for p in parts]), np.array([p.half for p in parts]),
-                                       np.array([p.colour for p in parts]))
+                                       np.array([p.colour for p in parts]), self._figure_light)
             if len(self._figure_cache) > 256:
                 self._figure_cache.clear()
             hit = self._figure_cache[f] = (pc, c, n, col, head)
@@ -324,7 +347,7 @@ class BlockingRenderer:
         cols = colours[order][vis]
         sorted_dist = dist[order]
         drawn = 0
-        light = self.world.light
+        light = self._figure_light
         for d, head, radius, skin in sorted(heads, key=lambda h: -h[0]):
             upto = int(face_count[int(np.sum(sorted_dist > d))])
             r.fill_batch(img, polys[drawn:upto], cols[drawn:upto])
@@ -363,8 +386,22 @@ class BlockingRenderer:
         last = self.frames - 1
         return {"renderer": RENDERER_VERSION, "mode": self.mode, "frame": last,
                 "camera": self.path.pose(last).to_dict(), "aim_height": self.aim_height,
+                "framing": framing_of(self.request.camera),
                 "subject": self.subject_name, "figures": [f.to_dict() for f in self.figure_states(last)],
                 "world": {"set_seed": self.request.scene.set_seed, **self.world.info}}
+
+
+def framing_of(cue) -> dict[str, Any]:
+    """The camera setup a shot asks for (what a cut may change), as recorded in a take's end state."""
+    return {"shot_size": cue.shot_size.value, "lens_mm": float(cue.lens_mm), "angle": cue.angle.value}
+
+
+def _same_setup(state: dict, cue, subject: str) -> bool:
+    """Is a chained shot a continuation of the take that ended in `state`? States written before
+    framing was recorded count as continuations (what they always were)."""
+    framing = state.get("framing")
+    same_framing = framing is None or framing == framing_of(cue)
+    return same_framing and state.get("subject", subject) == subject
 
 
 class BoardRenderer:

@@ -21,7 +21,8 @@ def first_shot(tmp_path, direction="right"):
 
 def chained(tmp_path, prev_result, job_id="sh020", camera=None) -> GenerationRequest:
     state = json.loads(json.dumps(prev_result.end_state))  # it travels as JSON through the project
-    return request(tmp_path, job_id, camera or CameraCue(move="dolly_in", amount=0.4, shot_size="MS"), frames=FRAMES,
+    # Same framing as the first shot (WS, 35 mm, eye level): the cut is a continuation.
+    return request(tmp_path, job_id, camera or CameraCue(move="dolly_in", amount=0.4, shot_size="WS"), frames=FRAMES,
                    scene=scene(start_state=state),
                    conditioning=Conditioning(first_frame=prev_result.last_frame, source_take_id="take-sh010",
                                              source_frame=FRAMES - 1))
@@ -43,6 +44,21 @@ def test_chained_shot_starts_on_the_previous_last_frame(tmp_path):
     source = b.metadata["conditioning_source"]
     assert source == {"take_id": "take-sh010", "frame": FRAMES - 1, "continued_from_state": True}
     assert json.loads(open(b.metadata_file).read())["conditioning_source"]["take_id"] == "take-sh010"
+
+
+def test_a_new_setup_reframes_the_continued_world(tmp_path):
+    """A chained cut to another shot size is a new camera setup: the figures stay where the previous
+    take left them, the camera frames them afresh for the new size."""
+    a = render(first_shot(tmp_path))
+    close = chained(tmp_path, a, "sh030", camera=CameraCue(move="static", shot_size="MCU", lens_mm=85))
+    renderer = make_renderer(close)
+    assert not renderer.camera_continued
+    assert psnr(renderer.frame(0), cv2.imread(a.last_frame)) < 30  # not the previous framing
+    carried = {f["name"]: (f["x"], f["z"]) for f in a.end_state["figures"]}
+    now = {f.name: (f.x, f.z) for f in renderer.figure_states(0)}
+    for name, (x, z) in carried.items():
+        assert abs(now[name][0] - x) < 1e-6 and abs(now[name][1] - z) < 1e-6
+    assert renderer.end_state()["framing"] == {"shot_size": "MCU", "lens_mm": 85.0, "angle": "eye"}
 
 
 def test_changed_start_state_changes_the_render(tmp_path):
