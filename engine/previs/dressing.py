@@ -39,7 +39,11 @@ street is a harbour, a forest road a forest, a city rooftop a rooftop):
                    a back bar of bottles, pendant lamps
               apartment (apartment, flat, bedroom, lounge, living, hotel, house, home, room): a
                    sofa, a rug, bookshelves
-  generic   anything else: the plain tiled ground with poles and crates.
+  generic   anything else: the plain tiled ground with poles and crates, and one lamp.
+
+Practicals: every kind has a lamp (or a fire) near the mark and more about the set; at dusk and
+night they glow and pool light on the ground (baked into the ground texture), so the figures read
+against the dark; indoors they are on at any hour, dimmer by day.
 
 Weather: rain, rainy, raining, drizzle, downpour, storm, stormy, showers anywhere in the heading,
 location or style -> rain streaks over the frame (drawn by the renderer).
@@ -86,7 +90,7 @@ WARM = (255, 222, 170)
 WINDOW_LIT = (255, 212, 140)
 WINDOW_DARK = (58, 66, 80)
 WOOD = (120, 98, 76)
-IRON = (54, 56, 60)
+BOLLARD = (96, 98, 104)
 
 # The subject's stage and the camera's corridor stay clear of set pieces.
 STAGE = [(-3.2, 3.2, -3.0, 3.0), (-3.0, 3.0, -40.0, 0.0)]
@@ -178,7 +182,7 @@ def ring(b: SetBuilder, rng, radius: float, lo: float, hi: float, colour, n: int
     col = np.clip(rgb(colour)[None, :] * shade[:, None] * light.tint * (light.ambient + 0.35), 0, 255)
     inward = -(p0 + p1) / (2 * radius)
     inward[:, 1] = 0
-    b.add(quads, col, inward, grouped=not smooth, aa=False)
+    b.add(quads, col, inward, grouped=True, aa=False)  # seen from inside, segments never overlap
     # Lit windows: drawn every time (the same draws by day), kept only when the practicals are on.
     wins, wcol, wnorm = [], [], []
     for k in range(n):
@@ -378,14 +382,15 @@ def _harbour(b: SetBuilder, plan: SetPlan, rng) -> GroundSpec:
     x = -40.0 + float(r.uniform(0, 3))
     while x < 40:
         if not -2.5 < x < 2.5:
-            b.box((x, 0.28, edge - 0.45), (0.34, 0.56, 0.34), 0.0, IRON, tag="bollard")
-            b.box((x, 0.6, edge - 0.45), (0.46, 0.1, 0.46), 0.0, IRON)
+            # painted iron, a shade lighter than the night water so the row reads along the edge
+            b.box((x, 0.32, edge - 0.45), (0.4, 0.64, 0.4), 0.0, BOLLARD, tag="bollard")
+            b.box((x, 0.68, edge - 0.45), (0.54, 0.12, 0.54), 0.0, BOLLARD)
             bollards.append(x)
         x += float(r.uniform(5.5, 8.0))
     for end in (-1, 1):
         target = hx + end * length * 0.42
         bx = min(bollards, key=lambda v: abs(v - target))
-        p0 = np.array([bx, 0.55, edge - 0.45])
+        p0 = np.array([bx, 0.62, edge - 0.45])
         p2 = np.array([target, 2.3, hz - beam_w / 2])
         mid = (p0 + p2) / 2 + [0, -0.5, 0]
         b.beam(p0, mid, 0.06, (150, 138, 112), tag="rope")
