@@ -14,19 +14,19 @@ Options (request.options):
 """
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import cv2
 import numpy as np
 
 from .errors import EngineError, ErrorKind
-from .fsio import atomic_path, atomic_write_text
+from .fsio import atomic_path
 from .grade import ColourTransfer
-from .jobs import CancelToken, GenerationRequest, GenerationResult, JobStatus, Progress, ProgressFn
+from .jobs import CancelToken, GenerationRequest, GenerationResult, Progress, ProgressFn
+from .takes import take_paths, write_take
 
 RENDERER_VERSION = "grade-1.0"
 
@@ -42,15 +42,30 @@ def _source(opts: dict, name: str) -> Path:
     return path
 
 
+def _graded(source: Path, transfer: ColourTransfer, width: int, height: int) -> Iterator[np.ndarray]:
+    """The source take's frames, at the request size, with the colour transfer applied (RGB)."""
+    import av
+    count = 0
+    try:
+        with av.open(str(source)) as container:
+            for frame in container.decode(video=0):
+                rgb = frame.to_ndarray(format="rgb24")
+                if rgb.shape[1] != width or rgb.shape[0] != height:
+                    rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+                count += 1
+                yield transfer.apply(rgb)
+    except (OSError, av.error.FFmpegError) as exc:  # type: ignore[attr-defined]
+        raise EngineError(ErrorKind.BAD_INPUT, f"cannot read the take to grade ({source.name}): {exc}") from exc
+    if count == 0:
+        raise EngineError(ErrorKind.BAD_INPUT, f"the take to grade ({source.name}) has no frames")
+
+
 class GradeBackend:
     """engine.jobs.Backend: decode, transfer colour, encode. Stateless."""
 
     name = "grade"
 
     def generate(self, request: GenerationRequest, progress: ProgressFn, cancel: CancelToken) -> GenerationResult:
-        import av
-        from .encode import VideoWriter
-        from .previs.backend import preview_of, take_paths
         started = time.monotonic()
         opts = dict(request.options)
         source = _source(opts, "source_video")
@@ -58,53 +73,24 @@ class GradeBackend:
             transfer = ColourTransfer.from_dict(opts["transfer"])
         except (KeyError, TypeError, ValueError) as exc:
             raise EngineError(ErrorKind.BAD_INPUT, f"the grade job's colour transfer is unreadable: {exc}") from exc
-        paths = take_paths(request)
-        total = request.frames
-        progress(Progress(request.job_id, "loading", 0, total, message="reading the take"))
-        writer = VideoWriter(paths["video"], request.width, request.height, request.fps, proxy_path=paths["proxy"],
-                             thumbnail_path=paths["thumbnail"], last_frame_path=paths["last_frame"],
-                             expected_frames=total, channel_order="rgb")
-        with writer:
-            try:
-                with av.open(str(source)) as container:
-                    for i, frame in enumerate(container.decode(video=0)):
-                        cancel.raise_if_cancelled()
-                        rgb = frame.to_ndarray(format="rgb24")
-                        if rgb.shape[1] != request.width or rgb.shape[0] != request.height:
-                            rgb = cv2.resize(rgb, (request.width, request.height), interpolation=cv2.INTER_AREA)
-                        graded = transfer.apply(rgb)
-                        writer.write(graded)
-                        if i == 0 or (i + 1) % 12 == 0:
-                            preview = preview_of(np.ascontiguousarray(graded[..., ::-1])) if i == 0 else None
-                            progress(Progress(request.job_id, "grading", i + 1, total, preview=preview))
-            except (OSError, av.error.FFmpegError) as exc:  # type: ignore[attr-defined]
-                raise EngineError(ErrorKind.BAD_INPUT, f"cannot read the take to grade ({source.name}): {exc}") from exc
-            if writer.frames_written == 0:
-                raise EngineError(ErrorKind.BAD_INPUT, f"the take to grade ({source.name}) has no frames")
-            progress(Progress(request.job_id, "encoding", total, total, message="finishing the encode"))
-            encoded = writer.close(cancel=cancel)
-        audio = None
-        try:
-            if opts.get("source_audio"):
-                audio_src = _source(opts, "source_audio")
-                with atomic_path(paths["audio"]) as tmp:
-                    shutil.copyfile(audio_src, tmp)
-                audio = str(paths["audio"].resolve())
-            end_state = opts.get("end_state") or None
-            metadata: dict[str, Any] = {
-                "backend": self.name, "renderer_version": RENDERER_VERSION, "request": request.to_dict(),
-                "source_video": str(source), "transfer": transfer.to_dict(), "frames": encoded.frames,
-                "seconds": round(time.monotonic() - started, 3)}
-            atomic_write_text(paths["metadata"], json.dumps(metadata, indent=1, sort_keys=True))
-        except BaseException:
-            for key in ("video", "proxy", "thumbnail", "last_frame"):
-                Path(getattr(encoded, key) or paths[key]).unlink(missing_ok=True)
-            raise
-        progress(Progress(request.job_id, "done", total, total, 0.0))
-        return GenerationResult(
-            job_id=request.job_id, status=JobStatus.DONE, video=encoded.video, proxy=encoded.proxy,
-            thumbnail=encoded.thumbnail, audio=audio, last_frame=encoded.last_frame,
-            metadata_file=str(paths["metadata"].resolve()), frames=encoded.frames, fps=request.fps,
-            width=request.width, height=request.height, seed=request.seed, backend=self.name,
-            model=request.model, renderer_version=RENDERER_VERSION, end_state=end_state, metadata=metadata,
-            seconds=round(time.monotonic() - started, 3))
+        take_paths(request)
+        progress(Progress(request.job_id, "loading", 0, request.frames, message="reading the take"))
+
+        def copy_audio(wav: Path, frames: int, cancel: CancelToken) -> str | None:
+            if not opts.get("source_audio"):
+                return None
+            audio_src = _source(opts, "source_audio")
+            with atomic_path(wav) as tmp:
+                shutil.copyfile(audio_src, tmp)
+            return str(wav.resolve())
+
+        def metadata(written) -> dict[str, Any]:
+            return {"backend": self.name, "renderer_version": RENDERER_VERSION, "request": request.to_dict(),
+                    "source_video": str(source), "transfer": transfer.to_dict(), "frames": written.encoded.frames,
+                    "seconds": round(written.seconds, 3)}
+
+        return write_take(request, _graded(source, transfer, request.width, request.height), total=request.frames,
+                          progress=progress, cancel=cancel, backend=self.name, renderer_version=RENDERER_VERSION,
+                          channel_order="rgb", stage="grading", audio=copy_audio,
+                          end_state=lambda: opts.get("end_state") or None, model=request.model, started=started,
+                          metadata=metadata)

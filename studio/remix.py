@@ -49,7 +49,7 @@ _PREVIS_KEYS = ("previs_op", "parent", "from_frame", "direction", "extend_frames
                 "blend_from_frame", "blend_to_frame", "variation", "parent_take_id")
 # Options that describe one operation and must not leak into a take derived from its take.
 _OP_KEYS = ("source_video", "transfer", "source_audio", "end_state", "matched_to_take_id", "source_backend",
-            "remix_strength", "blend_to_take_id")
+            "remix_strength", "blend_to_take_id", "splice")
 MAX_VARIATIONS = 16
 
 
@@ -293,9 +293,11 @@ def plan_extend(doc: Document, take_id: str, frames: int, direction: str = "forw
     backward leading into `from_frame` (default: its first frame).
 
     previs: the new take holds the parent's frames up to (forward) or from (backward) that frame
-    plus the new ones, continuing the camera move and the motion exactly. diffusion: the new take
-    is the generated continuation (it starts on the chosen frame: forward) or lead-in (it ends on
-    it: backward); models that continue clips get the clip, others the frame."""
+    plus the new ones, continuing the camera move and the motion exactly. diffusion: the model
+    generates the continuation (it starts on the chosen frame: forward) or the lead-in (it ends on
+    it: backward), and the backend splices the parent's frames before (forward) or after (backward)
+    it, so the new take is the whole, longer shot as on previs (same length: kept + `frames`);
+    models that continue clips get the clip, others the frame."""
     take = _generated(_ready_take(doc, take_id))
     base = take_request(doc, take)
     frames = int(frames)
@@ -323,11 +325,17 @@ def _diffusion_extend(doc: Document, base: GenerationRequest, take: Take, frames
     from_last = from_frame == take.frames - 1 and direction == "forward"
     continuation = from_last and can_extend_by_continuation(doc, base)
     _check_model(doc, base, "extend", direction=direction, from_last=continuation)
+    # The generated clip includes the extend point; the parent's other frames are spliced around it
+    # (half-open source ranges, engine.takes.Splice).
+    video = str(doc.abspath(take.files["video"]))
+    splice = {"video": video, "head": [0, from_frame]} if direction == "forward" else \
+        {"video": video, "tail": [from_frame + 1, take.frames]}
     request = _derive(doc, base, take, "extend", frames=frames + 1,
-                      options={"from_frame": from_frame, "direction": direction, "extend_frames": frames})
+                      options={"from_frame": from_frame, "direction": direction, "extend_frames": frames,
+                               "splice": splice})
     keep = {"source_take_id": src.source_take_id, "source_frame": src.source_frame, "references": src.references}
     if continuation:
-        cond = Conditioning(video=str(doc.abspath(take.files["video"])), video_frames=min(take.frames, 17), **keep)
+        cond = Conditioning(video=video, video_frames=min(take.frames, 17), **keep)
     else:
         image = frame_image(doc, take, from_frame, _cond_path(request, f"frame{from_frame}"))
         cond = Conditioning(first_frame=image, **keep) if direction == "forward" else \

@@ -22,13 +22,16 @@ Options (request.options), all optional:
   prompt_override                   the edited compiled prompt, used verbatim (see prompt.py)
   preview_every                     steps between preview images (default 5)
   allow_download                    let a hub id download (safetensors only)
+  splice                            {"video", "head": [start, stop], "tail": [start, stop]}: a source
+                                    take's frames written before / after the generated ones (an
+                                    extend take is the whole, longer shot; engine.takes.Splice)
   device, native_fps, max_sequence_length, conditioning_scale, use_dynamic_cfg  (rarely needed)
 """
 from __future__ import annotations
 
 import contextlib
 import importlib
-import json
+import itertools
 import time
 from dataclasses import replace
 from fractions import Fraction
@@ -38,10 +41,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import EngineError, ErrorKind, JobCancelled
-from ..fsio import atomic_write_text
 from ..cues import CueError
-from ..jobs import (CancelToken, GenerationRequest, GenerationResult, JobStatus, Progress, ProgressFn, fps_to_str,
-                    parse_fps)
+from ..jobs import CancelToken, GenerationRequest, GenerationResult, Progress, ProgressFn, fps_to_str, parse_fps
+from ..takes import Splice, WrittenTake, scratch_audio, take_paths, write_take
 from . import conform
 from .media import read_clip, read_image, retime
 from .memory import (cache_acceleration, free_accelerator_memory, is_oom, oom_error, parse_memory_mode, pick_device, set_attention_backend,
@@ -61,12 +63,6 @@ def family_module(info: ModelInfo):
         raise EngineError(ErrorKind.UNSUPPORTED, f"{info.label}: {info.note or 'not driven by Shotreel'}",
                           "Choose a Wan, LTX-Video or CogVideoX model.")
     return importlib.import_module(name)
-
-
-def take_paths(request: GenerationRequest) -> dict[str, Path]:
-    """The take's files, named exactly like the previs backend's (<job>.mp4, .proxy.mp4, ...)."""
-    from ..previs.backend import take_paths as previs_take_paths
-    return previs_take_paths(request)
 
 
 def resolve_prompt(request: GenerationRequest, family: str) -> tuple[str, str, str]:
@@ -143,6 +139,8 @@ class _Job:
         from .loader import resolve_model
         req, opts = self.request, self.opts
         self.report("loading", message="checking the model")
+        take_paths(req)                                 # a bad output folder fails before any work
+        self.splice = Splice.from_options(opts)
         info = resolve_model(req.model, allow_download=bool(opts.get("allow_download")))
         family = family_module(info)
         spec = info.spec
@@ -289,48 +287,40 @@ class _Job:
 
     # -- output -------------------------------------------------------------------------------------
     def write_take(self, info, inputs: ShotInputs, plan, size, conform_mode, clip, started, meta) -> GenerationResult:
-        from ..encode import VideoWriter
+        """Conform the clip to the request's frames, size and fps and write the take (engine.takes),
+        with the splice's source frames around it when the request has one."""
         req = self.request
-        paths = take_paths(req)
-        total = len(plan.positions)
         mode = conform_mode if conform_mode in conform.CONFORM_MODES else "drop"
-        self.report("encoding", 0, total)
-        writer = VideoWriter(paths["video"], req.width, req.height, req.fps, proxy_path=paths["proxy"],
-                             thumbnail_path=paths["thumbnail"], last_frame_path=paths["last_frame"],
-                             expected_frames=total, channel_order="rgb")
-        with writer:
-            for i, frame in enumerate(conform.resample(list(clip), plan.positions, mode)):
-                self.cancel.raise_if_cancelled()
-                writer.write(conform.to_output(frame, size))
-                if (i + 1) % 24 == 0:
-                    self.report("encoding", i + 1, total)
-            encoded = writer.close(cancel=self.cancel)
-        try:
-            self.report("audio", total, total)
-            audio = _render_audio(req, paths["audio"], self.cancel, getattr(self, "generated_audio", None))
-            metadata = self.metadata(info, inputs, size, conform_mode, encoded, audio, started, meta)
-            atomic_write_text(paths["metadata"], json.dumps(metadata, indent=1, sort_keys=True, default=str))
-        except BaseException:
-            for key in ("video", "proxy", "thumbnail", "last_frame"):
-                Path(getattr(encoded, key) or paths[key]).unlink(missing_ok=True)
-            raise
-        self.report("done", total, total)
-        return GenerationResult(
-            job_id=req.job_id, status=JobStatus.DONE, video=encoded.video, proxy=encoded.proxy,
-            thumbnail=encoded.thumbnail, audio=audio, last_frame=encoded.last_frame,
-            metadata_file=str(paths["metadata"].resolve()), frames=encoded.frames, fps=req.fps, width=req.width,
-            height=req.height, seed=req.seed, backend="diffusion", model=info.path,
-            renderer_version=metadata["renderer_version"], end_state=None, metadata=metadata,
-            seconds=round(time.monotonic() - started, 3))
+        generated = (conform.to_output(frame, size) for frame in conform.resample(list(clip), plan.positions, mode))
+        splice: Splice | None = getattr(self, "splice", None)
+        head = tail = 0
+        frames: Any = generated
+        if splice is not None:
+            head, tail = splice.count(splice.head, req.fps), splice.count(splice.tail, req.fps)
+            frames = itertools.chain(splice.frames(splice.head, req.width, req.height, req.fps, self.cancel), generated,
+                                     splice.frames(splice.tail, req.width, req.height, req.fps, self.cancel))
+            meta["splice"] = {**splice.describe(req.fps), "generated_frames": len(plan.positions)}
+        generated_audio = getattr(self, "generated_audio", None)
 
-    def metadata(self, info, inputs: ShotInputs, size, conform_mode, encoded, audio, started, meta) -> dict:
+        def audio(wav: Path, frames_written: int, cancel: CancelToken) -> str | None:
+            return _render_audio(req, wav, frames_written, cancel, generated_audio, lead_in_frames=head)
+
+        def metadata(written: WrittenTake) -> dict:
+            return self.metadata(info, inputs, size, conform_mode, written, meta)
+
+        return write_take(req, frames, total=head + len(plan.positions) + tail, progress=self.progress,
+                          cancel=self.cancel, backend="diffusion",
+                          renderer_version=f"diffusion/{info.family}/{_diffusers_version()}", metadata=metadata,
+                          channel_order="rgb", stage="encoding", audio=audio, model=info.path, started=started)
+
+    def metadata(self, info, inputs: ShotInputs, size, conform_mode, written: WrittenTake, meta) -> dict:
         """Every parameter that made the take (the keys the previs backend writes, plus the model's)."""
         import diffusers
         import torch
         req = self.request
         cond = req.conditioning
         return {
-            "backend": "diffusion", "renderer_version": f"diffusion/{info.family}/diffusers-{diffusers.__version__}",
+            "backend": "diffusion", "renderer_version": f"diffusion/{info.family}/{_diffusers_version()}",
             "request": req.to_dict(), "seed": req.seed, "model": info.to_dict(), "task": inputs.task,
             "prompt": inputs.prompt, "negative_prompt": inputs.negative_prompt, "steps": inputs.steps,
             "guidance": inputs.guidance, "working_size": [size.gen_w, size.gen_h], "model_frames": inputs.num_frames,
@@ -339,9 +329,7 @@ class _Job:
             "conditioning_source": {"take_id": cond.source_take_id, "frame": cond.source_frame},
             "source_take_id": cond.source_take_id, "source_frame": cond.source_frame,
             "camera": req.camera.describe(),
-            "files": {"video": encoded.video, "proxy": encoded.proxy, "thumbnail": encoded.thumbnail,
-                      "last_frame": encoded.last_frame, "audio": audio},
-            "frames": encoded.frames, "render_seconds": round(time.monotonic() - started, 3),
+            "files": written.files, "frames": written.encoded.frames, "render_seconds": round(written.seconds, 3),
             "versions": {"diffusers": diffusers.__version__, "torch": torch.__version__}, **meta}
 
 
@@ -414,38 +402,42 @@ def _preview(cfhw: Any) -> tuple[bytes, int, int]:
     return img.tobytes(), img.shape[1], img.shape[0]
 
 
-def _render_audio(req: GenerationRequest, wav_path: Path, cancel: CancelToken,
-                  generated: tuple[np.ndarray, int] | None = None) -> str | None:
-    """The shot's scratch audio mix, exactly as previs takes get it; None when it has no cues.
+def _diffusers_version() -> str:
+    import diffusers
+    return f"diffusers-{diffusers.__version__}"
+
+
+def _render_audio(req: GenerationRequest, wav_path: Path, frames: int, cancel: CancelToken,
+                  generated: tuple[np.ndarray, int] | None = None, *, lead_in_frames: int = 0) -> str | None:
+    """The take's scratch audio mix, exactly as previs takes get it (engine.takes.scratch_audio), `frames`
+    long; None when it has no cues.
 
     A joint-audio model's sound (LTX-2) is the take's track when the shot has no audio cues, and the
-    'model' stem beside the mix when it has some (the editor can then choose)."""
+    'model' stem beside the mix when it has some (the editor can then choose); it starts after
+    `lead_in_frames` (a splice's head) and is silent over the rest of the take."""
     from ..audio import stems_dir_for
     if generated is not None:
-        duration = req.frames / req.fps
+        duration = float(Fraction(frames) / req.fps)
+        lead_in = float(Fraction(lead_in_frames) / req.fps)
         if not req.audio:
-            write_wav_48k(wav_path, *generated, seconds=float(duration))
+            write_wav_48k(wav_path, *generated, seconds=duration, offset=lead_in)
             return str(wav_path.resolve())
-        write_wav_48k(stems_dir_for(wav_path) / "model.wav", *generated, seconds=float(duration))
-    if not req.audio:
-        return None
-    from ..audio import render_shot_audio
-    shot = render_shot_audio(req.audio, req.frames, req.fps, wav_path, req.scene.characters,
-                             stems_dir=stems_dir_for(wav_path), seed=req.seed, cancel=cancel)
-    return str(Path(shot.path).resolve())
+        write_wav_48k(stems_dir_for(wav_path) / "model.wav", *generated, seconds=duration, offset=lead_in)
+    return scratch_audio(req, wav_path, frames, cancel)
 
 
-def write_wav_48k(target: Path, samples: np.ndarray, rate: int, *, seconds: float) -> None:
-    """Float [n, channels] audio -> 16-bit stereo 48 kHz WAV exactly `seconds` long (atomic)."""
+def write_wav_48k(target: Path, samples: np.ndarray, rate: int, *, seconds: float, offset: float = 0.0) -> None:
+    """Float [n, channels] audio -> 16-bit stereo 48 kHz WAV exactly `seconds` long (atomic), the
+    samples starting `offset` seconds in (silence before)."""
     import wave
     from ..fsio import atomic_path
     out_n = int(round(seconds * 48000))
     src = samples if samples.ndim == 2 else samples[:, None]
     if src.shape[1] == 1:
         src = np.repeat(src, 2, axis=1)
-    t_out = np.arange(out_n) / 48000.0
+    t_out = np.arange(out_n) / 48000.0 - offset
     t_src = np.arange(len(src)) / float(rate)
-    stereo = np.stack([np.interp(t_out, t_src, src[:, c], right=0.0) for c in range(2)], axis=1) \
+    stereo = np.stack([np.interp(t_out, t_src, src[:, c], left=0.0, right=0.0) for c in range(2)], axis=1) \
         if len(src) else np.zeros((out_n, 2))
     pcm = (np.clip(stereo, -1.0, 1.0) * 32767).astype("<i2")
     with atomic_path(target) as tmp:

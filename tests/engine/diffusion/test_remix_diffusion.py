@@ -26,8 +26,11 @@ FAST = {"steps": 2, "max_sequence_length": 32, "conform_fps": "none"}
 
 
 class _Studio:
-    def __init__(self, path: Path, model: Path, fps: int, shots: int = 1, frames: int = 9, board: bool = False):
-        self.doc = Document.create(path, fps=fps, width=64, height=64)
+    def __init__(self, path: Path, model: Path, fps: int, shots: int = 1, frames: int = 9, board: bool = False,
+                 size: int = 64):
+        # size > 64: a project larger than the 64 px the models generate at (upscaled, so smooth
+        # enough that a re-encode keeps >= 35 dB; random-weight 64 px frames are noise)
+        self.doc = Document.create(path, fps=fps, width=size, height=size)
         seq = self.doc.project.sequences[0].id
         board_image = ""
         if board:  # an image-to-video checkpoint needs a first frame: the shot's board drawing
@@ -44,7 +47,8 @@ class _Studio:
         self.events: queue.Queue = queue.Queue()
         self.runner = Runner(listeners=[self])
         self.service = GenerationService(self.doc, self.runner)
-        self.service.queue_shots([s.id for _, s in self.doc.project.shots()], options=FAST)
+        self.service.queue_shots([s.id for _, s in self.doc.project.shots()],
+                                 options={**FAST, "working_size": "64x64"} if size != 64 else FAST)
         self.drain()
 
     def on_finished(self, result) -> None:
@@ -91,6 +95,15 @@ def studio(tmp_path, tiny_models):
         s.close()
 
 
+def _assert_same_frames(s: _Studio, parent, parent_frames, take, take_frames) -> None:
+    """The take's frames are the parent's (re-encoded: PSNR >= 35 dB)."""
+    a = read_frames(s.doc.abspath(parent.files["video"]), parent_frames)
+    b = read_frames(s.doc.abspath(take.files["video"]), take_frames)
+    for i, j in zip(parent_frames, take_frames):
+        mse = float(np.mean((a[i].astype(np.float64) - b[j].astype(np.float64)) ** 2))
+        assert mse == 0 or 10 * np.log10(255.0 ** 2 / mse) >= 35, (i, j, mse)
+
+
 def test_variations_and_v2v_remix_with_strength_on_wan(studio):
     s = studio("wan_t2v")
     parent = s.take()
@@ -108,16 +121,25 @@ def test_variations_and_v2v_remix_with_strength_on_wan(studio):
 
 
 def test_extend_by_continuation_on_vace_and_by_a_frame_on_i2v(studio):
-    vace = studio("wan_vace")
+    vace = studio("wan_vace", size=256)
     parent = vace.take()
     cont, = vace.run(remix.plan_extend(vace.doc, parent.id, 8))
-    assert vace.meta(cont)["task"] == "continue" and cont.operation == "extend" and cont.frames == 9
+    meta = vace.meta(cont)
+    # the whole, longer shot: the parent's frames 0..7, then the 9 generated from its last frame on
+    assert meta["task"] == "continue" and cont.operation == "extend" and cont.frames == 8 + 9 == parent.frames + 8
+    assert meta["splice"]["head_frames"] == 8 and meta["splice"]["generated_frames"] == 9
+    _assert_same_frames(vace, parent, range(8), cont, range(8))
+    # backward from frame 2: 9 generated frames lead into it, then the parent's frames 3..8
+    back, = vace.run(remix.plan_extend(vace.doc, parent.id, 8, "backward", from_frame=2))
+    assert vace.meta(back)["task"] == "keyframes" and back.frames == 9 + 6
+    _assert_same_frames(vace, parent, range(3, 9), back, range(9, 15))
     # an image-to-video checkpoint cannot continue a clip: it starts from the chosen frame instead
-    i2v = studio("wan_i2v", board=True)
+    i2v = studio("wan_i2v", board=True, size=256)
     parent = i2v.take()
     mid, = i2v.run(remix.plan_extend(i2v.doc, parent.id, 8, from_frame=4))
     meta = i2v.meta(mid)
-    assert meta["task"] == "i2v" and mid.parent_take_id == parent.id and mid.frames == 9
+    assert meta["task"] == "i2v" and mid.parent_take_id == parent.id and mid.frames == 4 + 9
+    _assert_same_frames(i2v, parent, range(4), mid, range(4))
     pinned = meta["request"]["conditioning"]["first_frame"]
     assert pinned.endswith(".frame4.png") and Path(pinned).is_file()
     last, = i2v.run(remix.plan_extend(i2v.doc, parent.id, 8))
@@ -134,7 +156,16 @@ def test_loop_blend_and_backward_extend_pin_frames_on_ltx(studio):
     seam = remix.loop_seam(s.doc, looped)
     assert seam.seam_mad < 3 * seam.typical_step + 2, seam   # both ends pinned to one image
     back, = s.run(remix.plan_extend(s.doc, a.id, 8, "backward", from_frame=0))
-    assert s.meta(back)["task"] == "keyframes" and back.frames == 9
+    # the 9 generated frames lead into the parent's frame 0, then the parent's frames 1..8 follow
+    assert s.meta(back)["task"] == "keyframes" and back.frames == 9 + 8
+    assert s.meta(back)["splice"]["tail"] == [1, 9]
+    # LTX's random-weight frames are white noise, which no re-encode keeps at 35 dB (Wan's are
+    # checked for that above): here each spliced frame is the parent's frame, none of the others
+    parent = read_frames(s.doc.abspath(a.files["video"]), range(9))
+    spliced = read_frames(s.doc.abspath(back.files["video"]), range(9, 17))
+    for j, frame in spliced.items():
+        errors = [float(np.mean((frame.astype(np.float64) - parent[i]) ** 2)) for i in range(9)]
+        assert int(np.argmin(errors)) == j - 8 and min(errors) * 10 < sorted(errors)[1], (j, errors)
     blend, = s.run(remix.plan_blend(s.doc, a.id, b.id, 9))
     meta = s.meta(blend)
     assert meta["task"] == "flf2v" and blend.operation == "blend" and blend.frames == 9
