@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 import threading
 import time
 import traceback
@@ -452,8 +451,8 @@ def _remove_job_partials(request: GenerationRequest) -> None:
     folder = Path(request.output_dir)
     if not folder.is_dir():
         return
-    # The same rule as engine.previs.backend.take_paths (kept in sync; the runner does not import previs).
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", request.job_id).strip("._") or "take"
+    from .takes import take_stem  # imported here: the runner itself needs no encoder or OpenCV
+    stem = take_stem(request.job_id)
     for path in folder.glob(f"{stem}*{PARTIAL_MARKER}*"):
         try:
             path.unlink()
