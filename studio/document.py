@@ -44,8 +44,10 @@ def _resolve_folder(path: str | os.PathLike) -> Path:
 class Document:
     def __init__(self, folder: Path, store: Store, project: Project,
                  history: list[Command] | None = None, index: int = 0, base: int = 0):
-        self.folder = folder
-        self.media_dir = folder / "media"
+        # Absolute always: engine requests carry absolute paths, and a relative folder would change
+        # meaning if anything changed the working directory.
+        self.folder = Path(folder).resolve()
+        self.media_dir = self.folder / "media"
         self.store = store
         self.project = project
         self._stack: list[Command] = list(history or [])

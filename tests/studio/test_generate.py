@@ -138,3 +138,14 @@ def test_service_is_busy_until_the_last_result_is_handled(tmp_path: Path):
     finally:
         runner.shutdown()
         doc.close()
+
+
+def test_a_project_opened_by_a_relative_path_generates(tmp_path: Path, monkeypatch):
+    """`make demo` passes projects/demo.shotreel: the engine needs absolute output folders."""
+    _small_project(tmp_path / "rel.shotreel", shots=1).close()
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["generate", "rel.shotreel", "--no-sign"]) == 0
+    doc = Document.open("rel.shotreel")
+    assert doc.folder.is_absolute()
+    assert all(s.selected_take for _, s in doc.project.shots())
+    doc.close()
