@@ -41,6 +41,22 @@ __all__ = ["Store", "StoreError", "ProjectChangedElsewhere", "HistoryWrite", "Jo
            "SCHEMA_VERSION", "APPLICATION_ID", "DB_NAME"]
 
 
+
+# How a write plan's lists reach the tables, in order: (plan attribute, statement, 'rows' | 'ids').
+_PLAN_WRITES = (
+    ("seq_upserts", "INSERT OR REPLACE INTO sequences(id, position, heading, notes) VALUES (?, ?, ?, ?)", "rows"),
+    ("seq_deletes", "DELETE FROM sequences WHERE id = ?", "ids"),
+    ("seq_moves", "UPDATE sequences SET position = ? WHERE id = ?", "rows"),
+    ("shot_upserts", "INSERT OR REPLACE INTO shots(id, seq_id, position, data) VALUES (?, ?, ?, ?)", "rows"),
+    ("shot_deletes", "DELETE FROM shots WHERE id = ?", "ids"),
+    ("shot_moves", "UPDATE shots SET seq_id = ?, position = ? WHERE id = ?", "rows"),
+    ("bible_upserts", "INSERT OR REPLACE INTO bible(id, position, kind, name, data) VALUES (?, ?, ?, ?, ?)", "rows"),
+    ("bible_deletes", "DELETE FROM bible WHERE id = ?", "ids"),
+    ("bible_moves", "UPDATE bible SET position = ? WHERE id = ?", "rows"),
+    ("take_upserts", "INSERT OR REPLACE INTO takes(id, shot_id, created, status, data) VALUES (?, ?, ?, ?, ?)", "rows"),
+    ("take_deletes", "DELETE FROM takes WHERE id = ?", "ids"),
+)
+
 class StoreError(UserError):
     """A write to project.db failed (disk full, read-only folder, locked). Nothing was changed."""
 
@@ -328,32 +344,10 @@ class Store:
             conn.execute("DELETE FROM settings")
             conn.executemany("INSERT INTO settings(key, value) VALUES (?, ?)",
                              [(k, _dumps(v)) for k, v in project.settings.items()])
-        if plan.seq_upserts:
-            conn.executemany("INSERT OR REPLACE INTO sequences(id, position, heading, notes) VALUES (?, ?, ?, ?)",
-                             plan.seq_upserts)
-        if plan.seq_deletes:
-            conn.executemany("DELETE FROM sequences WHERE id = ?", [(i,) for i in plan.seq_deletes])
-        if plan.seq_moves:
-            conn.executemany("UPDATE sequences SET position = ? WHERE id = ?", plan.seq_moves)
-        if plan.shot_upserts:
-            conn.executemany("INSERT OR REPLACE INTO shots(id, seq_id, position, data) VALUES (?, ?, ?, ?)",
-                             plan.shot_upserts)
-        if plan.shot_deletes:
-            conn.executemany("DELETE FROM shots WHERE id = ?", [(i,) for i in plan.shot_deletes])
-        if plan.shot_moves:
-            conn.executemany("UPDATE shots SET seq_id = ?, position = ? WHERE id = ?", plan.shot_moves)
-        if plan.bible_upserts:
-            conn.executemany("INSERT OR REPLACE INTO bible(id, position, kind, name, data) VALUES (?, ?, ?, ?, ?)",
-                             plan.bible_upserts)
-        if plan.bible_deletes:
-            conn.executemany("DELETE FROM bible WHERE id = ?", [(i,) for i in plan.bible_deletes])
-        if plan.bible_moves:
-            conn.executemany("UPDATE bible SET position = ? WHERE id = ?", plan.bible_moves)
-        if plan.take_upserts:
-            conn.executemany("INSERT OR REPLACE INTO takes(id, shot_id, created, status, data) VALUES (?, ?, ?, ?, ?)",
-                             plan.take_upserts)
-        if plan.take_deletes:
-            conn.executemany("DELETE FROM takes WHERE id = ?", [(i,) for i in plan.take_deletes])
+        for rows_name, sql, as_rows in _PLAN_WRITES:
+            rows = getattr(plan, rows_name)
+            if rows:
+                conn.executemany(sql, [(r,) for r in rows] if as_rows == "ids" else rows)
 
     def _remember_positions(self, project: Project) -> None:
         self._seq_pos = {s.id: i for i, s in enumerate(project.sequences)}

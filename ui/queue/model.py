@@ -7,7 +7,7 @@ so a failure stays readable (with its suggestion) after the queue moves on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QImage
@@ -45,6 +45,29 @@ class JobRow:
         if self.status == "done":
             return 1.0
         return max(0.0, min(1.0, self.current / self.total)) if self.total else 0.0
+
+
+def _tooltip(job: "JobRow") -> str:
+    text = f"{job.label or job.job_id}\n{job.status}"
+    if job.error:
+        text += f": {job.error.get('message', '')}"
+    return text
+
+
+# What each role shows of a row: one table instead of a chain of ifs.
+_ROLE_VALUES: dict[int, Callable[["JobRow"], Any]] = {int(role): fn for role, fn in {
+    Qt.ItemDataRole.DisplayRole: lambda job: job.label or job.job_id,
+    Qt.ItemDataRole.ToolTipRole: _tooltip,
+    JobIdRole: lambda job: job.job_id,
+    ShotIdRole: lambda job: job.shot_id,
+    StatusRole: lambda job: job.status,
+    StageRole: lambda job: job.stage,
+    FractionRole: lambda job: job.fraction,
+    EtaRole: lambda job: job.eta,
+    PreviewRole: lambda job: job.preview,
+    ErrorRole: lambda job: job.error,
+    StepsRole: lambda job: (job.current, job.total),
+}.items()}
 
 
 class JobListItemModel(QAbstractListModel):
@@ -170,32 +193,8 @@ class JobListItemModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._rows) or index.column() != 0:
             return None
         job = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return job.label or job.job_id
-        if role == JobIdRole:
-            return job.job_id
-        if role == ShotIdRole:
-            return job.shot_id
-        if role == StatusRole:
-            return job.status
-        if role == StageRole:
-            return job.stage
-        if role == FractionRole:
-            return job.fraction
-        if role == EtaRole:
-            return job.eta
-        if role == PreviewRole:
-            return job.preview
-        if role == ErrorRole:
-            return job.error
-        if role == StepsRole:
-            return (job.current, job.total)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            text = f"{job.label or job.job_id}\n{job.status}"
-            if job.error:
-                text += f": {job.error.get('message', '')}"
-            return text
-        return None
+        getter = _ROLE_VALUES.get(int(role))
+        return getter(job) if getter is not None else None
 
     def roleNames(self) -> dict[int, QByteArray]:
         names = dict(super().roleNames())
