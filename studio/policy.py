@@ -1,0 +1,237 @@
+"""The local content policy: names that always need a consent record, blocked terms, block or warn.
+
+Who calls: `studio.consent.authorize` (through `GenerationService.queue_request`) before every generation,
+the inspector's policy line as the user types (`check_text`), `shotreel bible uses` does not.
+
+Plain TOML (tomllib), two layers combined: the studio's (`policy.toml` in the user config folder, chosen
+in Settings; the shipped `assets/policy/content_policy.toml` when there is none) and the project's
+(`policy.toml` in the project folder). Names and terms add up; "block" wins over "warn". Matching is
+Aho-Corasick (pyahocorasick, shared with studio.consent) over the lowercased text with a word-boundary
+check: one pass per prompt whatever the number of names and terms.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .errors import UserError
+
+DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "assets" / "policy" / "content_policy.toml"
+POLICY_FILE = "policy.toml"
+ACTIONS = ("block", "warn")
+
+
+class PolicyError(UserError):
+    """A generation the content policy blocks. The message names the term or the person and the policy."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    names: tuple[str, ...] = ()        # need a consent record
+    blocked: tuple[str, ...] = ()
+    names_action: str = "block"
+    blocked_action: str = "block"
+    sources: tuple[str, ...] = ()      # the files it was read from
+    digest: str = ""                   # sha256 of the combined rules (recorded with each decision)
+
+
+@dataclass(frozen=True)
+class PolicyHit:
+    kind: str          # 'name' | 'term'
+    term: str
+    action: str        # 'block' | 'warn'
+    why: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "term": self.term, "action": self.action, "why": self.why}
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    hits: tuple[PolicyHit, ...] = ()
+    policy: Policy = field(default_factory=Policy)
+
+    @property
+    def decision(self) -> str:
+        if any(h.action == "block" for h in self.hits):
+            return "block"
+        return "warn" if self.hits else "pass"
+
+    def line(self) -> str:
+        """The inspector's one line."""
+        if not self.hits:
+            return "Policy: OK"
+        verb = "blocks" if self.decision == "block" else "warns"
+        return f"Policy {verb}: " + "; ".join(h.why for h in self.hits)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"decision": {"pass": "passed", "warn": "warned", "block": "blocked"}[self.decision],
+                "hits": [h.to_dict() for h in self.hits], "policy": self.policy.digest,
+                "sources": list(self.policy.sources)}
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise UserError(f"content policy {path}: cannot read it ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"content policy {path}: not valid TOML ({exc})") from None
+    return data
+
+
+def _action(value: Any, where: str, default: str) -> str:
+    if value is None:
+        return default
+    text = str(value).strip().lower()
+    if text not in ACTIONS:
+        raise UserError(f"content policy {where}: on_violation must be 'block' or 'warn', not {value!r}")
+    return text
+
+
+def _words(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserError(f"content policy {where}: expected a list of strings")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def parse_policy(data: Mapping[str, Any], where: str) -> Policy:
+    unknown = set(data) - {"on_violation", "consent", "blocked"}
+    if unknown:
+        raise UserError(f"content policy {where}: unknown key(s) {', '.join(sorted(unknown))}")
+    top = _action(data.get("on_violation"), where, "block")
+    consent = data.get("consent") or {}
+    blocked = data.get("blocked") or {}
+    if not isinstance(consent, Mapping) or not isinstance(blocked, Mapping):
+        raise UserError(f"content policy {where}: [consent] and [blocked] must be tables")
+    return Policy(_words(consent.get("names"), f"{where} [consent] names"),
+                  _words(blocked.get("terms"), f"{where} [blocked] terms"),
+                  _action(consent.get("on_violation"), where, top), _action(blocked.get("on_violation"), where, top),
+                  (where,))
+
+
+def combine(policies: Iterable[Policy]) -> Policy:
+    names: list[str] = []
+    terms: list[str] = []
+    names_action = blocked_action = "warn"
+    sources: list[str] = []
+    any_policy = False
+    for p in policies:
+        any_policy = True
+        names += [n for n in p.names if n.lower() not in {x.lower() for x in names}]
+        terms += [t for t in p.blocked if t.lower() not in {x.lower() for x in terms}]
+        names_action = "block" if "block" in (names_action, p.names_action) else "warn"
+        blocked_action = "block" if "block" in (blocked_action, p.blocked_action) else "warn"
+        sources += p.sources
+    if not any_policy:
+        names_action = blocked_action = "block"
+    rules = repr((tuple(names), tuple(terms), names_action, blocked_action)).encode("utf-8")
+    return Policy(tuple(names), tuple(terms), names_action, blocked_action, tuple(sources),
+                  hashlib.sha256(rules).hexdigest())
+
+
+def studio_policy_path() -> Path:
+    from .identity import shotreel_config_dir
+    return shotreel_config_dir() / POLICY_FILE
+
+
+_CACHE: dict[tuple, Policy] = {}
+
+
+def _stamp(path: Path) -> tuple:
+    try:
+        st = path.stat()
+        return (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return (str(path), None, None)
+
+
+def load_policy(project_folder: str | os.PathLike | None = None, studio_path: str | os.PathLike | None = None
+                ) -> Policy:
+    """The policy in force for a project: studio layer (or the shipped default) + the project's file.
+    Re-read only when a file changed (this runs before every generation and on every keystroke)."""
+    studio = Path(studio_path) if studio_path is not None else studio_policy_path()
+    if not studio.exists():
+        studio = DEFAULT_POLICY
+    layers = [studio]
+    if project_folder is not None and (Path(project_folder) / POLICY_FILE).exists():
+        layers.append(Path(project_folder) / POLICY_FILE)
+    key = tuple(_stamp(p) for p in layers)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = combine(parse_policy(_read(p), str(p)) for p in layers if p.exists())
+    return _CACHE[key]
+
+
+def choose_studio_policy(source: str | os.PathLike) -> Path:
+    """Settings > Content policy: validate a TOML file and make it the studio's policy (copied, atomically)."""
+    from engine.fsio import atomic_path
+    src = Path(source)
+    parse_policy(_read(src), str(src))
+    target = studio_policy_path()
+    with atomic_path(target) as tmp:
+        shutil.copyfile(src, tmp)
+    return target
+
+
+def check_text(policy: Policy, text: str, project: Any = None, use: str = "previs",
+               today: str | None = None) -> PolicyDecision:
+    """Hits of the policy in `text`. A policy name passes when a bible character of that name (or whose
+    consent record names that person) has consent covering `use` today."""
+    from .consent import find_names, is_likeness, refusal
+    words = policy.names + policy.blocked
+    if not words or not text:
+        return PolicyDecision((), policy)
+    found = sorted(find_names(text, words))
+    if not found:
+        return PolicyDecision((), policy)
+    hits = []
+    for index in found:
+        if index < len(policy.names):
+            name = policy.names[index]
+            people = [e for e in (project.bible if project is not None else ())
+                      if is_likeness(e) and (e.name.lower() == name.lower()
+                                             or (e.consent is not None and e.consent.who.lower() == name.lower()))]
+            reasons = [refusal(e, (use,), today) for e in people]
+            if people and any(r is None for r in reasons):
+                continue
+            why = reasons[0] if people else f"{name} needs a consent record (content policy)"
+            hits.append(PolicyHit("name", name, policy.names_action, why))
+        else:
+            term = policy.blocked[index - len(policy.names)]
+            hits.append(PolicyHit("term", term, policy.blocked_action, f"'{term}' is a blocked term"))
+    return PolicyDecision(tuple(hits), policy)
+
+
+def enforce(policy: Policy, project: Any, request: Any, *, folder: str | os.PathLike | None = None,
+            today: str | None = None) -> dict[str, Any]:
+    """Check the compiled prompt of a request; raise PolicyError when it blocks, else the decision the take
+    records (warnings included)."""
+    from .consent import _shot_label, uses_needed
+    text = request.prompt or ""
+    override = str(request.options.get("prompt_override") or "")
+    if folder is not None and request.shot_id:
+        try:
+            from .prompting import compiled_prompt
+            seq, _, shot = project.find_shot(request.shot_id)
+            text = "\n".join((compiled_prompt(project, seq, shot, Path(folder))[0], text, override))
+        except UserError:
+            pass
+    elif override:
+        text = f"{text}\n{override}"
+    use = uses_needed(request, set())[0]
+    decision = check_text(policy, text, project, use, today)
+    if decision.decision == "block":
+        label = _shot_label(project, request.shot_id) if request.shot_id else request.job_id
+        raise PolicyError(f"content policy blocks {label}: " + "; ".join(h.why for h in decision.hits
+                                                                              if h.action == "block")
+                          + f" (policy: {', '.join(Path(s).name for s in policy.sources) or 'default'})")
+    return decision.to_dict()
