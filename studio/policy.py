@@ -5,7 +5,8 @@ the inspector's policy line as the user types (`check_text`), `shotreel bible us
 
 Plain TOML (tomllib), two layers combined: the studio's (`policy.toml` in the user config folder, chosen
 in Settings; the shipped `assets/policy/content_policy.toml` when there is none) and the project's
-(`policy.toml` in the project folder). Names and terms add up; "block" wins over "warn". Matching is
+(`policy.toml` in the project folder). Names and terms add up, each with its layer's action ("block" wins
+when both layers list a word). Matching is
 Aho-Corasick (pyahocorasick, shared with studio.consent) over the lowercased text with a word-boundary
 check: one pass per prompt whatever the number of names and terms.
 """
@@ -32,10 +33,13 @@ class PolicyError(UserError):
 
 @dataclass(frozen=True)
 class Policy:
+    """The combined rules. Each name and term keeps the action of the layer it came from ('block' wins
+    when two layers list the same word), so a project can warn on its own terms without softening the
+    studio's."""
     names: tuple[str, ...] = ()        # need a consent record
     blocked: tuple[str, ...] = ()
-    names_action: str = "block"
-    blocked_action: str = "block"
+    name_actions: tuple[str, ...] = ()
+    term_actions: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()      # the files it was read from
     digest: str = ""                   # sha256 of the combined rules (recorded with each decision)
 
@@ -112,29 +116,27 @@ def parse_policy(data: Mapping[str, Any], where: str) -> Policy:
     blocked = data.get("blocked") or {}
     if not isinstance(consent, Mapping) or not isinstance(blocked, Mapping):
         raise UserError(f"content policy {where}: [consent] and [blocked] must be tables")
-    return Policy(_words(consent.get("names"), f"{where} [consent] names"),
-                  _words(blocked.get("terms"), f"{where} [blocked] terms"),
-                  _action(consent.get("on_violation"), where, top), _action(blocked.get("on_violation"), where, top),
-                  (where,))
+    names = _words(consent.get("names"), f"{where} [consent] names")
+    terms = _words(blocked.get("terms"), f"{where} [blocked] terms")
+    name_action = _action(consent.get("on_violation"), where, top)
+    term_action = _action(blocked.get("on_violation"), where, top)
+    return Policy(names, terms, (name_action,) * len(names), (term_action,) * len(terms), (where,))
 
 
 def combine(policies: Iterable[Policy]) -> Policy:
-    names: list[str] = []
-    terms: list[str] = []
-    names_action = blocked_action = "warn"
+    names: dict[str, tuple[str, str]] = {}   # lower -> (as written, action)
+    terms: dict[str, tuple[str, str]] = {}
     sources: list[str] = []
-    any_policy = False
     for p in policies:
-        any_policy = True
-        names += [n for n in p.names if n.lower() not in {x.lower() for x in names}]
-        terms += [t for t in p.blocked if t.lower() not in {x.lower() for x in terms}]
-        names_action = "block" if "block" in (names_action, p.names_action) else "warn"
-        blocked_action = "block" if "block" in (blocked_action, p.blocked_action) else "warn"
+        for table, words, actions in ((names, p.names, p.name_actions), (terms, p.blocked, p.term_actions)):
+            for word, action in zip(words, actions):
+                known = table.get(word.lower())
+                table[word.lower()] = (known[0] if known else word,
+                                       "block" if "block" in (action, known[1] if known else "") else "warn")
         sources += p.sources
-    if not any_policy:
-        names_action = blocked_action = "block"
-    rules = repr((tuple(names), tuple(terms), names_action, blocked_action)).encode("utf-8")
-    return Policy(tuple(names), tuple(terms), names_action, blocked_action, tuple(sources),
+    rules = repr((sorted(names.values()), sorted(terms.values()))).encode("utf-8")
+    return Policy(tuple(v[0] for v in names.values()), tuple(v[0] for v in terms.values()),
+                  tuple(v[1] for v in names.values()), tuple(v[1] for v in terms.values()), tuple(sources),
                   hashlib.sha256(rules).hexdigest())
 
 
@@ -204,10 +206,11 @@ def check_text(policy: Policy, text: str, project: Any = None, use: str = "previ
             if people and any(r is None for r in reasons):
                 continue
             why = reasons[0] if people else f"{name} needs a consent record (content policy)"
-            hits.append(PolicyHit("name", name, policy.names_action, why))
+            hits.append(PolicyHit("name", name, policy.name_actions[index], why))
         else:
-            term = policy.blocked[index - len(policy.names)]
-            hits.append(PolicyHit("term", term, policy.blocked_action, f"'{term}' is a blocked term"))
+            at = index - len(policy.names)
+            term = policy.blocked[at]
+            hits.append(PolicyHit("term", term, policy.term_actions[at], f"'{term}' is a blocked term"))
     return PolicyDecision(tuple(hits), policy)
 
 
