@@ -87,6 +87,11 @@ def refusal(entry: BibleEntry, uses: Iterable[str], today: str | None = None) ->
     return None
 
 
+def standing(entry: BibleEntry, today: str | None = None) -> str | None:
+    """Why nothing may use this likeness now (no record, revoked, expired), or None (the views' badge)."""
+    return refusal(entry, (), today) if is_likeness(entry) else None
+
+
 def likeness_note(entry: BibleEntry) -> dict[str, Any]:
     """What a take, an export record and a manifest keep about a used likeness: no more than was entered,
     and no personal data beyond the character's name (the person's name stays in the project)."""
