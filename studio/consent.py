@@ -315,7 +315,7 @@ def check_export(project: Project, edit: Any, folder: str | os.PathLike = ".", *
                  today: str | None = None) -> list[dict[str, Any]]:
     """Refuse a cut that shows a withdrawn likeness or one whose consent does not cover export (one
     message, every shot named, and the way out). Returns the likenesses the export uses."""
-    problems: list[str] = []
+    problems: dict[str, list[str]] = {}   # reason -> the shots it stops (one line however many shots)
     used: dict[str, dict[str, Any]] = {}
     withdrawn = False
     for e in edit.playable:
@@ -325,7 +325,7 @@ def check_export(project: Project, edit: Any, folder: str | os.PathLike = ".", *
         label = f"shot {e.shot_number}" + (f" '{e.title}'" if e.title else "")
         why = withdrawn_reason(project, take, folder)
         if why:
-            problems.append(f"{label} (take {take.id}): {why}")
+            problems.setdefault(why, []).append(f"{label} (take {take.id})")
             withdrawn = True
             continue
         for note in take_likenesses(project, take, folder):
@@ -334,14 +334,15 @@ def check_export(project: Project, edit: Any, folder: str | os.PathLike = ".", *
                 continue
             why = refusal(entry, ("export",), today)
             if why:
-                problems.append(f"{label}: {why}")
+                problems.setdefault(why, []).append(label)
             else:
                 used[entry.id] = likeness_note(entry)
     if problems:
         way_out = ("replace the take (choose or generate another take of the shot) or remove the shot from the cut"
                    if withdrawn else "record consent that covers export (shotreel bible consent NAME --scope "
                    "...,export), or replace the take or remove the shot")
-        raise ConsentError(f"cannot export the cut: {'; '.join(problems)}. Way out: {way_out}")
+        listed = "; ".join(f"{why} — {', '.join(shots)}" for why, shots in problems.items())
+        raise ConsentError(f"cannot export the cut: {listed}. Way out: {way_out}")
     return [used[k] for k in sorted(used)]
 
 

@@ -320,7 +320,7 @@ class BiblePanel(QWidget):
         kbox.addWidget(self.consent_status)
         kbox.addWidget(section("Where the likeness is used", self.consent_box))
         self.consent_used = QListWidget(self.consent_box)
-        self.consent_used.setMaximumHeight(120)
+        self.consent_used.setMaximumHeight(170)
         self.consent_used.setToolTip("Every shot, take and export that used this likeness")
         kbox.addWidget(self.consent_used)
         cbox.addWidget(self.consent_box)
