@@ -40,6 +40,7 @@ from .model import (CONSENT_USES, BibleEntry, BibleKind, ConsentRecord, Project,
                     new_id, parse_uses)
 
 ROUTE_REF, ROUTE_LORA, ROUTE_IMAGE, ROUTE_NAME = "bible reference", "LoRA", "reference image", "name in the shot"
+ROUTE_SOURCE = "source take"   # conditioned on (continues, remixes) a take that shows them
 WITHDRAWN = "likeness withdrawn"
 EXPORTS_FILE = "exports.json"          # in the project folder: which likenesses each export used
 EVIDENCE_DIR = "media/consent"
@@ -247,6 +248,11 @@ def authorize(project: Project, folder: str | os.PathLike, request: GenerationRe
     except UserError:
         return request
     routes = shot_likenesses(project, folder, shot, request)
+    for source_id in {request.conditioning.source_take_id, str(request.options.get("parent_take_id") or "")}:
+        source = project.takes.get(source_id or "")
+        for note in take_likenesses(project, source, folder) if source is not None else ():
+            if any(e.id == note.get("entry_id") for e in project.bible):
+                routes.setdefault(note["entry_id"], set()).add(ROUTE_SOURCE)
     notes = []
     for entry_id, how in sorted(routes.items()):
         entry = project.bible_entry(entry_id)

@@ -273,3 +273,21 @@ def test_cli_errors_are_one_line(project, capsys):
     assert cli_main(["bible", "consent", str(project), "Tom", "--scope", "previs", "--until", "2025-01-01",
                      "--date", "2026-01-01"]) == 1
     assert "before it was given" in capsys.readouterr().err
+
+
+def test_a_take_continuing_a_withdrawn_likeness_and_timeline_exports_are_refused(project, tmp_path):
+    """The next shot chained from Mara's take starts from a frame that shows her: refused after the
+    revocation even though it never names her; an OTIO export of the cut is refused like a movie."""
+    from studio.interchange import export_file
+    with Document.open(project) as doc:
+        doc.execute(SetShotFields("s2", continuity="previous"))
+        _queue(doc, "s2")  # consent in force: continuing from her take is fine
+        written = export_file(doc.project, doc.folder, tmp_path / "cut.otio")
+        assert load_exports(doc.folder)[-1]["path"] == str(Path(written).resolve())
+        assert load_exports(doc.folder)[-1]["likenesses"][0]["consent_id"] == "cs_jane"
+        doc.execute(RevokeConsent("ch_mara"))
+        with pytest.raises(ConsentError, match=r"shot 2 'Dock': consent for Mara was revoked .*source take"):
+            _queue(doc, "s2")
+        with pytest.raises(ConsentError, match="likeness withdrawn: .*Way out: replace the take"):
+            export_file(doc.project, doc.folder, tmp_path / "again.otio")
+        assert not (tmp_path / "again.otio").exists()
