@@ -307,10 +307,16 @@ def withdrawn_reason(project: Project, take: Take, folder: str | os.PathLike = "
 
 def withdrawn_takes(project: Project, folder: str | os.PathLike = ".") -> dict[str, str]:
     """take id -> why its likeness is withdrawn. Cheap when nobody's consent was revoked."""
-    if not any(is_likeness(e) for e in project.bible):
+    people = [e for e in project.bible if is_likeness(e)]
+    if not people:
         return {}
+    # takes from before consent tracking are matched through their shot (slower): only worth it when a
+    # likeness has no consent in force at all (views call this on every edit)
+    lapsed = any(e.consent is None or e.consent.revoked for e in people)
     out = {}
     for take in project.takes.values():
+        if not lapsed and "likeness" not in (take.params.get("options") or {}):
+            continue
         why = withdrawn_reason(project, take, folder)
         if why:
             out[take.id] = why

@@ -86,6 +86,24 @@ def test_legacy_record_loads_with_a_stable_id_and_grants_nothing(tmp_path):
         ConsentRecord("A", "2026-01-01", ["previs", "telepathy"])
 
 
+def test_a_project_saved_with_an_old_consent_record_opens(tmp_path):
+    """The record lives in the bible entry's JSON: no migration; an old free-text record opens unchanged
+    in meaning (its words kept as terms) and is refused until its uses are set."""
+    import sqlite3
+    path = tmp_path / "p.shotreel"
+    _build(path).close()
+    old = {"id": "ch_mara", "kind": "character", "name": "Mara", "real_person": True, "reference_images": [],
+           "consent": {"who": "Jane Actor", "when": "2026-11-01", "scope": "previs for this film only",
+                       "evidence_file": ""}}
+    with sqlite3.connect(path / "project.db") as conn:
+        conn.execute("UPDATE bible SET data = ? WHERE id = 'ch_mara'", (json.dumps(old),))
+    with Document.open(path) as doc:
+        consent = doc.project.bible_entry("ch_mara").consent
+        assert consent.terms == "previs for this film only" and consent.scope == ()
+        with pytest.raises(ConsentError, match="covers no uses .*previs for this film only"):
+            _queue(doc, "s1")
+
+
 def test_evidence_outside_the_project_is_copied_never_referenced(tmp_path):
     with _build(tmp_path / "p.shotreel") as doc:
         release = tmp_path / "outside" / "Signed release.pdf"
