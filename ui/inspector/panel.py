@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 from engine.backends import backend_names
 from engine.cues import MOVE_DIRECTIONS, Angle, CameraMove, Easing, ShotSize
 from studio.commands import Change, SetCameraCue, SetMotionCues, SetShotFields
+from studio.consent import standing
 from studio.errors import UserError
 from studio.model import BibleKind, Continuity, Shot, ValidationError
 from studio.prompting import compiled_prompt
@@ -423,9 +424,10 @@ class ShotInspectorPanel(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, entry.id)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable)
                 item.setCheckState(Qt.CheckState.Checked if entry.id in shot.bible_refs else Qt.CheckState.Unchecked)
-                if not entry.usable:
+                why = standing(entry)
+                if why:  # no consent record, revoked or expired (studio.consent)
                     item.setForeground(theme.WARNING)
-                    item.setToolTip("A real person without a consent record: generation will refuse this shot")
+                    item.setToolTip(f"{why[0].upper() + why[1:]}: generation will refuse this shot")
                 self.refs.addItem(item)
             if not entries:
                 item = QListWidgetItem("The bible is empty")
