@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from engine.fsio import remove_partials
 
-from . import consent as _consent  # noqa: F401  registers the consent commands, so a saved history replays
+from . import consent_commands as _consent_commands  # noqa: F401  registers them: a saved history replays
 from .commands import Change, Command, Macro, command_from_dict
 from .errors import ProjectFileError, UserError
 from .model import Project, Sequence, Take, TakeStatus, ValidationError, new_id

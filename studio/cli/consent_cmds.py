@@ -50,7 +50,8 @@ def _record_text(entry: Any) -> str:
 
 
 def run_consent(args: argparse.Namespace) -> int:
-    from ..consent import SetConsent, build_record, find_entry
+    from ..consent import build_record, find_entry
+    from ..consent_commands import SetConsent
     with open_document(args.project) as doc:
         entry = find_entry(doc.project, args.name)
         record = build_record(doc.project, doc.folder, entry, scope=args.scope, until=args.until,
@@ -64,7 +65,8 @@ def run_consent(args: argparse.Namespace) -> int:
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    from ..consent import RevokeConsent, find_entry, withdrawn_takes
+    from ..consent import find_entry, withdrawn_takes
+    from ..consent_commands import RevokeConsent
     with open_document(args.project) as doc:
         entry = find_entry(doc.project, args.name)
         doc.execute(RevokeConsent(entry.id, args.reason))

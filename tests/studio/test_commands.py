@@ -12,7 +12,7 @@ from studio.commands import (AddAudioCue, AddBibleEntry, AddSequence, AddShot, C
                              RemoveShot, RestoreTake, SetAudioCue, SetBibleEntry, SetCameraCue, SetMotionCues,
                              SetProjectFields, SetProjectSetting, SetSequenceHeading, SetShotFields, SetTrim,
                              SplitShot, TrashTake, command_from_dict)
-from studio.consent import RemoveConsent, RevokeConsent, SetConsent
+from studio.consent_commands import RemoveConsent, RevokeConsent, SetConsent
 from studio.document import Document
 from studio.model import BibleEntry, ConsentRecord, Project, Shot, TakeStatus, ValidationError
 
@@ -128,7 +128,7 @@ def test_every_command_class_is_walked():
     classes = {name for name in module.__all__ if isinstance(getattr(module, name), type)
                and issubclass(getattr(module, name), Command) and name != "Command"}
     assert classes - walked == set()
-    import studio.consent as consent
+    import studio.consent_commands as consent
     walked |= {make(make_project_stub()).__class__.__name__ for make in CONSENT_COMMANDS.values()}
     assert set(consent.CONSENT_COMMANDS) - walked == set()
 

@@ -14,8 +14,9 @@ import pytest
 from engine.runner import Runner
 from studio.cli import main as cli_main
 from studio.commands import AddBibleEntry, AddShot, RemoveShot, SetShotFields
-from studio.consent import (ROUTE_IMAGE, ROUTE_LORA, ROUTE_NAME, ROUTE_REF, ConsentError, RevokeConsent, SetConsent,
-                            build_record, likeness_uses, load_exports, shot_likenesses, withdrawn_takes)
+from studio.consent import (ROUTE_IMAGE, ROUTE_LORA, ROUTE_NAME, ROUTE_REF, ConsentError, build_record, likeness_uses,
+                            load_exports, shot_likenesses, withdrawn_takes)
+from studio.consent_commands import RevokeConsent, SetConsent
 from studio.document import Document
 from studio.export import export_and_sign, export_video
 from studio.generate import GenerationService
@@ -181,7 +182,7 @@ def test_every_route_to_a_likeness_is_caught(project):
         assert shot_likenesses(doc.project, doc.folder, doc.project.shot("s2")) == {"ch_mara": {ROUTE_NAME}}
         doc.execute(SetShotFields("s2", prompt="Tom waits for Marathon runners"))  # a word, not the name
         assert shot_likenesses(doc.project, doc.folder, doc.project.shot("s2")) == {}
-        with pytest.raises(ConsentError, match="LoRA"):
+        with pytest.raises(ConsentError, match=ROUTE_LORA):
             _queue(doc, "s2", loras=[{"path": str(lora), "weight": 0.8}])
         assert shot_likenesses(doc.project, doc.folder, doc.project.shot("s1")) == {"ch_mara": {ROUTE_REF, ROUTE_NAME}}
 

@@ -8,7 +8,7 @@ import pytest
 
 from studio.cli import main as cli_main
 from studio.commands import AddBibleEntry, AddShot, SetShotFields
-from studio.consent import SetConsent
+from studio.consent_commands import SetConsent
 from studio.document import Document
 from studio.errors import UserError
 from studio.model import BibleEntry, ConsentRecord, Shot

@@ -174,7 +174,7 @@ def test_kind_tabs_filter_the_list(qtbot, qtmodeltester, tmp_path, studio_env):
 
 
 def test_revoke_with_a_reason_lists_uses_and_undo_restores(qtbot, tmp_path, studio_env):
-    from studio.consent import SetConsent
+    from studio.consent_commands import SetConsent
     from studio.model import ConsentRecord
     doc = _demo(tmp_path)
     doc.execute(SetConsent("ch_mara", ConsentRecord("Jane Actor", "2026-01-01", ("previs",), id="cs_m")))

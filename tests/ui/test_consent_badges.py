@@ -4,7 +4,7 @@ matched through their shot's bible reference.)"""
 from __future__ import annotations
 
 from studio.commands import AddBibleEntry, SetShotFields
-from studio.consent import RevokeConsent, SetConsent
+from studio.consent_commands import RevokeConsent, SetConsent
 from studio.model import BibleEntry, ConsentRecord
 from tests.ui.ui_fixtures import *  # noqa: F403
 from tests.ui.ui_fixtures import add_take

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFileDialog, 
 
 from engine.errors import EngineError
 from studio.commands import AddBibleEntry, Change, RemoveBibleEntry, SetBibleEntry
-from studio.consent import (USE_LABELS, RemoveConsent, RevokeConsent, SetConsent, import_evidence, is_likeness,
-                            likeness_uses, standing)
+from studio.consent import USE_LABELS, import_evidence, is_likeness, likeness_uses, standing
+from studio.consent_commands import RemoveConsent, RevokeConsent, SetConsent
 from studio.errors import UserError
 from studio.model import BibleEntry, BibleKind, ConsentRecord, ValidationError, new_id
 
