@@ -219,14 +219,12 @@ def shot_likenesses(project: Project, folder: str | os.PathLike, shot: Shot,
     return found
 
 
-def uses_needed(request: GenerationRequest, routes: set[str]) -> tuple[str, ...]:
-    backend = request.backend
-    if backend == "grade":  # a colour match inherits its source's kind
-        backend = str(request.options.get("source_backend") or "previs")
-    uses = {"previs" if backend == "previs" else "diffusion"}
-    if routes & {ROUTE_IMAGE, ROUTE_LORA}:
-        uses.add("reference")
-    return tuple(u for u in CONSENT_USES if u in uses)
+def generation_use(backend: str, options: Mapping[str, Any] | None = None) -> str:
+    """'previs' or 'diffusion': what rendering a shot with this backend is (a colour match inherits its
+    source's kind)."""
+    if backend == "grade":
+        backend = str((options or {}).get("source_backend") or "previs")
+    return "previs" if backend == "previs" else "diffusion"
 
 
 def _shot_label(project: Project, shot_id: str) -> str:
@@ -234,6 +232,22 @@ def _shot_label(project: Project, shot_id: str) -> str:
         if shot.id == shot_id:
             return f"shot {number}" + (f" '{shot.title}'" if shot.title else "")
     return f"shot {shot_id}"
+
+
+def _judge(project: Project, shot: Shot, routes: Mapping[str, set[str]], base: str,
+           today: str | None) -> list[dict[str, Any]]:
+    """The likeness notes a take of `shot` records, or ConsentError for the first use not covered."""
+    notes = []
+    for entry_id, how in sorted(routes.items()):
+        entry = project.bible_entry(entry_id)
+        wanted = {base} | ({"reference"} if how & {ROUTE_IMAGE, ROUTE_LORA} else set())
+        uses = tuple(u for u in CONSENT_USES if u in wanted)
+        why = refusal(entry, uses, today)
+        if why:
+            raise ConsentError(f"cannot generate {_shot_label(project, shot.id)}: {why} "
+                               f"(it uses the likeness through its {', '.join(sorted(how))})")
+        notes.append({**likeness_note(entry), "uses": list(uses), "via": sorted(how)})
+    return notes
 
 
 def authorize(project: Project, folder: str | os.PathLike, request: GenerationRequest, *,
@@ -250,21 +264,37 @@ def authorize(project: Project, folder: str | os.PathLike, request: GenerationRe
         for note in take_likenesses(project, source, folder) if source is not None else ():
             if any(e.id == note.get("entry_id") for e in project.bible):
                 routes.setdefault(note["entry_id"], set()).add(ROUTE_SOURCE)
-    notes = []
-    for entry_id, how in sorted(routes.items()):
-        entry = project.bible_entry(entry_id)
-        uses = uses_needed(request, how)
-        why = refusal(entry, uses, today)
-        if why:
-            raise ConsentError(f"cannot generate {_shot_label(project, shot.id)}: {why} "
-                               f"(it uses the likeness through its {', '.join(sorted(how))})")
-        notes.append({**likeness_note(entry), "uses": list(uses), "via": sorted(how)})
     options = dict(request.options)
-    options["likeness"] = notes  # [] too: this take was checked and used no likeness
+    # [] too: this take was checked and used no likeness
+    options["likeness"] = _judge(project, shot, routes, generation_use(request.backend, request.options), today)
     if policy is not None:
         from .policy import enforce
         options["policy"] = enforce(policy, project, request, folder=folder, today=today)
     return request.with_(options=options) if options != dict(request.options) else request
+
+
+def preflight(project: Project, folder: str | os.PathLike, shot_ids: Iterable[str], *, backend: str | None = None,
+              policy: Any = None, today: str | None = None) -> None:
+    """Check a batch before any of it is queued (chained shots are built later, when their upstream is
+    done): one refusal raises as is; several raise one line naming every refused shot. `authorize` still
+    checks each request as it is built."""
+    from .prompting import backend_of
+    problems: list[UserError] = []
+    for shot_id in shot_ids:
+        shot = project.shot(shot_id)
+        use = generation_use(backend or backend_of(project, shot))
+        try:
+            _judge(project, shot, shot_likenesses(project, folder, shot), use, today)
+            if policy is not None:
+                from .policy import enforce_shot
+                enforce_shot(policy, project, folder, shot, use, today=today)
+        except UserError as exc:
+            problems.append(exc)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ConsentError(f"{len(problems)} shots cannot be generated, nothing was queued — "
+                           + "; ".join(str(p).removeprefix("cannot generate ") for p in problems))
 
 
 # ---- takes and exports after the fact --------------------------------------------------------------

@@ -90,6 +90,9 @@ class GenerationService:
         opts = dict(options or {})
         if backend:
             opts["backend"] = backend
+        from .consent import preflight  # every refused shot named at once, before any is queued
+        from .policy import load_policy
+        preflight(project, self.doc.folder, order, backend=opts.get("backend"), policy=load_policy(self.doc.folder))
         in_batch: set[str] = set(self.pending_shots())
         submitted = []
         for shot_id in order:

@@ -216,25 +216,38 @@ def check_text(policy: Policy, text: str, project: Any = None, use: str = "previ
 
 def enforce(policy: Policy, project: Any, request: Any, *, folder: str | os.PathLike | None = None,
             today: str | None = None) -> dict[str, Any]:
-    """Check the compiled prompt of a request; raise PolicyError when it blocks, else the decision the take
-    records (warnings included)."""
-    from .consent import _shot_label, uses_needed
-    text = request.prompt or ""
-    override = str(request.options.get("prompt_override") or "")
-    if folder is not None and request.shot_id:
+    """Check what a request's backend will receive; raise PolicyError when it blocks, else the decision
+    the take records (warnings included)."""
+    from .consent import generation_use
+    extra = "\n".join((request.prompt or "", str(request.options.get("prompt_override") or "")))
+    shot = None
+    if request.shot_id:
         try:
-            from .prompting import compiled_prompt
-            seq, _, shot = project.find_shot(request.shot_id)
-            text = "\n".join((compiled_prompt(project, seq, shot, Path(folder))[0], text, override))
+            shot = project.shot(request.shot_id)
         except UserError:
-            pass
-    elif override:
-        text = f"{text}\n{override}"
-    use = uses_needed(request, set())[0]
-    decision = check_text(policy, text, project, use, today)
+            shot = None
+    return enforce_shot(policy, project, folder, shot, generation_use(request.backend, request.options),
+                        extra=extra, today=today, label=None if shot is not None else request.job_id)
+
+
+def enforce_shot(policy: Policy, project: Any, folder: str | os.PathLike | None, shot: Any, use: str, *,
+                 extra: str = "", today: str | None = None, label: str | None = None) -> dict[str, Any]:
+    """The policy on a shot's compiled prompt (+ `extra`: the request's own prompt text)."""
+    from .consent import _shot_label
+    parts = [extra]
+    if shot is not None:
+        parts += [shot.prompt, shot.prompt_override]
+        if folder is not None:
+            try:
+                from .prompting import compiled_prompt
+                seq, _, _ = project.find_shot(shot.id)
+                parts.append(compiled_prompt(project, seq, shot, Path(folder))[0])
+            except UserError:
+                pass
+    decision = check_text(policy, "\n".join(p for p in parts if p), project, use, today)
     if decision.decision == "block":
-        label = _shot_label(project, request.shot_id) if request.shot_id else request.job_id
-        raise PolicyError(f"content policy blocks {label}: " + "; ".join(h.why for h in decision.hits
-                                                                              if h.action == "block")
+        what = _shot_label(project, shot.id) if shot is not None else (label or "this request")
+        raise PolicyError(f"content policy blocks {what}: " + "; ".join(h.why for h in decision.hits
+                                                                             if h.action == "block")
                           + f" (policy: {', '.join(Path(s).name for s in policy.sources) or 'default'})")
     return decision.to_dict()

@@ -310,3 +310,23 @@ def test_a_take_continuing_a_withdrawn_likeness_and_timeline_exports_are_refused
         with pytest.raises(ConsentError, match="likeness withdrawn: .*Way out: replace the take"):
             export_file(doc.project, doc.folder, tmp_path / "again.otio")
         assert not (tmp_path / "again.otio").exists()
+
+
+def test_a_batch_with_refused_shots_queues_nothing_and_names_them_all(project):
+    with Document.open(project) as doc:
+        doc.execute(AddBibleEntry(BibleEntry("ch_x", "character", "Nobody", real_person=True)))
+        doc.execute(SetShotFields("s2", prompt="Tom waits. Nobody arrives."))
+        runner = Runner()
+        try:
+            service = GenerationService(doc, runner)
+            with pytest.raises(ConsentError, match=r"^cannot generate shot 2 'Dock': Nobody is a real person"):
+                service.queue_shots(["s1", "s2"])  # s1 alone would be allowed
+            doc.execute(RevokeConsent("ch_mara"))
+            with pytest.raises(ConsentError) as err:
+                service.queue_shots(["s1", "s2"])
+            assert str(err.value).startswith("2 shots cannot be generated, nothing was queued — shot 1 'Arrival': "
+                                             "consent for Mara was revoked")
+            assert "shot 2 'Dock': Nobody is a real person" in str(err.value)
+            assert runner.jobs() == [] and service.idle
+        finally:
+            runner.shutdown()
