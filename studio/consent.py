@@ -107,10 +107,12 @@ def likeness_note(entry: BibleEntry) -> dict[str, Any]:
 @lru_cache(maxsize=64)
 def _name_automaton(names: tuple[str, ...]) -> ahocorasick.Automaton | None:
     automaton = ahocorasick.Automaton()
+    keys: dict[str, list[int]] = {}
     for index, name in enumerate(names):
-        key = name.lower()
-        if key:
-            automaton.add_word(key, (index, len(key)))
+        if name.lower():
+            keys.setdefault(name.lower(), []).append(index)
+    for key, indexes in keys.items():  # one key may stand for several entries (a name and a term)
+        automaton.add_word(key, (tuple(indexes), len(key)))
     if not len(automaton):
         return None
     automaton.make_automaton()
@@ -124,10 +126,10 @@ def find_names(text: str, names: tuple[str, ...]) -> set[int]:
         return set()
     low = text.lower()
     found: set[int] = set()
-    for end, (index, length) in automaton.iter(low):
+    for end, (indexes, length) in automaton.iter(low):
         start = end - length + 1
         if (start == 0 or not low[start - 1].isalnum()) and (end + 1 == len(low) or not low[end + 1].isalnum()):
-            found.add(index)
+            found.update(indexes)
     return found
 
 
@@ -354,6 +356,7 @@ def check_export(project: Project, edit: Any, folder: str | os.PathLike = ".", *
                  today: str | None = None) -> list[dict[str, Any]]:
     """Refuse a cut that shows a withdrawn likeness or one whose consent does not cover export (one
     message, every shot named, and the way out). Returns the likenesses the export uses."""
+    load_exports(folder)  # an unreadable export record stops the export before rendering, not after
     problems: dict[str, list[str]] = {}   # reason -> the shots it stops (one line however many shots)
     used: dict[str, dict[str, Any]] = {}
     withdrawn = False

@@ -111,3 +111,11 @@ def test_the_compiled_prompt_is_what_is_checked(tmp_path, config_dir, capsys):
     assert cli_main(["generate", str(path), "--no-sign"]) == 1
     assert "'gore' is a blocked term" in capsys.readouterr().err
     assert issubclass(PolicyError, UserError)
+
+
+def test_whole_words_unicode_and_a_word_listed_twice():
+    from studio.consent import find_names
+    names = ("Zoë Kravitz", "zoë kravitz", "Ana")
+    assert find_names("ZOË KRAVITZ walks in", names) == {0, 1}
+    assert find_names("Banana bread; Ana's coat", names) == {2}   # 'Banana' is not Ana, "Ana's" is
+    assert find_names("zoë kravitzes", names) == set()
