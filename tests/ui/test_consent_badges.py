@@ -20,7 +20,7 @@ def test_revocation_badges_card_take_and_clip(qtbot, doc):
     doc.execute(AddBibleEntry(BibleEntry("ch_m", "character", "Mara", real_person=True)))
     doc.execute(SetConsent("ch_m", ConsentRecord("Jane Actor", "2026-01-01", ("previs",), id="cs_m")))
     doc.execute(SetShotFields("sh001", bible_refs=("ch_m",)))
-    add_take(doc, "sh001", "tk_m")
+    add_take(doc, "sh001", "tk_m", video=True)
     add_take(doc, "sh002", "tk_other")
     board = ShotListItemModel(doc)
     takes = TakeTreeItemModel(doc)
@@ -46,6 +46,11 @@ def test_revocation_badges_card_take_and_clip(qtbot, doc):
     assert list(timeline.canvas.withdrawn) == ["sh001"]
     qtbot.waitUntil(lambda: storyboard.grab().toImage() != before, timeout=3000)
     assert "likeness withdrawn" in board.index(1).data(0x03)  # the tooltip says it too, with the way out
+    from ui.dialogs.export import ExportDialog
+    dialog = ExportDialog(doc)
+    qtbot.addWidget(dialog)
+    assert "cannot export the cut: likeness withdrawn" in dialog.status.text()  # said before Export is pressed
+    assert "remove the shot" in dialog.status.text()
 
     doc.undo()
     assert board.index(1).data(WithdrawnRole) == "" and timeline.canvas.withdrawn == {}
