@@ -183,6 +183,8 @@ def test_revoke_with_a_reason_lists_uses_and_undo_restores(qtbot, tmp_path, stud
     used = [panel.consent_used.item(i).text() for i in range(panel.consent_used.count())]
     mara_shots = [s for _, s in doc.project.shots() if "ch_mara" in s.bible_refs]
     assert mara_shots and sum(t.startswith("shot ") for t in used) >= len(mara_shots)
+    panel._use_activated(panel.consent_used.item(0))  # double-click a use: its shot is selected
+    assert panel.selection.ids() == [panel.consent_used.item(0).data(Qt.ItemDataRole.UserRole)]
     assert not panel.warning.isVisible() and panel.revoke_button.isEnabled()
     _type_line(panel.consent_reason, "Left the production")
     panel.revoke_button.click()

@@ -321,7 +321,9 @@ class BiblePanel(QWidget):
         kbox.addWidget(section("Where the likeness is used", self.consent_box))
         self.consent_used = QListWidget(self.consent_box)
         self.consent_used.setMaximumHeight(170)
-        self.consent_used.setToolTip("Every shot, take and export that used this likeness")
+        self.consent_used.setToolTip("Every shot, take and export that used this likeness (double-click a shot "
+                                     "or take to select its shot)")
+        self.consent_used.itemDoubleClicked.connect(self._use_activated)
         kbox.addWidget(self.consent_used)
         cbox.addWidget(self.consent_box)
         box.addWidget(self.character_box)
@@ -466,12 +468,15 @@ class BiblePanel(QWidget):
             self.consent_used.addItem(str(exc))
             return
         for shot in uses.shots:
-            self.consent_used.addItem(QListWidgetItem(theme.icon("mdi6.movie-open-outline"),
-                                                      f"{shot['label']} — via {', '.join(shot['via'])}"))
+            item = QListWidgetItem(theme.icon("mdi6.movie-open-outline"),
+                                   f"{shot['label']} — via {', '.join(shot['via'])}")
+            item.setData(Qt.ItemDataRole.UserRole, shot["shot_id"])
+            self.consent_used.addItem(item)
         for take in uses.takes:
             flag = f"  [{take['status']}]" if take["status"] != "ready" else ""
-            self.consent_used.addItem(QListWidgetItem(theme.icon("mdi6.filmstrip"),
-                                                      f"take {take['take_id']} of {take['shot']}{flag}"))
+            item = QListWidgetItem(theme.icon("mdi6.filmstrip"), f"take {take['take_id']} of {take['shot']}{flag}")
+            item.setData(Qt.ItemDataRole.UserRole, take["shot_id"])
+            self.consent_used.addItem(item)
         for export in uses.exports:
             self.consent_used.addItem(QListWidgetItem(theme.icon("mdi6.export"),
                                                       f"export {Path(export['path']).name} · {export['at'][:16]}"))
@@ -517,6 +522,11 @@ class BiblePanel(QWidget):
     def _voice_done(self) -> None:
         if self.entry is not None and self.voice.currentText().strip() != self.entry.voice:
             self._set(self.voice, voice=self.voice.currentText())
+
+    def _use_activated(self, item: QListWidgetItem) -> None:
+        shot_id = item.data(Qt.ItemDataRole.UserRole)
+        if shot_id and self.selection is not None and any(s.id == shot_id for _, s in self.doc.project.shots()):
+            self.selection.set([shot_id])
 
     def _consent_values(self) -> dict:
         return dict(who=self.consent_who.text().strip(), to=self.consent_to.text().strip(),
