@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from engine.fsio import remove_partials
 
+from . import consent_commands as _consent_commands  # noqa: F401  registers them: a saved history replays
 from .commands import Change, Command, Macro, command_from_dict
 from .errors import ProjectFileError, UserError
 from .model import Project, Sequence, Take, TakeStatus, ValidationError, new_id

@@ -40,6 +40,7 @@ from engine.errors import JobCancelled
 from engine.fsio import atomic_path, atomic_write_text, ffmpeg_path
 from engine.jobs import Progress
 
+from .consent import check_export, record_export
 from .errors import UserError
 from .model import Project
 from .playlist import EditEntry, EditList, build_edit_list
@@ -106,6 +107,7 @@ class ExportResult:
     ingredients: tuple[ExportIngredient, ...]
     edit_list: EditList
     warnings: tuple[str, ...] = ()
+    likenesses: tuple[dict, ...] = ()   # consented likenesses shown (studio.consent.likeness_note)
 
     def summary(self) -> str:
         return (f"{Path(self.path).name}: {self.width}x{self.height} {float(self.fps):g} fps, "
@@ -546,6 +548,7 @@ def export_video(project: Project, folder: str | os.PathLike, out_path: str | os
         watermark = WatermarkSettings.from_settings(project.settings.get("watermark"))
     edit = build_edit_list(project, sequence_id=sequence_id, folder=folder)
     edit.require_complete()
+    likenesses = check_export(project, edit, folder)
     _check_media(edit)
     if out.exists() and out.is_dir():
         raise UserError(f"{out} is a folder: give a file name ending in {chosen.extensions[0]}")
@@ -568,9 +571,10 @@ def export_video(project: Project, folder: str | os.PathLike, out_path: str | os
                        what=out.name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    record_export(folder, out, likenesses, ((e.shot_id, e.take_id) for e in edit.playable))
     return ExportResult(str(out.resolve()), chosen.name, plan.width, plan.height, plan.fps, plan.frames,
                         float(Fraction(edit.duration) / edit.fps), watermark.enabled, plan.has_audio,
-                        time.monotonic() - started, _ingredients(edit), edit, edit.warnings)
+                        time.monotonic() - started, _ingredients(edit), edit, edit.warnings, tuple(likenesses))
 
 
 @dataclass(frozen=True)
@@ -582,6 +586,7 @@ class AudioExportResult:
     ingredients: tuple[ExportIngredient, ...]
     edit_list: EditList
     warnings: tuple[str, ...] = ()
+    likenesses: tuple[dict, ...] = ()
 
 
 def is_audio_target(out_path: str | os.PathLike, stems: bool = False) -> bool:
@@ -599,6 +604,7 @@ def export_audio(project: Project, folder: str | os.PathLike, out_path: str | os
     out = Path(out_path)
     edit = build_edit_list(project, sequence_id=sequence_id, folder=folder)
     edit.require_complete("export the cut's audio")
+    likenesses = check_export(project, edit, folder)
     _check_media(edit)
     segments = edit.to_audio_segments()
     if not segments:
@@ -613,9 +619,10 @@ def export_audio(project: Project, folder: str | os.PathLike, out_path: str | os
     else:
         stem_paths = {}
         mix = mix_cut(segments, edit.fps, out, total_frames=edit.duration, cancel=cancel)
+    record_export(folder, out, likenesses, ((e.shot_id, e.take_id) for e in edit.playable))
     return AudioExportResult(str(Path(mix.path).resolve()), stem_paths, mix.samples,
                              mix.samples / mix.sample_rate, _ingredients(edit), edit,
-                             tuple(edit.warnings) + tuple(mix.warnings))
+                             tuple(edit.warnings) + tuple(mix.warnings), tuple(likenesses))
 
 
 def _training_mining(value: Any) -> dict:
@@ -655,5 +662,5 @@ def export_and_sign(project: Project, folder: str | os.PathLike, out_path: str |
                 ingredients=[TakeIngredient(Path(i.path), title=i.title) for i in result.ingredients],
                 watermark=watermark,
                 training_mining=_training_mining(project.settings.get("training_mining")),
-                title=project.name, edits=edits)
+                title=project.name, edits=edits, likenesses=list(result.likenesses))
     return result

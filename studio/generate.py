@@ -42,7 +42,8 @@ def signing_postprocess(identity: Any) -> PostProcess:
         backend = result.backend or request.backend
         params: dict[str, Any] = {"operation": request.operation, "frames": request.frames, "fps": str(request.fps),
                                   "width": request.width, "height": request.height,
-                                  "camera": request.camera.to_dict(), "options": dict(request.options)}
+                                  "camera": request.camera.to_dict(),
+                                  "options": {k: v for k, v in request.options.items() if k != "likeness"}}
         if backend == "grade":
             ai = str(request.options.get("source_backend", "previs")) not in ("previs", "") and bool(request.model)
             renderer = f"{PREVIS_RENDERER} grade"
@@ -51,7 +52,8 @@ def signing_postprocess(identity: Any) -> PostProcess:
             renderer = PREVIS_RENDERER
         sign_take(identity, result.video, backend=backend, model_id=(result.model or request.model) if ai else None,
                   model_version=None, renderer=None if ai else renderer, prompt=request.prompt, seed=result.seed,
-                  parameters=params, is_ai_generated=ai, renderer_version=result.renderer_version or None)
+                  parameters=params, is_ai_generated=ai, renderer_version=result.renderer_version or None,
+                  likenesses=list(request.options.get("likeness") or ()))
         return result
     return sign
 
@@ -88,6 +90,9 @@ class GenerationService:
         opts = dict(options or {})
         if backend:
             opts["backend"] = backend
+        from .consent import preflight  # every refused shot named at once, before any is queued
+        from .policy import load_policy
+        preflight(project, self.doc.folder, order, backend=opts.get("backend"), policy=load_policy(self.doc.folder))
         in_batch: set[str] = set(self.pending_shots())
         submitted = []
         for shot_id in order:
@@ -101,7 +106,12 @@ class GenerationService:
         return submitted
 
     def queue_request(self, request: GenerationRequest, priority: int = 0) -> str:
-        """Queue a ready-made request (remix operations build their own)."""
+        """Queue a ready-made request (remix operations build their own). Every request passes the
+        likeness consent and the content policy here first (studio.consent, studio.policy): a refusal
+        raises before anything is queued, and the decisions ride in the request's options to the take."""
+        from .consent import authorize
+        from .policy import load_policy
+        request = authorize(self.doc.project, self.doc.folder, request, policy=load_policy(self.doc.folder))
         self._job_shot[request.job_id] = request.shot_id
         return self.runner.submit(request, priority)
 

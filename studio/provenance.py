@@ -36,6 +36,10 @@ COMPOSITE_WITH_TRAINED = IPTC + "compositeWithTrainedAlgorithmicMedia"
 COMPOSITE_SYNTHETIC = IPTC + "compositeSynthetic"
 
 GENERATION_LABEL = "com.shotreel.generation"
+# A consented likeness was used: per person the consent record's id, sha256 and scope (studio.consent
+# likeness_note: the character's name, never the person's), so a recipient sees it with `shotreel verify`.
+LIKENESS_LABEL = "com.shotreel.likeness-consent"
+_LIKENESS_KEYS = ("character", "consent_id", "consent_hash", "scope", "until")
 TRAINING_MINING_LABEL = "cawg.training-mining"
 TRAINING_MINING_ENTRIES = ("cawg.ai_inference", "cawg.ai_generative_training", "cawg.ai_training",
                            "cawg.data_mining")
@@ -127,7 +131,7 @@ def _json_safe(value: Any, what: str) -> Any:
 def sign_take(identity: SigningIdentity, video_path: str | os.PathLike, *, backend: str,
               model_id: str | None, model_version: str | None, renderer: str | None, prompt: str | None,
               seed: int | None, parameters: dict, is_ai_generated: bool,
-              renderer_version: str | None = None) -> None:
+              renderer_version: str | None = None, likenesses: list[dict] | None = None) -> None:
     """Sign a freshly generated take in place. Diffusion takes name the model as software agent, previs
     takes the renderer (version: `renderer_version`, else `model_version`, else Shotreel's)."""
     path = Path(video_path)
@@ -161,7 +165,14 @@ def sign_take(identity: SigningIdentity, video_path: str | os.PathLike, *, backe
             {"label": GENERATION_LABEL, "data": {k: v for k, v in generation.items() if v is not None}},
         ],
     }
+    _add_likenesses(manifest, likenesses)
     _sign_in_place(identity, path, manifest, ingredients, {"prompt.txt": data} if prompt else {})
+
+
+def _add_likenesses(manifest: dict, likenesses: list[dict] | None) -> None:
+    notes = [{k: n[k] for k in _LIKENESS_KEYS if n.get(k)} for n in likenesses or () if n.get("consent_id")]
+    if notes:
+        manifest["assertions"].append({"label": LIKENESS_LABEL, "data": {"likenesses": notes}})
 
 
 @dataclass(frozen=True)
@@ -194,7 +205,7 @@ def normalize_training_mining(settings: dict | None) -> dict:
 
 def sign_export(identity: SigningIdentity, mp4_path: str | os.PathLike, *, ingredients: list[TakeIngredient],
                 watermark: bool, training_mining: dict | None, title: str | None,
-                edits: list[str] | None) -> None:
+                edits: list[str] | None, likenesses: list[dict] | None = None) -> None:
     """Sign the finished export in place, last. Each distinct take file becomes one componentOf ingredient
     (its own manifest travels along); the composite source type says whether any take is AI-generated."""
     path = Path(mp4_path)
@@ -228,6 +239,7 @@ def sign_export(identity: SigningIdentity, mp4_path: str | os.PathLike, *, ingre
             {"label": TRAINING_MINING_LABEL, "data": {"entries": entries}},
         ],
     }
+    _add_likenesses(manifest, likenesses)
     ingredient_specs = []
     for take, label in zip(takes, ids):
         take_path = Path(take.path)
@@ -283,6 +295,7 @@ class VerifyReport:
     prompt: str | None = None
     failure_codes: list[str] = field(default_factory=list)
     note: str | None = None
+    likenesses: list[dict] = field(default_factory=list)   # com.shotreel.likeness-consent
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -319,6 +332,11 @@ class VerifyReport:
             lines.append(f"  prompt: {_clip(self.prompt)}")
         if self.generation:
             lines.append(f"  seed: {self.generation.get('seed')}  backend: {self.generation.get('backend')}")
+        for note in self.likenesses:
+            lines.append(f"  consented likeness: {note.get('character', '?')} — consent {note.get('consent_id')}, "
+                         f"sha256 {str(note.get('consent_hash', ''))[:16]}…, scope "
+                         f"{', '.join(note.get('scope') or []) or 'none'}"
+                         + (f", until {note['until']}" if note.get("until") else ""))
         for ing in self.ingredients:
             if ing.format == "text/plain":
                 continue
@@ -415,7 +433,7 @@ def _report(path: Path, reader) -> VerifyReport:
         signed_at=sig.get("time"), actions=info["actions"], generation=info["generation"],
         prompt=info["prompt"], watermarked=any(a.get("action", "").startswith("c2pa.watermarked")
                                                 for a in info["actions"]),
-        training_mining=info["training_mining"], failure_codes=_unique(failures))
+        training_mining=info["training_mining"], failure_codes=_unique(failures), likenesses=info["likenesses"])
     agents, sources = list(info["agents"]), list(info["sources"])
     for ing in active.get("ingredients", []) or []:
         ing_report = _ingredient_report(ing, manifests, deltas, reader, trusted_run)
@@ -431,6 +449,7 @@ def _report(path: Path, reader) -> VerifyReport:
 def _manifest_facts(manifest: dict, reader) -> dict:
     actions, agents, sources = [], [], []
     generation = None
+    likenesses: list[dict] = []
     training: dict[str, str] = {}
     for assertion in manifest.get("assertions", []) or []:
         label = assertion.get("label", "")
@@ -447,6 +466,8 @@ def _manifest_facts(manifest: dict, reader) -> dict:
                     sources.append(action["digitalSourceType"])
         elif label.startswith(GENERATION_LABEL):
             generation = data
+        elif label.startswith(LIKENESS_LABEL):
+            likenesses = list(data.get("likenesses") or [])
         elif label.startswith(TRAINING_MINING_LABEL):
             training = {k: (v or {}).get("use", "?") for k, v in (data.get("entries", {}) or {}).items()}
     prompt = None
@@ -455,7 +476,7 @@ def _manifest_facts(manifest: dict, reader) -> dict:
             prompt = _resource_text(reader, ing["data"].get("identifier"))
     gen = (manifest.get("claim_generator_info") or [{}])[0] or {}
     return {"actions": actions, "agents": agents, "sources": sources, "generation": generation,
-            "training_mining": training, "prompt": prompt, "generator": gen}
+            "training_mining": training, "prompt": prompt, "generator": gen, "likenesses": likenesses}
 
 
 def _resource_text(reader, identifier: str | None) -> str | None:

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "models_cmds",     # models
     "remix_cmds",      # remix
     "import_cmds",     # import
+    "bible_cmds",      # bible (consent, revoke, uses: studio.cli.consent_cmds)
 )
 
 

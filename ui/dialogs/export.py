@@ -108,10 +108,16 @@ class ExportDialog(QDialog):
             edit = build_edit_list(self.doc.project, folder=self.doc.folder)
         except Exception as exc:
             return str(exc)
+        lines = []
         if edit.missing:
-            return (f"{len(edit.missing)} shot(s) have no usable take yet; movie formats need every shot "
-                    "generated (timelines and the PDF do not).")
-        return ""
+            lines.append(f"{len(edit.missing)} shot(s) have no usable take yet; movie formats need every shot "
+                         "generated (timelines and the PDF do not).")
+        try:  # a withdrawn likeness or consent without export: said before the user presses Export
+            from studio.consent import check_export
+            check_export(self.doc.project, edit, self.doc.folder)
+        except Exception as exc:
+            lines.append(str(exc))
+        return "\n".join(lines)
 
     def _format_changed(self) -> None:
         preset, ext = self.format.currentData()

@@ -112,6 +112,7 @@ class TimelineCanvas(QWidget):
         self.selected: set[str] = set()
         self.selected_cue: tuple[str, str] | None = None
         self.seam_flags: dict[str, str] = {}
+        self.withdrawn: dict[str, str] = {}   # shot id -> why its take's likeness is withdrawn (studio.consent)
         self.execute: Callable[[object], bool] = lambda command: False  # set by the panel
         self._drag: _Drag | None = None
         self._fitted = False
@@ -143,6 +144,12 @@ class TimelineCanvas(QWidget):
         if frame != self.playhead:
             self.playhead = frame
             self.update()  # the cached picture stays: only the playhead moves
+
+    def set_withdrawn(self, shots: dict[str, str]) -> None:
+        """Clips whose take shows a withdrawn likeness: a red band and the words on the clip."""
+        if shots != self.withdrawn:
+            self.withdrawn = dict(shots)
+            self.invalidate()
 
     def set_seam_flags(self, flags: dict[str, str]) -> None:
         self.seam_flags = {str(k): str(v) for k, v in (flags or {}).items()}
@@ -432,6 +439,8 @@ class TimelineCanvas(QWidget):
             p.setPen(selected_border if selected else border)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+            if clip.shot_id in self.withdrawn:
+                p.fillRect(QRectF(rect.left() + 1, rect.top() + 1, rect.width() - 2, 4), theme.DANGER)
             if is_crossfade(clip):
                 xf = min(rect.right(), self.x_of(clip.start + clip.crossfade_in))
                 p.setPen(QPen(theme.TEXT_DIM, 1))
@@ -445,8 +454,9 @@ class TimelineCanvas(QWidget):
                 p.drawStaticText(text_rect.topLeft(), _static_text(self._static, title, fm, text_rect.width()))
                 if rect.width() > 60:
                     p.setFont(self._small)
-                    p.setPen(dim_pen)
-                    info = _clip_info(clip, layout.fps)
+                    withdrawn = clip.shot_id in self.withdrawn
+                    p.setPen(QPen(theme.DANGER) if withdrawn else dim_pen)
+                    info = "⚠ likeness withdrawn" if withdrawn else _clip_info(clip, layout.fps)
                     p.drawStaticText(QPointF(text_rect.left(), text_rect.bottom() - self._fm_small.height()),
                                      _static_text(self._static, info, self._fm_small, text_rect.width()))
                 p.setClipRect(HEADER_W, 0, self.width() - HEADER_W, self.height())
@@ -809,6 +819,8 @@ class TimelineCanvas(QWidget):
                              f"of {clip.take_frames} frames (drag the edges to trim)")
             else:
                 lines.append("No take yet: the slate shows the planned duration")
+            if clip.shot_id in self.withdrawn:
+                lines.append(f"⚠ {self.withdrawn[clip.shot_id]}: replace the take or remove the shot to export")
             if flag:
                 lines.append(f"⚠ {flag}")
             return "\n".join(lines)

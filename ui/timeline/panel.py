@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolBar, QVBoxLa
 
 from engine.cues import CueError
 from studio.commands import Change
+from studio.consent import withdrawn_takes
 from studio.errors import UserError
 
 from .. import theme
@@ -117,7 +118,14 @@ class TimelinePanel(QWidget):
         self._pending_ids.clear()
         self._pending_full = False
         self.canvas.set_layout(build_layout(self.doc.project, self.doc.folder))
+        self._mark_withdrawn()
         self._update_info()
+
+    def _mark_withdrawn(self) -> None:
+        project = self.doc.project
+        takes = withdrawn_takes(project, self.doc.folder)
+        self.canvas.set_withdrawn({s.id: takes[s.selected_take] for _, s in project.shots()
+                                   if s.selected_take in takes})
 
     def _relayout(self) -> None:
         """Apply the document changes seen since the last layout: only the edited shots' cues when no clip
@@ -130,6 +138,7 @@ class TimelinePanel(QWidget):
             return
         if not full and self.canvas.layout_data.update_shots(self.doc.project, ids):
             self.canvas.set_layout(self.canvas.layout_data)
+            self._mark_withdrawn()
             return
         self.refresh()
 
@@ -167,6 +176,9 @@ class TimelinePanel(QWidget):
 
     # ---- wiring -----------------------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
+        if change.kind == "bible":  # a revocation: clips whose take shows the likeness turn red
+            self._mark_withdrawn()
+            return
         if change.kind == "shot_changed":
             self._pending_ids.update(change.ids)
         elif change.kind in _LAYOUT_CHANGES:
