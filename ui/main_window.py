@@ -21,6 +21,7 @@ from studio.commands import Change
 
 from . import theme
 from .dialogs.error import show_error
+from .labels import plural
 from .selection import ShotSelection
 
 log = logging.getLogger(__name__)
@@ -290,7 +291,11 @@ class MainWindow(QMainWindow):
         if hasattr(timeline, "playhead_moved"):  # the timeline and the viewer share one playhead (cut frames)
             timeline.playhead_moved.connect(viewer.player.seek)
             viewer.player.position_changed.connect(timeline.set_playhead)
+            viewer.player.marks_changed.connect(timeline.set_marks)
+            timeline.set_marks(*viewer.player.marks)
         inspector = self.panels.get("InspectorDock")
+        if hasattr(inspector, "edit_title"):  # after Add Shot: the inspector's title, scrolled to the top
+            storyboard.shot_added.connect(lambda _id: (self.docks["InspectorDock"].raise_(), inspector.edit_title()))
         if hasattr(timeline, "cue_selected") and hasattr(inspector, "select_cue"):  # one sound picked in both
             timeline.cue_selected.connect(inspector.select_cue)
             inspector.cue_selected.connect(timeline.select_cue)
@@ -343,7 +348,7 @@ class MainWindow(QMainWindow):
             return
         project = doc.project
         shots = sum(len(s.shots) for s in project.sequences)
-        self.project_label.setText(f"{project.name} · {shots} shots · {project.width}×{project.height} "
+        self.project_label.setText(f"{project.name} · {plural(shots, 'shot')} · {project.width}×{project.height} "
                                    f"@ {float(project.fps):g} fps · {doc.folder}")
 
     # ---- File ------------------------------------------------------------------------------------------
@@ -481,7 +486,7 @@ class MainWindow(QMainWindow):
             timeline = self.panels.get("TimelineDock")
             if timeline is not None and hasattr(timeline, "set_seam_flags"):
                 timeline.set_seam_flags(flags)
-            self.statusBar().showMessage(f"Seams checked: {len(flags)} cut(s) flagged", 5000)
+            self.statusBar().showMessage(f"Seams checked: {plural(len(flags), 'cut')} flagged", 5000)
 
         task = BackgroundTask(measure, self)
         task.succeeded.connect(show)

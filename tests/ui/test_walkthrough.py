@@ -7,15 +7,17 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QScrollBar)
 
 from tests.ui.ui_fixtures import *  # noqa: F403
-from tests.ui.ui_fixtures import make_doc
+from tests.ui.ui_fixtures import add_take, make_doc
 from ui.app import Studio, make_application
 
 
-def _studio(tmp_path, shots=5):
+def _studio(tmp_path, shots=5, prepare=None):
     make_application()
     settings = QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
     studio = Studio(settings, audio=False, modal_errors=False, runner_factory=None)
     doc = make_doc(tmp_path, shots)
+    if prepare is not None:
+        prepare(doc)
     path = doc.folder
     doc.close()
     studio.open(path)
@@ -163,4 +165,157 @@ def test_move_earlier_and_later_from_the_keyboard_and_the_shot_menu(qtbot, tmp_p
     window.selection.set(["sh000"])
     earlier = next(a for a in window.shot_menu.actions() if a.text() == "Move Earlier")
     assert not earlier.isEnabled()  # the first shot cannot go earlier
+    studio.close()
+
+
+# ---- 3. in / out marks ---------------------------------------------------------------------------------
+def _with_takes(doc):
+    for i in range(3):
+        add_take(doc, f"sh00{i}", f"tk_a{i}", video=True, color=(60 * i, 90, 160))
+
+
+def test_marks_show_on_the_timeline_and_survive_a_new_take_and_the_status_row_never_overlaps(
+        qtbot, tmp_path, studio_env):
+    from PySide6.QtTest import QTest
+    from studio.commands import SetShotFields
+    from ui.timeline.canvas import _MARK
+    studio = _studio(tmp_path, prepare=_with_takes)
+    window = studio.window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    doc = studio.doc
+    doc.execute(SetShotFields("sh000", title="Mara waits in the rain by the ferry ramp, listening for the horn"))
+    viewer, timeline = window.panels["ViewerDock"], window.panels["TimelineDock"]
+    player = viewer.player
+    qtbot.waitUntil(lambda: player.playlist is not None and player.playlist.duration > 60, timeout=5000)
+    player.setFocus()
+    player.seek(5)
+    QTest.keyClick(player, Qt.Key.Key_I)
+    player.seek(40)
+    QTest.keyClick(player, Qt.Key.Key_O)
+    assert player.marks == (5, 40)
+    # drawn on the timeline: lines at the in and past the out, a band on the ruler
+    assert timeline.canvas.marks == (5, 40)
+    image = timeline.canvas.grab().toImage()
+    x0, x1 = timeline.canvas.marks_span()
+    assert image.pixelColor(int(x0), 60) == _MARK
+    assert image.pixelColor(int(x1), 60) == _MARK
+    # a narrow viewer with a long title and both marks: the row's texts stay apart
+    player.seek(2)
+    viewer.resize(420, 300)
+    texts = player.bar_texts()
+    assert len(texts) == 3 and "I 00:00:00:05" in texts[1][1]
+    rects = [r for r, *_ in texts]
+    for i in range(len(rects)):
+        for j in range(i + 1, len(rects)):
+            assert not rects[i].intersects(rects[j]), (texts[i][1], texts[j][1])
+    assert texts[2][1].endswith("…")  # the title elided, not drawn under the marks
+    # a new take arrives (Variations): the cut is rebuilt and the marks stay
+    add_take(doc, "sh001", "tk_b1", video=True, color=(200, 200, 40))
+    qtbot.waitUntil(lambda: not viewer._rebuild_timer.isActive(), timeout=3000)
+    qtbot.wait(50)
+    assert player.marks == (5, 40) and timeline.canvas.marks == (5, 40)
+    studio.close()
+
+
+# ---- 6. no ids or tracebacks ---------------------------------------------------------------------------
+def test_people_read_take_numbers_operations_and_sentences_not_ids_or_tracebacks(qtbot, tmp_path, studio_env):
+    import traceback
+    from PySide6.QtTest import QTest
+    from studio.errors import UserError
+    from ui.dialogs.error import ErrorDialog
+    from ui.dialogs.remix import RemixDialog
+    from ui.queue.control import QueueControl
+    from ui.takes.model import TakeTreeItemModel
+    doc = make_doc(tmp_path, 3)
+    add_take(doc, "sh001", "tk_dc98b40ef1")
+    add_take(doc, "sh001", "tk_0a0b0c0d0e", parent="tk_dc98b40ef1", operation="variation")
+    dialog = RemixDialog(doc, "tk_0a0b0c0d0e")
+    qtbot.addWidget(dialog)
+    shown = dialog.windowTitle() + " " + dialog.take_text.text()
+    assert "Take 2 of shot 2" in shown and "tk_" not in shown
+    tree = TakeTreeItemModel(doc)
+    tree.set_shot("sh001")
+    tips = [tree.data(tree.index(0, 0, tree.index(0, 0)), Qt.ItemDataRole.ToolTipRole),
+            tree.data(tree.index(0, 0), Qt.ItemDataRole.ToolTipRole)]
+    assert all("tk_" not in tip for tip in tips) and any("from Take 1 of shot 2" in tip for tip in tips)
+    # queue rows say what the job does
+    control = QueueControl(doc)
+    assert control.label_for("sh001", "variation") == "Variation · 2. Shot title 1"
+    assert control.label_for("sh000") == "Generate · 1. Shot title 0"
+    # a refusal's Show Details is a sentence, even when the hook handed over a traceback
+    try:
+        raise UserError("the consent date must be a date like 2026-11-22")
+    except UserError as exc:
+        error = ErrorDialog.from_exception(exc, None, "".join(traceback.format_exception(exc)))
+    qtbot.addWidget(error)
+    error.show()
+    QTest.mouseClick(error.toggle_button, Qt.MouseButton.LeftButton)
+    assert error.details.isVisible()
+    text = error.details.toPlainText()
+    assert "Traceback" not in text and "File \"" not in text and text.endswith(".")
+    doc.close()
+
+
+def test_the_consent_date_placeholder_does_not_look_filled_in(qtbot, doc):
+    from datetime import date
+    from ui.bible import BiblePanel
+    from ui.selection import ShotSelection
+    panel = BiblePanel(doc, ShotSelection())
+    qtbot.addWidget(panel)
+    for edit in (panel.consent_who, panel.consent_when, panel.consent_scope):
+        assert edit.placeholderText().startswith("Required")
+    placeholder = panel.consent_when.placeholderText()
+    for word in placeholder.replace(",", " ").split():
+        try:
+            date.fromisoformat(word)
+        except ValueError:
+            continue
+        raise AssertionError(f"the placeholder shows a real date: {placeholder}")
+    panel.detach()
+
+
+# ---- 5. the takes header follows a rename ----------------------------------------------------------------
+def test_the_takes_header_follows_a_rename_typed_in_the_inspector(qtbot, tmp_path, studio_env):
+    from PySide6.QtTest import QTest
+    studio = _studio(tmp_path)
+    window = studio.window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.selection.set(["sh001"])
+    takes, inspector = window.panels["TakesDock"], window.panels["InspectorDock"]
+    assert "Shot title 1" in takes.title.text()
+    inspector.title.setFocus()
+    inspector.title.selectAll()
+    QTest.keyClicks(inspector.title, "Harbour at dawn")
+    QTest.keyClick(inspector.title, Qt.Key.Key_Return)
+    assert studio.doc.project.shot("sh001").title == "Harbour at dawn"
+    assert takes.title.text().strip() == "Shot 2: Harbour at dawn"
+    studio.close()
+
+
+# ---- 11. after Add Shot; plurals -------------------------------------------------------------------------
+def test_add_shot_puts_the_inspector_on_the_new_title_and_counts_read_right(qtbot, tmp_path, studio_env):
+    from PySide6.QtTest import QTest
+    studio = _studio(tmp_path, shots=1)
+    window = studio.window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    board, inspector = window.panels["StoryboardDock"], window.panels["InspectorDock"]
+    board._update_counts()
+    assert board.count_label.text().startswith("1 shot ·")
+    assert "· 1 shot ·" in window.project_label.text()
+    window.resize(1500, 700)
+    qtbot.wait(20)
+    bar = inspector.scroll.verticalScrollBar()
+    assert bar.maximum() > 0  # the form is taller than the dock: there is something to scroll
+    bar.setValue(bar.maximum())
+    board.view.setFocus()
+    QTest.keyClick(board.view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    new_id = window.selection.current()
+    assert new_id != "sh000" and studio.doc.project.shot(new_id).title == "New shot"
+    assert bar.value() == 0
+    assert QApplication.focusWidget() is inspector.title and inspector.title.selectedText() == "New shot"
+    QTest.keyClicks(inspector.title, "Ferry horn")  # typing replaces the placeholder title
+    QTest.keyClick(inspector.title, Qt.Key.Key_Tab)
+    assert studio.doc.project.shot(new_id).title == "Ferry horn"
+    board._update_counts()
+    assert board.count_label.text().startswith("2 shots ·")
     studio.close()

@@ -467,6 +467,14 @@ class ShotInspectorPanel(QWidget):
         order = [r for r in self.shot.bible_refs if r in checked] + [r for r in checked if r not in self.shot.bible_refs]
         self._edit(self.refs, lambda: SetShotFields(self.shot.id, bible_refs=tuple(order)))
 
+    def edit_title(self) -> None:
+        """A new shot: the form from the top with the title ready to type over (the window calls this
+        after Add Shot; a plain selection change keeps the user's scroll position)."""
+        self.load()
+        self.scroll.verticalScrollBar().setValue(0)
+        self.title.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.title.selectAll()
+
     def select_cue(self, shot_id: str, cue_id: str) -> None:
         """Show one sound of the current shot (the timeline calls this when a cue is clicked)."""
         if cue_id and self.shot is not None and self.shot.id == shot_id:

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from .audio_out import AudioClock, AudioMixer, AudioUnavailable
@@ -549,18 +549,26 @@ class PlayerWidget(QWidget):
                 hi = t.mark_out if t.mark_out is not None else t.last_frame
                 p.fillRect(QRectF(lo * span, bar.y(), (hi - lo + 1) * span, 2), _DIM)
             p.fillRect(QRectF(t.position * span, bar.y(), max(2.0, span), 2), _ACCENT)
+        font = self._bar_font()
+        p.setFont(font)
+        for rect, text, align, dim in self.bar_texts():
+            p.setPen(_DIM if dim else _TEXT)
+            p.drawText(rect, align, text)
+
+    def _bar_font(self) -> QFont:
         font = QFont("DejaVu Sans Mono")
         font.setStyleHint(QFont.StyleHint.Monospace)
         font.setPixelSize(13)
-        p.setFont(font)
-        text_rect = bar.adjusted(8, 2, -8, 0)
+        return font
+
+    def bar_texts(self) -> list[tuple[QRectF, str, Qt.AlignmentFlag, bool]]:
+        """The status row's texts and where each is drawn: timecode left, marks/loop/rate right, the shot's
+        label in the room left between them (centred when it fits, elided when not), so nothing overlaps
+        however narrow the viewer or long the shot title. (rect, text, alignment, dim)."""
+        t, pl = self._transport, self._playlist
+        fm = QFontMetrics(self._bar_font())
+        bar = QRectF(8, self.height() - BAR_HEIGHT + 2, self.width() - 16, BAR_HEIGHT - 2)
         fps = pl.fps if pl else Fraction(24)
-        p.setPen(_TEXT)
-        p.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, timecode(t.position, fps))
-        seg = pl.segment_at(t.position) if pl else None
-        p.setPen(_DIM)
-        if seg is not None and seg.label:
-            p.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, seg.label)
         status = []
         if t.mark_in is not None:
             status.append("I " + timecode(t.mark_in, fps))
@@ -569,8 +577,24 @@ class PlayerWidget(QWidget):
         if t.loop:
             status.append("LOOP")
         status.append(_rate_text(t.rate))
-        p.setPen(_TEXT)
-        p.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, "  ".join(status))
+        left, right = timecode(t.position, fps), "  ".join(status)
+        gap = fm.horizontalAdvance("  ")
+        left_w, right_w = fm.horizontalAdvance(left), fm.horizontalAdvance(right)
+        v = Qt.AlignmentFlag.AlignVCenter
+        texts = [(QRectF(bar.left(), bar.top(), left_w + 1, bar.height()), left, v | Qt.AlignmentFlag.AlignLeft,
+                  False),
+                 (QRectF(bar.right() - right_w - 1, bar.top(), right_w + 1, bar.height()), right,
+                  v | Qt.AlignmentFlag.AlignRight, False)]
+        seg = pl.segment_at(t.position) if pl else None
+        if seg is not None and seg.label:
+            room_l, room_r = bar.left() + left_w + gap, bar.right() - right_w - gap
+            if room_r - room_l > fm.horizontalAdvance("…") + 4:
+                label = fm.elidedText(seg.label, Qt.TextElideMode.ElideRight, int(room_r - room_l))
+                width = fm.horizontalAdvance(label) + 1
+                x = min(max(bar.center().x() - width / 2, room_l), room_r - width)  # centred, kept in the room
+                texts.append((QRectF(x, bar.top(), width, bar.height()), label, v | Qt.AlignmentFlag.AlignLeft,
+                              True))
+        return texts
 
 
 def _rate_text(rate: int) -> str:

@@ -16,6 +16,7 @@ from studio.commands import AddShot, DuplicateShot, Macro, RemoveShot, SplitShot
 from studio.model import Shot
 
 from .. import theme
+from ..labels import plural
 from ..selection import ShotSelection
 from .delegate import CARD_H, CARD_W, ShotCardDelegate
 from .model import MIME_TYPE, ShotIdRole, ShotListItemModel
@@ -152,6 +153,7 @@ class ShotListView(QListView):
 
 class StoryboardPanel(QWidget):
     activated = Signal(str)  # a card was double-clicked (the window plays that shot)
+    shot_added = Signal(str)  # Add Shot made this shot (the window puts the inspector on its title)
 
     def __init__(self, doc, selection: ShotSelection, parent: QWidget | None = None, *,
                  loader: ThumbnailLoader | None = None):
@@ -282,7 +284,7 @@ class StoryboardPanel(QWidget):
         shots = self.model.rowCount()
         frames = sum(s.duration for _, s in project.shots())
         seconds = frames / float(project.fps) if shots else 0.0
-        self.count_label.setText(f"{shots} shots · {int(seconds // 60)}:{seconds % 60:04.1f}")
+        self.count_label.setText(f"{plural(shots, 'shot')} · {int(seconds // 60)}:{seconds % 60:04.1f}")
 
     def _shot(self, shot_id: str | None) -> Shot | None:
         if not shot_id:
@@ -305,6 +307,7 @@ class StoryboardPanel(QWidget):
         shot = Shot.create(title="New shot", duration=int(round(3 * float(project.fps))))
         self.doc.execute(AddShot(seq_id, shot, at))
         self.selection.set([shot.id])
+        self.shot_added.emit(shot.id)
         return shot.id
 
     def duplicate_selected(self) -> list[str]:

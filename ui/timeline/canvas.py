@@ -61,6 +61,7 @@ LANE_COLORS = {
 }
 LANE_TITLES = {"dialogue": "Dialogue", "sfx": "SFX", "ambience": "Ambience", "music": "Music"}
 
+_MARK = QColor(240, 196, 64)  # in/out marks (the viewer's colour for the marked range)
 _BG = QColor(22, 23, 25)
 _LANE_BG = QColor(30, 31, 34)
 _CLIP = QColor(60, 66, 78)
@@ -112,6 +113,7 @@ class TimelineCanvas(QWidget):
         self.selected: set[str] = set()
         self.selected_cue: tuple[str, str] | None = None
         self.seam_flags: dict[str, str] = {}
+        self.marks: tuple[int | None, int | None] = (None, None)  # the viewer's in / out (inclusive frames)
         self.execute: Callable[[object], bool] = lambda command: False  # set by the panel
         self._drag: _Drag | None = None
         self._fitted = False
@@ -147,6 +149,42 @@ class TimelineCanvas(QWidget):
     def set_seam_flags(self, flags: dict[str, str]) -> None:
         self.seam_flags = {str(k): str(v) for k, v in (flags or {}).items()}
         self.invalidate()
+
+    def set_marks(self, mark_in: int | None, mark_out: int | None) -> None:
+        """The viewer's in/out marks (the same cut frames), drawn as a band on the ruler and two lines."""
+        marks = (mark_in, mark_out)
+        if marks != self.marks:
+            self.marks = marks
+            self.invalidate()
+
+    def marks_span(self) -> tuple[float, float] | None:
+        """x of the marked range's first and past-last frame (None: no marks)."""
+        lo, hi = self.marks
+        if lo is None and hi is None:
+            return None
+        start = lo if lo is not None else 0
+        end = hi + 1 if hi is not None else max(start + 1, self.layout_data.duration)
+        return self.x_of(start), self.x_of(end)
+
+    def _paint_marks(self, p: QPainter, h: int) -> None:
+        span = self.marks_span()
+        if span is None:
+            return
+        x0, x1 = span
+        band = QColor(_MARK)
+        band.setAlpha(70)
+        p.fillRect(QRectF(x0, 0, x1 - x0, RULER_H - 1), band)
+        shade = QColor(_MARK)
+        shade.setAlpha(22)
+        p.fillRect(QRectF(x0, RULER_H, x1 - x0, h - RULER_H), shade)
+        p.setPen(QPen(_MARK, 1))
+        lo, hi = self.marks
+        for x, on in ((x0, lo is not None), (x1, hi is not None)):
+            if on:
+                p.drawLine(QPointF(x, 0), QPointF(x, h))
+                tick = 5 if x == x0 else -5  # [ at the in, ] at the out
+                p.drawLine(QPointF(x, 0.5), QPointF(x + tick, 0.5))
+                p.drawLine(QPointF(x, RULER_H - 1.5), QPointF(x + tick, RULER_H - 1.5))
 
     # ---- geometry ---------------------------------------------------------------------------------
     def x_of(self, frame: float) -> float:
@@ -308,6 +346,7 @@ class TimelineCanvas(QWidget):
         self._paint_clips(p, visible)
         self._paint_cues(p, visible)
         self._paint_seams(p, visible, h)
+        self._paint_marks(p, h)
         self._paint_drag(p, h)
         p.setClipping(False)
         self._paint_headers(p, h)

@@ -19,6 +19,7 @@ from studio.commands import Change
 from studio.errors import UserError
 
 from .. import theme
+from ..labels import plural
 from ..selection import ShotSelection
 from .canvas import HEADER_W, TimelineCanvas
 from .layout import TimelineLayout, build_layout
@@ -144,6 +145,10 @@ class TimelinePanel(QWidget):
             self.canvas.selected_cue = key
             self.canvas.invalidate()
 
+    def set_marks(self, mark_in, mark_out) -> None:
+        """Show the viewer's in/out marks (the window connects the player's marks_changed here)."""
+        self.canvas.set_marks(mark_in, mark_out)
+
     def set_seam_flags(self, flags: dict[str, str]) -> None:
         """Mark the cut INTO each flagged shot (shot id -> why, shown as a tooltip); {} clears them."""
         self.canvas.set_seam_flags(flags)
@@ -194,7 +199,7 @@ class TimelinePanel(QWidget):
     def _update_info(self) -> None:
         layout = self.canvas.layout_data
         from studio.timebase import format_timecode
-        self.info.setText(f"  {len(layout.clips)} shots · {format_timecode(layout.duration, layout.fps)}")
+        self.info.setText(f"  {plural(len(layout.clips), 'shot')} · {format_timecode(layout.duration, layout.fps)}")
 
     def _shot_clicked(self, shot_id: str, modifiers) -> None:
         ids = self.selection.ids()
