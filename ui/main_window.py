@@ -207,11 +207,17 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
+        self._viewer_section = self.view_menu.addSection("Viewer")  # the player's actions, per document
+        self._viewer_actions: list[QAction] = []
+        self._viewer_end = self.view_menu.addSeparator()
         a["reset_layout"] = self._action("Reset Layout", self.reset_layout, None, None, self.view_menu)
 
         help_ = bar.addMenu("&Help")
         a["shortcuts"] = self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1", "mdi6.keyboard-outline",
                                       help_)
+        # '?' too, as in most editors (text fields keep typing it: they claim printable keys first)
+        a["shortcuts"].setShortcuts([QKeySequence("F1"), QKeySequence("?")])
+        a["guide"] = self._action("&User Guide", self.show_guide, None, "mdi6.book-open-variant", help_)
         a["about"] = self._action("&About Shotreel", self.show_about, None, None, help_)
         for action in a.values():
             self.addAction(action)  # shortcuts work even when a floating dock has focus
@@ -301,12 +307,17 @@ class MainWindow(QMainWindow):
             inspector.cue_selected.connect(timeline.select_cue)
         for name, panel in self.panels.items():
             self.docks[name].setWidget(panel)
+        self._viewer_actions = viewer.player.view_actions()  # loop, safe areas, aspect mask, full screen
+        self.view_menu.insertActions(self._viewer_end, self._viewer_actions)
         self.shot_menu.clear()
         for action in storyboard.actions_by_name.values():
             self.shot_menu.addAction(action)
         storyboard.extra_actions = [self.actions_by_name["generate"]]
 
     def _detach_panels(self) -> None:
+        for action in self._viewer_actions:  # the old player's: they go with it
+            self.view_menu.removeAction(action)
+        self._viewer_actions = []
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
@@ -532,10 +543,24 @@ class MainWindow(QMainWindow):
         overlay.setFocus()
         return overlay
 
+    def show_guide(self):
+        from .dialogs.guide import UserGuideDialog
+        dialog = UserGuideDialog(self)
+        dialog.open()
+        return dialog
+
+    def about_text(self) -> str:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            number = version("shotreel")
+        except PackageNotFoundError:  # a checkout that was never installed
+            number = "(development checkout)"
+        return (f"Shotreel {number} — storyboard to previs cut.\n"
+                "Every edit is saved as you make it.\n\nHelp > User Guide has the whole guide, offline.")
+
     def show_about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
-        QMessageBox.about(self, "About Shotreel", "Shotreel — storyboard to previs cut.\n"
-                                                  "Every edit is saved as you make it.")
+        QMessageBox.about(self, "About Shotreel", self.about_text())
 
     # ---- errors, layout, closing --------------------------------------------------------------------------
     def _guard(self, slot) -> None:

@@ -319,3 +319,47 @@ def test_add_shot_puts_the_inspector_on_the_new_title_and_counts_read_right(qtbo
     board._update_counts()
     assert board.count_label.text().startswith("2 shots ·")
     studio.close()
+
+
+# ---- 10. help and the View menu --------------------------------------------------------------------------
+def test_help_question_mark_about_version_offline_guide_and_viewer_options_in_view(qtbot, tmp_path, studio_env):
+    from importlib.metadata import version
+    from PySide6.QtTest import QTest
+    from ui.dialogs.guide import UserGuideDialog
+    from ui.dialogs.shortcuts import ShortcutsOverlay
+    studio = _studio(tmp_path)
+    window = studio.window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    board = window.panels["StoryboardDock"]
+    board.view.setFocus()
+    QTest.keyClick(board.view, "?")
+    overlays = [w for w in window.findChildren(ShortcutsOverlay) if w.isVisible()]
+    assert overlays, "'?' should open the shortcuts overlay like F1"
+    overlays[0].close()
+    inspector = window.panels["InspectorDock"]
+    inspector.title.setFocus()
+    QTest.keyClick(inspector.title, "?")  # typing a question mark in a field stays typing
+    assert inspector.title.text().endswith("?")
+    assert version("shotreel") in window.about_text()
+    guide = window.actions_by_name["guide"]
+    guide.trigger()
+    dialogs = [w for w in window.findChildren(UserGuideDialog) if w.isVisible()]
+    assert dialogs and "Command line" in dialogs[0].browser.toPlainText()
+    assert "shotreel export" in dialogs[0].browser.toPlainText()
+    dialogs[0].close()
+    # the viewer's options are in View as well as on its right-click menu
+    player = window.panels["ViewerDock"].player
+    view = {a.text().split("\t")[0]: a for a in window.view_menu.actions()}
+    for name in ("Loop", "Safe Areas", "Aspect Mask", "Full Screen"):
+        assert name in view, name
+    view["Loop"].trigger()
+    assert player.loop
+    player.setFocus()
+    QTest.keyClick(player, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # off from the keyboard
+    assert not player.loop and not view["Loop"].isChecked()  # the menu shows the player's state
+    view["Safe Areas"].trigger()
+    assert player._safe_areas
+    masks = {a.text(): a for a in view["Aspect Mask"].menu().actions()}
+    masks["2.39"].trigger()
+    assert player._aspect_mask == "2.39"
+    studio.close()

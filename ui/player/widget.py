@@ -216,10 +216,12 @@ class PlayerWidget(QWidget):
 
     def set_loop(self, on: bool) -> None:
         self._command(self._transport.set_loop, on)
+        self._refresh_view_actions()
         self.update()
 
     def set_safe_areas(self, on: bool) -> None:
         self._safe_areas = bool(on)
+        self._refresh_view_actions()
         self.update()
 
     def set_aspect_mask(self, name: str | None) -> None:
@@ -227,6 +229,7 @@ class PlayerWidget(QWidget):
         if name is not None and name not in ASPECT_MASKS:
             raise ValueError(f"unknown aspect mask {name!r}; choose one of {', '.join(ASPECT_MASKS)}")
         self._aspect_mask = name
+        self._refresh_view_actions()
         self.update()
 
     def is_fullscreen(self) -> bool:
@@ -481,26 +484,48 @@ class PlayerWidget(QWidget):
         self.shutdown()
         super().closeEvent(event)
 
+    def view_actions(self) -> list[QAction]:
+        """Loop, safe areas, the aspect mask submenu and full screen: one set of actions for the
+        right-click menu and the window's View menu (their checks always show the player's state).
+        The keys are shown in the labels; the player's own key handling stays the one that acts."""
+        if getattr(self, "_view_actions", None) is None:
+            loop = QAction("Loop\tCtrl+L", self, checkable=True)
+            loop.toggled.connect(lambda on: on != self.loop and self.set_loop(on))
+            safe = QAction("Safe Areas", self, checkable=True)
+            safe.toggled.connect(lambda on: on != self._safe_areas and self.set_safe_areas(on))
+            masks = QMenu("Aspect Mask", self)
+            group = QActionGroup(masks)
+            self._mask_actions = {}
+            for name in (None, *ASPECT_MASKS):
+                action = QAction(name or "None", masks, checkable=True)
+                action.triggered.connect(lambda _=False, n=name: self.set_aspect_mask(n))
+                group.addAction(action)
+                masks.addAction(action)
+                self._mask_actions[name] = action
+            full = QAction("Full Screen\tF", self)
+            full.triggered.connect(self.toggle_fullscreen)
+            masks.aboutToShow.connect(self._refresh_view_actions)
+            self._view_actions = [loop, safe, masks.menuAction(), full]
+        self._refresh_view_actions()
+        return list(self._view_actions)
+
+    def _refresh_view_actions(self) -> None:
+        if getattr(self, "_view_actions", None) is None:
+            return
+        loop, safe = self._view_actions[0], self._view_actions[1]
+        for action, on in ((loop, self.loop), (safe, self._safe_areas)):
+            if action.isChecked() != on:
+                action.blockSignals(True)
+                action.setChecked(on)
+                action.blockSignals(False)
+        self._mask_actions[self._aspect_mask].setChecked(True)
+
     def contextMenuEvent(self, event) -> None:
         menu = QMenu(self)
-        loop = menu.addAction("Loop")
-        loop.setCheckable(True)
-        loop.setChecked(self.loop)
-        loop.toggled.connect(self.set_loop)
-        safe = menu.addAction("Safe areas")
-        safe.setCheckable(True)
-        safe.setChecked(self._safe_areas)
-        safe.toggled.connect(self.set_safe_areas)
-        masks = menu.addMenu("Aspect mask")
-        group = QActionGroup(masks)
-        for name in (None, *ASPECT_MASKS):
-            action = QAction(name or "None", masks, checkable=True)
-            action.setChecked(name == self._aspect_mask)
-            action.triggered.connect(lambda _=False, n=name: self.set_aspect_mask(n))
-            group.addAction(action)
-            masks.addAction(action)
+        actions = self.view_actions()
+        menu.addActions(actions[:3])
         menu.addSeparator()
-        menu.addAction("Full screen", self.toggle_fullscreen)
+        menu.addAction(actions[3])
         menu.exec(event.globalPos())
 
     # --- painting ---------------------------------------------------------------------------------
