@@ -417,8 +417,15 @@ class MainWindow(QMainWindow):
     def show_export(self):
         from .dialogs.export import ExportDialog
         dialog = ExportDialog(self.doc, self)
+        dialog.regenerate_requested.connect(lambda ids: self._guard(lambda: self._generate_for_export(ids)))
         dialog.open()
         return dialog
+
+    def _generate_for_export(self, shot_ids: list[str]) -> None:
+        queue = self.panels.get("QueueDock")
+        if queue is not None:
+            queue.generate(shot_ids)
+            self.docks["QueueDock"].raise_()
 
     def show_verify(self):
         from .dialogs.verify import VerifyDialog

@@ -363,3 +363,33 @@ def test_help_question_mark_about_version_offline_guide_and_viewer_options_in_vi
     masks["2.39"].trigger()
     assert player._aspect_mask == "2.39"
     studio.close()
+
+
+# ---- 7. export: the project's size, and a warning for an unfinished cut ------------------------------------
+def test_export_defaults_to_the_project_size_and_warns_about_stale_and_missing_shots(qtbot, tmp_path, studio_env):
+    from PySide6.QtTest import QTest
+    from ui.dialogs.export import ExportDialog
+
+    def prepare(doc):  # shots 1 and 2 have takes; 2 continues from 1 but not from its take: stale
+        add_take(doc, "sh000", "tk_a0")
+        add_take(doc, "sh001", "tk_a1")
+    studio = _studio(tmp_path, prepare=prepare)
+    window = studio.window
+    doc = studio.doc
+    dialog = window.show_export()
+    assert isinstance(dialog, ExportDialog)
+    preset, ext = dialog.format.currentData()
+    assert (preset, ext) == ("source", ".mp4")  # not 1080p: the 320x180 project is not upscaled
+    assert "320×180" in dialog.format.currentText()
+    queued = []
+    dialog.regenerate_requested.disconnect()
+    dialog.regenerate_requested.connect(queued.append)
+    QTest.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    box = dialog.warning
+    assert box.isVisible() and "3 shots have no take yet" in box.text() and "1 shot is stale" in box.text()
+    assert dialog.anyway_button is None  # a movie needs every shot: exporting anyway would only fail
+    assert dialog.task is None  # nothing started behind the question
+    QTest.mouseClick(dialog.regenerate_button, Qt.MouseButton.LeftButton)
+    assert queued == [["sh001", "sh002", "sh003", "sh004"]]  # in cut order
+    dialog.close()
+    studio.close()
