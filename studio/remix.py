@@ -515,7 +515,8 @@ class LoopSeam:
     def to_dict(self) -> dict:
         return {"take_id": self.take_id, "seam_mad": round(self.seam_mad, 3),
                 "seam_psnr": None if math.isinf(self.seam_psnr) else round(self.seam_psnr, 2),
-                "typical_step": round(self.typical_step, 3), "ratio": round(self.ratio, 3)}
+                "typical_step": round(self.typical_step, 3),
+                "ratio": None if math.isinf(self.ratio) else round(self.ratio, 3)}  # JSON has no infinity
 
 
 def loop_seam(doc: Document, take: Take, samples: int = 8) -> LoopSeam:
