@@ -28,6 +28,7 @@ from studio.prompting import compiled_prompt
 from studio.timebase import format_duration, parse_duration
 
 from .. import theme
+from ..labels import take_label
 from ..selection import ShotSelection
 from .audio import AudioCueEditor
 from .camera_diagram import CameraDiagramWidget
@@ -326,7 +327,8 @@ class ShotInspectorPanel(QWidget):
         number = next(n for n, (_, s) in enumerate(project.shots(), start=1) if s.id == shot.id)
         self.heading.setText(f"Shot {number}" + (f" · {shot.title}" if shot.title else ""))
         self.subheading.setText(f"{seq.heading or 'Untitled scene'} · {format_duration(shot.duration, project.fps)}"
-                                + (f" · take {shot.selected_take}" if shot.selected_take else " · no take yet"))
+                                + (f" · {take_label(project, shot.selected_take, with_shot=False)}"
+                                   if shot.selected_take else " · no take yet"))
         self._set_line(self.title, shot.title)
         self._set_line(self.duration, f"{shot.duration}f")
         if not field_error(self.action) and not (self.action.hasFocus() and self.action.dirty):

@@ -20,6 +20,7 @@ from studio.errors import UserError
 
 from .. import theme
 from ..labels import plural
+from .media import TimelineMedia
 from ..selection import ShotSelection
 from .canvas import HEADER_W, TimelineCanvas
 from .layout import TimelineLayout, build_layout
@@ -42,6 +43,9 @@ class TimelinePanel(QWidget):
         self.selection = selection
         self.canvas = TimelineCanvas(self)
         self.canvas.execute = self.execute
+        self.media = TimelineMedia(self._resolve_cue, self)  # thumbnails + waveforms, decoded off the GUI thread
+        self.media.changed.connect(self.canvas.invalidate)
+        self.canvas.media = self.media
         self.scrollbar = QScrollBar(Qt.Orientation.Horizontal, self)
         self.toolbar = QToolBar(self)
         self.toolbar.setIconSize(QSize(16, 16))
@@ -103,6 +107,7 @@ class TimelinePanel(QWidget):
             self._unsubscribe()
             self._unsubscribe = None
         self._relayout_timer.stop()
+        self.media.shutdown()
         try:  # the selection outlives this panel (the window keeps it across projects)
             self.selection.changed.disconnect(self._selection_changed)
         except (RuntimeError, TypeError):
@@ -144,6 +149,13 @@ class TimelinePanel(QWidget):
         if key != self.canvas.selected_cue:
             self.canvas.selected_cue = key
             self.canvas.invalidate()
+
+    def _resolve_cue(self, item):
+        """The cue as the renderer needs it (imported sound files as absolute paths)."""
+        from studio.prompting import absolute_audio
+        shot = self.doc.project.shot(item.shot_id)
+        return {c.cue_id: c for c in absolute_audio(self.doc.project, shot, self.doc.folder)}.get(item.cue_id,
+                                                                                                    item.cue)
 
     def set_marks(self, mark_in, mark_out) -> None:
         """Show the viewer's in/out marks (the window connects the player's marks_changed here)."""
