@@ -393,3 +393,68 @@ def test_export_defaults_to_the_project_size_and_warns_about_stale_and_missing_s
     assert queued == [["sh001", "sh002", "sh003", "sh004"]]  # in cut order
     dialog.close()
     studio.close()
+
+
+# ---- 9. pictures and waveforms on the timeline --------------------------------------------------------------
+def test_timeline_shows_thumbnails_a_filmstrip_and_waveforms_decoded_off_the_gui_thread(qtbot, doc, monkeypatch):
+    import threading
+    from ui.selection import ShotSelection
+    from ui.storyboard import thumbnails
+    from ui.timeline import TimelinePanel
+    from ui.timeline.canvas import LANE_COLORS, LANES, lane_top
+    decoded_on = []
+    real = thumbnails._video_frame
+
+    def recording(path, frame, size):
+        decoded_on.append(threading.current_thread())
+        return real(path, frame, size)
+    monkeypatch.setattr(thumbnails, "_video_frame", recording)
+    colours = {"sh000": (220, 40, 40), "sh001": (40, 200, 60)}
+    for shot_id, colour in colours.items():
+        add_take(doc, shot_id, f"tk_{shot_id}", video=True, frames=24, color=colour)
+    panel = TimelinePanel(doc, ShotSelection())
+    qtbot.addWidget(panel)
+    panel.resize(1200, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    canvas = panel.canvas
+    canvas.set_zoom(4.0, anchor_x=0)
+    canvas.set_scroll(0)
+    first = canvas.grab().toImage()  # the first paint asks; nothing is decoded while painting
+    assert panel.media.busy
+
+    def settled():
+        for _ in range(3):  # a paint asks for what it shows; what arrives repaints and may ask for more
+            canvas.grab()
+            qtbot.waitUntil(lambda: not panel.media.busy, timeout=20000)
+        return canvas.grab().toImage()
+    image = settled()
+    clip = canvas.clip_rect(panel.layout_data.clip_of("sh000"))
+    x, y = int(clip.left() + 20), int(clip.center().y())
+    assert first.pixelColor(x, y).red() < 150  # not there yet at the first paint: it is loading
+    picture = image.pixelColor(x, y)
+    assert picture.red() > 150 and picture.green() < 90  # the take's (red) picture on its clip
+    # zoomed in: the clip is a filmstrip of the take's frames, each frame decoded on a pool thread
+    canvas.set_zoom(40.0, anchor_x=0)
+    canvas.set_scroll(0)
+    image = settled()
+    clip = canvas.clip_rect(panel.layout_data.clip_of("sh000"))
+    tile_w = (clip.height() - 2) * 16 / 9
+    assert clip.width() > 3 * tile_w
+    for k in (1, 3):
+        colour = image.pixelColor(int(clip.left() + k * tile_w + tile_w / 2), int(clip.center().y()))
+        assert colour.red() > 150 and colour.green() < 90, k
+    assert decoded_on and all(t is not threading.main_thread() for t in decoded_on)
+    # the door sound of shot 2 carries its waveform (dark columns over the lane colour), off the GUI thread
+    item = next(i for i in panel.layout_data.cue_items if i.shot_id == "sh001")
+    canvas.set_scroll(max(0.0, canvas.scroll + canvas.x_of(item.start) - 200))
+    image = settled()
+    rect = canvas.cue_rect(item)
+    assert LANES[item.lane] == "sfx" and rect.width() > 40
+    lane_colour = LANE_COLORS["sfx"].darker(112 if item.natural else 100)  # the box's fill
+    above_mid = int(rect.center().y()) - 4  # the sound's peaks reach above the centre line somewhere
+    row = [image.pixelColor(xx, above_mid) for xx in range(int(rect.left()) + 2, int(rect.right()) - 20)]
+    assert any(c.lightness() < lane_colour.lightness() - 20 for c in row)
+    assert lane_top(item.lane) <= rect.top()
+    panel.detach()
+

@@ -92,6 +92,15 @@ class TimelineMedia(QObject):
             _cue, frames, _key, cue, fps, seed = known
             self.waves.request(cue, frames, fps, seed)
 
+    @property
+    def busy(self) -> bool:
+        """Something asked for is still on its way (tests wait on this)."""
+        with self.thumbs._lock:
+            pictures = bool(self.thumbs._pending)
+        sounds = self.waves is not None and bool(self.waves._pending)
+        return pictures or sounds or self._request_timer.isActive() or bool(self._wanted) or \
+            self._coalesce.isActive()
+
     def wait(self, msecs: int = 10000) -> bool:
         """Tests: wait for queued pictures and sounds."""
         ok = self.thumbs.wait(msecs)
