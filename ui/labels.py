@@ -2,9 +2,11 @@
 
 Ids are handles for the database and the CLI; every label a user reads in the window comes from here,
 so the takes tree, the remix dialog, the viewer and the queue number takes the same way (oldest take of
-a shot is Take 1, trashed ones keep their number).
+a shot is Take 1, trashed ones keep their number: studio.naming, which studio's own messages use too).
 """
 from __future__ import annotations
+
+from studio import naming
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
@@ -12,30 +14,14 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
     return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
 
 
-def take_number(project, take) -> int:
-    takes = project.takes_of(take.shot_id, include_trashed=True)  # oldest first, as the takes tree numbers
-    return next((n for n, t in enumerate(takes, start=1) if t.id == take.id), 0)
-
-
-def shot_number(project, shot_id: str) -> int:
-    return next((n for n, (_, s) in enumerate(project.shots(), start=1) if s.id == shot_id), 0)
-
-
 def take_label(project, take_or_id, *, with_shot: bool = True) -> str:
-    """'Take 3 of shot 2' ('Take 3' with with_shot=False; 'a removed take' when it is gone)."""
-    take = project.takes.get(take_or_id) if isinstance(take_or_id, str) else take_or_id
-    if take is None:
-        return "a removed take"
-    text = f"Take {take_number(project, take) or '?'}"
-    if with_shot:
-        number = shot_number(project, take.shot_id)
-        text += f" of shot {number}" if number else " of a removed shot"
-    return text
+    """'Take 3 of shot 2' ('Take 3' with with_shot=False; 'A removed take' when it is gone)."""
+    return naming.take_label(project, take_or_id, with_shot=with_shot)
 
 
 def shot_label(project, shot_id: str) -> str:
     """'Shot 2 · The empty quay' (the shot's cut number and title)."""
-    number = shot_number(project, shot_id)
+    number = naming.shot_number(project, shot_id)
     try:
         title = project.shot(shot_id).title
     except Exception:  # removed meanwhile

@@ -221,7 +221,7 @@ def test_marks_show_on_the_timeline_and_survive_a_new_take_and_the_status_row_ne
 def test_people_read_take_numbers_operations_and_sentences_not_ids_or_tracebacks(qtbot, tmp_path, studio_env):
     import traceback
     from PySide6.QtTest import QTest
-    from studio.errors import UserError
+    from studio.errors import UserError  # noqa: F811
     from ui.dialogs.error import ErrorDialog
     from ui.dialogs.remix import RemixDialog
     from ui.queue.control import QueueControl
@@ -238,6 +238,12 @@ def test_people_read_take_numbers_operations_and_sentences_not_ids_or_tracebacks
     tips = [tree.data(tree.index(0, 0, tree.index(0, 0)), Qt.ItemDataRole.ToolTipRole),
             tree.data(tree.index(0, 0), Qt.ItemDataRole.ToolTipRole)]
     assert all("tk_" not in tip for tip in tips) and any("from Take 1 of shot 2" in tip for tip in tips)
+    # a refusal the dialog shows names the take the same way
+    import pytest
+    from studio import remix
+    with pytest.raises(UserError) as refused:
+        remix.plan_loop(doc, "tk_0a0b0c0d0e", start=500)
+    assert "take 2 of shot 2" in str(refused.value) and "tk_" not in str(refused.value)
     # queue rows say what the job does
     control = QueueControl(doc)
     assert control.label_for("sh001", "variation") == "Variation · 2. Shot title 1"
