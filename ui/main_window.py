@@ -206,7 +206,6 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu("&View")
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
-        self.view_menu.addSeparator()
         self._viewer_section = self.view_menu.addSection("Viewer")  # the player's actions, per document
         self._viewer_actions: list[QAction] = []
         self._viewer_end = self.view_menu.addSeparator()

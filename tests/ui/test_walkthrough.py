@@ -352,6 +352,8 @@ def test_help_question_mark_about_version_offline_guide_and_viewer_options_in_vi
     dialogs = [w for w in window.findChildren(UserGuideDialog) if w.isVisible()]
     assert dialogs and "Command line" in dialogs[0].browser.toPlainText()
     assert "shotreel export" in dialogs[0].browser.toPlainText()
+    qtbot.wait(50)
+    assert dialogs[0].browser.horizontalScrollBar().maximum() == 0  # screenshots fit the dialog's width
     dialogs[0].close()
     # the viewer's options are in View as well as on its right-click menu
     player = window.panels["ViewerDock"].player

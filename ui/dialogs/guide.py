@@ -13,6 +13,23 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 ROOT = Path(__file__).resolve().parents[2]
+IMAGE_W = 820  # screenshots are 1600 px wide: shown at the dialog's width, not with a sideways scroll
+
+
+def fit_images(document, width: int) -> int:
+    """Show each image at most `width` pixels wide (height follows); returns how many were fitted.
+    Qt lays Markdown images out at their natural size, which for screenshots means a sideways scroll."""
+    fitted = 0
+    cursor = document.find("\ufffc")  # each image is one object-replacement character
+    while not cursor.isNull():
+        fmt = cursor.charFormat()
+        if fmt.isImageFormat():
+            image = fmt.toImageFormat()
+            image.setWidth(width)
+            cursor.setCharFormat(image)
+            fitted += 1
+        cursor = document.find("\ufffc", cursor)
+    return fitted
 
 
 def guide_markdown() -> tuple[str, Path | None]:
@@ -41,6 +58,7 @@ class UserGuideDialog(QDialog):
         if base is not None:
             self.browser.setSearchPaths([str(base)])
         self.browser.setMarkdown(text)
+        fit_images(self.browser.document(), IMAGE_W)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

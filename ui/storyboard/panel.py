@@ -145,9 +145,12 @@ class ShotListView(QListView):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().paintEvent(event)
         bar = self.drop_indicator_rect()
-        if not bar.isEmpty():
+        if not bar.isEmpty():  # an insertion bar with caps, as editors draw it
             p = QPainter(self.viewport())
             p.fillRect(bar, theme.ACCENT)
+            cap_x = max(0, bar.center().x() - 6)
+            p.fillRect(QRect(cap_x, bar.top(), 12, 3), theme.ACCENT)
+            p.fillRect(QRect(cap_x, bar.bottom() - 2, 12, 3), theme.ACCENT)
             p.end()
 
 
