@@ -614,9 +614,12 @@ class TimelineCanvas(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(rect.adjusted(0.75, 0.75, -0.75, -0.75))
         if rect.width() > 26:
+            label = _static_text(self._static, item.label, fm, rect.width() - 9)
+            if self.media is not None:  # the label on a patch of the lane colour, above the waveform
+                p.fillRect(QRectF(rect.left() + 2, rect.center().y() - fm.height() / 2,
+                                  min(label.size().width() + 6, rect.width() - 4), fm.height()), fill)
             p.setPen(text_pen)
-            p.drawStaticText(QPointF(rect.left() + 5, rect.center().y() - fm.height() / 2),
-                             _static_text(self._static, item.label, fm, rect.width() - 9))
+            p.drawStaticText(QPointF(rect.left() + 5, rect.center().y() - fm.height() / 2), label)
 
     def _paint_seams(self, p: QPainter, visible: range, h: int) -> None:
         if not self.seam_flags:
