@@ -19,16 +19,6 @@ def take_label(project, take_or_id, *, with_shot: bool = True) -> str:
     return naming.take_label(project, take_or_id, with_shot=with_shot)
 
 
-def shot_label(project, shot_id: str) -> str:
-    """'Shot 2 · The empty quay' (the shot's cut number and title)."""
-    number = naming.shot_number(project, shot_id)
-    try:
-        title = project.shot(shot_id).title
-    except Exception:  # removed meanwhile
-        return "a removed shot"
-    return f"Shot {number}" + (f" · {title}" if title else "")
-
-
 # Take.operation / GenerationRequest.operation -> what the queue calls the job
 _OPERATION_NAMES = {"generate": "Generate", "variation": "Variation", "remix": "Remix", "extend": "Extend",
                     "recut": "Re-cut", "loop": "Loop", "blend": "Blend", "colour_match": "Match colour"}

@@ -10,7 +10,7 @@ including rows created later, instead of a subclass per widget type.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QWidget
+from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox
 
 WHEEL_SENSITIVE = (QComboBox, QAbstractSpinBox, QAbstractSlider)
 
@@ -42,7 +42,3 @@ def install_wheel_guard(app: QApplication) -> WheelGuard:
         app.installEventFilter(guard)
     return guard
 
-
-def wheel_guarded(widget: QWidget) -> bool:
-    """Whether `widget` ignores the wheel now (tests and the shortcuts overlay read it)."""
-    return _guarded(widget) and not widget.hasFocus()

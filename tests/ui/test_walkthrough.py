@@ -2,7 +2,7 @@
 drag-and-drop event sequences, key presses) on the real window and panels."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QScrollBar)
 
