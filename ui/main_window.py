@@ -525,8 +525,8 @@ class MainWindow(QMainWindow):
 
     def shortcut_groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
         from .player.widget import SHORTCUTS
-        def keys(action: QAction) -> str:
-            return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        def keys(action: QAction) -> str:  # every binding ('F1 / ?')
+            return " / ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
         window = [(keys(a), a.text().replace("&", "").rstrip("…")) for a in self.actions_by_name.values()
                   if not a.shortcut().isEmpty()]
         groups = [("Studio", window)]

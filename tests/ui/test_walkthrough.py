@@ -341,6 +341,10 @@ def test_help_question_mark_about_version_offline_guide_and_viewer_options_in_vi
     QTest.keyClick(board.view, "?")
     overlays = [w for w in window.findChildren(ShortcutsOverlay) if w.isVisible()]
     assert overlays, "'?' should open the shortcuts overlay like F1"
+    studio_keys = dict((what, keys) for keys, what in window.shortcut_groups()[0][1])
+    assert studio_keys["Keyboard Shortcuts"] == "F1 / ?"
+    board_keys = dict((what, keys) for keys, what in window.shortcut_groups()[1][1])
+    assert "Move Earlier" in board_keys and "Move Later" in board_keys  # listed with their keys
     overlays[0].close()
     inspector = window.panels["InspectorDock"]
     inspector.title.setFocus()
