@@ -281,21 +281,32 @@ def test_the_consent_date_placeholder_does_not_look_filled_in(qtbot, doc):
 
 
 # ---- 5. the takes header follows a rename ----------------------------------------------------------------
-def test_the_takes_header_follows_a_rename_typed_in_the_inspector(qtbot, tmp_path, studio_env):
+def test_the_takes_header_follows_a_rename_typed_in_the_inspector(qtbot, doc):
     from PySide6.QtTest import QTest
-    studio = _studio(tmp_path)
-    window = studio.window
+    from PySide6.QtWidgets import QHBoxLayout, QWidget
+    from ui.inspector import ShotInspectorPanel
+    from ui.selection import ShotSelection
+    from ui.takes import TakesPanel
+    selection = ShotSelection()
+    window = QWidget()
+    qtbot.addWidget(window)
+    takes, inspector = TakesPanel(doc, selection), ShotInspectorPanel(doc, selection)
+    row = QHBoxLayout(window)
+    row.addWidget(takes)
+    row.addWidget(inspector)
+    window.show()
+    window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    window.selection.set(["sh001"])
-    takes, inspector = window.panels["TakesDock"], window.panels["InspectorDock"]
+    selection.set(["sh001"])
     assert "Shot title 1" in takes.title.text()
     inspector.title.setFocus()
     inspector.title.selectAll()
     QTest.keyClicks(inspector.title, "Harbour at dawn")
     QTest.keyClick(inspector.title, Qt.Key.Key_Return)
-    assert studio.doc.project.shot("sh001").title == "Harbour at dawn"
+    assert doc.project.shot("sh001").title == "Harbour at dawn"
     assert takes.title.text().strip() == "Shot 2: Harbour at dawn"
-    studio.close()
+    takes.detach()
+    inspector.detach()
 
 
 # ---- 11. after Add Shot; plurals -------------------------------------------------------------------------
@@ -378,23 +389,18 @@ def test_help_question_mark_about_version_offline_guide_and_viewer_options_in_vi
 
 
 # ---- 7. export: the project's size, and a warning for an unfinished cut ------------------------------------
-def test_export_defaults_to_the_project_size_and_warns_about_stale_and_missing_shots(qtbot, tmp_path, studio_env):
+def test_export_defaults_to_the_project_size_and_warns_about_stale_and_missing_shots(qtbot, doc):
     from PySide6.QtTest import QTest
     from ui.dialogs.export import ExportDialog
-
-    def prepare(doc):  # shots 1 and 2 have takes; 2 continues from 1 but not from its take: stale
-        add_take(doc, "sh000", "tk_a0")
-        add_take(doc, "sh001", "tk_a1")
-    studio = _studio(tmp_path, prepare=prepare)
-    window = studio.window
-    doc = studio.doc
-    dialog = window.show_export()
-    assert isinstance(dialog, ExportDialog)
+    add_take(doc, "sh000", "tk_a0")  # shots 1 and 2 have takes; 2 continues from 1 but not from its take: stale
+    add_take(doc, "sh001", "tk_a1")
+    dialog = ExportDialog(doc)
+    qtbot.addWidget(dialog)
+    dialog.show()
     preset, ext = dialog.format.currentData()
     assert (preset, ext) == ("source", ".mp4")  # not 1080p: the 320x180 project is not upscaled
     assert "320×180" in dialog.format.currentText()
     queued = []
-    dialog.regenerate_requested.disconnect()
     dialog.regenerate_requested.connect(queued.append)
     QTest.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     box = dialog.warning
@@ -403,6 +409,17 @@ def test_export_defaults_to_the_project_size_and_warns_about_stale_and_missing_s
     assert dialog.task is None  # nothing started behind the question
     QTest.mouseClick(dialog.regenerate_button, Qt.MouseButton.LeftButton)
     assert queued == [["sh001", "sh002", "sh003", "sh004"]]  # in cut order
+    dialog.close()
+
+
+def test_the_window_queues_what_the_export_question_asks_for(qtbot, tmp_path, studio_env):
+    """The window wires the question's answer to the queue (no engine here: the queue says so)."""
+    studio = _studio(tmp_path)
+    dialog = studio.window.show_export()
+    calls = []
+    studio.window._generate_for_export = calls.append
+    dialog.regenerate_requested.emit(["sh002"])
+    assert calls == [["sh002"]]
     dialog.close()
     studio.close()
 
