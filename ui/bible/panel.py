@@ -225,7 +225,7 @@ class BiblePanel(QWidget):
         cbox.addWidget(section("Character", self.character_box))
         cform = AlignedForm()
         self.color = QLineEdit(self.character_box)
-        self.color.setPlaceholderText("#c0504d")
+        self.color.setPlaceholderText("Optional, like #c0504d")  # a bare sample read as set
         self.color.editingFinished.connect(lambda: self._line_done(self.color, "color"))
         self.color_button = QToolButton(self.character_box)
         self.color_button.setToolTip("Pick the mannequin colour")

@@ -136,7 +136,7 @@ class ShotListView(QListView):
             return QRect()
         if row < count:
             rect = self.visualRect(self.model().index(row, 0))
-            x = rect.left()
+            x = max(1, rect.left() - 2)  # in the gap between two cards (inside the view at its edge)
         else:
             rect = self.visualRect(self.model().index(count - 1, 0))
             x = rect.right() - 2
