@@ -607,8 +607,9 @@ def export_audio(project: Project, folder: str | os.PathLike, out_path: str | os
     likenesses = check_export(project, edit, folder)
     _check_media(edit)
     segments = edit.to_audio_segments()
-    if not segments:
-        raise UserError("cannot export the cut's audio: none of its takes has audio")
+    # like the movie's audio track (silent when no take has sound), not a refusal: same cut, same length
+    silent = () if segments else ("no take in the cut has sound of its own: the WAV is silence of the "
+                                  "cut's length, as the movie's audio track is",)
     if stems or out.suffix.lower() != ".wav":
         if out.suffix and not out.is_dir():
             raise UserError(f"stems go to a folder, not to {out.name}")
@@ -622,7 +623,7 @@ def export_audio(project: Project, folder: str | os.PathLike, out_path: str | os
     record_export(folder, out, likenesses, ((e.shot_id, e.take_id) for e in edit.playable))
     return AudioExportResult(str(Path(mix.path).resolve()), stem_paths, mix.samples,
                              mix.samples / mix.sample_rate, _ingredients(edit), edit,
-                             tuple(edit.warnings) + tuple(mix.warnings), tuple(likenesses))
+                             tuple(edit.warnings) + silent + tuple(mix.warnings), tuple(likenesses))
 
 
 def _training_mining(value: Any) -> dict:

@@ -61,9 +61,10 @@ def signing_postprocess(identity: Any) -> PostProcess:
 @dataclass
 class _Deferred:
     shot_id: str
-    waits_for: str            # the shot whose new take this one chains from
+    waits_for: str            # the shot whose new take this one chains from (or, unchained, only follows)
     options: Mapping[str, Any] = field(default_factory=dict)
     priority: int = 0
+    chained: bool = True      # False: waits only to keep cut order, and still runs if that shot fails
 
 
 class GenerationService:
@@ -95,11 +96,18 @@ class GenerationService:
         preflight(project, self.doc.folder, order, backend=opts.get("backend"), policy=load_policy(self.doc.folder))
         in_batch: set[str] = set(self.pending_shots())
         submitted = []
+        waiting_before: str | None = None  # the last shot of this batch, once one of them had to wait
         for shot_id in order:
             shot = project.shot(shot_id)
             previous = project.previous_shot(shot_id)
             if shot.continuity is Continuity.PREVIOUS and previous is not None and previous.id in in_batch:
                 self._deferred.append(_Deferred(shot_id, previous.id, opts, priority))
+                waiting_before = shot_id
+            elif waiting_before is not None:
+                # a later shot must not overtake one waiting for its upstream: cut order (the engine
+                # runs one job at a time, so it would render shots 9-11 before 5)
+                self._deferred.append(_Deferred(shot_id, waiting_before, opts, priority, chained=False))
+                waiting_before = shot_id
             else:
                 submitted.append(self._submit(shot_id, opts, priority))
             in_batch.add(shot_id)
@@ -158,6 +166,7 @@ class GenerationService:
         shot_id = request.shot_id or owed_shot
         if result.status is not JobStatus.DONE:
             self._drop_dependents(shot_id)
+            self._release(shot_id)  # shots that only followed it in cut order still run
             return None
         try:
             self.doc.project.shot(shot_id)
@@ -180,18 +189,26 @@ class GenerationService:
             except UserError as exc:
                 log.warning("could not queue %s: %s", item.shot_id, exc)
                 self._drop_dependents(item.shot_id)
+                self._release(item.shot_id)
 
     def _drop_dependents(self, shot_id: str, include_self: bool = False) -> None:
+        """Drop the shots chained from `shot_id` (their upstream take will not come); shots that only
+        waited behind one of them to keep cut order are queued instead."""
         dropped = {shot_id} if include_self else set()
         frontier = [shot_id]
         while frontier:
             current = frontier.pop()
             for item in list(self._deferred):
-                if item.waits_for == current or (include_self and item.shot_id == current):
+                chained_here = item.waits_for == current and item.chained
+                if chained_here or (include_self and item.shot_id == current):
                     self._deferred.remove(item)
                     if item.shot_id not in dropped:
                         dropped.add(item.shot_id)
                         frontier.append(item.shot_id)
+        for gone in dropped - {shot_id}:
+            self._release(gone)
+        if include_self:
+            self._release(shot_id)
 
 
 def chain_source(doc: Document, shot_id: str) -> Take | None:

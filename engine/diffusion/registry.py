@@ -471,6 +471,7 @@ def models_report(paths: Iterable[str | os.PathLike], *, as_json: bool = False) 
     for e in errors:
         lines.append(f"refused: {e.message}")
     if not models:
-        lines.append("no usable video models found" + ("" if errors else " (add a model folder in Settings > "
-                                                                       "Models or pass --path DIR)"))
+        lines.append("no usable video models found" + ("" if errors else " (add a model folder in File > "
+                                                                       "Settings > Engine defaults > Model "
+                                                                       "folders or pass --path DIR)"))
     return "\n".join(lines), 0 if models else 1

@@ -231,7 +231,7 @@ class BiblePanel(QWidget):
         cbox.addWidget(section("Character", self.character_box))
         cform = AlignedForm()
         self.color = QLineEdit(self.character_box)
-        self.color.setPlaceholderText("#c0504d")
+        self.color.setPlaceholderText("Optional, like #c0504d")  # a bare sample read as set
         self.color.editingFinished.connect(lambda: self._line_done(self.color, "color"))
         self.color_button = QToolButton(self.character_box)
         self.color_button.setToolTip("Pick the mannequin colour")
@@ -262,11 +262,11 @@ class BiblePanel(QWidget):
         kbox.addWidget(section("Consent record", self.consent_box, self.clear_consent))
         kform = AlignedForm()
         self.consent_who = QLineEdit(self.consent_box)
-        self.consent_who.setPlaceholderText("Full name of the person")
+        self.consent_who.setPlaceholderText("Required: full name of the person")
         self.consent_to = QLineEdit(self.consent_box)
         self.consent_to.setPlaceholderText("Studio or production it is granted to")
         self.consent_when = QLineEdit(self.consent_box)
-        self.consent_when.setPlaceholderText("2026-11-22")
+        self.consent_when.setPlaceholderText("Required: date signed, YYYY-MM-DD")  # a sample date read as filled in
         self.consent_until = QLineEdit(self.consent_box)
         self.consent_until.setPlaceholderText("No expiry (or the last day, 2027-06-30)")
         self.consent_scope = QWidget(self.consent_box)

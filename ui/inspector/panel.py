@@ -30,6 +30,7 @@ from studio.prompting import compiled_prompt
 from studio.timebase import format_duration, parse_duration
 
 from .. import theme
+from ..labels import take_label
 from ..selection import ShotSelection
 from .audio import AudioCueEditor
 from .camera_diagram import CameraDiagramWidget
@@ -336,7 +337,8 @@ class ShotInspectorPanel(QWidget):
         number = next(n for n, (_, s) in enumerate(project.shots(), start=1) if s.id == shot.id)
         self.heading.setText(f"Shot {number}" + (f" · {shot.title}" if shot.title else ""))
         self.subheading.setText(f"{seq.heading or 'Untitled scene'} · {format_duration(shot.duration, project.fps)}"
-                                + (f" · take {shot.selected_take}" if shot.selected_take else " · no take yet"))
+                                + (f" · {take_label(project, shot.selected_take, with_shot=False)}"
+                                   if shot.selected_take else " · no take yet"))
         self._set_line(self.title, shot.title)
         self._set_line(self.duration, f"{shot.duration}f")
         if not field_error(self.action) and not (self.action.hasFocus() and self.action.dirty):
@@ -501,6 +503,14 @@ class ShotInspectorPanel(QWidget):
                    if self.refs.item(i).checkState() == Qt.CheckState.Checked]
         order = [r for r in self.shot.bible_refs if r in checked] + [r for r in checked if r not in self.shot.bible_refs]
         self._edit(self.refs, lambda: SetShotFields(self.shot.id, bible_refs=tuple(order)))
+
+    def edit_title(self) -> None:
+        """A new shot: the form from the top with the title ready to type over (the window calls this
+        after Add Shot; a plain selection change keeps the user's scroll position)."""
+        self.load()
+        self.scroll.verticalScrollBar().setValue(0)
+        self.title.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.title.selectAll()
 
     def select_cue(self, shot_id: str, cue_id: str) -> None:
         """Show one sound of the current shot (the timeline calls this when a cue is clicked)."""

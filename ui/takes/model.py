@@ -15,6 +15,7 @@ from studio.consent import withdrawn_reason
 from studio.model import Take, TakeStatus
 
 from .. import theme
+from ..labels import take_label
 
 TakeIdRole = Qt.ItemDataRole.UserRole + 1
 IsSelectedRole = Qt.ItemDataRole.UserRole + 2
@@ -244,11 +245,12 @@ class TakeTreeItemModel(QAbstractItemModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [f"{take.id} ({take.operation})"]
+            project = self.doc.project
+            lines = [f"{take_label(project, take)} ({take.operation})"]
             if take.parent_take_id:
-                lines.append(f"from {take.parent_take_id}")
+                lines.append(f"from {take_label(project, take.parent_take_id)}")
             if take.source_take_id:
-                lines.append(f"continues take {take.source_take_id} at frame {take.source_frame}")
+                lines.append(f"continues {take_label(project, take.source_take_id)} at frame {take.source_frame}")
             if take.prompt:
                 lines.append(take.prompt[:300])
             if trashed:
