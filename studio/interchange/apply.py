@@ -10,7 +10,9 @@ Called by `shotreel import PROJECT FILE` and the File > Import menu.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import stat
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -47,12 +49,22 @@ def _flatten(file: PendingFile, target: Path) -> None:
 
 
 def _copy(file: PendingFile, target: Path) -> None:
+    """Byte copy of a checked media file. Opened without following a symlink and re-checked as a regular file
+    (it could have been swapped since parsing); the copy gets ordinary permissions whatever the source had."""
     source = file.sources[0][0]
-    with atomic_path(target) as tmp:
-        try:
-            shutil.copyfile(source, tmp)
-        except FileNotFoundError:
-            raise UserError(f"{source.name} disappeared while importing") from None
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise UserError(f"{source.name} disappeared while importing") from None
+    except OSError as exc:
+        raise UserError(f"{source.name}: refused ({exc.strerror or exc}; a symlink is never imported)") from None
+    with os.fdopen(fd, "rb") as src:
+        if not stat.S_ISREG(os.fstat(src.fileno()).st_mode):
+            raise UserError(f"{source.name} is not a regular file: not imported")
+        with atomic_path(target) as tmp:
+            with open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            os.chmod(tmp, 0o644)
 
 
 def write_files(folder: Path, files: list[PendingFile]) -> list[Path]:
