@@ -74,6 +74,14 @@ def emit(args: argparse.Namespace, data: Any, text: str | Callable[[], str] | No
     stream.flush()
 
 
+def os_error_message(exc: OSError) -> str:
+    """One line for an OSError; a full disk is named as such."""
+    import errno
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full" + (f" (writing {exc.filename})" if exc.filename else "")
+    return f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+
+
 def print_error(args: argparse.Namespace | None, exc: BaseException) -> None:
     message = " ".join(str(exc).split()) or type(exc).__name__
     suggestion = exc.suggestion if isinstance(exc, EngineError) else ""
