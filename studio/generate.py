@@ -73,6 +73,7 @@ class GenerationService:
         self._deferred: list[_Deferred] = []
         self._job_shot: dict[str, str] = {}       # job id -> shot id, for jobs submitted by us
         self._listeners: list[Callable[[str, str], None]] = []
+        self.not_generated: dict[str, str] = {}  # shot id -> why a waiting shot was dropped (its upstream failed)
 
     # ---- queueing ----------------------------------------------------------------------------
     def queue_shots(self, shot_ids: Iterable[str], *, options: Mapping[str, Any] | None = None,
@@ -182,6 +183,7 @@ class GenerationService:
                     if item.shot_id not in dropped:
                         dropped.add(item.shot_id)
                         frontier.append(item.shot_id)
+                        self.not_generated[item.shot_id] = shot_id
 
 
 def chain_source(doc: Document, shot_id: str) -> Take | None:

@@ -91,7 +91,22 @@ def generate_shots(doc: Any, shot_ids: Iterable[str], *, options: dict | None = 
         raise
     finally:
         runner.shutdown()
+    for shot_id, upstream in service.not_generated.items():   # chained after a failed or cancelled shot
+        failures.append((shot_id, NotGenerated(upstream)))
     return takes, failures
+
+
+class NotGenerated:
+    """A shot that waited for the shot it continues from, which failed: it was not generated."""
+
+    def __init__(self, upstream: str):
+        self.upstream = upstream
+
+    def to_dict(self) -> dict:
+        return {"kind": "not_generated", "message": str(self), "upstream": self.upstream}
+
+    def __str__(self) -> str:
+        return f"not generated: it continues from {self.upstream}, which was not generated"
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -129,7 +144,9 @@ def run_generate(args: argparse.Namespace) -> int:
         emit(args, {"takes": records, "failed": errors},
              lambda: "\n".join([f"shot {numbers.get(t.shot_id, '?'):>3}  {t.id}  {t.frames}f  {t.files.get('video', '')}"
                                 for t in takes] +
-                               [f"shot {numbers.get(s, '?'):>3}  FAILED: {e}" for s, e in failures] +
+                               [f"shot {numbers.get(s, '?'):>3}  " + (
+                                   f"not generated: it continues from shot {numbers.get(e.upstream, '?')}, which failed"
+                                   if isinstance(e, NotGenerated) else f"FAILED: {e}") for s, e in failures] +
                                [f"{len(takes)} take(s) generated" + (f", {len(failures)} failed" if failures else "")]))
         return 1 if failures else 0
 
