@@ -95,10 +95,11 @@ def print_error(args: argparse.Namespace | None, exc: BaseException) -> None:
     sys.stderr.flush()
 
 
-def open_document(path: str):
-    """Open a project for a command (imported lazily so `shotreel --help` stays fast)."""
+def open_document(path: str, *, readonly: bool = False):
+    """Open a project for a command (imported lazily so `shotreel --help` stays fast). Listing commands pass
+    readonly: nothing is written (they work on a full disk or a read-only folder)."""
     from ..document import Document
-    return Document.open(path)
+    return Document.open(path, readonly=readonly)
 
 
 def table(rows: Iterable[Iterable[Any]], headers: Iterable[str]) -> str:

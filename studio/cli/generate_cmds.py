@@ -159,7 +159,7 @@ def _take_json(doc: Any, take: Any) -> dict[str, Any]:
 
 
 def run_takes(args: argparse.Namespace) -> int:
-    with open_document(args.project) as doc:
+    with open_document(args.project, readonly=True) as doc:
         project = doc.project
         shots = [project.resolve_shot(args.shot)] if args.shot else [s for _, s in project.shots()]
         numbers = {shot.id: i + 1 for i, (_, shot) in enumerate(project.shots())}

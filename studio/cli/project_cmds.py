@@ -235,7 +235,7 @@ def _shot_json(doc: Any, number: int, start: int, seq: Any, shot: Any) -> dict[s
 
 
 def run_shots(args: argparse.Namespace) -> int:
-    with open_document(args.project) as doc:
+    with open_document(args.project, readonly=True) as doc:
         p = doc.project
         shots = [_shot_json(doc, *row) for row in _numbered(doc)]
         total = sum(s["duration"] for s in shots)
