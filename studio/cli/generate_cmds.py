@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import queue
 from typing import Any, Iterable
 
@@ -109,6 +110,15 @@ class NotGenerated:
         return f"not generated: it continues from {self.upstream}, which was not generated"
 
 
+def _take_media_present(doc: Any, take_id: str) -> bool:
+    try:
+        take = doc.project.take(take_id)
+    except Exception:  # a selected take the project no longer holds counts as missing
+        return False
+    video = take.files.get("video")
+    return bool(video) and (doc.folder / video).is_file()
+
+
 def run_generate(args: argparse.Namespace) -> int:
     with open_document(args.project) as doc:
         project = doc.project
@@ -117,7 +127,12 @@ def run_generate(args: argparse.Namespace) -> int:
         else:
             shots = [shot for _, shot in project.shots()]
         if args.missing:
-            shots = [s for s in shots if not s.selected_take]
+            offline = [s for s in shots if s.selected_take and not _take_media_present(doc, s.selected_take)]
+            numbers = {shot.id: i + 1 for i, (_, shot) in enumerate(project.shots())}
+            for s in offline:
+                print(f"shot {numbers[s.id]}: the video of its take {s.selected_take} is missing (media offline): "
+                      "generating it again", file=sys.stderr)
+            shots = [s for s in shots if not s.selected_take or s in offline]
         if not shots:
             raise UserError("nothing to generate: the project has no shots" if not args.missing
                             else "every shot already has a take")
