@@ -402,9 +402,22 @@ def verify(path: str | os.PathLike, *, anchors_pem: str | None = None,
         return _report(path, reader)
 
 
+_MEDIA_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"OggS", b"fLaC", b"ID3", b"\x1aE\xdf\xa3",
+                b"II*\x00", b"MM\x00*")
+_BMFF_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"uuid")
+
+
 def _is_media(path: Path) -> bool:
-    """Whether `path` decodes as a picture (PIL) or holds an audio/video stream (PyAV): tells a damaged or
-    unsigned media file from something that never was one."""
+    """Whether `path` is a media file: a media container's signature (so a damaged one still counts: it is
+    tampered, not 'not media'), else a picture PIL decodes or a file PyAV finds streams in. Tells empty,
+    random or text files from media that lost or broke its credentials."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return False
+    if head.startswith(_MEDIA_MAGIC) or head[4:8] in _BMFF_BOXES:
+        return True
     from PIL import Image
     try:
         with Image.open(path):
