@@ -1,7 +1,7 @@
 """Importers run in linear time on hostile input (issue 11, item 4): unclosed notes, boneyards, emphasis markers.
 
-Ratios measured in the same run (best of 3), not timed assertions: 8x the input may take at most ~3x the
-linear share (a quadratic scan takes 64x)."""
+Ratios measured in the same run (best of 3), not timed assertions: 16x the input may take at most 64x the
+time (linear is ~16x, a quadratic scan ~256x), a margin that holds on a loaded machine."""
 from __future__ import annotations
 
 import random
@@ -31,10 +31,10 @@ def _seconds(text: str) -> float:
 
 @pytest.mark.parametrize("unit", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_fountain_import_is_linear_in_hostile_input(unit):
-    small = "INT. ROOM - DAY\n\n" + unit * (2000 // len(unit))
-    large = "INT. ROOM - DAY\n\n" + unit * (16000 // len(unit))
+    small = "INT. ROOM - DAY\n\n" + unit * (4000 // len(unit))
+    large = "INT. ROOM - DAY\n\n" + unit * (64000 // len(unit))
     ratio = _seconds(large) / max(_seconds(small), 1e-4)
-    assert ratio < 24, f"{ratio:.1f}x the time for 8x the input"
+    assert ratio < 64, f"{ratio:.1f}x the time for 16x the input"
 
 
 def test_the_linear_scanners_mean_what_the_regexes_meant():
