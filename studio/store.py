@@ -183,7 +183,7 @@ def _sqlite_problem(exc: sqlite3.Error, path: Path) -> str:
     return str(exc)
 
 
-def _snapshot(db_path: Path, version: int, wal_pending: bool) -> sqlite3.Connection:
+def _snapshot(db_path: Path, version: int, wal_pending: bool) -> tuple[sqlite3.Connection, Project, int]:
     """The project read into memory (and migrated there when older): every check a refusal could come
     from runs on this copy, so a file that is refused is never written, not even its journal mode."""
     shown = db_path.parent.name or str(db_path)
@@ -206,7 +206,8 @@ def _snapshot(db_path: Path, version: int, wal_pending: bool) -> sqlite3.Connect
                                        f"({exc}); it was left untouched") from None
         probe = Store(db_path, mem)
         try:
-            probe._read_project()
+            project = probe._read_project()
+            revision = probe._read_revision()
         except ProjectFileError:
             raise
         except Exception as exc:  # bad JSON, wrong shapes, invalid fields: one line, file untouched
@@ -215,7 +216,7 @@ def _snapshot(db_path: Path, version: int, wal_pending: bool) -> sqlite3.Connect
     except BaseException:
         mem.close()
         raise
-    return mem
+    return mem, project, revision
 
 
 def _check_identity(shown: str, app_id: int, version: int) -> None:
@@ -258,6 +259,7 @@ class Store:
         self._writes = 0
         self._checkpointer: _Checkpointer | None = None
         self.readonly = False  # opened for reading only: an in-memory snapshot, every write refused
+        self._checked: tuple[Project, int] | None = None   # the project as the open checks read it
 
     # ---- opening -----------------------------------------------------------------------------
     @staticmethod
@@ -296,7 +298,7 @@ class Store:
         """Open `path` after every check passed on a read-only copy in memory. `readonly` keeps that copy
         as the store (nothing on disk is touched: read-only commands work on a full disk)."""
         version, wal_pending = _inspect(path)
-        snapshot = _snapshot(path, version, wal_pending)
+        snapshot, checked, revision = _snapshot(path, version, wal_pending)
         if readonly:
             store = cls(path, snapshot)
             store.readonly = True
@@ -319,6 +321,7 @@ class Store:
             store.close()
             raise ProjectFileError(f"cannot update {path.parent.name} to schema {SCHEMA_VERSION}: "
                                    f"{_sqlite_problem(exc, path)}") from None
+        store._checked = (checked, revision)  # the first load reuses it unless someone wrote since
         return store
 
     def close(self) -> None:
@@ -342,10 +345,11 @@ class Store:
     # ---- reading -----------------------------------------------------------------------------
     def load(self) -> tuple[Project, tuple[int, int, list[dict[str, Any]]]]:
         """The project and its history (base, index, command dicts), read in one snapshot."""
+        checked, self._checked = self._checked, None
         with self._lock, self.db.atomic():
-            project = self._read_project()
-            history = self._read_history()
             self.revision = self._read_revision()
+            project = checked[0] if checked and checked[1] == self.revision else self._read_project()
+            history = self._read_history()
         self._remember_positions(project)
         return project, history
 
