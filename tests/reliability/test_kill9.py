@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,8 +49,9 @@ def _integrity(folder: Path) -> None:
         conn.close()
 
 
-def _kill_at(args: list[str], env: dict, delay: float, ready: str | None = None) -> list[str]:
-    """Start `args`, wait for the `ready` line (if any), sleep `delay`, SIGKILL; the lines it printed."""
+def _kill_at(args: list[str], env: dict, delay: float, ready: str | None = None, trigger=None) -> list[str]:
+    """Start `args`; wait for the `ready` line it prints, or until `trigger()` is true (polled), or neither;
+    sleep `delay`; SIGKILL. Returns the lines it printed."""
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     lines: list[str] = []
     if ready is not None:
@@ -60,6 +62,10 @@ def _kill_at(args: list[str], env: dict, delay: float, ready: str | None = None)
             lines.append(line.strip())
             if line.strip() == ready:
                 break
+    if trigger is not None:
+        deadline = time.monotonic() + 60
+        while not trigger() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     out, _ = proc.communicate(timeout=60)
@@ -144,7 +150,12 @@ def test_kill_during_generation_then_the_queue_resumes_with_one_take_per_shot(tm
     for trial in range(TRIALS):
         folder = tmp_path / f"gen{trial}.shotreel"
         shutil.copytree(template, folder)
-        _kill_at([sys.executable, "-m", "studio.cli", "generate", str(folder)], env, rng.uniform(0.2, full_run))
+        takes = folder / "media" / "takes"
+        if trial % 2:   # half the kills land just after the first take file appears (render end, signing, record)
+            _kill_at([sys.executable, "-m", "studio.cli", "generate", str(folder)], env, rng.uniform(0.0, 0.5),
+                     trigger=lambda: any(p.is_file() for p in takes.rglob("*")))
+        else:
+            _kill_at([sys.executable, "-m", "studio.cli", "generate", str(folder)], env, rng.uniform(0.2, full_run))
         _integrity(folder)
         with Document.open(folder) as doc:
             failures += _takes_are_complete_and_signed(doc, trial)
@@ -169,6 +180,7 @@ def test_kill_during_export_never_leaves_an_unsigned_or_partial_file_under_the_f
     from studio.identity import load_or_create_identity
     from studio.provenance import verify
     rng = random.Random(9003)
+    tmp_before = set(Path(tempfile.gettempdir()).glob("shotreel-export-*"))
     folder = _new_project(tmp_path / "cut.shotreel", 3)
     assert main(["generate", str(folder), "--no-sign"]) == 0
     out = tmp_path / "out" / "cut.mp4"
@@ -182,7 +194,10 @@ def test_kill_during_export_never_leaves_an_unsigned_or_partial_file_under_the_f
     for trial in range(TRIALS):
         if rng.random() < 0.5:
             out.unlink(missing_ok=True)     # half the trials start without an earlier export
-        _kill_at(args, env, rng.uniform(0.2, full_run))
+        if trial % 2:   # half the kills land while the encode's output exists: its end, the signature, the rename
+            _kill_at(args, env, rng.uniform(0.0, 0.4), trigger=lambda: any(PARTIAL in p.name for p in out.parent.iterdir()))
+        else:
+            _kill_at(args, env, rng.uniform(0.2, full_run))
         if out.exists():
             report = verify(out, identity=identity)
             if report.state != "Trusted":
@@ -191,6 +206,7 @@ def test_kill_during_export_never_leaves_an_unsigned_or_partial_file_under_the_f
     assert verify(out, identity=identity).state == "Trusted"
     left = [p.name for p in out.parent.iterdir() if PARTIAL in p.name]
     work = list((folder / "media" / "cache").glob("shotreel-export-*"))
+    work += sorted(set(Path(tempfile.gettempdir()).glob("shotreel-export-*")) - tmp_before)
     print(f"kill -9 during export: {TRIALS} trials, {len(failures)} failures; left after the next run: "
           f"{len(left)} partial files, {len(work)} work folders")
     assert not failures, failures
