@@ -54,3 +54,15 @@ def check_case(doc, run, allowed: tuple[type[BaseException], ...]) -> str:
         return f"traceback: {type(exc).__name__}: {exc}"
     doc.undo()  # keep the document small for the next case
     return ""
+
+
+def bomb_png(width: int = 20000, height: int = 30000) -> bytes:
+    """A small PNG whose header claims `width` x `height` pixels (a decompression bomb: PIL refuses it on open)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+            + chunk(b"IEND", b""))

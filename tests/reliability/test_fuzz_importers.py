@@ -14,7 +14,7 @@ from engine.errors import EngineError
 from studio.document import Document
 from studio.errors import UserError
 from studio.interchange import import_file
-from tests.reliability.fuzz_helpers import check_case
+from tests.reliability.fuzz_helpers import bomb_png, check_case
 
 FOUNTAIN_CASES = int(os.environ.get("SHOTREEL_FUZZ_FOUNTAIN", 300))
 STORYBOARDER_CASES = int(os.environ.get("SHOTREEL_FUZZ_STORYBOARDER", 100))
@@ -123,7 +123,7 @@ def _storyboarder_case(root: Path, rng: random.Random, outside: Path) -> Path:
         elif kind < 0.68:
             (images / board["url"]).symlink_to(outside / "secret.pem")
         elif kind < 0.72:
-            Image.new("1", (12000, 12000)).save(images / board["url"])   # past the pixel limit
+            (images / board["url"]).write_bytes(bomb_png())   # claims 20000x30000 pixels
         elif kind < 0.75:
             os.mkfifo(images / board["url"])
         if rng.random() < 0.3:

@@ -13,6 +13,7 @@ from studio.errors import UserError
 from studio.interchange import import_file
 from studio.interchange.storyboarder import parse_storyboarder
 
+from tests.reliability.fuzz_helpers import bomb_png
 from tests.studio.test_interchange_storyboarder import make_storyboarder
 
 
@@ -100,7 +101,7 @@ def test_a_decompression_bomb_board_is_one_clear_line(tmp_path):
     source = make_storyboarder(tmp_path / "sb")
     images = source.parent / "images"
     # A PNG that claims 20000x30000 pixels: PIL's bomb guard would raise DecompressionBombError.
-    Image.new("1", (20000, 30000)).save(images / "board-3-CCCCC.png", optimize=True)
+    (images / "board-3-CCCCC.png").write_bytes(bomb_png())
     with pytest.raises(UserError, match="too large"):
         parse_storyboarder(source)
 
