@@ -289,7 +289,7 @@ class Store:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"cannot create {path}: {exc}") from exc
+                raise StoreError(f"cannot create {path}: {_sqlite_problem(exc, path)}") from exc
             raise
         return store
 

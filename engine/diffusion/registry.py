@@ -432,11 +432,21 @@ def scan_model_dirs(paths: Iterable[str | os.PathLike], errors: list[EngineError
         root = Path(raw).expanduser()
         if not root.is_dir():
             continue
-        candidates = [root] if (root / "model_index.json").exists() else sorted(
-            p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        try:
+            candidates = [root] if (root / "model_index.json").exists() else sorted(
+                p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        except OSError as exc:  # an unreadable models folder: say so, do not crash the listing
+            if errors is not None:
+                errors.append(EngineError(ErrorKind.MODEL_INVALID, f"cannot read {root}: {exc.strerror or exc}"))
+            continue
         for folder in candidates:
-            looks_like_model = (folder / "model_index.json").exists() or any(
-                p.suffix in _PICKLE_SUFFIXES + (".safetensors",) for p in folder.iterdir() if p.is_file())
+            try:
+                looks_like_model = (folder / "model_index.json").exists() or any(
+                    p.suffix in _PICKLE_SUFFIXES + (".safetensors",) for p in folder.iterdir() if p.is_file())
+            except OSError as exc:
+                if errors is not None:
+                    errors.append(EngineError(ErrorKind.MODEL_INVALID, f"cannot read {folder}: {exc.strerror or exc}"))
+                continue
             if not looks_like_model:
                 continue
             try:
