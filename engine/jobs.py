@@ -7,7 +7,6 @@ integer frames at a `Fraction` rate; the rate serializes as "num/den".
 from __future__ import annotations
 
 import math
-
 import threading
 import time
 from dataclasses import dataclass, field, fields, replace

@@ -535,9 +535,23 @@ _LOCK = ".lock"
 _YOUNG_S = 60.0   # a work folder this new may not hold its lock yet
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def _work_is_live(work: Path) -> bool:
-    """Whether another export still uses `work`: it holds an flock on the folder's lock file."""
+    """Whether another export still uses `work`: its process (named in the folder) is alive and holds an flock
+    on the folder's lock file. A killed export's folder is dead at once, whatever its age."""
     import fcntl
+    owner = work.name[len(WORK_PREFIX):].split("-", 1)[0]
+    if owner.isdigit() and not _pid_alive(int(owner)):
+        return False
     try:
         fd = os.open(work / _LOCK, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:  # no lock (an older version's folder, or one being made this instant)
@@ -579,7 +593,7 @@ class _WorkFolder:
         import fcntl
         cache = Path(folder) / "media" / "cache"
         cache.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=cache))
+        self.path = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=cache))
         self._fd = os.open(self.path / _LOCK, os.O_CREAT | os.O_RDWR, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import queue
+import sys
 from typing import Any, Iterable
 
 from engine.jobs import JobStatus
