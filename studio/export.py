@@ -2,8 +2,11 @@
 
 Who calls: the CLI (`shotreel export`), the export dialog (through a worker thread: `progress` and
 `cancel` are thread-safe), `make demo`, the export benchmark. `export_and_sign` is the usual entry
-point: it renders, then hands the finished file to `studio.provenance.sign_export`, the only thing
-allowed to touch it afterwards (a remux would drop the manifest).
+point: it renders to a temporary name beside the target, hands that finished file to
+`studio.provenance.sign_export` (the only thing allowed to touch it afterwards: a remux would drop the
+manifest), and only then renames it into place, so the final name never holds an unsigned or partial
+file, whenever the process dies. Intermediate files live in the project's media/cache in a folder named
+after the exporting process and locked while it runs; the next export sweeps what a killed one left.
 
 The ffmpeg graph (built by `plan_export`, readable in `ExportPlan.args`):
   the takes are read from "reels": `-f concat` inputs, two per media format, neighbours in the cut on

@@ -6,9 +6,13 @@ row. The store keeps what it last wrote of every position so structural edits (i
 remove) update only the rows whose position really changed.
 
 A file is checked before anything writes to it: the header alone refuses foreign, newer and
-non-SQLite files; then a read-only connection confirms the application id and version and runs
-`PRAGMA quick_check`. Only a file that passes is opened for writing (and migrated forward, after a
-backup copy). WAL journal, `synchronous=NORMAL`: a killed process loses nothing that committed.
+non-SQLite files, a -wal whose header is not a WAL of this file is refused (SQLite would silently drop it);
+then a read-only connection confirms the application id and version and runs `PRAGMA quick_check`, and
+the whole database is copied into memory, migrated there if older and its rows read. Only a file that
+passes all of it is opened for writing (journal mode set, migrated forward after a backup copy): a refused
+file keeps every byte, its journal mode and its folder. Read-only opens keep the in-memory copy and touch
+nothing on disk (listing commands work on a full disk). WAL journal, `synchronous=NORMAL`: a killed
+process loses nothing that committed.
 
 Who calls: `studio.document.Document` only (and `JobTable` for the engine runner's job records).
 """
