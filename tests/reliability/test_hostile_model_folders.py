@@ -45,3 +45,22 @@ def test_shotreel_models_lists_none_of_them_and_never_tracebacks(tmp_path):
     data = json.loads(out.stdout)
     assert [Path(m["path"]).name for m in data["models"]] == ["good"]
     assert len(data["refused"]) == len(HOSTILE), [r["message"] for r in data["refused"]]
+
+
+ISSUE_CASES = ["header is a JSON list", "header entry not a dict", "string shape", "_class_name a list",
+               "_class_name a number", "num_attention_heads many"]
+
+
+def test_generate_on_the_issues_hostile_headers_fails_in_one_line(tmp_path, capsys):
+    from studio.cli import main
+    proj = str(tmp_path / "p.shotreel")
+    assert main(["new", proj, "--size", "160x90"]) == 0
+    assert main(["add-shot", proj, "--title", "A", "--duration", "4f"]) == 0
+    for case in ISSUE_CASES:
+        folder = make_hostile(tmp_path / "models", case)
+        capsys.readouterr()
+        assert main(["generate", proj, "--backend", "diffusion", "--model", str(folder), "--no-sign"]) == 1
+        out = capsys.readouterr().out
+        failed = [line for line in out.splitlines() if "FAILED:" in line]
+        assert len(failed) == 1 and (folder.name in failed[0] or "safetensors" in failed[0]), out
+        assert not any(word in out for word in ("AttributeError", "TypeError", "Traceback")), out
