@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import json
 import signal
-from pathlib import Path
 
 HANG_S = 5.0
 

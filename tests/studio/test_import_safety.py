@@ -6,7 +6,6 @@ import os
 import stat
 
 import pytest
-from PIL import Image
 
 from studio.document import Document
 from studio.errors import UserError

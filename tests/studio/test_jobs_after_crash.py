@@ -2,7 +2,6 @@
 `generate --missing` regenerates shots whose take file is gone and says which."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from engine.jobs import JobStatus
 from engine.runner import JobRecord
