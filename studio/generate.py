@@ -76,6 +76,16 @@ class GenerationService:
         self._deferred: list[_Deferred] = []
         self._job_shot: dict[str, str] = {}       # job id -> shot id, for jobs submitted by us
         self._listeners: list[Callable[[str, str], None]] = []
+        self.not_generated: dict[str, str] = {}  # shot id -> why a waiting shot was dropped (its upstream failed)
+        # Jobs a crash interrupted come back queued in the runner: this service owns their results, and a
+        # shot asked for again adopts its job instead of queueing a second one (one take, not two).
+        self._adopted: dict[str, str] = {}  # shot id -> job id
+        resumed = set(getattr(runner, "resumed", ()))
+        for record in runner.jobs():  # (a resumed job may have finished already: its result is still owed)
+            if record.request.shot_id and (record.job_id in resumed or not record.finished):
+                self._job_shot[record.job_id] = record.request.shot_id
+                if record.request.operation in ("generate", "regenerate"):
+                    self._adopted[record.request.shot_id] = record.job_id
 
     # ---- queueing ----------------------------------------------------------------------------
     def queue_shots(self, shot_ids: Iterable[str], *, options: Mapping[str, Any] | None = None,
@@ -100,7 +110,9 @@ class GenerationService:
         for shot_id in order:
             shot = project.shot(shot_id)
             previous = project.previous_shot(shot_id)
-            if shot.continuity is Continuity.PREVIOUS and previous is not None and previous.id in in_batch:
+            if shot_id in self._adopted:  # resumed after a crash (maybe done already): its result is owed to us
+                submitted.append(self._adopted.pop(shot_id))
+            elif shot.continuity is Continuity.PREVIOUS and previous is not None and previous.id in in_batch:
                 self._deferred.append(_Deferred(shot_id, previous.id, opts, priority))
                 waiting_before = shot_id
             elif waiting_before is not None:
@@ -205,6 +217,7 @@ class GenerationService:
                     if item.shot_id not in dropped:
                         dropped.add(item.shot_id)
                         frontier.append(item.shot_id)
+                        self.not_generated[item.shot_id] = shot_id
         for gone in dropped - {shot_id}:
             self._release(gone)
         if include_self:

@@ -53,6 +53,10 @@ _UNSIGNABLE = {".webm": "WebM", ".mkv": "Matroska", ".ogv": "Ogg", ".ogg": "Ogg"
                ".ts": "MPEG-TS", ".mxf": "MXF", ".otio": "OTIO", ".xml": "XML", ".fcpxml": "FCPXML", ".edl": "EDL"}
 
 STATE_TRUSTED, STATE_VALID, STATE_INVALID, STATE_NONE = "Trusted", "Valid", "Invalid", "none"
+STATE_NOT_MEDIA = "not media"
+# `shotreel verify` exit codes (the README's table says the same). 1 and 2 stay the CLI's error and usage codes.
+# Only a trusted signer is 0: a file re-signed by anyone else is intact but not yours (6).
+VERIFY_EXIT_CODES = {STATE_TRUSTED: 0, STATE_INVALID: 3, STATE_NONE: 4, STATE_NOT_MEDIA: 5, STATE_VALID: 6}
 _UNTRUSTED = "signingCredential.untrusted"
 
 
@@ -304,9 +308,11 @@ class VerifyReport:
         name = Path(self.path).name
         if self.state == STATE_NONE:
             return [f"{name}: no Content Credentials" + (f" ({self.note})" if self.note else "")]
+        if self.state == STATE_NOT_MEDIA:
+            return [f"{name}: not a media file" + (f" ({self.note})" if self.note else "")]
         verdict = {
             STATE_TRUSTED: "Trusted: intact and signed by a certificate you trust",
-            STATE_VALID: "Valid: intact, but the signer is not one of your trust anchors",
+            STATE_VALID: "Untrusted signer (Valid): intact, but not signed by one of your trust anchors",
             STATE_INVALID: "Invalid: the file or its credentials were changed after signing",
         }.get(self.state, self.state)
         lines = [f"{name}: {verdict}"]
@@ -397,15 +403,55 @@ def verify(path: str | os.PathLike, *, anchors_pem: str | None = None,
     try:
         reader = c2pa.Reader.try_create(path, context=context)
     except c2pa.C2paError.NotSupported:
+        if not _is_media(path):
+            return VerifyReport(str(path), STATE_NOT_MEDIA, note="not a picture, video or sound")
         return VerifyReport(str(path), STATE_NONE, note="this format cannot carry Content Credentials")
     except c2pa.C2paError as exc:
+        if not _is_media(path):  # empty or random bytes are not a "tampered" video
+            return VerifyReport(str(path), STATE_NOT_MEDIA, note=c2pa_message(exc))
         # a manifest is there but cannot even be parsed: tampered or truncated
         return VerifyReport(str(path), STATE_INVALID, failure_codes=[type(exc).__name__.lstrip("_")],
                             note=c2pa_message(exc))
     if reader is None:
+        if not _is_media(path):
+            return VerifyReport(str(path), STATE_NOT_MEDIA, note="not a picture, video or sound")
         return VerifyReport(str(path), STATE_NONE)
     with reader:
         return _report(path, reader)
+
+
+_MEDIA_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"OggS", b"fLaC", b"ID3", b"\x1aE\xdf\xa3",
+                b"II*\x00", b"MM\x00*")
+_BMFF_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"uuid")
+
+
+def _is_media(path: Path) -> bool:
+    """Whether `path` is a media file: a media container's signature (so a damaged one still counts: it is
+    tampered, not 'not media'), else a picture PIL decodes or a file PyAV finds streams in. Tells empty,
+    random or text files from media that lost or broke its credentials."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return False
+    if head.startswith(_MEDIA_MAGIC) or head[4:8] in _BMFF_BOXES:
+        return True
+    from PIL import Image
+    try:
+        with Image.open(path):
+            return True
+    except Exception:  # noqa: BLE001 - PIL raises many kinds for non-images
+        pass
+    import av
+    try:
+        with av.open(str(path)) as container:
+            return bool(container.streams.video or container.streams.audio)
+    except Exception:  # noqa: BLE001 - PyAV's errors for non-media vary by demuxer
+        return False
+
+
+def verify_exit_code(report: VerifyReport) -> int:
+    return VERIFY_EXIT_CODES.get(report.state, VERIFY_EXIT_CODES[STATE_INVALID])
 
 
 def _report(path: Path, reader) -> VerifyReport:
