@@ -257,7 +257,7 @@ def test_manifests_carry_the_consent_assertion_and_bible_uses_is_complete(projec
     report = verify(out)
     assert report.likenesses[0]["consent_id"] == "cs_jane"
     assert any(line.startswith("  consented likeness: Mara — consent cs_jane") for line in report.summary_lines())
-    assert cli_main(["verify", str(take_file)]) == 0
+    assert cli_main(["verify", str(take_file), "--trust-own"]) == 0
     assert "consented likeness: Mara" in capsys.readouterr().out
 
     assert cli_main(["bible", "uses", str(project), "Mara", "--json"]) == 0
