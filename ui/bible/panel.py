@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFileDialog, 
                                QWidget)
 
 from engine.errors import EngineError
-from studio.commands import AddBibleEntry, Change, RemoveBibleEntry, SetBibleEntry
+from studio.commands import AddBibleEntry, Change, ChangeKind, RemoveBibleEntry, SetBibleEntry
 from studio.errors import UserError
 from studio.model import BibleEntry, BibleKind, ConsentRecord, ValidationError, new_id
 
@@ -291,7 +291,7 @@ class BiblePanel(QWidget):
         self.model.detach()
 
     def _on_change(self, change: Change) -> None:
-        if change.kind in ("bible", "project"):
+        if change.kind in (ChangeKind.BIBLE, ChangeKind.PROJECT):
             self._load()
 
     def _model_reset(self) -> None:

@@ -112,7 +112,7 @@ class TimelineCanvas(QWidget):
         self.selected: set[str] = set()
         self.selected_cue: tuple[str, str] | None = None
         self.seam_flags: dict[str, str] = {}
-        self.execute: Callable[[object], bool] = lambda command: False  # set by the panel
+        self.execute: Callable[..., bool] = lambda command, whole_gesture=False: False  # set by the panel
         self._drag: _Drag | None = None
         self._fitted = False
         self._base: QPixmap | None = None  # everything but the playhead, painted once per change
@@ -715,7 +715,7 @@ class TimelineCanvas(QWidget):
             if (drag.start, drag.end) != (clip.trim_in, clip.trim_out):
                 command = SetTrim(clip.shot_id, drag.start, drag.end)
         if command is not None:
-            self.execute(command)
+            self.execute(command, whole_gesture=True)
         self.invalidate()
 
     def _scrub(self, x: float) -> None:
