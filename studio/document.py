@@ -25,7 +25,7 @@ from .changes import Change, ChangeKind
 from .commands import Command, Macro, command_from_dict
 from .errors import ProjectFileError, UserError
 from .model import Project, Sequence, Take, TakeStatus, ValidationError, new_id
-from .store import DB_NAME, HistoryWrite, JobTable, Store
+from .store import DB_NAME, HistoryWrite, SQLiteJobStore, Store
 
 __all__ = ["Document", "Change", "ChangeKind", "MEDIA_SUBDIRS", "HISTORY_LIMIT"]
 
@@ -60,7 +60,7 @@ class Document:
         self._subscribers: list[Callable[[Change], None]] = []
         self._closed = False
         self._thread = threading.get_ident()
-        self.job_store = JobTable(store, on_change=self._job_changed)
+        self.job_store = SQLiteJobStore(store, on_change=self._job_changed)
 
     # ---- opening -----------------------------------------------------------------------------
     @classmethod

@@ -10,7 +10,7 @@ non-SQLite files; then a read-only connection confirms the application id and ve
 `PRAGMA quick_check`. Only a file that passes is opened for writing (and migrated forward, after a
 backup copy). WAL journal, `synchronous=NORMAL`: a killed process loses nothing that committed.
 
-Who calls: `studio.document.Document` only (and `JobTable` for the engine runner's job records).
+Who calls: `studio.document.Document` only (and `SQLiteJobStore` for the engine runner's job records).
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ APPLICATION_ID = 0x5348_5254  # 'SHRT' in PRAGMA application_id (header bytes 68
 DB_NAME = "project.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
-__all__ = ["Store", "StoreError", "ProjectChangedElsewhere", "HistoryWrite", "JobTable", "inspect_file",
+__all__ = ["Store", "StoreError", "ProjectChangedElsewhere", "HistoryWrite", "SQLiteJobStore", "inspect_file",
            "SCHEMA_VERSION", "APPLICATION_ID", "DB_NAME"]
 
 
@@ -512,7 +512,7 @@ class _Plan:
 
 # ---- the engine runner's job records --------------------------------------------------------------
 
-class JobTable:
+class SQLiteJobStore:
     """The runner's JobStore: `save(record)`, `delete(job_id)`, `load_all()`, rows in queue order.
 
     A record is anything with `to_dict()` (or a mapping) holding `job_id` (or `id`) and `status`.
