@@ -275,6 +275,7 @@ class ShotFields(Target):
     names: tuple[str, ...]
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "names", tuple(sorted(self.names)))  # one target per set of fields
         if not self.names:
             raise ValidationError("nothing to change")
         unknown = set(self.names) - set(_FIELD_LABELS)
@@ -389,6 +390,7 @@ class ProjectFields(Target):
     names: tuple[str, ...]
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "names", tuple(sorted(self.names)))
         if not self.names or set(self.names) - set(_PROJECT_FIELDS):
             raise ValidationError(f"project fields are {', '.join(_PROJECT_FIELDS)}")
 
