@@ -1,8 +1,10 @@
 """What an edit changed, as the document tells its views and its store.
 
-`Change.kind` is a `ChangeKind`, never a string: a misspelt member is an AttributeError where it is written,
-and comparing a kind with a string (`change.kind == "shot_changed"`, the old form) raises TypeError instead
-of being quietly False, so a view can no longer miss its updates through a typo.
+`Change.kind` is a `ChangeKind`: a misspelt member is an AttributeError where it is written. The string
+names of the first waves still work where they are spelt right (`Change("bible")`, `kind == "shot_changed"`,
+kept so code written against them keeps working while it moves to the enum), but a misspelt string raises
+ValueError instead of quietly comparing False, so a view can no longer miss its updates through a typo.
+New code writes `ChangeKind.SHOT_CHANGED`.
 """
 from __future__ import annotations
 
@@ -27,11 +29,10 @@ class ChangeKind(Enum):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, str):
-            raise TypeError(f"compare a change kind with ChangeKind.{self.name}, not the string {other!r}")
+            return self is ChangeKind(other)  # ValueError for a name that is no change kind
         return self is other
 
-    # hash of the value: a leftover `kind in {"shot_changed", ...}` reaches __eq__ and raises too
-    def __hash__(self) -> int:
+    def __hash__(self) -> int:  # the value's hash: `kind in {"shot_changed", ...}` still finds it
         return hash(self.value)
 
 
@@ -42,4 +43,4 @@ class Change:
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, ChangeKind):
-            raise TypeError(f"Change kind must be a ChangeKind, not {self.kind!r}")
+            object.__setattr__(self, "kind", ChangeKind(self.kind))  # ValueError for a misspelt kind
