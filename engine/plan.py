@@ -189,11 +189,33 @@ GARMENTS: dict[str, str] = {
     "overalls": "full", "uniform": "full", "suit": "full", "armour": "full", "armor": "full",
     "jacket": "top", "shirt": "top", "blouse": "top", "sweater": "top", "jumper": "top", "hoodie": "top",
     "t-shirt": "top", "vest": "top", "waistcoat": "top", "cardigan": "top", "apron": "top", "tunic": "top",
-    "parka": "full", "anorak": "top", "blazer": "top", "top": "top",
+    "clothes": "full", "outfit": "full", "parka": "full", "anorak": "top", "blazer": "top", "top": "top",
     "trousers": "bottom", "jeans": "bottom", "skirt": "bottom", "shorts": "bottom", "pants": "bottom",
     "hat": "head", "cap": "head", "helmet": "head", "hood": "head", "beret": "head", "scarf": "head",
     "boots": "feet", "shoes": "feet", "sneakers": "feet", "gloves": "hands", "mittens": "hands",
 }
+# Nouns that describe people -> (age, how many when the noun is plural with no number word).
+PERSON_NOUNS: dict[str, tuple[str, int]] = {
+    "man": ("adult", 2), "woman": ("adult", 2), "person": ("adult", 2), "people": ("adult", 3),
+    "girl": ("child", 2), "boy": ("child", 2), "child": ("child", 2), "kid": ("child", 2), "baby": ("child", 1),
+    "teenager": ("teen", 2), "teen": ("teen", 2), "youth": ("young", 2), "lady": ("adult", 2),
+    "gentleman": ("adult", 2), "fisherman": ("adult", 2), "fisherwoman": ("adult", 2), "keeper": ("adult", 2),
+    "watchman": ("adult", 2), "soldier": ("adult", 3), "knight": ("adult", 2), "guard": ("adult", 2),
+    "officer": ("adult", 2), "policeman": ("adult", 2), "policewoman": ("adult", 2), "cop": ("adult", 2),
+    "detective": ("adult", 2), "nurse": ("adult", 2), "doctor": ("adult", 2), "driver": ("adult", 2),
+    "waiter": ("adult", 2), "waitress": ("adult", 2), "barman": ("adult", 2), "bartender": ("adult", 2),
+    "priest": ("adult", 2), "nun": ("adult", 2), "sailor": ("adult", 3), "captain": ("adult", 1),
+    "courier": ("adult", 2), "farmer": ("adult", 2), "worker": ("adult", 3), "student": ("young", 3),
+    "teacher": ("adult", 2), "stranger": ("adult", 2), "figure": ("adult", 2), "couple": ("adult", 2),
+    "family": ("adult", 4), "crowd": ("adult", 12), "group": ("adult", 5), "gang": ("adult", 4),
+    "thief": ("adult", 2), "robber": ("adult", 2), "clerk": ("adult", 2), "customer": ("adult", 3),
+    "passenger": ("adult", 3), "traveller": ("adult", 2), "musician": ("adult", 2), "dancer": ("adult", 2),
+    "king": ("adult", 1), "queen": ("adult", 1), "witch": ("adult", 2), "boxer": ("adult", 2),
+    "mother": ("adult", 1), "father": ("adult", 1), "grandmother": ("old", 1), "grandfather": ("old", 1),
+    "pilgrim": ("adult", 3), "monk": ("adult", 3), "hiker": ("adult", 2), "runner": ("adult", 2),
+}
+GROUP_NOUNS: tuple[str, ...] = ("crowd", "group", "gang", "family", "couple", "people")
+
 # Prop kinds a shot can name and frame (an insert or ECU of the prop frames the prop).
 PROP_KINDS: tuple[str, ...] = (
     "lantern", "lamp", "candle", "torch", "letter", "parcel", "package", "envelope", "book", "newspaper", "map",
@@ -209,14 +231,14 @@ VERBS: dict[str, tuple[str, ...]] = {
     "walk": ("walk", "stroll", "stride", "wander", "pace", "step", "cross", "head", "approach", "enter",
              "leave", "exit", "go", "come", "march", "limp", "trudge", "amble", "shuffle", "move", "follow"),
     "run": ("run", "sprint", "dash", "race", "flee", "rush", "hurry", "chase", "jog", "bolt", "charge"),
-    "climb": ("climb", "ascend", "clamber", "scale", "mount", "go up", "walk up", "come up"),
-    "descend": ("descend", "go down", "walk down", "come down", "climb down"),
+    "climb": ("climb", "ascend", "clamber", "scale", "mount", "go up", "come up", "climb up"),
+    "descend": ("descend", "go down", "come down", "climb down", "walk down the stairs", "walk down the steps"),
     "sit": ("sit", "sit down", "perch", "slump", "settle", "seat"),
-    "stand_up": ("stand up", "rise", "get up", "stand"),
+    "stand_up": ("stand up", "rise", "get up", "get to feet"),
     "read": ("read", "study", "scan", "skim", "browse"),
     "talk": ("talk", "speak", "say", "tell", "whisper", "chat", "ask", "answer", "reply", "call", "shout",
              "explain", "murmur", "mutter"),
-    "argue": ("argue", "quarrel", "row", "bicker", "fight", "yell", "confront"),
+    "argue": ("argue", "quarrel", "bicker", "fight", "yell", "confront"),
     "look_up": ("look up", "glance up", "gaze up"),
     "look_down": ("look down", "glance down", "gaze down"),
     "look_at": ("look", "watch", "stare", "glance", "gaze", "peer", "observe", "eye", "regard", "see", "notice",
@@ -227,7 +249,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "carry": ("carry", "bring", "haul", "drag", "lug"),
     "mend": ("mend", "repair", "fix", "sew", "patch", "knit", "work"),
     "kneel": ("kneel", "crouch", "squat", "bend"),
-    "fall": ("fall", "collapse", "trip", "stumble", "drop", "slip", "faint"),
+    "fall": ("fall", "collapse", "trip", "stumble", "slip", "faint", "smash", "crash"),
     "drive": ("drive", "steer", "ride"),
     "open_door": ("open the door", "open a door", "push the door", "open door", "unlock the door",
                   "open", "unlock"),
@@ -572,6 +594,6 @@ def _person_text(p: Person) -> str:
 __all__ = [
     "PlanError", "PLAN_VERSION", "PlaceKind", "PLACE_KINDS", "PLACE_KIND_NAMES", "place_kind", "TIMES",
     "TIME_NAMES", "words_time", "heading_time", "WEATHERS", "WEATHER_NAMES", "GARMENTS", "GARMENT_REGIONS", "PROP_KINDS", "VERBS", "VERB_NAMES",
-    "RELATIONS", "RELATION_WORDS", "DIRECTIONS", "AGES", "BUILDS", "FACINGS", "SUBJECT_KINDS", "SUBJECT_PARTS",
+    "PERSON_NOUNS", "GROUP_NOUNS", "RELATIONS", "RELATION_WORDS", "DIRECTIONS", "AGES", "BUILDS", "FACINGS", "SUBJECT_KINDS", "SUBJECT_PARTS",
     "WARNING_KINDS", "Place", "Garment", "Person", "Prop", "Action", "Subject", "PlanWarning", "ShotPlan",
 ]
