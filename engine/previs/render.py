@@ -23,12 +23,15 @@ import numpy as np
 from ..cues import CameraMove, MotionCue
 from ..errors import EngineError, ErrorKind
 from ..jobs import GenerationRequest
+from dataclasses import replace
+
 from .camera import CameraPath, CameraPose, initial_pose, subject_distance
+from .framing import layout, prop_dims, solve
 from .figures import FigureState, FigureTrack, default_figures, figure_parts
 from .raster import Raster
-from .scene import World, build_world
+from .scene import World, build_world, rgb
 
-RENDERER_VERSION = "previs-1.1"  # 1.1: sets dressed by location kind (dressing.py)
+RENDERER_VERSION = "previs-1.2"  # 1.1: sets dressed by location kind (dressing.py); 1.2: the shot plan
 
 # Box corner signs and the 6 faces (corner indices, which axis, which side).
 _SIGNS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=np.float64)
@@ -60,6 +63,43 @@ def draw_burn_in(img: np.ndarray, text: str, frame: int, fps: float) -> None:
                 cv2.LINE_AA)
 
 
+_PALETTE = ("#c0504d", "#4f81bd", "#9bbb59", "#f79646", "#8064a2", "#4bacc6", "#d4a017", "#7f7f7f")
+_PROP_COLOUR = "#8a6a4a"
+
+
+def plan_figures(plan, characters) -> list[FigureState]:
+    """The plan's people on the framing solver's marks, in their garment (or bible) colour."""
+    by_name = {c.name.lower(): c for c in characters}
+    out = []
+    for m in layout(plan).marks:
+        person = plan.people[m.person]
+        spec = by_name.get(person.name.lower()) if person.name else None
+        colour = m.colour or (spec.color if spec is not None else "") or _PALETTE[m.person % len(_PALETTE)]
+        # Named people carry their label (and their motion cues); described ones draw unlabelled.
+        out.append(FigureState(person.name if m.member == 0 else "", colour, m.height, x=m.x, z=m.z,
+                               heading=m.heading))
+    return out
+
+
+def _add_props(world: World, plan) -> None:
+    """The plan's props as plain boxes on their marks (the 3D renderer dresses them properly)."""
+    marks = layout(plan).props
+    if not marks:
+        return
+    centres, axes, half, colours = [], [], [], []
+    for pm in marks:
+        prop = plan.props[pm.prop]
+        w, h, d = prop_dims(prop.kind, pm.size)
+        centres.append([pm.x, pm.y, pm.z])
+        axes.append(np.eye(3))
+        half.append([w / 2, h / 2, d / 2])
+        colours.append(rgb(prop.colour or _PROP_COLOUR))
+    world.box_centres = np.concatenate([world.box_centres, np.array(centres)])
+    world.box_axes = np.concatenate([world.box_axes, np.array(axes)])
+    world.box_half = np.concatenate([world.box_half, np.array(half)])
+    world.box_colours = np.concatenate([world.box_colours, np.array(colours)])
+
+
 def _subject_cues(request: GenerationRequest, names: list[str]) -> dict[str, MotionCue]:
     """Which motion cue drives which figure: by name (case-insensitive), empty subject = first figure."""
     out: dict[str, MotionCue] = {}
@@ -83,12 +123,20 @@ class BlockingRenderer:
         self.width, self.height, self.frames = request.width, request.height, request.frames
         self.fps = float(request.fps)
         scene = request.scene
+        plan = request.plan
+        if plan is not None:
+            # The plan is resolved by the studio: its light and interior win over the heading's words.
+            scene = replace(scene, time_of_day=plan.light, interior=plan.place.interior)
         self.world = world or build_world(scene)
+        if plan is not None and world is None:
+            if plan.weather in ("rain", "storm"):
+                self.world.weather = "rain"
+            _add_props(self.world, plan)
         state = dict(scene.start_state) if scene.start_state else None
         if state is not None and state.get("mode", "blocking") != "blocking":
             state = None  # a board take's end state says nothing about this set
         self.continued = state is not None
-        figures = default_figures(scene.characters)
+        figures = plan_figures(plan, scene.characters) if plan is not None else default_figures(scene.characters)
         if state is not None:
             try:
                 saved = {f["name"]: FigureState.from_dict(f) for f in state.get("figures", [])}
@@ -110,13 +158,21 @@ class BlockingRenderer:
         # A chained shot with another size, lens or angle is a new setup on the continued world: the
         # figures stay where the previous take left them and the camera frames them afresh.
         self.camera_continued = state is not None and _same_setup(state, request.camera, subject.name)
-        if not self.camera_continued:
-            start_pose, aim = initial_pose(request.camera, (subject.x, 0.0, subject.z), self.width, self.height,
-                                           subject.heading, subject.height)
-            aim_height = float(aim[1])
-        self.aim_height = aim_height
-        aim = np.array([subject.x, aim_height, subject.z])
-        self.path = CameraPath(request.camera, start_pose, aim, self.frames, self.fps, request.seed)
+        if plan is not None:
+            # The framing solver places the camera from the plan; moves are relative to its subject.
+            framing = solve(plan, request.camera, self.width, self.height)
+            if not self.camera_continued:
+                start_pose = framing.pose
+            self.aim_height = float(framing.aim[1])
+            self.path = framing.path(request.camera, self.frames, self.fps, request.seed, start=start_pose)
+        else:
+            if not self.camera_continued:
+                start_pose, aim = initial_pose(request.camera, (subject.x, 0.0, subject.z), self.width, self.height,
+                                               subject.heading, subject.height)
+                aim_height = float(aim[1])
+            self.aim_height = aim_height
+            aim = np.array([subject.x, aim_height, subject.z])
+            self.path = CameraPath(request.camera, start_pose, aim, self.frames, self.fps, request.seed)
         right, _, _ = start_pose.basis()
         self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
                                    np.asarray(start_pose.position), fresh=state is None) for f in figures]

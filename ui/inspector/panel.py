@@ -482,24 +482,9 @@ class ShotInspectorPanel(QWidget):
 
 
 def amount_text(move: CameraMove, amount: float) -> str:
-    """The amount in the move's own unit (MOVE_SPAN): '32°', '1.5 m', '21% closer'."""
-    from engine.cues import MOVE_SPAN
-    span = MOVE_SPAN[move][0] * amount
-    if move in (CameraMove.PAN, CameraMove.TILT, CameraMove.ORBIT):
-        return f"{span:.0f}°"
-    if move in (CameraMove.TRUCK, CameraMove.PEDESTAL, CameraMove.CRANE):
-        return f"{span:.1f} m"
-    if move is CameraMove.DOLLY_IN:
-        return f"{span * 100:.0f}% closer"
-    if move is CameraMove.DOLLY_OUT:
-        return f"+{span:.2f}× distance"
-    if move is CameraMove.ZOOM_IN:
-        return f"×{1 + span:.2f} focal"
-    if move is CameraMove.ZOOM_OUT:
-        return f"×{1 - span:.2f} focal"
-    if move is CameraMove.HANDHELD:
-        return f"shake {amount:.2f}"
-    return ""
+    """The amount in the move's own unit, from the engine's one camera table."""
+    from engine.cues import amount_text as table_text
+    return table_text(move, amount)
 
 
 def _lens_command(shot: Shot, text: str) -> SetCameraCue:
