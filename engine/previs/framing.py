@@ -15,8 +15,8 @@ Pure math over the pinhole in `camera.py` (the one camera model). Every renderer
            lowers or rolls the camera, which then backs off until the subject box fits again.
   moves    relative to the subject (see camera.CameraPath): a dolly travels a fraction of the
            distance to the face and ends on it, a zoom ends on the face it started on, an orbit
-           circles the subject; pans, tilts, trucks and pedestals start offset so the move carries
-           the subject across the frame, and are capped so its box stays inside every frame.
+           circles the subject; pans, tilts, trucks and pedestals start on the framing and are
+           capped so the subject's box stays inside every frame.
 """
 from __future__ import annotations
 
@@ -305,7 +305,7 @@ def solve(plan: ShotPlan | None, cue: CameraCue, width: int, height: int) -> Fra
         dist = _distance(fh, cue.lens_mm, width, height)
         pose, dist = _fit(cue, centre, dist, wide, [box], width, height)
         return _with_move(Framing(pose, tuple(centre), tuple(centre), tuple(map(tuple, box)), "insert", 0.0, lay),
-                          cue, width, height)
+                          cue, width, height, plan)
     lead = lay.mark_of(subject.index) if subject.kind == "person" else None
     if lead is None:  # nobody: frame the empty mark as a 1.75 m figure would be framed
         fh, cy = _frame_band(size, 1.75)
@@ -315,7 +315,7 @@ def solve(plan: ShotPlan | None, cue: CameraCue, width: int, height: int) -> Fra
         focus = np.array([0.0, 1.75 * HEAD_CENTRE, 0.0])
         box = _box(focus, (0.1, 0.1, 0.1))
         return _with_move(Framing(pose, tuple(target), tuple(focus), tuple(map(tuple, box)), "empty", 0.0, lay),
-                          cue, width, height)
+                          cue, width, height, plan)
     h = lead.height
     fh, cy = _frame_band(size, h)
     head = lead.head()
@@ -381,20 +381,21 @@ def solve(plan: ShotPlan | None, cue: CameraCue, width: int, height: int) -> Fra
     dist = _distance(fh, cue.lens_mm, width, height)
     pose, dist = _fit(cue, target, dist, wide, boxes, width, height, side)
     return _with_move(Framing(pose, tuple(target), tuple(focus), tuple(map(tuple, box)), kind, 0.0, lay),
-                      cue, width, height)
+                      cue, width, height, plan)
 
 
-def _with_move(fr: Framing, cue: CameraCue, width: int, height: int) -> Framing:
-    """Cap the move so the subject box stays in frame, and start translating moves offset so they
-    carry the subject across the frame (the path is then a pure function of this start)."""
+def _with_move(fr: Framing, cue: CameraCue, width: int, height: int, plan: ShotPlan | None = None) -> Framing:
+    """Cap the move so the subject box stays in frame (the path is then a pure function of the start).
+    A sweep the subject walks along with (a pan right on a figure walking right) is not capped."""
     move = cue.move
     span = MOVE_SPAN[move][0] * cue.amount
     box = np.array(fr.box)
     pose = fr.pose
-    sign = cue.sign
-    if move in (CameraMove.PAN, CameraMove.TILT, CameraMove.TRUCK, CameraMove.PEDESTAL) and span > 0:
+    follows = plan is not None and follow_direction(plan) == cue.direction.value
+    if move in (CameraMove.PAN, CameraMove.TILT, CameraMove.TRUCK, CameraMove.PEDESTAL) and span > 0 and not follows:
+        # The move starts on the framing (so a walker the pan follows keeps its lead room) and is
+        # capped where the subject box would reach the frame edge.
         span = _largest(lambda s: _sweep_fits(fr, cue, s, box, width, height), span)
-        pose = _sweep_start(fr.pose, move, sign, span)
     elif move in (CameraMove.DOLLY_IN, CameraMove.ZOOM_IN) and span > 0:
         trial = replace(fr, span=span)
         span = _largest(lambda s: _end_fits(replace(trial, span=s), cue, box, width, height), span)
@@ -415,25 +416,8 @@ def _largest(ok, span: float, steps: int = 24) -> float:
     return lo
 
 
-def _sweep_start(pose: CameraPose, move: CameraMove, sign: int, span: float) -> CameraPose:
-    if move is CameraMove.PAN:
-        return replace(pose, yaw=pose.yaw - sign * span / 2)
-    if move is CameraMove.TILT:
-        return replace(pose, pitch=pose.pitch - sign * span / 2)
-    right, _, _ = replace(pose, roll=0.0).basis()
-    flat = np.array([right[0], 0.0, right[2]])
-    flat /= max(1e-9, np.linalg.norm(flat))
-    if move is CameraMove.TRUCK:
-        p = np.asarray(pose.position) - flat * sign * span / 2
-        return replace(pose, position=tuple(float(v) for v in p))
-    p = np.asarray(pose.position, float).copy()
-    p[1] = max(MIN_CAMERA_HEIGHT_M, p[1] - sign * span / 2)
-    return replace(pose, position=tuple(float(v) for v in p))
-
-
 def _sweep_fits(fr: Framing, cue: CameraCue, span: float, box, width, height) -> bool:
-    start = _sweep_start(fr.pose, cue.move, cue.sign, span)
-    path = CameraPath(cue, start, np.array(fr.aim), 2, 24.0, 0, focus=np.array(fr.focus), span=span)
+    path = CameraPath(cue, fr.pose, np.array(fr.aim), 2, 24.0, 0, focus=np.array(fr.focus), span=span)
     return all(box_in_frame(path.pose_at(s, 0.0), box, width, height, 0.0) for s in (0.0, 0.5, 1.0))
 
 
