@@ -242,8 +242,11 @@ def _describe(person: dict, toks: Sequence[_Tok], start: int, stop: int | None) 
             n, kind = hit
             before = [toks[k].low for k in range(max(start, i - 2), i)]
             colour = colour_of(before)
-            if not any(g.kind == kind for g in person["garments"]):
+            same = [n for n, g in enumerate(person["garments"]) if g.kind == kind]
+            if not same:
                 person["garments"].append(Garment(kind, *(colour or ("", ""))))
+            elif colour:  # the shot's words recolour what the bible said ('in a grey coat' today)
+                person["garments"][same[0]] = Garment(kind, *colour)
             i += n
             continue
         i += 1
@@ -256,27 +259,16 @@ def _people_and_props(reader: _Reader, toks: list[_Tok], subject: str, speakers:
             continue
         prev = toks[i - 1].low if i else ""
         nxt = toks[i + 1] if i + 1 < len(toks) else None
-        # A bible character, by name (first word of a multi-word name too).
+        # A bible character by name (first word of a multi-word name too), or a capitalised name.
         if t.low in reader.bible_chars:
-            reader.mentions.append(_Mention(reader.person_named(t.text), i))
-            continue
-        if _is_name(t, prev, nxt):
+            idx = reader.person_named(t.text)
+        elif _is_name(t, prev, nxt):
             idx = reader.person_named(t.text if not t.text.isupper() else t.text.title())
-            reader.mentions.append(_Mention(idx, i))
             names_done.add(t.low)
-            # 'NELL, an old fisherwoman, ...': the description belongs to the name.
-            if nxt is not None and nxt.text == ",":
-                end = next((k for k in range(i + 2, len(toks)) if toks[k].text in _BREAK | {","}), len(toks))
-                if i + 2 < len(toks) and toks[i + 2].low in ("a", "an", "the"):
-                    _describe(reader.people[idx], toks, i + 2, end)
-                    head = _PERSON_NOUNS.scan(toks[i + 2:end], "nouns")
-                    for _, _, noun in head:
-                        reader.people[idx]["description"] = noun
-                        break
-                    t_skip = end
-                    toks[i + 2:end] = [_skip(x) for x in toks[i + 2:end]]
-                    del t_skip
+        else:
             continue
+        reader.mentions.append(_Mention(idx, i))
+        _appositive(reader, toks, i, idx)
     # Described people and props (a second pass, so appositives above are already consumed).
     i = 0
     while i < len(toks):
@@ -340,6 +332,19 @@ def _people_and_props(reader: _Reader, toks: list[_Tok], subject: str, speakers:
             idx = reader.person_named(name.strip())
             if not any(m.person == idx for m in reader.mentions):
                 reader.mentions.append(_Mention(idx, -1))
+
+
+def _appositive(reader: _Reader, toks: list[_Tok], i: int, idx: int) -> None:
+    """'NELL, an old fisherwoman, ...': the description belongs to the name (and is read only once)."""
+    if i + 2 >= len(toks) or toks[i + 1].text != "," or toks[i + 2].low not in ("a", "an", "the"):
+        return
+    end = next((k for k in range(i + 2, len(toks)) if toks[k].text in _BREAK | {","}), len(toks))
+    person = reader.people[idx]
+    _describe(person, toks, i + 2, end)
+    for _, _, noun in _PERSON_NOUNS.scan(toks[i + 2:end], "nouns"):
+        person["description"] = person["description"] or noun
+        break
+    toks[i + 2:end] = [_skip(x) for x in toks[i + 2:end]]
 
 
 def _skip(tok: _Tok) -> _Tok:
@@ -578,7 +583,9 @@ def _best_place(toks: list[_Tok], in_action: bool):
                 continue  # 'walks to her car' names a prop; 'in the car' is a place
         if in_action and n == 1 and toks[i].low in ("stand", "step", "steps") and toks[i].verbs:
             continue
-        if n > best_len:
+        # Ties: the later word, the head of the phrase ('LIGHTHOUSE STAIRS' is stairs), except a plain
+        # road or street, which the place it runs through names better ('DESERT ROAD', 'HARBOUR STREET').
+        if n > best_len or (n == best_len and kind.name != "street"):
             best, best_len = kind, n
     return best
 

@@ -150,6 +150,10 @@ CORPUS = [
     ("", "Inside the old barn, a farmer mends a fence.", {},
      dict(place="warehouse", interior=True, people=["farmer"], verbs=["mend"])),
     ("", "A prisoner paces his cell.", {}, dict(place="prison_cell", verbs=["walk"])),
+    ("INT. LIGHTHOUSE STAIRS - DUSK", "", {}, dict(place="stairwell", time="dusk")),
+    ("EXT. HARBOUR STREET - DAY", "", {}, dict(place="harbour")),
+    ("", "Mara, a tired courier in a grey coat, waits.", {"bible": True},
+     dict(people=["Mara"], garments={"coat": "grey"}, verbs=["wait"], warn=[])),
     # -- verbs and relations
     ("", "A man stands up and waves.", {}, dict(verbs=["stand_up", "wave"])),
     ("", "A woman looks up at the sky.", {}, dict(verbs=["look_up"])),
