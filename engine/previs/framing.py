@@ -198,9 +198,10 @@ def layout(plan: ShotPlan) -> Layout:
         else:
             free += 1
             side = 1 if free % 2 else -1
-            lift = 0.0 if size > 0.5 else 0.78   # small things on a surface, big ones on the floor
+            # Beside and behind the mark, clear of the figures' paths; small things at table height.
+            lift = 0.0 if size > 0.5 else 0.78
             props.append(PropMark(i, float(side * (0.9 + 0.5 * (free // 2))), lift + prop_dims(pr.kind, size)[1] / 2,
-                                  0.5, size))
+                                  1.3 + min(size, 3.0) * 0.5, size))
     return Layout(tuple(marks), tuple(props), talking)
 
 
@@ -432,6 +433,36 @@ def _end_fits(fr: Framing, cue: CameraCue, box, width, height) -> bool:
     return True
 
 
+def follow(pose: CameraPose, aim: np.ndarray, offset: np.ndarray) -> CameraPose:
+    """The operator keeps a moving subject: turn the camera by how much the aim point moved as seen from
+    the lens (relative, so an offset of zero leaves the pose exactly as it was)."""
+    if not np.any(offset):
+        return pose
+    pos = np.asarray(pose.position, dtype=np.float64)
+    yaw0, pitch0 = look_angles(pos, aim)
+    yaw1, pitch1 = look_angles(pos, np.asarray(aim) + offset)
+    turn = (yaw1 - yaw0 + 180.0) % 360.0 - 180.0
+    return replace(pose, yaw=pose.yaw + turn, pitch=max(-89.0, min(89.0, pose.pitch + pitch1 - pitch0)))
+
+
+class FollowPath:
+    """A camera path that also follows the subject as it walks: `offsets[i]` is how far the subject has
+    moved from its mark at frame i. A pan or tilt on a walking subject is the follow itself (the
+    camera turns the way the action goes); other moves run as cued, with the follow on top."""
+
+    def __init__(self, inner: CameraPath, aim, offsets):
+        self.inner = inner
+        self.aim = np.asarray(aim, dtype=np.float64)
+        self.offsets = [np.asarray(o, dtype=np.float64) for o in offsets]
+
+    def pose(self, i: int) -> CameraPose:
+        off = self.offsets[min(max(i, 0), len(self.offsets) - 1)] if self.offsets else np.zeros(3)
+        return follow(self.inner.pose(i), self.aim, off)
+
+    def __getattr__(self, name):  # cue, start, frames, fps, pose_at...: the cued path's own
+        return getattr(self.inner, name)
+
+
 def follow_direction(plan: ShotPlan | None) -> str:
     """The screen direction the subject moves ('left', 'right', 'up', 'down' or ''): what a pan or
     tilt with no direction of its own follows."""
@@ -444,5 +475,5 @@ def follow_direction(plan: ShotPlan | None) -> str:
     return ""
 
 
-__all__ = ["prop_dims", "Mark", "PropMark", "Layout", "Framing", "layout", "solve", "project", "box_in_frame",
+__all__ = ["follow", "FollowPath", "prop_dims", "Mark", "PropMark", "Layout", "Framing", "layout", "solve", "project", "box_in_frame",
            "box_height_fraction", "follow_direction", "PROP_SIZES", "HEADINGS"]

@@ -26,7 +26,7 @@ from ..jobs import GenerationRequest
 from dataclasses import replace
 
 from .camera import CameraPath, CameraPose, initial_pose, subject_distance
-from .framing import layout, prop_dims, solve
+from .framing import FollowPath, layout, prop_dims, solve
 from .figures import FigureState, FigureTrack, default_figures, figure_parts
 from .raster import Raster
 from .scene import World, build_world, rgb
@@ -176,6 +176,16 @@ class BlockingRenderer:
         right, _, _ = start_pose.basis()
         self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
                                    np.asarray(start_pose.position), fresh=state is None) for f in figures]
+        if plan is not None and self.tracks and self.tracks[0].walking:
+            # The subject walks: the camera follows it (a pan or tilt becomes the follow).
+            lead = self.tracks[0]
+            mark = np.array([figures[0].x, 0.0, figures[0].z])
+            offsets = [np.array([s.x, 0.0, s.z]) - mark for s in (lead.state(i) for i in range(self.frames))]
+            inner = self.path
+            if request.camera.move in (CameraMove.PAN, CameraMove.TILT):
+                inner = CameraPath(request.camera.with_(move="static"), start_pose, np.array(framing.aim),
+                                   self.frames, self.fps, request.seed)
+            self.path = FollowPath(inner, np.array(framing.aim), offsets)
         self.raster = Raster(self.width, self.height)
         self._prepare_static()
 

@@ -19,11 +19,11 @@ BIBLE = (BibleEntry("ch_mara", BibleKind.CHARACTER, "Mara", "A courier.", color=
 HUES = {"red": 0, "yellow": 30, "green": 60, "blue": 120}
 
 
-def take(tmp_path, heading, action, size="MS", move="static", frames=2, subject="", seed=3):
+def take(tmp_path, heading, action, size="MS", move="static", frames=2, subject="", seed=3, motion=()):
     cam = CameraCue(move=move, shot_size=size, amount=0.8, easing="linear")
-    plan = build_plan(heading, action, camera=cam, bible=BIBLE, subject=subject)
-    job = f"j{abs(hash((heading, action, size, move, subject))) % 10**8}"
-    req = request(tmp_path / job, job, cam, frames=frames, width=W, height=H,
+    plan = build_plan(heading, action, camera=cam, bible=BIBLE, subject=subject, motion=motion)
+    job = f"j{abs(hash((heading, action, size, move, subject, motion))) % 10**8}"
+    req = request(tmp_path / job, job, cam, frames=frames, width=W, height=H, motion=motion,
                   scene=SceneSpec(heading=heading, set_seed=seed), plan=plan)
     return decode(render(req).video), plan, req
 
@@ -115,3 +115,18 @@ def test_head_in_frame_through_a_move_and_growing_from_ews_to_cu(tmp_path):
             near = project(path.pose(i), np.array(fr.box), W, H).mean(axis=0)
             frac, (x0, y0, x1, y1) = _skin_height(f, near)
             assert frac > 0.05 and x0 > 0 and y0 > 0 and x1 < W and y1 < H, (move, i, (x0, y0, x1, y1))
+
+
+def test_a_walking_subject_is_followed_and_stays_in_frame(tmp_path):
+    # The README's kind of shot: a character walks in a medium close-up (it rendered an empty set before).
+    from engine.cues import MotionCue
+    walk = (MotionCue("Mara", "walks to the vault", 0.5),)
+    frames, plan, _ = take(tmp_path, "INT. BANK VAULT - DAY", "Mara opens the vault door.", "MCU", frames=48,
+                           motion=walk)   # 2 s: a 2.4 m cross, wider than the frame
+    assert plan.subject.kind == "person" and plan.people[0].name == "Mara"
+    for i, f in list(enumerate(frames))[::6]:
+        hsv = cv2.cvtColor(f, cv2.COLOR_RGB2HSV).astype(int)
+        mask = (np.abs(hsv[..., 0] - 150) <= 10) & (hsv[..., 1] > 120) & (hsv[..., 2] > 60)  # her #e020e0
+        assert mask.mean() > 0.08, (i, mask.mean())
+        xs = np.nonzero(mask.any(axis=0))[0]
+        assert 0.2 * W < xs.mean() < 0.8 * W, (i, xs.mean())
