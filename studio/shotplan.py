@@ -162,6 +162,7 @@ _GARMENTS = _Phrases((g, g) for g in GARMENTS)
 _PROPS = _Phrases((p, p) for p in PROP_KINDS)
 _PERSON_NOUNS = _Phrases((p, p) for p in PERSON_NOUNS)
 _PROP_WORDS = set(PROP_KINDS)
+_WEATHER_WORDS = {w for words in WEATHERS.values() for w in words} | {"water", "sea", "wind", "horn", "light"}
 _VOCAB_WORDS = ({w for k in PLACE_KINDS for w in k.words} | set(PROP_KINDS) | set(GARMENTS) | set(PERSON_NOUNS)
                 | {w for words in WEATHERS.values() for w in words} | set(_NUMBERS) | set(_AGES) | set(_BUILDS))
 
@@ -404,7 +405,7 @@ def _actions(reader: _Reader, toks: list[_Tok], extra: Sequence[tuple[int | None
             i += 1
             continue
         hit = _VERBS.at(toks, i, "verbs")
-        if not hit:
+        if not hit or _thing_acts(toks, i, reader):
             i += 1
             continue
         n, verb = hit
@@ -429,6 +430,21 @@ def _actions(reader: _Reader, toks: list[_Tok], extra: Sequence[tuple[int | None
                          act.words)
         out.append(act)
     return out
+
+
+def _thing_acts(toks, i: int, reader: _Reader) -> bool:
+    """'rain running off her collar', 'the lantern smashes': the verb's subject is a thing, not a person."""
+    if i == 0:
+        return False
+    prev = toks[i - 1]
+    if any(m.at == i - 1 for m in reader.mentions) or prev.low in _SUBJECT_PRONOUNS or not prev.nouns:
+        return False
+    if prev.after_possessive or prev.low in GARMENTS or prev.nouns & set(GARMENTS) or prev.text in _BREAK:
+        return False   # 'Tomas's eyes drop' is Tomas; 'two men in blue suits argue' are the men
+    if prev.verbs and not (prev.nouns & (_PROP_WORDS | _WEATHER_WORDS)):
+        return False   # 'stands up and waves': a verb before a verb
+    return bool(prev.nouns & (_PROP_WORDS | _WEATHER_WORDS)) or prev.low in _PROP_WORDS | _WEATHER_WORDS or \
+        not prev.verbs
 
 
 def _actor_before(reader: _Reader, toks, i: int, last_person: int | None) -> int | None:
@@ -647,10 +663,20 @@ def build_plan(heading: str = "", action: str = "", *, dialogue: str = "", motio
     for i, t in enumerate(spoken):
         prev = spoken[i - 1].low if i else ""
         nxt = spoken[i + 1] if i + 1 < len(spoken) else None
-        if t.low in chars or _is_name(t, prev, nxt):
+        # Speech is no action line: a name is a bible name, a capital mid-sentence, or a vocative ('Rey, wait!').
+        vocative = t.first and nxt is not None and nxt.text == ","
+        if t.low in chars or (_is_name(t, prev, nxt) and (not t.first or vocative)):
             idx = reader.person_named(t.text.title() if t.text.isupper() else t.text)
             if not any(m.person == idx for m in reader.mentions):
                 reader.mentions.append(_Mention(idx, -1))
+    if not reader.people:
+        # 'She sleeps.', 'They drive at night.': a pronoun with nobody named is still somebody to draw.
+        pronoun = next((t.low for t in toks if t.low in ("he", "she", "they")), None)
+        if pronoun:
+            noun = {"he": "man", "she": "woman", "they": "people"}[pronoun]
+            reader.people.append({"name": "", "description": noun, "count": 2 if pronoun == "they" else 1,
+                                  "age": "adult", "build": "", "height_m": 1.75, "garments": [], "colour": "",
+                                  "facing": "camera", "in_bible": False})
     extra = []
     for m in motion:
         if m.action:
@@ -681,7 +707,7 @@ def build_plan(heading: str = "", action: str = "", *, dialogue: str = "", motio
              for n, p in enumerate(props)]
     continues = bool({t.low for t in toks} & _CONTINUE) or bool(re.search(r"\bCONTINUOUS\b", heading or ""))
     return ShotPlan(place=place, time_of_day=time, weather=weather, people=tuple(people), props=tuple(props),
-                    actions=tuple(a for a in actions if not people or a.actor < len(people)), subject=subj,
+                    actions=tuple(a for a in actions if a.actor < len(people)), subject=subj,
                     warnings=tuple(reader.warnings), continues_setup=continues)
 
 

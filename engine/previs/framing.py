@@ -60,7 +60,7 @@ def prop_dims(kind: str, size: float) -> tuple[float, float, float]:
 
 
 HELD_OUT = 0.28       # a held prop: this far in front of the figure
-HELD_HEIGHT = 1.15 / 1.75
+HELD_HEIGHT = 1.05 / 1.75   # held at the hip: a medium shot sees it, a close-up does not
 FIT_MARGIN = 0.04     # the subject box keeps this fraction of the frame from every edge
 TALK_VERBS = {"talk", "argue", "embrace"}
 
@@ -187,8 +187,8 @@ def layout(plan: ShotPlan) -> Layout:
             h = math.radians(holder.heading)
             fwd = np.array([math.sin(h), 0.0, math.cos(h)])
             right = np.array([math.cos(h), 0.0, -math.sin(h)])
-            # Held out in front at chest-low height, where a medium shot still sees it.
-            pos = np.array([holder.x, holder.height * HELD_HEIGHT, holder.z]) + fwd * HELD_OUT + right * 0.12
+            # Held out in front, at the right hand's side.
+            pos = np.array([holder.x, holder.height * HELD_HEIGHT, holder.z]) + fwd * HELD_OUT + right * 0.3
             props.append(PropMark(i, float(pos[0]), float(pos[1]), float(pos[2]), size))
         elif i == table:
             props.append(PropMark(i, 0.0, 0.39, 0.0 if prop_subject else 0.9, size))

@@ -162,7 +162,10 @@ CORPUS = [
     ("", "A soldier kneels beside the wounded man.", {},
      dict(people=["soldier", "man"], verbs=["kneel"], relation="beside", target="person:1")),
     ("", "A woman walks towards the man.", {}, dict(verbs=["walk"], relation="towards", target="person:1")),
-    ("", "A dog runs behind the girl.", {}, dict(people=["girl"], props=["dog"], verbs=["run"])),
+    # an animal is a prop in the plan: it does not act, and its verb is nobody else's
+    ("", "A dog runs behind the girl.", {}, dict(people=["girl"], props=["dog"], verbs=[])),
+    ("", "The lantern smashes on the stones.", {}, dict(people=[], props=["lantern"], verbs=[])),
+    ("", "She sleeps in the bedroom.", {}, dict(place="bedroom", people=["woman"], verbs=["sleep"])),
     ("", "A man in a blue shirt carries a suitcase across the street.", {},
      dict(place="street", garments={"shirt": "blue"}, verbs=["carry"], props=["suitcase"], held={"suitcase": 0})),
     ("", "The detective opens the door.", {}, dict(people=["detective"], verbs=["open_door"], target="prop:door")),
