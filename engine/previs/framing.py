@@ -114,6 +114,16 @@ class Framing:
     span: float               # the move's span after the subject-keeping cap (MOVE_SPAN units)
     layout: Layout
 
+    def shifted(self, offset) -> "Framing":
+        """The same framing moved on the ground by `offset` (x, 0, z): a continued shot whose subject
+        stands where the previous take left it, not on its mark."""
+        d = np.asarray(offset, dtype=np.float64)
+        if not np.any(d):
+            return self
+        move = lambda p: tuple(float(v) for v in np.asarray(p, dtype=np.float64) + d)  # noqa: E731
+        return replace(self, pose=replace(self.pose, position=move(self.pose.position)), aim=move(self.aim),
+                       focus=move(self.focus), box=tuple(move(c) for c in self.box))
+
     def path(self, cue: CameraCue, frames: int, fps: float, seed: int, start: CameraPose | None = None) -> CameraPath:
         return CameraPath(cue, start or self.pose, np.array(self.aim), frames, fps, seed, focus=np.array(self.focus),
                           span=self.span)

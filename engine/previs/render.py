@@ -161,6 +161,10 @@ class BlockingRenderer:
         if plan is not None:
             # The framing solver places the camera from the plan; moves are relative to its subject.
             framing = solve(plan, request.camera, self.width, self.height)
+            lead = framing.layout.marks[0] if framing.layout.marks else None
+            if state is not None and lead is not None and figures:
+                # A chained shot: the subject stands where the previous take left it.
+                framing = framing.shifted((subject.x - lead.x, 0.0, subject.z - lead.z))
             if not self.camera_continued:
                 start_pose = framing.pose
             self.aim_height = float(framing.aim[1])

@@ -146,3 +146,20 @@ def test_camera_moves_flow_the_right_way_with_a_planned_subject(tmp_path, move, 
     assert sign * along > 0.3 and abs(across) < 0.35 * abs(along), (dx, dy)
     again = decode(render(req.with_(job_id=f"{move}{direction}b", output_dir=str(tmp_path / "b"))).video)
     assert frames_hash(frames) == frames_hash(again)       # deterministic with a plan too
+
+
+def test_a_chained_shot_frames_the_subject_where_the_last_take_left_it(tmp_path):
+    from engine.cues import MotionCue
+    walk = (MotionCue("Mara", "walks", 0.8, "right"),)
+    cam = CameraCue(shot_size="WS")
+    plan = build_plan("EXT. SQUARE - DAY", "Mara walks right.", camera=cam, bible=BIBLE, motion=walk)
+    first = render(request(tmp_path / "a", "a", cam, frames=48, width=W, height=H, motion=walk, plan=plan,
+                           scene=SceneSpec(heading="EXT. SQUARE - DAY", set_seed=3)))
+    ended = next(f for f in first.end_state["figures"] if f["name"] == "Mara")
+    assert ended["x"] > 1.0                       # she walked off her mark
+    close = CameraCue(shot_size="MCU")            # a new setup on the continued world
+    plan2 = build_plan("EXT. SQUARE - DAY", "Mara waits.", camera=close, bible=BIBLE)
+    second = render(request(tmp_path / "b", "b", close, frames=1, width=W, height=H, plan=plan2,
+                            scene=SceneSpec(heading="EXT. SQUARE - DAY", set_seed=3,
+                                            start_state=first.end_state)))
+    assert hue_fraction(decode(second.video)[0], 150) > 0.1   # Mara (#e020e0) fills the close shot
