@@ -211,8 +211,7 @@ class _Reader:
             _describe(person, _tokens(getattr(entry, "description", "") or ""), 0, None)
         else:
             self.warnings.append(PlanWarning(
-                "not_in_bible", f"{name} is not in the bible: drawn as a plain figure. Add them with "
-                f"'shotreel bible add PROJECT --kind character --name {name}'.", name))
+                "not_in_bible", f"{name} is not in the bible: drawn as a plain figure.", name))
         self.people.append(person)
         return len(self.people) - 1
 
