@@ -163,3 +163,23 @@ def test_a_chained_shot_frames_the_subject_where_the_last_take_left_it(tmp_path)
                             scene=SceneSpec(heading="EXT. SQUARE - DAY", set_seed=3,
                                             start_state=first.end_state)))
     assert hue_fraction(decode(second.video)[0], 150) > 0.1   # Mara (#e020e0) fills the close shot
+
+
+TEN = [("", "An old keeper climbs the spiral stairs of a lighthouse at dusk, lantern in hand", "MS"),
+       ("", "A woman in a red coat stands on a street at night", "WS"),
+       ("", "A fisherman in a yellow oilskin mends a net on a beach at noon", "MS"),
+       ("", "Two men in blue suits argue in a kitchen", "MS"),
+       ("", "A green lantern on a table", "ECU"),
+       ("", "An empty car park at night", "WS"),
+       ("", "A girl in a pink dress runs across the field", "WS"),
+       ("", "Three soldiers in green uniforms wait in the rain", "WS"),
+       ("", "A nurse in a white uniform reads a letter in the hospital ward", "MCU"),
+       ("", "Rey opens the vault door", "MS")]
+
+
+@pytest.mark.parametrize("heading,action,size", TEN, ids=[a[:24] for _, a, _ in TEN])
+def test_ten_shots_from_scratch_differ_from_their_blank_twin(tmp_path, heading, action, size):
+    # The ten from-scratch shots rendered identical to an empty-action twin: no longer.
+    written, _, _ = take(tmp_path, heading, action, size, frames=1)
+    blank, _, _ = take(tmp_path, heading, "", size, frames=1)
+    assert changed(written[0], blank[0]) > 0.01
