@@ -63,6 +63,13 @@ def draw_burn_in(img: np.ndarray, text: str, frame: int, fps: float) -> None:
                 cv2.LINE_AA)
 
 
+# The old dressing's kinds for the plan's place kinds (engine/previs/dressing.py reads words).
+_OLD_SET_WORD = {"street": "street", "alley": "street", "car_park": "parking", "square": "square",
+                 "station": "station", "mountain_road": "road", "harbour": "harbour", "boat_deck": "harbour",
+                 "lighthouse": "harbour", "beach": "beach", "forest": "forest", "park": "park", "field": "field",
+                 "desert": "desert", "rooftop": "rooftop", "kitchen": "kitchen", "diner": "diner", "bar": "bar",
+                 "office": "office", "classroom": "classroom", "bank_vault": "bank", "living_room": "living",
+                 "bedroom": "bedroom", "hall": "hall"}
 _PALETTE = ("#c0504d", "#4f81bd", "#9bbb59", "#f79646", "#8064a2", "#4bacc6", "#d4a017", "#7f7f7f")
 _PROP_COLOUR = "#8a6a4a"
 
@@ -125,8 +132,12 @@ class BlockingRenderer:
         scene = request.scene
         plan = request.plan
         if plan is not None:
-            # The plan is resolved by the studio: its light and interior win over the heading's words.
-            scene = replace(scene, time_of_day=plan.light, interior=plan.place.interior)
+            # The plan is resolved by the studio: its light, interior and place win over the heading's
+            # words (this renderer's dressing knows a few kinds: name the nearest one it knows).
+            word = _OLD_SET_WORD.get(plan.place.kind, "")
+            scene = replace(scene, time_of_day=plan.light, interior=plan.place.interior,
+                            heading=f"{'INT' if plan.place.interior else 'EXT'}. {word.upper()}",
+                            location=word, style=scene.style)
         self.world = world or build_world(scene)
         if plan is not None and world is None:
             if plan.weather in ("rain", "storm"):
