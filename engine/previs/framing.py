@@ -124,6 +124,22 @@ class Framing:
         return replace(self, pose=replace(self.pose, position=move(self.pose.position)), aim=move(self.aim),
                        focus=move(self.focus), box=tuple(move(c) for c in self.box))
 
+    def turned(self, degrees: float, about) -> "Framing":
+        """The same framing swung `degrees` (heading convention: + toward +X) around the vertical axis
+        through `about`: a continued shot's subject faces where the previous take left it facing."""
+        if abs(degrees) < 1e-9:
+            return self
+        a = math.radians(degrees)
+        c = np.asarray(about, dtype=np.float64)
+
+        def swing(p):
+            d = np.asarray(p, dtype=np.float64) - c
+            return tuple(float(v) for v in c + [d[0] * math.cos(a) + d[2] * math.sin(a), d[1],
+                                                -d[0] * math.sin(a) + d[2] * math.cos(a)])
+        pose = replace(self.pose, position=swing(self.pose.position), yaw=self.pose.yaw + degrees)
+        return replace(self, pose=pose, aim=swing(self.aim), focus=swing(self.focus),
+                       box=tuple(swing(b) for b in self.box))
+
     def path(self, cue: CameraCue, frames: int, fps: float, seed: int, start: CameraPose | None = None) -> CameraPath:
         return CameraPath(cue, start or self.pose, np.array(self.aim), frames, fps, seed, focus=np.array(self.focus),
                           span=self.span)

@@ -88,17 +88,23 @@ def plan_figures(plan, characters) -> list[FigureState]:
     return out
 
 
-def _add_props(world: World, plan) -> None:
-    """The plan's props as plain boxes on their marks (the 3D renderer dresses them properly)."""
+def _add_props(world: World, plan, shift=np.zeros(3), turn: float = 0.0, about=(0.0, 0.0)) -> None:
+    """The plan's props as plain boxes on their marks (the 3D renderer dresses them properly), moved
+    and turned with the subject when a chained shot finds it off its mark."""
     marks = layout(plan).props
     if not marks:
         return
+    a = math.radians(turn)
+    rot = np.array([[math.cos(a), 0.0, -math.sin(a)], [0.0, 1.0, 0.0], [math.sin(a), 0.0, math.cos(a)]])
+    centre = np.array([about[0], 0.0, about[1]])
     centres, axes, half, colours = [], [], [], []
     for pm in marks:
         prop = plan.props[pm.prop]
         w, h, d = prop_dims(prop.kind, pm.size)
-        centres.append([pm.x, pm.y, pm.z])
-        axes.append(np.eye(3))
+        p = np.array([pm.x, pm.y, pm.z]) + shift - centre
+        p = centre + np.array([p[0] * math.cos(a) + p[2] * math.sin(a), p[1], -p[0] * math.sin(a) + p[2] * math.cos(a)])
+        centres.append(p)
+        axes.append(rot)
         half.append([w / 2, h / 2, d / 2])
         colours.append(rgb(prop.colour or _PROP_COLOUR))
     world.box_centres = np.concatenate([world.box_centres, np.array(centres)])
@@ -142,7 +148,6 @@ class BlockingRenderer:
         if plan is not None and world is None:
             if plan.weather in ("rain", "storm"):
                 self.world.weather = "rain"
-            _add_props(self.world, plan)
         state = dict(scene.start_state) if scene.start_state else None
         if state is not None and state.get("mode", "blocking") != "blocking":
             state = None  # a board take's end state says nothing about this set
@@ -173,9 +178,15 @@ class BlockingRenderer:
             # The framing solver places the camera from the plan; moves are relative to its subject.
             framing = solve(plan, request.camera, self.width, self.height)
             lead = framing.layout.marks[0] if framing.layout.marks else None
+            prop_shift, prop_turn = np.zeros(3), 0.0
             if state is not None and lead is not None and figures:
-                # A chained shot: the subject stands where the previous take left it.
-                framing = framing.shifted((subject.x - lead.x, 0.0, subject.z - lead.z))
+                # A chained shot on a new setup: the subject stands (and faces) where the previous take
+                # left it; the framing, and the props the plan puts about it, go with it.
+                prop_shift = np.array([subject.x - lead.x, 0.0, subject.z - lead.z])
+                prop_turn = ((subject.heading - lead.heading + 180.0) % 360.0) - 180.0
+                framing = framing.shifted(prop_shift).turned(prop_turn, (subject.x, 0.0, subject.z))
+            if world is None:
+                _add_props(self.world, plan, prop_shift, prop_turn, (subject.x, subject.z))
             if not self.camera_continued:
                 start_pose = framing.pose
             self.aim_height = float(framing.aim[1])
@@ -198,7 +209,7 @@ class BlockingRenderer:
             offsets = [np.array([s.x, 0.0, s.z]) - mark for s in (lead.state(i) for i in range(self.frames))]
             inner = self.path
             if request.camera.move in (CameraMove.PAN, CameraMove.TILT):
-                inner = CameraPath(request.camera.with_(move="static"), start_pose, np.array(framing.aim),
+                inner = CameraPath(request.camera.with_(move="static", direction=""), start_pose, np.array(framing.aim),
                                    self.frames, self.fps, request.seed)
             self.path = FollowPath(inner, np.array(framing.aim), offsets)
         self.raster = Raster(self.width, self.height)

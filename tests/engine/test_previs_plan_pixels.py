@@ -117,12 +117,13 @@ def test_head_in_frame_through_a_move_and_growing_from_ews_to_cu(tmp_path):
             assert frac > 0.05 and x0 > 0 and y0 > 0 and x1 < W and y1 < H, (move, i, (x0, y0, x1, y1))
 
 
-def test_a_walking_subject_is_followed_and_stays_in_frame(tmp_path):
+@pytest.mark.parametrize("move", ["static", "pan"])
+def test_a_walking_subject_is_followed_and_stays_in_frame(tmp_path, move):
     # The README's kind of shot: a character walks in a medium close-up (it rendered an empty set before).
     from engine.cues import MotionCue
     walk = (MotionCue("Mara", "walks to the vault", 0.5),)
     frames, plan, _ = take(tmp_path, "INT. BANK VAULT - DAY", "Mara opens the vault door.", "MCU", frames=48,
-                           motion=walk)   # 2 s: a 2.4 m cross, wider than the frame
+                           motion=walk, move=move)   # 2 s: a 2.4 m cross, wider than the frame
     assert plan.subject.kind == "person" and plan.people[0].name == "Mara"
     for i, f in list(enumerate(frames))[::6]:
         hsv = cv2.cvtColor(f, cv2.COLOR_RGB2HSV).astype(int)
@@ -183,3 +184,25 @@ def test_ten_shots_from_scratch_differ_from_their_blank_twin(tmp_path, heading, 
     written, _, _ = take(tmp_path, heading, action, size, frames=1)
     blank, _, _ = take(tmp_path, heading, "", size, frames=1)
     assert changed(written[0], blank[0]) > 0.01
+
+
+def test_a_chained_close_up_stands_in_front_of_the_face_the_last_take_left(tmp_path):
+    # The demo's MCU of Tomas showed his back: he had walked off along the quay, facing left.
+    import math
+    from engine.cues import MotionCue
+    walk = (MotionCue("Mara", "walks", 0.6, "left"),)
+    cam = CameraCue(shot_size="WS")
+    plan = build_plan("EXT. QUAY - NIGHT", "Mara walks along the quay.", camera=cam, bible=BIBLE, motion=walk)
+    first = render(request(tmp_path / "a", "a", cam, frames=24, width=W, height=H, motion=walk, plan=plan,
+                           scene=SceneSpec(heading="EXT. QUAY - NIGHT", set_seed=3)))
+    close = CameraCue(shot_size="MCU", angle="low")
+    plan2 = build_plan("EXT. QUAY - NIGHT", "Mara stops and talks.", camera=close, bible=BIBLE)
+    second = render(request(tmp_path / "b", "b", close, frames=1, width=W, height=H, plan=plan2,
+                            scene=SceneSpec(heading="EXT. QUAY - NIGHT", set_seed=3,
+                                            start_state=first.end_state)))
+    mara = next(f for f in second.end_state["figures"] if f["name"] == "Mara")
+    assert abs(((mara["heading"] - 180.0 + 180.0) % 360.0) - 180.0) > 45   # she faces along the quay
+    cam_pos = np.array(second.end_state["camera"]["position"])
+    to_cam = cam_pos - np.array([mara["x"], cam_pos[1], mara["z"]])
+    facing = np.array([math.sin(math.radians(mara["heading"])), 0.0, math.cos(math.radians(mara["heading"]))])
+    assert float(to_cam @ facing) > 0.8 * float(np.linalg.norm(to_cam))    # the lens is in front of her face
