@@ -471,24 +471,6 @@ def follow(pose: CameraPose, aim: np.ndarray, offset: np.ndarray) -> CameraPose:
     return replace(pose, yaw=pose.yaw + turn, pitch=max(-89.0, min(89.0, pose.pitch + pitch1 - pitch0)))
 
 
-class FollowPath:
-    """A camera path that also follows the subject as it walks: `offsets[i]` is how far the subject has
-    moved from its mark at frame i. A pan or tilt on a walking subject is the follow itself (the
-    camera turns the way the action goes); other moves run as cued, with the follow on top."""
-
-    def __init__(self, inner: CameraPath, aim, offsets):
-        self.inner = inner
-        self.aim = np.asarray(aim, dtype=np.float64)
-        self.offsets = [np.asarray(o, dtype=np.float64) for o in offsets]
-
-    def pose(self, i: int) -> CameraPose:
-        off = self.offsets[min(max(i, 0), len(self.offsets) - 1)] if self.offsets else np.zeros(3)
-        return follow(self.inner.pose(i), self.aim, off)
-
-    def __getattr__(self, name):  # cue, start, frames, fps, pose_at...: the cued path's own
-        return getattr(self.inner, name)
-
-
 def follow_direction(plan: ShotPlan | None) -> str:
     """The screen direction the subject moves ('left', 'right', 'up', 'down' or ''): what a pan or
     tilt with no direction of its own follows."""
@@ -501,5 +483,5 @@ def follow_direction(plan: ShotPlan | None) -> str:
     return ""
 
 
-__all__ = ["follow", "FollowPath", "prop_dims", "Mark", "PropMark", "Layout", "Framing", "layout", "solve", "project", "box_in_frame",
+__all__ = ["follow", "prop_dims", "Mark", "PropMark", "Layout", "Framing", "layout", "solve", "project", "box_in_frame",
            "box_height_fraction", "follow_direction", "PROP_SIZES", "HEADINGS"]

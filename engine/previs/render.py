@@ -26,7 +26,7 @@ from ..jobs import GenerationRequest
 from dataclasses import replace
 
 from .camera import CameraPath, CameraPose, initial_pose, subject_distance
-from .framing import FollowPath, layout, prop_dims, solve
+from .framing import follow, layout, prop_dims, solve
 from .figures import FigureState, FigureTrack, default_figures, figure_parts
 from .raster import Raster
 from .scene import World, build_world, rgb
@@ -202,16 +202,24 @@ class BlockingRenderer:
         right, _, _ = start_pose.basis()
         self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
                                    np.asarray(start_pose.position), fresh=state is None) for f in figures]
+        self._follow = None
         if plan is not None and self.tracks and self.tracks[0].walking:
-            # The subject walks: the camera follows it (a pan or tilt becomes the follow).
-            lead = self.tracks[0]
-            mark = np.array([figures[0].x, 0.0, figures[0].z])
-            offsets = [np.array([s.x, 0.0, s.z]) - mark for s in (lead.state(i) for i in range(self.frames))]
-            inner = self.path
+            lead_track = self.tracks[0]
             if request.camera.move in (CameraMove.PAN, CameraMove.TILT):
-                inner = CameraPath(request.camera.with_(move="static", direction=""), start_pose, np.array(framing.aim),
-                                   self.frames, self.fps, request.seed)
-            self.path = FollowPath(inner, np.array(framing.aim), offsets)
+                # A pan on a walker goes the way the walker goes (its span as cued, uncapped).
+                across = float(np.dot(lead_track.travel, right))
+                if request.camera.move is CameraMove.PAN and abs(across) > 1e-6 and not self.camera_continued:
+                    # It starts on the walker (off its mark at frame 0) and pans the way it walks.
+                    cue = request.camera.with_(direction="right" if across > 0 else "left")
+                    s0 = lead_track.state(0)
+                    begin = follow(start_pose, np.array(framing.aim),
+                                   np.array([s0.x - figures[0].x, 0.0, s0.z - figures[0].z]))
+                    self.path = CameraPath(cue, begin, np.array(framing.aim), self.frames, self.fps,
+                                           request.seed, focus=np.array(framing.focus))
+            else:
+                # Otherwise the operator follows the walker on top of the cued move. Applied per frame
+                # from the subject's state, so remix retimings of path and figures keep it.
+                self._follow = (np.array(framing.aim), np.array([figures[0].x, 0.0, figures[0].z]))
         self.raster = Raster(self.width, self.height)
         self._prepare_static()
 
@@ -268,8 +276,18 @@ class BlockingRenderer:
     def figure_states(self, i: int) -> list[FigureState]:
         return [t.state(i) for t in self.tracks]
 
-    def frame(self, i: int) -> np.ndarray:
+    def camera_pose(self, i: int) -> CameraPose:
+        """Frame i's camera: the cue's path, turned to follow a walking subject."""
         pose = self.path.pose(i)
+        follow_info = getattr(self, "_follow", None)
+        if follow_info is None:
+            return pose
+        aim, mark = follow_info
+        lead = self.figure_states(i)[0]
+        return follow(pose, aim, np.array([lead.x, 0.0, lead.z]) - mark)
+
+    def frame(self, i: int) -> np.ndarray:
+        pose = self.camera_pose(i)
         r = self.raster
         r.set_camera(pose)
         plan = self._ground_plan()
@@ -477,7 +495,7 @@ class BlockingRenderer:
     def end_state(self) -> dict[str, Any]:
         last = self.frames - 1
         return {"renderer": RENDERER_VERSION, "mode": self.mode, "frame": last,
-                "camera": self.path.pose(last).to_dict(), "aim_height": self.aim_height,
+                "camera": self.camera_pose(last).to_dict(), "aim_height": self.aim_height,
                 "framing": framing_of(self.request.camera),
                 "subject": self.subject_name, "figures": [f.to_dict() for f in self.figure_states(last)],
                 "world": {"set_seed": self.request.scene.set_seed, **self.world.info}}

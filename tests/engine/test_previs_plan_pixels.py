@@ -117,18 +117,18 @@ def test_head_in_frame_through_a_move_and_growing_from_ews_to_cu(tmp_path):
             assert frac > 0.05 and x0 > 0 and y0 > 0 and x1 < W and y1 < H, (move, i, (x0, y0, x1, y1))
 
 
-@pytest.mark.parametrize("move", ["static", "pan"])
-def test_a_walking_subject_is_followed_and_stays_in_frame(tmp_path, move):
+@pytest.mark.parametrize("move,size", [("static", "MCU"), ("dolly_in", "MS"), ("pan", "WS")])
+def test_a_walking_subject_is_followed_and_stays_in_frame(tmp_path, move, size):
     # The README's kind of shot: a character walks in a medium close-up (it rendered an empty set before).
     from engine.cues import MotionCue
     walk = (MotionCue("Mara", "walks to the vault", 0.5),)
-    frames, plan, _ = take(tmp_path, "INT. BANK VAULT - DAY", "Mara opens the vault door.", "MCU", frames=48,
+    frames, plan, _ = take(tmp_path, "INT. BANK VAULT - DAY", "Mara opens the vault door.", size, frames=48,
                            motion=walk, move=move)   # 2 s: a 2.4 m cross, wider than the frame
     assert plan.subject.kind == "person" and plan.people[0].name == "Mara"
     for i, f in list(enumerate(frames))[::6]:
         hsv = cv2.cvtColor(f, cv2.COLOR_RGB2HSV).astype(int)
         mask = (np.abs(hsv[..., 0] - 150) <= 10) & (hsv[..., 1] > 120) & (hsv[..., 2] > 60)  # her #e020e0
-        assert mask.mean() > 0.08, (i, mask.mean())
+        assert mask.mean() > (0.04 if size != "WS" else 0.005), (i, mask.mean())
         xs = np.nonzero(mask.any(axis=0))[0]
         assert 0.2 * W < xs.mean() < 0.8 * W, (i, xs.mean())
 
