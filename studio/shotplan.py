@@ -253,7 +253,6 @@ def _describe(person: dict, toks: Sequence[_Tok], start: int, stop: int | None) 
 
 
 def _people_and_props(reader: _Reader, toks: list[_Tok], subject: str, speakers: Iterable[str]) -> None:
-    names_done: set[str] = set()
     for i, t in enumerate(toks):
         if t.text in _BREAK or t.text == ",":
             continue
@@ -264,7 +263,6 @@ def _people_and_props(reader: _Reader, toks: list[_Tok], subject: str, speakers:
             idx = reader.person_named(t.text)
         elif _is_name(t, prev, nxt):
             idx = reader.person_named(t.text if not t.text.isupper() else t.text.title())
-            names_done.add(t.low)
         else:
             continue
         reader.mentions.append(_Mention(idx, i))
@@ -400,7 +398,7 @@ def _actions(reader: _Reader, toks: list[_Tok], extra: Sequence[tuple[int | None
             i += 1
             continue
         prev = toks[i - 1].low if i else ""
-        if prev in _DETERMINERS or (prev and toks[i - 1].low in ("to",) and not toks[i - 1].verbs and False):
+        if prev in _DETERMINERS:  # 'a look', 'the walk': a noun
             i += 1
             continue
         hit = _VERBS.at(toks, i, "verbs")
