@@ -267,6 +267,13 @@ def _people_and_props(reader: _Reader, toks: list[_Tok], subject: str, speakers:
             continue
         reader.mentions.append(_Mention(idx, i))
         _appositive(reader, toks, i, idx)
+        if nxt is not None and nxt.low in ("in", "wearing"):
+            # 'Anna in a red coat walks...': what a named person wears, up to the clause's verb.
+            end = next((k for k in range(i + 2, len(toks)) if toks[k].text in _BREAK or toks[k].text == ","
+                        or (toks[k].verbs and toks[k].low not in GARMENTS and not toks[k].nouns & set(GARMENTS)
+                            and _VERBS.at(toks, k, "verbs"))), len(toks))
+            if any(_GARMENTS.at(toks, k) for k in range(i + 2, end)):
+                _describe(reader.people[idx], toks, i + 2, end)
     # Described people and props (a second pass, so appositives above are already consumed).
     i = 0
     while i < len(toks):

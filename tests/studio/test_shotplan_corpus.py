@@ -154,6 +154,8 @@ CORPUS = [
     ("EXT. HARBOUR STREET - DAY", "", {}, dict(place="harbour")),
     ("", "Mara, a tired courier in a grey coat, waits.", {"bible": True},
      dict(people=["Mara"], garments={"coat": "grey"}, verbs=["wait"], warn=[])),
+    ("", "Anna in a red coat walks past Ben in a blue jacket. He waits.", {},
+     dict(people=["Anna", "Ben"], garments={"coat": "red", "jacket": "blue"}, verbs=["walk", "wait"])),
     # -- verbs and relations
     ("", "A man stands up and waves.", {}, dict(verbs=["stand_up", "wave"])),
     ("", "A woman looks up at the sky.", {}, dict(verbs=["look_up"])),
