@@ -352,6 +352,33 @@ def _appositive(reader: _Reader, toks: list[_Tok], i: int, idx: int) -> None:
     toks[i + 2:end] = [_skip(x) for x in toks[i + 2:end]]
 
 
+def _merge_generic_figure(reader: _Reader) -> None:
+    """'Far along the quay a lone figure waits' with the subject Mara: the figure is Mara (one named
+    person the words never name, one unnamed 'figure' or 'person'), not a second body."""
+    named = [n for n, p in enumerate(reader.people)
+             if p["name"] and all(m.at < 0 for m in reader.mentions if m.person == n)]
+    generic = [n for n, p in enumerate(reader.people)
+               if not p["name"] and p["description"] in ("figure", "person") and p["count"] == 1]
+    if len(named) != 1 or len(generic) != 1:
+        return
+    keep, drop = named[0], generic[0]
+    target, source = reader.people[keep], reader.people[drop]
+    for key in ("age", "build"):
+        target[key] = target[key] or source[key]
+    for g in source["garments"]:
+        if not any(h.kind == g.kind for h in target["garments"]):
+            target["garments"].append(g)
+    del reader.people[drop]
+    for m in reader.mentions:
+        if m.person == drop:
+            m.person = keep
+        if m.person > drop:
+            m.person -= 1
+    seen = set()
+    reader.mentions = [m for m in reader.mentions if not (m.at < 0 and (m.person, m.at) in seen)
+                       and not seen.add((m.person, m.at))]
+
+
 def _skip(tok: _Tok) -> _Tok:
     """A token already read (an appositive): later passes do not read it again."""
     return _Tok("\x00" + tok.text, tok.low, tok.lemmas, frozenset(), frozenset(), tok.sentence, tok.first)
@@ -663,6 +690,7 @@ def build_plan(heading: str = "", action: str = "", *, dialogue: str = "", motio
     for name in motion_subjects[1:]:
         if not any(p["name"].lower() == name.lower() for p in reader.people):
             reader.person_named(name)
+    _merge_generic_figure(reader)
     spoken = _tokens(_dialogue_lines(dialogue))
     for i, t in enumerate(spoken):
         prev = spoken[i - 1].low if i else ""

@@ -156,6 +156,10 @@ CORPUS = [
      dict(people=["Mara"], garments={"coat": "grey"}, verbs=["wait"], warn=[])),
     ("", "Anna in a red coat walks past Ben in a blue jacket. He waits.", {},
      dict(people=["Anna", "Ben"], garments={"coat": "red", "jacket": "blue"}, verbs=["walk", "wait"])),
+    ("EXT. HARBOUR QUAY - NIGHT", "Far along the quay a lone figure waits.", {"subject": "Mara", "bible": True},
+     dict(people=["Mara"], verbs=["wait"], subject="person:0")),
+    ("EXT. HARBOUR QUAY - NIGHT", "A figure waits for Mara.", {"bible": True},
+     dict(people=["Mara", "figure"], verbs=["wait"], subject="person:1")),
     # -- verbs and relations
     ("", "A man stands up and waves.", {}, dict(verbs=["stand_up", "wave"])),
     ("", "A woman looks up at the sky.", {}, dict(verbs=["look_up"])),
