@@ -459,16 +459,22 @@ def _end_fits(fr: Framing, cue: CameraCue, box, width, height) -> bool:
     return True
 
 
-def follow(pose: CameraPose, aim: np.ndarray, offset: np.ndarray) -> CameraPose:
+def follow(pose: CameraPose, aim: np.ndarray, offset: np.ndarray, dead_deg: tuple[float, float] = (0.0, 0.0)
+           ) -> CameraPose:
     """The operator keeps a moving subject: turn the camera by how much the aim point moved as seen from
-    the lens (relative, so an offset of zero leaves the pose exactly as it was)."""
+    the lens (relative, so an offset of zero leaves the pose exactly as it was). `dead_deg` (yaw, pitch):
+    the subject may drift this far from where it was framed before the camera turns (a steadier frame,
+    and less for the encoder to chase)."""
     if not np.any(offset):
         return pose
     pos = np.asarray(pose.position, dtype=np.float64)
     yaw0, pitch0 = look_angles(pos, aim)
     yaw1, pitch1 = look_angles(pos, np.asarray(aim) + offset)
     turn = (yaw1 - yaw0 + 180.0) % 360.0 - 180.0
-    return replace(pose, yaw=pose.yaw + turn, pitch=max(-89.0, min(89.0, pose.pitch + pitch1 - pitch0)))
+    tilt = pitch1 - pitch0
+    turn = math.copysign(max(0.0, abs(turn) - dead_deg[0]), turn)
+    tilt = math.copysign(max(0.0, abs(tilt) - dead_deg[1]), tilt)
+    return replace(pose, yaw=pose.yaw + turn, pitch=max(-89.0, min(89.0, pose.pitch + tilt)))
 
 
 def follow_direction(plan: ShotPlan | None) -> str:

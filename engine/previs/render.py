@@ -284,7 +284,10 @@ class BlockingRenderer:
             return pose
         aim, mark = follow_info
         lead = self.figure_states(i)[0]
-        return follow(pose, aim, np.array([lead.x, 0.0, lead.z]) - mark)
+        # The walker may drift a fifth of the field of view off its framing before the camera turns.
+        hfov = math.degrees(2 * math.atan(18.0 / pose.lens_mm))
+        dead = (0.2 * hfov, 0.2 * hfov * self.height / self.width)
+        return follow(pose, aim, np.array([lead.x, 0.0, lead.z]) - mark, dead)
 
     def frame(self, i: int) -> np.ndarray:
         pose = self.camera_pose(i)
