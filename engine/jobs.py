@@ -62,6 +62,9 @@ class Conditioning:
     or a board image). last_frame: end on it (first-last-frame, blend, loop). video: a clip to continue
     (its last `video_frames` frames) or to remix (v2v with `strength`). references: bible images.
     source_take_id/source_frame: which take and frame this came from, recorded on the new take.
+    from_job: a render-farm continuity chain: the job whose take's last frame and end state this
+    request starts from, filled in (first_frame, source_*, scene.start_state) once that job's
+    last frame exists (engine.farm.bundle.resolve_chain); None for every local request.
     """
     first_frame: str | None = None
     last_frame: str | None = None
@@ -72,9 +75,11 @@ class Conditioning:
     keyframes: tuple[Keyframe, ...] = ()
     source_take_id: str | None = None
     source_frame: int | None = None
+    from_job: str | None = None
 
     def to_dict(self) -> dict:
-        return {"first_frame": self.first_frame, "last_frame": self.last_frame, "video": self.video,
+        chain = {"from_job": self.from_job} if self.from_job else {}  # absent for local requests: JSON unchanged
+        return {**chain, "first_frame": self.first_frame, "last_frame": self.last_frame, "video": self.video,
                 "video_frames": self.video_frames, "strength": self.strength, "references": list(self.references),
                 "keyframes": [k.to_dict() for k in self.keyframes], "source_take_id": self.source_take_id,
                 "source_frame": self.source_frame}
