@@ -142,6 +142,8 @@ class FarmRunner(Runner):
         self._probe_failures = 0
         self._warned: set[str] = set()
         self.lost_head_error: Optional[EngineError] = None
+        self._cancel_asked: dict[str, float] = {}
+        self.cancel_latency: dict[str, float] = {}   # job id -> seconds from cancel() to the worker's token
         super().__init__(store, backend_factory=backend_factory, postprocess=postprocess, listeners=listeners,
                          start=False, paused=paused)
         self._progress = Queue(maxsize=10000, actor_options={"num_cpus": 0})  # workers -> studio progress
@@ -193,6 +195,7 @@ class FarmRunner(Runner):
             record = self._require(job_id)
             active = self._active.get(job_id)
         if active is not None:
+            self._cancel_asked[job_id] = time.time()
             active.slot.handle.cancel.remote(job_id)   # served by the actor's control thread at once
             return True
         done = super().cancel(job_id)
@@ -354,6 +357,9 @@ class FarmRunner(Runner):
             self._end(active, result)
             return
         result = GenerationResult.from_dict(payload["result"])
+        asked, seen = self._cancel_asked.pop(record.job_id, None), payload.get("cancel_seen_at")
+        if asked is not None and seen is not None:
+            self.cancel_latency[record.job_id] = max(0.0, seen - asked)
         if result.status is JobStatus.DONE:
             try:
                 result = write_result(payload, record.request, active.sources)

@@ -51,6 +51,7 @@ class FarmWorker:
         self._backends: dict[str, Any] = {}
         self._models: list[str] = []            # model keys this worker has run (most recent last)
         self._factory = backend_factory
+        self._cancel_seen: dict[str, float] = {}  # job id -> wall time the cancel arrived (for the studio)
         self.jobs_run = 0
 
     # -- the control thread ------------------------------------------------------------------
@@ -81,6 +82,7 @@ class FarmWorker:
             token = self._running.get(job_id)
         if token is None:
             return False
+        self._cancel_seen[job_id] = time.time()
         token.cancel()
         return True
 
@@ -127,7 +129,7 @@ class FarmWorker:
         def ended(status: JobStatus, error: Optional[EngineError] = None) -> tuple[dict, None]:
             result = GenerationResult(job_id, status, backend=str(wire["request"].get("backend", "")), error=error,
                                       seconds=round(time.monotonic() - started, 3))
-            return {"result": result.to_dict(), "files": {}}, None
+            return {"result": result.to_dict(), "files": {}, "cancel_seen_at": self._cancel_seen.pop(job_id, None)}, None
 
         try:
             request = unpack(wire, workdir, self._model_dirs, worker=socket.gethostname())
