@@ -60,9 +60,13 @@ def farm_error(address: str, exc: BaseException | str) -> EngineError:
 def connect(address: Optional[str]) -> bool:
     """ray.init on `address` unless already connected. True when this call connected (and so owns
     the connection). Errors become one clear EngineError."""
+    import os
     import ray
     if ray.is_initialized():
         return False
+    # Ray ends a driver whose head is gone for 60 s; the studio must outlive its farm (it carries on
+    # locally), so the driver waits for the head as long as it runs.
+    os.environ.setdefault("RAY_gcs_rpc_server_reconnect_timeout_s", str(7 * 24 * 3600))
     try:
         ray.init(address=address or "auto", namespace=NAMESPACE, log_to_driver=False, configure_logging=False,
                  include_dashboard=False)
@@ -275,15 +279,14 @@ class FarmRunner(Runner):
 
     def _tick(self) -> None:
         now = time.monotonic()
-        if now - self._last_probe >= HEAD_PROBE_S:
+        if now - self._last_probe >= HEAD_PROBE_S or self._probe_failures:
             self._last_probe = now
             if self._head_lost():
                 self._probe_failures += 1
                 if self._probe_failures >= HEAD_FAILURES:
                     self._lose_head(f"the head at {self._gcs} does not answer")
-                    return
-            else:
-                self._probe_failures = 0
+                return   # no call that needs the head (they block) until it answers again
+            self._probe_failures = 0
         if now - self._last_reconcile >= RECONCILE_S or not self._slots:
             self._last_reconcile = now
             self._reconcile()
@@ -333,9 +336,14 @@ class FarmRunner(Runner):
                     ray.get(ref)
                     slot.ready = True
                 except Exception as exc:  # the actor could not start there: drop it, reconcile retries
-                    log.warning("farm worker %s did not start: %s", slot.label, exc)
+                    line = next((ln.strip() for ln in reversed(str(exc).splitlines()) if ln.strip()), str(exc))
+                    log.warning("farm worker %s did not start: %s", slot.label, line)
                     with self._cond:
                         self._slots.pop(slot.key, None)
+                    if line not in self._warned:   # once per reason, not every reconcile
+                        self._warned.add(line)
+                        self._emit("on_engine_state", f"a farm worker on node {slot.node_id[:8]} could not start: "
+                                                      f"{line} (is the same Shotreel installed there?)")
         if active:
             ready, _ = ray.wait(list(active), num_returns=len(active), timeout=0)
             for ref in ready:
@@ -580,6 +588,9 @@ class FarmRunner(Runner):
             queued = len(self._queued())
             self._cond.notify_all()
         self.lost_head_error = farm_error(self.address or self._gcs, why)
+        if self._owns_ray:   # let go of the dead cluster without blocking the queue
+            import ray
+            threading.Thread(target=ray.shutdown, name="farm-disconnect", daemon=True).start()
         log.warning("render farm head lost: %s", why)
         for a in moved:
             self._announce(a.record)
