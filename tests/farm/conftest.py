@@ -30,6 +30,27 @@ def pytest_collection_modifyitems(config, items):
                     f"(interfaces here: {', '.join(_interfaces())})", returncode=4)
 
 
+def kill_node(cluster, node) -> None:
+    """Kill a node the hard way (SIGKILL, no goodbye), and then the agents its raylet had started,
+    which a killed raylet leaves behind as orphans."""
+    import psutil
+    agents = []
+    for info in node.all_processes.get("raylet", []):
+        try:
+            agents += psutil.Process(info.process.pid).children(recursive=True)
+        except psutil.Error:
+            pass
+    if node is cluster.head_node:
+        node.kill_all_processes(check_alive=False, allow_graceful=False)
+    else:
+        cluster.remove_node(node, allow_graceful=False)
+    for proc in agents:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+
+
 def add_previs_node(cluster, slots: int = 1):
     return cluster.add_node(num_cpus=slots, resources={"shotreel_cpu": slots})
 

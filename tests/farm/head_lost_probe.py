@@ -15,6 +15,7 @@ def main() -> None:
 
     from engine.farm.runner import FarmRunner
     from engine.jobs import GenerationRequest
+    from tests.farm.conftest import kill_node
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0})
     cluster.add_node(num_cpus=1, resources={"shotreel_cpu": 1})
     cluster.wait_for_nodes()
@@ -31,7 +32,7 @@ def main() -> None:
     deadline = time.monotonic() + 60
     while not runner.running_ids() and time.monotonic() < deadline:
         time.sleep(0.05)
-    cluster.head_node.kill_all_processes(check_alive=False, allow_graceful=False)
+    kill_node(cluster, cluster.head_node)
     killed = time.monotonic()
     idle = runner.wait_idle(timeout=90)
     report = {"idle": idle, "seconds": round(time.monotonic() - killed, 2), "local": runner.local,
@@ -42,7 +43,7 @@ def main() -> None:
               "partials": sorted(p.name for p in out.rglob("*.partial-*"))}
     runner.shutdown()
     for node in list(cluster.worker_nodes):
-        node.kill_all_processes(check_alive=False, allow_graceful=False)
+        kill_node(cluster, node)
     print(json.dumps(report), flush=True)
 
 

@@ -10,7 +10,7 @@ from engine.jobs import GenerationRequest, JobStatus
 from engine.runner import MemoryJobStore
 from engine.takes import take_paths
 
-from .conftest import add_previs_node
+from .conftest import add_previs_node, kill_node
 
 LONG = 360   # frames: a job that runs a few seconds at 160x90, long enough to act on mid-job
 
@@ -97,7 +97,7 @@ def test_a_worker_node_killed_mid_job_is_retried_elsewhere_with_one_take(farm, t
         label = runner.get("victim").worker
         node = next(n for n in farm.list_all_nodes() if n.node_id.startswith(label.split("/")[0]))
         assert node is not farm.head_node
-        farm.remove_node(node, allow_graceful=False)
+        kill_node(farm, node)
         record = runner.wait("victim", timeout=120)
     finally:
         runner.shutdown()
