@@ -31,6 +31,7 @@ import socket
 import threading
 import time
 import traceback
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
@@ -67,12 +68,26 @@ def connect(address: Optional[str]) -> bool:
     # Ray ends a driver whose head is gone for 60 s; the studio must outlive its farm (it carries on
     # locally), so the driver waits for the head as long as it runs.
     os.environ.setdefault("RAY_gcs_rpc_server_reconnect_timeout_s", str(7 * 24 * 3600))
+    target = address if address and address != "auto" else _auto_address()
+    if not target:
+        raise farm_error("auto", "no farm was started or joined on this machine")
+    if not head_reachable(target, timeout=3.0):   # ray.init would wait on a dead head for minutes
+        raise farm_error(target, "nothing answers there")
     try:
-        ray.init(address=address or "auto", namespace=NAMESPACE, log_to_driver=False, configure_logging=False,
+        ray.init(address=target, namespace=NAMESPACE, log_to_driver=False, configure_logging=False,
                  include_dashboard=False)
     except Exception as exc:
         raise farm_error(address or "auto", exc) from None
     return True
+
+
+def _auto_address() -> str:
+    """The head Ray's 'auto' would connect to ($RAY_ADDRESS, else the last cluster started here)."""
+    try:
+        from ray._private import services
+        return services.canonicalize_bootstrap_address("auto") or ""
+    except Exception:
+        return ""
 
 
 def head_reachable(gcs_address: str, timeout: float = 0.5) -> bool:
@@ -315,7 +330,8 @@ class FarmRunner(Runner):
                     cls = cls or actor_class()
                     vram = float(res.get(VRAM, 0.0)) / gpu_slots if kind == "gpu" and gpu_slots else 0.0
                     gpus = float(res.get("GPU", 0.0)) / gpu_slots if kind == "gpu" and gpu_slots else 0.0
-                    handle = cls.options(num_cpus=0, num_gpus=gpus, resources={resource: 1},
+                    handle = cls.options(num_cpus=0, num_gpus=gpus, resources={resource: 1}, namespace=NAMESPACE,
+                                         name=f"shotreel-worker-{uuid.uuid4().hex[:12]}",
                                          scheduling_strategy=NodeAffinitySchedulingStrategy(node_id, soft=False)
                                          ).remote(kind, vram, self._progress, self._model_dirs)
                     self._slot_counter += 1

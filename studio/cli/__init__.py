@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "models_cmds",     # models
     "remix_cmds",      # remix
     "import_cmds",     # import
+    "farm_cmds",       # farm start|join|status|stop
 )
 
 
