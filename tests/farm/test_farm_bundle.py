@@ -1,0 +1,147 @@
+"""Requests that travel: a bundle carries every input a shot needs (board image, audio file,
+reference images, the upstream take's last frame), names models by folder name only, holds no
+path of the studio machine and no key material; a worker unpacks it under its own folder, and the
+studio's take writer puts results back atomically under studio paths. No Ray needed here."""
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from engine.errors import EngineError, ErrorKind
+from engine.farm.bundle import INPUT, MODEL, pack, pack_result, studio_paths_in, unpack, write_result
+from engine.jobs import JobStatus
+from studio.commands import SetShotFields
+from studio.document import Document
+from studio.generate import GenerationService
+from studio.prompting import build_request
+
+from .farm_project import make_project
+
+
+def _wav(path: Path) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(22050)
+        w.writeframes(np.zeros(2205, np.int16).tobytes())
+
+
+def _request_with_everything(tmp_path: Path):
+    folder = make_project(tmp_path / "p.shotreel", shots=2)
+    doc = Document.open(folder)
+    media = folder / "media" / "imports"
+    media.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((90, 160, 3), 80, np.uint8)).save(media / "board.png")
+    Image.fromarray(np.full((90, 160, 3), 200, np.uint8)).save(media / "mara.png")
+    _wav(media / "line.wav")
+    shot = [s for _, s in doc.project.shots()][0]
+    from engine.cues import AudioCue
+    doc.execute(SetShotFields(shot.id, board_image="media/imports/board.png", continuity="reference",
+                              audio=(AudioCue(kind="sfx", file="media/imports/line.wav", start=0),)))
+    from dataclasses import replace
+    from studio.commands import SetBibleEntry
+    entry = replace(doc.project.bible_entry("c1"), reference_images=("media/imports/mara.png",))
+    doc.execute(SetBibleEntry(entry))
+    request = build_request(doc.project, doc.folder, shot.id, backend="diffusion",
+                            model=str(tmp_path / "models" / "wan-tiny"))
+    return doc, request, entry
+
+
+def test_a_bundle_holds_no_studio_path_and_no_key_material(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHOTREEL_CONFIG_DIR", str(tmp_path / "config"))
+    from studio.identity import load_or_create_identity
+    identity = load_or_create_identity()
+    doc, request, _ = _request_with_everything(tmp_path)
+    try:
+        bundle = pack(request)
+        wire = bundle.wire()
+        text = json.dumps(wire["request"])
+        assert studio_paths_in(wire["request"], [str(tmp_path), "/"]) == []
+        assert str(tmp_path) not in text and "/root" not in text
+        assert wire["request"]["model"] == MODEL + "wan-tiny"
+        refs = [v for v in text.split('"') if v.startswith(INPUT)]
+        assert len(set(refs)) == 3              # board, reference image, audio file
+        assert set(wire["inputs"]) == {r[len(INPUT):] for r in refs}
+        assert "sources" not in wire and all(isinstance(v, bytes) for v in wire["inputs"].values())
+        key = identity.key_path.read_bytes()
+        blob = text.encode() + b"".join(wire["inputs"].values())
+        assert key not in blob and b"PRIVATE KEY" not in blob
+        assert not any(key[40:80] in data for data in wire["inputs"].values())
+    finally:
+        doc.close()
+
+
+def test_a_worker_resolves_inputs_and_models_in_its_own_folders(tmp_path):
+    doc, request, _ = _request_with_everything(tmp_path)
+    doc.close()
+    wire = pack(request).wire()
+    worker = tmp_path / "worker"
+    models = worker / "models"
+    (models / "wan-tiny").mkdir(parents=True)
+    local = unpack(wire, worker / "job", [models], worker="gpu-box-2")
+    assert local.model == str((models / "wan-tiny").resolve())
+    assert local.output_dir == str(worker / "job" / "out")
+    assert Path(local.scene.board_image).read_bytes() == Path(request.scene.board_image).read_bytes()
+    assert Path(local.scene.board_image).is_relative_to(worker)
+    assert Path(local.audio[0].file).is_relative_to(worker)
+    assert Path(local.conditioning.references[0]).is_relative_to(worker)
+    with pytest.raises(EngineError) as missing:
+        unpack(wire, worker / "job2", [worker / "elsewhere"], worker="gpu-box-2")
+    assert missing.value.kind is ErrorKind.MODEL_MISSING
+    assert "worker gpu-box-2 has no model 'wan-tiny'" in str(missing.value)
+
+
+def test_the_take_writer_puts_results_back_atomically_under_studio_paths(tmp_path, monkeypatch):
+    from engine.previs.backend import PrevisBackend
+    from engine.jobs import CancelToken
+    doc, request, _ = _request_with_everything(tmp_path)
+    request = request.with_(backend="previs", model="")
+    bundle = pack(request)
+    local = unpack(bundle.wire(), tmp_path / "worker", [])
+    result = PrevisBackend().generate(local, lambda p: None, CancelToken())
+    payload = pack_result(result, local, bundle.wire()["request"])
+    assert str(tmp_path / "worker") not in json.dumps(payload["result"])
+    written = write_result(payload, request, bundle.sources)
+    doc.close()
+    assert written.status is JobStatus.DONE
+    out = Path(request.output_dir)
+    assert Path(written.video).parent == out and Path(written.video).is_file()
+    meta = json.loads(Path(written.metadata_file).read_text())
+    assert meta["request"]["scene"]["board_image"] == request.scene.board_image
+    assert not any(".partial-" in p.name for p in out.rglob("*"))
+    # a failing write (a file name escaping the take folder) leaves nothing behind
+    bad = {"result": payload["result"], "files": {"ok.bin": b"x", "../escape.bin": b"y"}}
+    with pytest.raises(EngineError):
+        write_result(bad, request.with_(output_dir=str(tmp_path / "other")), bundle.sources)
+    assert not (tmp_path / "other" / "ok.bin").exists() and not (tmp_path / "escape.bin").exists()
+
+
+def test_chained_requests_wait_for_their_upstream_job_on_a_chaining_runner(tmp_path):
+    """GenerationService hands a runner that runs chains itself (the farm) the whole chain at once."""
+    folder = make_project(tmp_path / "p.shotreel", shots=3)
+    submitted = []
+
+    class ChainRunner:
+        chains = True
+
+        def __init__(self):
+            self.records = []
+
+        def submit(self, request, priority=0):
+            from engine.runner import JobRecord
+            self.records.append(JobRecord(request.job_id, request))
+            submitted.append(request)
+            return request.job_id
+
+        def jobs(self):
+            return list(self.records)
+    with Document.open(folder) as doc:
+        service = GenerationService(doc, ChainRunner())
+        ids = [s.id for _, s in doc.project.shots()]
+        service.queue_shots(ids)
+        assert service.deferred_shots() == []
+    assert [r.conditioning.from_job for r in submitted] == [None, submitted[0].job_id, submitted[1].job_id]
+    assert submitted[1].conditioning.first_frame is None and submitted[1].scene.start_state is None
