@@ -163,6 +163,7 @@ class FarmRunner(Runner):
         self.lost_head_error: Optional[EngineError] = None
         self._cancel_asked: dict[str, float] = {}
         self.cancel_latency: dict[str, float] = {}   # job id -> seconds from cancel() to the worker's token
+        self.delivery_s: dict[str, float] = {}       # job id -> seconds from the worker's finish to the take here
         super().__init__(store, backend_factory=backend_factory, postprocess=postprocess, listeners=listeners,
                          start=False, paused=paused)
         self._progress = Queue(maxsize=10000, actor_options={"num_cpus": 0})  # workers -> studio progress
@@ -278,9 +279,7 @@ class FarmRunner(Runner):
                     continue
                 log.exception("farm dispatcher error")
                 self._emit("on_engine_state", f"render farm error: {type(exc).__name__}: {exc}")
-            with self._cond:
-                if not self._stopping:
-                    self._cond.wait(self._poll_s)
+            self._sleep()
         # Stopping: jobs still on the farm run again next session.
         with self._cond:
             for a in list(self._active.values()):
@@ -288,6 +287,21 @@ class FarmRunner(Runner):
                 self._changed(a.record)
             self._active.clear()
             self._cond.notify_all()
+
+    def _sleep(self) -> None:
+        """Until a job ends on the farm (ray.wait wakes at once) or poll_s passes; submit/cancel
+        wake the condition when nothing runs."""
+        with self._cond:
+            refs = [a.result_ref for a in self._active.values()]
+            if not refs:
+                if not self._stopping:
+                    self._cond.wait(self._poll_s)
+                return
+        import ray
+        try:
+            ray.wait(refs, num_returns=1, timeout=self._poll_s)
+        except Exception:
+            time.sleep(self._poll_s)
 
     def _head_lost(self) -> bool:
         return not head_reachable(self._gcs)
@@ -380,6 +394,10 @@ class FarmRunner(Runner):
                                                         details=traceback.format_exc()))
             self._end(active, result)
             return
+        with self._cond:   # the worker is free now: give it the next job before writing this one's take
+            if active.slot.job == record.job_id:
+                active.slot.job = None
+        self._dispatch()
         result = GenerationResult.from_dict(payload["result"])
         asked, seen = self._cancel_asked.pop(record.job_id, None), payload.get("cancel_seen_at")
         if asked is not None and seen is not None:
@@ -398,6 +416,8 @@ class FarmRunner(Runner):
                                           error=EngineError(ErrorKind.BUG, f"{type(exc).__name__}: {exc}",
                                                             details=traceback.format_exc()))
         if result.status is JobStatus.DONE:
+            if payload.get("finished_at"):
+                self.delivery_s[record.job_id] = max(0.0, time.time() - float(payload["finished_at"]))
             with self._cond:
                 self._links[record.job_id] = active.link_ref
                 key = model_key(record.request)
@@ -410,7 +430,8 @@ class FarmRunner(Runner):
         record = active.record
         with self._cond:
             self._active.pop(record.job_id, None)
-            active.slot.job = None
+            if active.slot.job == record.job_id:
+                active.slot.job = None
             record.status, record.finished_at = result.status, time.time()
             record.error = result.error
             record.result = result if result.status is JobStatus.DONE else None

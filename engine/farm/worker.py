@@ -29,7 +29,7 @@ from ..errors import EngineError, ErrorKind, JobCancelled
 from ..jobs import CancelToken, GenerationResult, JobStatus, Progress
 from .bundle import chain_link, pack_result, resolve_chain, unpack
 
-PROGRESS_EVERY_S = 0.1
+PROGRESS_EVERY_S = 0.2
 
 
 def model_dirs_from_env() -> list[str]:
@@ -101,8 +101,8 @@ class FarmWorker:
     def _report(self, job_id: str, attempt: int, p: Progress) -> None:
         if self._queue is None:
             return
-        try:
-            self._queue.put_nowait((job_id, attempt, {"stage": p.stage, "current": p.current, "total": p.total,
+        try:  # fire and forget (no round trip per report): the job never waits on the studio
+            self._queue.actor.put_nowait.remote((job_id, attempt, {"stage": p.stage, "current": p.current, "total": p.total,
                                                       "eta_s": p.eta_s, "preview": p.preview,
                                                       "message": p.message}))
         except Exception:  # a full or gone queue must not fail the job
@@ -148,7 +148,9 @@ class FarmWorker:
             self._models.append(key)
             if result.status is not JobStatus.DONE:
                 return {"result": result.to_dict(), "files": {}}, None
-            return pack_result(result, request, wire["request"]), chain_link(result)
+            payload = pack_result(result, request, wire["request"])
+            payload["finished_at"] = time.time()   # wall clock: the studio measures delivery from here
+            return payload, chain_link(result)
         except JobCancelled:
             return ended(JobStatus.CANCELLED)
         except EngineError as exc:
