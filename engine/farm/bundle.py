@@ -65,6 +65,8 @@ def pack(request: GenerationRequest) -> Bundle:
             return {k: walk(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v, key) for v in value]
+        if key == "output_dir" and isinstance(value, str):
+            return ""                          # nested requests (a remix's parent) name their take folder
         if not isinstance(value, str) or key in _TEXT_KEYS or not os.path.isabs(value):
             return value
         path = Path(value)
@@ -80,9 +82,7 @@ def pack(request: GenerationRequest) -> Bundle:
         sources[name] = str(path)
         return INPUT + name
 
-    data = request.to_dict()
-    data["output_dir"] = ""
-    return Bundle(walk(data), inputs, sources)
+    return Bundle(walk(request.to_dict()), inputs, sources)
 
 
 def _model_folder(name: str, model_dirs: Iterable[str | os.PathLike], worker: str) -> str:

@@ -145,3 +145,56 @@ def test_chained_requests_wait_for_their_upstream_job_on_a_chaining_runner(tmp_p
         assert service.deferred_shots() == []
     assert [r.conditioning.from_job for r in submitted] == [None, submitted[0].job_id, submitted[1].job_id]
     assert submitted[1].conditioning.first_frame is None and submitted[1].scene.start_state is None
+
+
+def test_a_remix_travels_as_typed_fields_and_renders_the_same_on_a_worker(tmp_path):
+    """An extend planned at the studio: its operation, parent request and frames are typed fields of
+    the request (no free options entries), the bundle carries them with no studio path, and the
+    worker's take is frame-identical to a local render of the same request."""
+    import queue
+
+    from engine.frames import read_frames
+    from engine.jobs import CancelToken, GenerationRequest
+    from engine.previs.backend import PrevisBackend
+    from engine.runner import Runner
+    from studio import remix
+    folder = make_project(tmp_path / "p.shotreel", shots=1)
+    with Document.open(folder) as doc:
+        events: queue.Queue = queue.Queue()
+
+        class Listen:
+            def on_finished(self, result):
+                events.put(result)
+        runner = Runner(store=doc.job_store, listeners=[Listen()])
+        service = GenerationService(doc, runner)
+        try:
+            service.queue_shots([s.id for _, s in doc.project.shots()])
+            take = service.handle_finished(events.get(timeout=120))
+        finally:
+            runner.shutdown()
+        (request,) = remix.plan_extend(doc, take.id, 6, "forward")
+    assert request.remix.render_op == "extend" and request.remix.parent_take_id == take.id
+    assert request.remix.from_frame == 11 and request.remix.extend_frames == 6
+    assert not {"previs_op", "parent", "from_frame", "parent_take_id"} & set(request.options)
+    assert GenerationRequest.from_dict(json.loads(json.dumps(request.to_dict()))) == request
+    bundle = pack(request)
+    wire = bundle.wire()
+    assert wire["request"]["remix"]["render_op"] == "extend"
+    assert studio_paths_in(wire["request"], [str(tmp_path), "/"]) == []
+    local = unpack(wire, tmp_path / "worker", [])
+    remote = write_result(pack_result(PrevisBackend().generate(local, lambda p: None, CancelToken()), local,
+                                      wire["request"]), request, bundle.sources)
+    here = PrevisBackend().generate(request.with_(output_dir=str(tmp_path / "here")), lambda p: None, CancelToken())
+    assert remote.frames == here.frames == 18
+    a = read_frames(remote.video, range(18))
+    b = read_frames(here.video, range(18))
+    assert all(np.array_equal(a[i], b[i]) for i in range(18))
+
+
+def test_requests_stored_before_typed_remix_fields_still_read_their_options():
+    from engine.jobs import GenerationRequest
+    old = GenerationRequest(job_id="old", output_dir="/x", options={"previs_op": "variation", "variation": 0.3,
+                                                                     "parent_take_id": "tk1", "steps": 4})
+    assert old.remix_options() == {"previs_op": "variation", "variation": 0.3, "parent_take_id": "tk1"}
+    assert old.plain().options == {} and old.plain().remix_options() == {}
+    assert "remix" not in GenerationRequest(job_id="new", output_dir="/x").to_dict()   # JSON unchanged
