@@ -12,7 +12,7 @@ from engine.takes import take_paths
 
 from .conftest import add_previs_node, kill_node
 
-LONG = 360   # frames: a job that runs a few seconds at 160x90, long enough to act on mid-job
+LONG = 240   # frames: a job that runs a few seconds at 160x90, long enough to act on mid-job
 
 
 def _request(folder, job_id: str, frames: int = 12, seed: int = 1) -> GenerationRequest:
