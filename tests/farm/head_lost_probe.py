@@ -28,7 +28,7 @@ def main() -> None:
     runner = FarmRunner(cluster.address, listeners=[Listen()])
     for i in range(3):
         runner.submit(GenerationRequest(job_id=f"j{i}", output_dir=str(out / f"j{i}"), width=160, height=90,
-                                        frames=120, seed=i))
+                                        frames=72, seed=i))
     deadline = time.monotonic() + 60
     while not runner.running_ids() and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -48,8 +48,6 @@ def test_start_generate_status_stop(tmp_path):
         report = json.loads(status.stdout)
         head = [n for n in report["nodes"] if n["head"]]
         assert len(head) == 1 and head[0]["cpu_workers"] == 2 and head[0]["alive"]
-        text = _cli("farm", "status", state["address"], env=env)
-        assert "CPU workers" in text.stdout and "no studio is using the farm now" in text.stdout
     finally:
         stopped = _cli("farm", "stop", "--json", env=env)
     assert stopped.returncode == 0 and json.loads(stopped.stdout)["stopped"] is True
