@@ -155,3 +155,24 @@ def test_a_gpu_job_waits_for_a_gpu_worker_and_says_so_when_none_fits(farm, tmp_p
         runner.cancel("huge")
     finally:
         runner.shutdown()
+
+
+def test_farm_status_lists_nodes_and_the_workers_jobs_and_models(farm, tmp_path):
+    from engine.farm.cluster import status
+    seen = _Seen()
+    runner = _farm_runner(farm, listeners=[seen])
+    try:
+        runner.wait(runner.submit(_request(tmp_path, "first")), timeout=60)
+        runner.submit(_request(tmp_path, "busy", frames=LONG))
+        _until(lambda: seen.progress.get("busy", 0) >= 1, what="the job to render")
+        report = status(farm.address)
+        runner.cancel("busy")
+    finally:
+        runner.shutdown()
+    alive = [n for n in report["nodes"] if n["alive"]]
+    assert sum(n["cpu_workers"] for n in alive) == 2 and sum(n["gpu_workers"] for n in alive) == 1
+    assert any(n["vram_gb"] == 24 for n in alive) and any(n["head"] for n in alive)
+    workers = report["workers"]
+    assert len(workers) == 3 and {w["slot"] for w in workers} == {"cpu", "gpu"}
+    assert [w["running"] for w in workers if w["running"]] == [["busy"]]
+    assert any("previs" in w["models"] for w in workers)
