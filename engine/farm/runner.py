@@ -11,7 +11,7 @@ places the workers and carries bundles, links and results:
   reconcile (every RECONCILE_S).
 - Scheduling: the queue order is the local runner's (priority, then position; pause holds new
   starts). A job goes to an idle worker that fits it (diffusion: a GPU slot with the memory the
-  request asks for, `options['vram_gb']`; previs: any slot, CPU slots first), preferring a worker
+  request needs: the engine's estimate, or `options['vram_gb']`; previs: any slot, CPU slots first), preferring a worker
   that already ran the same model, then the node of its upstream shot.
 - Continuity chains: a request whose `conditioning.from_job` names another job is queued at once
   with the rest; it starts when that job's take exists, and its worker receives the upstream's last
@@ -160,6 +160,7 @@ class FarmRunner(Runner):
         self._last_probe = time.monotonic()
         self._probe_failures = 0
         self._warned: set[str] = set()
+        self._needs: dict[str, float] = {}      # job id -> estimated GPU memory (GiB)
         self.lost_head_error: Optional[EngineError] = None
         self._cancel_asked: dict[str, float] = {}
         self.cancel_latency: dict[str, float] = {}   # job id -> seconds from cancel() to the worker's token
@@ -494,9 +495,27 @@ class FarmRunner(Runner):
             return True, None
         return upstream.status is JobStatus.DONE and upstream.result is not None, upstream
 
+    def memory_need(self, request: GenerationRequest) -> float:
+        """GPU memory (GiB) a diffusion job asks for: `options['vram_gb']` when given, else the
+        engine's estimate for the request (engine.diffusion: no torch) when the model folder is on this
+        machine; 0 = unknown (any GPU worker; the worker reports out-of-memory itself)."""
+        if request.backend not in GPU_BACKENDS:
+            return 0.0
+        if request.options.get("vram_gb"):
+            return float(request.options["vram_gb"])
+        cached = self._needs.get(request.job_id)
+        if cached is None:
+            try:
+                from ..diffusion.backend import estimate_request
+                cached = float(estimate_request(request).peak_gb)
+            except Exception:   # model not here, or not a model folder: the worker will say so
+                cached = 0.0
+            self._needs[request.job_id] = cached
+        return cached
+
     def _fits(self, slot: _Slot, request: GenerationRequest) -> bool:
         if request.backend in GPU_BACKENDS:
-            need = float(request.options.get("vram_gb") or 0)
+            need = self.memory_need(request)
             return slot.kind == "gpu" and (not need or not slot.vram_gb or slot.vram_gb >= need)
         return True
 

@@ -48,6 +48,8 @@ def test_diffusion_shots_on_a_gpu_worker_match_local_runs(farm, tmp_path, tiny_w
     torch.set_num_threads(1)
     runner = FarmRunner(farm.address, model_dirs=[str(worker_models)])
     try:
+        need = runner.memory_need(_request(tmp_path, "estimate", model, seed=0))
+        assert 0 < need < 24          # the engine's estimate for the tiny model: fits the 24 GB worker
         jobs = [runner.submit(_request(tmp_path / "farm", f"d{i}", model, seed=i)) for i in range(2)]
         records = [runner.wait(j, timeout=240) for j in jobs]
         workers = runner.workers()
