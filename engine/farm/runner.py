@@ -161,6 +161,7 @@ class FarmRunner(Runner):
         self._probe_failures = 0
         self._warned: set[str] = set()
         self._needs: dict[str, float] = {}      # job id -> estimated GPU memory (GiB)
+        self._removed: dict[str, JobRecord] = {}  # done jobs forgotten by remove(), for their chains
         self.lost_head_error: Optional[EngineError] = None
         self._cancel_asked: dict[str, float] = {}
         self.cancel_latency: dict[str, float] = {}   # job id -> seconds from cancel() to the worker's token
@@ -485,14 +486,24 @@ class FarmRunner(Runner):
                 frontier.append(r.job_id)
 
     # -- choosing work -------------------------------------------------------------------------
+    def remove(self, job_id: str) -> None:
+        """Forget a finished job; a done one stays known to the shots chained after it (the CLI
+        removes each job once its take is recorded, possibly before its downstream started)."""
+        with self._cond:
+            record = self._jobs.get(job_id)
+            if record is not None and record.status is JobStatus.DONE:
+                self._removed[job_id] = record
+        super().remove(job_id)
+
     def _upstream(self, record: JobRecord) -> tuple[bool, Optional[JobRecord]]:
-        """(ready, upstream record) for a chained job; (True, None) for any other."""
+        """(ready, upstream record) for a chained job; (True, None) for any other. An upstream
+        nobody knows any more reads as a finished job without a take (the chain cannot start)."""
         upstream_id = record.request.conditioning.from_job
         if not upstream_id:
             return True, None
-        upstream = self._jobs.get(upstream_id)
+        upstream = self._jobs.get(upstream_id) or self._removed.get(upstream_id)
         if upstream is None:
-            return True, None
+            return False, JobRecord(upstream_id, record.request, status=JobStatus.FAILED)
         return upstream.status is JobStatus.DONE and upstream.result is not None, upstream
 
     def memory_need(self, request: GenerationRequest) -> float:

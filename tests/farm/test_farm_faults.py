@@ -176,3 +176,34 @@ def test_farm_status_lists_nodes_and_the_workers_jobs_and_models(farm, tmp_path)
     assert len(workers) == 3 and {w["slot"] for w in workers} == {"cpu", "gpu"}
     assert [w["running"] for w in workers if w["running"]] == [["busy"]]
     assert any("previs" in w["models"] for w in workers)
+
+
+def test_a_chain_survives_its_upstream_record_being_removed_once_its_take_exists(farm, tmp_path):
+    """`shotreel generate` removes each job as soon as its take is recorded: the shot chained after
+    it still starts from that take's last frame and end state."""
+    from dataclasses import replace
+
+    class RemoveWhenDone:
+        def __init__(self):
+            self.runner = None
+
+        def on_finished(self, result):
+            if result.job_id == "up" and result.status is JobStatus.DONE:
+                self.runner.remove("up")
+    remover = RemoveWhenDone()
+    runner = _farm_runner(farm, listeners=[remover])
+    remover.runner = runner
+    try:
+        up = _request(tmp_path, "up", frames=24)
+        down = _request(tmp_path, "down")
+        down = down.with_(conditioning=replace(down.conditioning, from_job="up"))
+        runner.submit(up)
+        runner.submit(down)
+        record = runner.wait("down", timeout=120)
+    finally:
+        runner.shutdown()
+    assert record.status is JobStatus.DONE, record.error
+    cond = record.request.conditioning
+    assert cond.source_take_id == "up" and cond.source_frame == 23 and cond.from_job is None
+    assert cond.first_frame == str(take_paths(up)["last_frame"])
+    assert record.request.scene.start_state is not None
