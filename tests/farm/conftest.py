@@ -7,7 +7,6 @@ private network namespace where loopback is the only interface (`make test` does
 `unshare -n sh -c 'ip link set lo up; ...'`). Outside one they stop with that instruction."""
 from __future__ import annotations
 
-import os
 import socket
 
 import pytest
@@ -21,13 +20,18 @@ def _interfaces() -> list[str]:
     return sorted(name for _, name in socket.if_nameindex())
 
 
-def pytest_collection_modifyitems(config, items):
-    farm = [i for i in items if "tests/farm/" in str(i.fspath).replace(os.sep, "/")]
-    others = [i for i in _interfaces() if i != "lo"]
-    if farm and others:
-        pytest.exit("the farm tests start Ray, which talks on every network interface: run them in a private "
+@pytest.fixture(autouse=True)
+def _loopback_only():
+    """Every farm test fails (not skips) outside a private network namespace, saying how to run it:
+    Ray would otherwise talk on this machine's network address."""
+    _require_loopback_only()
+
+
+def _require_loopback_only() -> None:
+    if [i for i in _interfaces() if i != "lo"]:
+        pytest.fail("the farm tests start Ray, which talks on every network interface: run them in a private "
                     "network namespace, e.g. unshare -n sh -c 'ip link set lo up; python -m pytest tests/farm' "
-                    f"(interfaces here: {', '.join(_interfaces())})", returncode=4)
+                    f"(`make test` does; interfaces here: {', '.join(_interfaces())})", pytrace=False)
 
 
 def kill_node(cluster, node) -> None:
@@ -58,6 +62,7 @@ def add_previs_node(cluster, slots: int = 1):
 @pytest.fixture(scope="session")
 def farm():
     """(cluster, nodes) with the driver connected. Tests that kill a node add one back."""
+    _require_loopback_only()   # session fixtures start before the autouse check
     import ray
     from ray.cluster_utils import Cluster
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "_system_config": FAST_FAILURE_DETECTION})
