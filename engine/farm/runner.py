@@ -681,9 +681,8 @@ class FarmRunner(Runner):
             if pick is None:
                 return False
             record, upstream = pick
-            if upstream is not None and upstream.status is not JobStatus.DONE:
-                pass
-            else:
+            broken = upstream is not None and upstream.status is not JobStatus.DONE
+            if not broken:
                 if upstream is not None and upstream.result is not None:
                     res = upstream.result
                     record.request = resolve_chain(record.request, {"job_id": upstream.job_id, "frames": res.frames,
@@ -694,8 +693,8 @@ class FarmRunner(Runner):
                 record.error = None
                 self._running = (record, token)
                 self._changed(record)
-        if upstream is not None and upstream.status is not JobStatus.DONE:
-            self._cancel_dependents(upstream.job_id)
+        if broken:   # its upstream failed or was cancelled: the chain after it cannot start
+            self._cancel_dependents(upstream.job_id)  # type: ignore[union-attr]
             return True
         self._announce(record)
         result = self._run(record, token)
