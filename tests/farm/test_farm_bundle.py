@@ -198,3 +198,16 @@ def test_requests_stored_before_typed_remix_fields_still_read_their_options():
     assert old.remix_options() == {"previs_op": "variation", "variation": 0.3, "parent_take_id": "tk1"}
     assert old.plain().options == {} and old.plain().remix_options() == {}
     assert "remix" not in GenerationRequest(job_id="new", output_dir="/x").to_dict()   # JSON unchanged
+
+
+def test_previs_reads_remix_operations_only_through_remix_options():
+    """The remix fields are typed (request.remix); a reader of `options['previs_op']` & co. would see
+    none of them and silently render a plain take. Guards merges of engine/previs."""
+    import re
+    root = Path(__file__).resolve().parents[2] / "engine" / "previs"
+    keys = "previs_op|parent|from_frame|direction|extend_frames|blend_from|blend_to|variation"
+    pattern = re.compile(rf"request\.options(\.get\(|\[)\s*[\"']({keys})[\"']|request\.with_\(options=\{{\}}\)"
+                         r"|=\s*request\.options\s*$")
+    bad = [f"{p.name}:{i}: {line.strip()}" for p in sorted(root.rglob("*.py"))
+           for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert bad == [], "use request.remix_options() / request.plain():\n" + "\n".join(bad)
