@@ -25,7 +25,8 @@ from typing import Any, Optional
 
 from ..errors import EngineError, ErrorKind
 from ..fsio import atomic_write_text
-from .runner import SLOT_CPU, SLOT_GPU, VRAM, connect, farm_error
+from .connection import NAMESPACE, connect, farm_error
+from .scheduling import SLOT_CPU, SLOT_GPU, VRAM
 
 DEFAULT_PORT = 6379
 STATE = "farm.json"
@@ -227,7 +228,6 @@ def status(address: Optional[str]) -> dict[str, Any]:
                           "gpu_workers": int(res.get(SLOT_GPU, 0)), "cpu_workers": int(res.get(SLOT_CPU, 0)),
                           "vram_gb": res.get(VRAM, 0), "memory_gb": round(res.get("memory", 0) / 2**30, 1)})
         workers = []
-        from .runner import NAMESPACE
         for name in sorted(ray.util.list_named_actors(all_namespaces=True), key=str):
             entry = name if isinstance(name, dict) else {"name": name, "namespace": NAMESPACE}
             if entry.get("namespace") != NAMESPACE or not str(entry.get("name", "")).startswith("shotreel-worker-"):

@@ -27,113 +27,36 @@ places the workers and carries bundles, links and results:
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 import traceback
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
 from ..errors import EngineError, ErrorKind
 from ..jobs import CancelToken, GenerationRequest, GenerationResult, JobStatus, Progress
 from ..runner import JobRecord, JobStore, PostProcess, Runner, RunnerError, _default_backends, _remove_job_partials
 from .bundle import pack, resolve_chain, write_result
+from .connection import NAMESPACE, connect, farm_error, head_reachable
+from .scheduling import SLOT_CPU, SLOT_GPU, VRAM, Slot, choose, estimate_gb, fits, model_key
 
 log = logging.getLogger(__name__)
 
-NAMESPACE = "shotreel"
-SLOT_GPU = "shotreel_gpu"
-SLOT_CPU = "shotreel_cpu"
-VRAM = "shotreel_vram_gb"
 RECONCILE_S = 2.0
 HEAD_PROBE_S = 1.0
 HEAD_FAILURES = 2          # consecutive failed probes before the head counts as lost
-GPU_BACKENDS = ("diffusion",)
-
-
-def farm_error(address: str, exc: BaseException | str) -> EngineError:
-    return EngineError(ErrorKind.BAD_INPUT, f"cannot reach the render farm at {address or 'auto'}: {exc}",
-                       "Start the head with `shotreel farm start` (or check the address in Settings > Render farm), "
-                       "or generate locally.")
-
-
-def connect(address: Optional[str]) -> bool:
-    """ray.init on `address` unless already connected. True when this call connected (and so owns
-    the connection). Errors become one clear EngineError."""
-    import os
-    import ray
-    if ray.is_initialized():
-        return False
-    # Ray ends a driver whose head is gone for 60 s; the studio must outlive its farm (it carries on
-    # locally), so the driver waits for the head as long as it runs.
-    os.environ.setdefault("RAY_gcs_rpc_server_reconnect_timeout_s", str(7 * 24 * 3600))
-    target = address if address and address != "auto" else _auto_address()
-    if not target:
-        raise farm_error("auto", "no farm was started or joined on this machine")
-    if not head_reachable(target, timeout=3.0):   # ray.init would wait on a dead head for minutes
-        raise farm_error(target, "nothing answers there")
-    try:
-        ray.init(address=target, namespace=NAMESPACE, log_to_driver=False, configure_logging=False,
-                 include_dashboard=False)
-    except Exception as exc:
-        raise farm_error(address or "auto", exc) from None
-    return True
-
-
-def _auto_address() -> str:
-    """The head Ray's 'auto' would connect to ($RAY_ADDRESS, else the last cluster started here)."""
-    try:
-        from ray._private import services
-        return services.canonicalize_bootstrap_address("auto") or ""
-    except Exception:
-        return ""
-
-
-def head_reachable(gcs_address: str, timeout: float = 0.5) -> bool:
-    host, _, port = gcs_address.rpartition(":")
-    try:
-        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
-            return True
-    except (OSError, ValueError):
-        return False
-
-
-@dataclass
-class _Slot:
-    key: str
-    handle: Any
-    node_id: str
-    kind: str                 # 'gpu' | 'cpu'
-    vram_gb: float
-    ready_ref: Any
-    ready: bool = False
-    job: Optional[str] = None
-    models: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return f"{self.node_id[:8]}/{self.kind}{self.key.rsplit('-', 1)[-1]}"
 
 
 @dataclass
 class _Active:
     record: JobRecord
-    slot: _Slot
+    slot: Slot
     sources: dict[str, str]
     result_ref: Any
     link_ref: Any
     attempt: int
     started: float
-
-
-def model_key(request: GenerationRequest) -> str:
-    """What keeps a worker's pipeline reusable: model, dtypes, memory mode (the loader's cache key)."""
-    if request.backend not in GPU_BACKENDS:
-        return request.backend
-    opts = request.options
-    return "|".join((request.backend, request.model.rstrip("/").rsplit("/", 1)[-1], str(opts.get("dtype", "")),
-                     str(opts.get("memory_mode", ""))))
 
 
 class FarmRunner(Runner):
@@ -151,7 +74,7 @@ class FarmRunner(Runner):
         self._max_attempts = max(1, int(max_attempts))
         self._model_dirs = model_dirs
         self._poll_s = poll_s
-        self._slots: dict[str, _Slot] = {}
+        self._slots: dict[str, Slot] = {}
         self._active: dict[str, _Active] = {}
         self._links: dict[str, Any] = {}           # done job id -> its link ref (last frame, end state)
         self._local = False                        # the head was lost: jobs run on this machine
@@ -353,7 +276,7 @@ class FarmRunner(Runner):
                     self._slot_counter += 1
                     key = f"{node_id[:8]}-{kind}-{self._slot_counter}"
                     with self._cond:
-                        self._slots[key] = _Slot(key, handle, node_id, kind, vram, handle.ping.remote())
+                        self._slots[key] = Slot(key, handle, node_id, kind, vram, handle.ping.remote())
 
     def _collect(self) -> None:
         import ray
@@ -507,37 +430,17 @@ class FarmRunner(Runner):
         return upstream.status is JobStatus.DONE and upstream.result is not None, upstream
 
     def memory_need(self, request: GenerationRequest) -> float:
-        """GPU memory (GiB) a diffusion job asks for: `options['vram_gb']` when given, else the
-        engine's estimate for the request (engine.diffusion: no torch) when the model folder is on this
-        machine; 0 = unknown (any GPU worker; the worker reports out-of-memory itself)."""
-        if request.backend not in GPU_BACKENDS:
-            return 0.0
-        if request.options.get("vram_gb"):
-            return float(request.options["vram_gb"])
-        cached = self._needs.get(request.job_id)
-        if cached is None:
-            try:
-                from ..diffusion.backend import estimate_request
-                cached = float(estimate_request(request).peak_gb)
-            except Exception:   # model not here, or not a model folder: the worker will say so
-                cached = 0.0
-            self._needs[request.job_id] = cached
-        return cached
+        """The GPU memory a job asks for (scheduling.estimate_gb), once per job."""
+        need = self._needs.get(request.job_id)
+        if need is None:
+            need = self._needs[request.job_id] = estimate_gb(request)
+        return need
 
-    def _fits(self, slot: _Slot, request: GenerationRequest) -> bool:
-        if request.backend in GPU_BACKENDS:
-            need = self.memory_need(request)
-            return slot.kind == "gpu" and (not need or not slot.vram_gb or slot.vram_gb >= need)
-        return True
+    def _fits(self, slot: Slot, request: GenerationRequest) -> bool:
+        return fits(slot, request, self.memory_need(request))
 
-    def _choose(self, record: JobRecord, idle: list[_Slot], upstream_node: str) -> Optional[_Slot]:
-        fitting = [s for s in idle if self._fits(s, record.request)]
-        if not fitting:
-            return None
-        key = model_key(record.request)
-        previs = record.request.backend not in GPU_BACKENDS
-        return max(fitting, key=lambda s: (key in s.models and not previs, s.node_id == upstream_node,
-                                           previs and s.kind == "cpu", key in s.models, -len(s.models)))
+    def _choose(self, record: JobRecord, idle: list[Slot], upstream_node: str) -> Optional[Slot]:
+        return choose(idle, record.request, self.memory_need(record.request), upstream_node)
 
     def _dispatch(self) -> None:
         with self._cond:
@@ -546,7 +449,7 @@ class FarmRunner(Runner):
             idle = [s for s in self._slots.values() if s.ready and s.job is None]
             if not idle:
                 return
-            starts: list[tuple[JobRecord, _Slot, Optional[JobRecord]]] = []
+            starts: list[tuple[JobRecord, Slot, Optional[JobRecord]]] = []
             for record in self._queued():
                 if not idle:
                     break
@@ -575,7 +478,7 @@ class FarmRunner(Runner):
                 continue
             self._start(record, slot, upstream)
 
-    def _start(self, record: JobRecord, slot: _Slot, upstream: Optional[JobRecord]) -> None:
+    def _start(self, record: JobRecord, slot: Slot, upstream: Optional[JobRecord]) -> None:
         request = record.request
         link_ref = None
         try:

@@ -59,7 +59,7 @@ _PROBE = """
 import json, sys
 import studio, studio.cli, studio.document, studio.store, studio.commands, studio.demo, engine
 import engine.cues, engine.jobs, engine.fsio
-import studio.farm, engine.farm.runner, engine.farm.cluster, engine.farm.worker, engine.farm.bundle
+import studio.farm, engine.farm.runner, engine.farm.cluster, engine.farm.worker, engine.farm.bundle, engine.farm.scheduling
 studio.cli.build_parser()   # registers every command module the CLI loads
 print(json.dumps(sorted(sys.modules)))
 """
