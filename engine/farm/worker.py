@@ -75,7 +75,8 @@ class FarmWorker:
             running = sorted(self._running)
         return {"node_id": node_id, "host": socket.gethostname(), "pid": os.getpid(), "slot": self.slot,
                 "gpus": gpus, "vram_gb": self.vram_gb, "models": list(self._models), "loaded": loaded,
-                "running": running, "jobs_run": self.jobs_run, "model_dirs": list(self._model_dirs)}
+                "running": running, "jobs_run": self.jobs_run, "model_dirs": list(self._model_dirs),
+                "cpu_s": round(_cpu_seconds(), 3)}
 
     def cancel(self, job_id: str) -> bool:
         with self._lock:
@@ -165,6 +166,13 @@ class FarmWorker:
             with self._lock:
                 self._running.pop(job_id, None)
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _cpu_seconds() -> float:
+    """CPU this worker process and its finished children (the encoders) have used."""
+    import resource
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def actor_class() -> Any:
