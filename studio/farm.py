@@ -63,9 +63,10 @@ def make_runner(store: Any, *, farm: Optional[str] = None, postprocess: Any = No
 
 
 def farm_address_for(settings: Mapping[str, Any], override: Optional[str] = None) -> Optional[str]:
-    """The farm to use: an explicit `--farm [ADDRESS]` wins; else the project's setting when it is
-    on; None = run locally."""
-    if override is not None:
-        return override
+    """The farm to use: an explicit `--farm ADDRESS` wins; a bare `--farm` ('') means the project's
+    address, else this machine's farm; without either, the project's setting when it is on;
+    None = run locally."""
     setting = farm_setting(settings)
+    if override is not None:
+        return override or setting["address"]
     return setting["address"] if setting["enabled"] else None

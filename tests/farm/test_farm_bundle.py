@@ -211,3 +211,14 @@ def test_previs_reads_remix_operations_only_through_remix_options():
     bad = [f"{p.name}:{i}: {line.strip()}" for p in sorted(root.rglob("*.py"))
            for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
     assert bad == [], "use request.remix_options() / request.plain():\n" + "\n".join(bad)
+
+
+def test_which_farm_a_generate_uses():
+    from studio.farm import farm_address_for
+    on = {"farm": {"enabled": True, "address": "10.0.0.5:6379"}}
+    off = {"farm": {"enabled": False, "address": "10.0.0.5:6379"}}
+    assert farm_address_for({}) is None and farm_address_for(off) is None
+    assert farm_address_for(on) == "10.0.0.5:6379"
+    assert farm_address_for(off, "") == "10.0.0.5:6379"          # bare --farm: the project's address
+    assert farm_address_for({}, "") == ""                          # ... else this machine's farm
+    assert farm_address_for(on, "127.0.0.1:7000") == "127.0.0.1:7000"
