@@ -223,7 +223,8 @@ def status(address: Optional[str]) -> dict[str, Any]:
         nodes = []
         for n in ray.nodes():
             res = n.get("Resources") or {}
-            nodes.append({"node_id": n["NodeID"], "address": n.get("NodeManagerAddress", ""), "alive": bool(n.get("Alive")),
+            nodes.append({"node_id": n["NodeID"], "address": n.get("NodeManagerAddress", ""),
+                          "alive": bool(n.get("Alive")),
                           "head": "node:__internal_head__" in res, "cpus": res.get("CPU", 0), "gpus": res.get("GPU", 0),
                           "gpu_workers": int(res.get(SLOT_GPU, 0)), "cpu_workers": int(res.get(SLOT_CPU, 0)),
                           "vram_gb": res.get(VRAM, 0), "memory_gb": round(res.get("memory", 0) / 2**30, 1)})

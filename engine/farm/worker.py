@@ -103,9 +103,9 @@ class FarmWorker:
         if self._queue is None:
             return
         try:  # fire and forget (no round trip per report): the job never waits on the studio
-            self._queue.actor.put_nowait.remote((job_id, attempt, {"stage": p.stage, "current": p.current, "total": p.total,
-                                                      "eta_s": p.eta_s, "preview": p.preview,
-                                                      "message": p.message}))
+            report = {"stage": p.stage, "current": p.current, "total": p.total, "eta_s": p.eta_s,
+                      "preview": p.preview, "message": p.message}
+            self._queue.actor.put_nowait.remote((job_id, attempt, report))
         except Exception:  # a full or gone queue must not fail the job
             pass
 
@@ -130,7 +130,8 @@ class FarmWorker:
         def ended(status: JobStatus, error: Optional[EngineError] = None) -> tuple[dict, None]:
             result = GenerationResult(job_id, status, backend=str(wire["request"].get("backend", "")), error=error,
                                       seconds=round(time.monotonic() - started, 3))
-            return {"result": result.to_dict(), "files": {}, "cancel_seen_at": self._cancel_seen.pop(job_id, None)}, None
+            return {"result": result.to_dict(), "files": {},
+                    "cancel_seen_at": self._cancel_seen.pop(job_id, None)}, None
 
         try:
             request = unpack(wire, workdir, self._model_dirs, worker=socket.gethostname())
