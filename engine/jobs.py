@@ -69,6 +69,9 @@ class Conditioning:
     or a board image). last_frame: end on it (first-last-frame, blend, loop). video: a clip to continue
     (its last `video_frames` frames) or to remix (v2v with `strength`). references: bible images.
     source_take_id/source_frame: which take and frame this came from, recorded on the new take.
+    from_job: a render-farm continuity chain: the job whose take's last frame and end state this
+    request starts from, filled in (first_frame, source_*, scene.start_state) once that job's
+    last frame exists (engine.farm.bundle.resolve_chain); None for every local request.
     """
     first_frame: str | None = None
     last_frame: str | None = None
@@ -79,9 +82,11 @@ class Conditioning:
     keyframes: tuple[Keyframe, ...] = ()
     source_take_id: str | None = None
     source_frame: int | None = None
+    from_job: str | None = None
 
     def to_dict(self) -> dict:
-        return {"first_frame": self.first_frame, "last_frame": self.last_frame, "video": self.video,
+        chain = {"from_job": self.from_job} if self.from_job else {}  # absent for local requests: JSON unchanged
+        return {**chain, "first_frame": self.first_frame, "last_frame": self.last_frame, "video": self.video,
                 "video_frames": self.video_frames, "strength": self.strength, "references": list(self.references),
                 "keyframes": [k.to_dict() for k in self.keyframes], "source_take_id": self.source_take_id,
                 "source_frame": self.source_frame}
@@ -144,6 +149,57 @@ class SceneSpec:
         return cls(**data)
 
 
+# RemixSpec field -> the option name older requests (and the previs readers' vocabulary) use.
+_REMIX_OPTION = {"render_op": "previs_op", "parent_take_id": "parent_take_id", "parent": "parent",
+                 "from_frame": "from_frame", "direction": "direction", "extend_frames": "extend_frames",
+                 "blend_from": "blend_from", "blend_to": "blend_to", "blend_from_frame": "blend_from_frame",
+                 "blend_to_frame": "blend_to_frame", "variation": "variation"}
+
+
+@dataclass(frozen=True)
+class RemixSpec:
+    """A remix operation as typed fields of the request (written by studio.remix, read by
+    engine/previs/remix.py through GenerationRequest.remix_options), so it travels and persists as
+    part of the request instead of free `options` entries.
+
+    render_op: how previs renders it: 'extend' | 'loop' | 'blend' | 'variation' ('' = a plain render).
+    parent / blend_from / blend_to: the request JSON of the take(s) it re-simulates.
+    """
+    render_op: str = ""
+    parent_take_id: str = ""
+    parent: Mapping[str, Any] | None = None
+    from_frame: int | None = None
+    direction: str = ""
+    extend_frames: int | None = None
+    blend_from: Mapping[str, Any] | None = None
+    blend_to: Mapping[str, Any] | None = None
+    blend_from_frame: int | None = None
+    blend_to_frame: int | None = None
+    variation: float | None = None
+
+    def to_dict(self) -> dict:
+        return {f.name: (dict(v) if isinstance(v, Mapping) else v) for f in fields(self)
+                for v in [getattr(self, f.name)] if v not in (None, "")}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> "RemixSpec":
+        return cls(**{k: v for k, v in (data or {}).items() if k in _REMIX_OPTION})
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> tuple["RemixSpec", dict]:
+        """Split option-style remix entries off `options`: (the typed spec, the remaining options)."""
+        names = {option: name for name, option in _REMIX_OPTION.items()}
+        spec = cls(**{names[k]: v for k, v in options.items() if k in names})
+        return spec, {k: v for k, v in options.items() if k not in names}
+
+    def as_options(self) -> dict:
+        return {_REMIX_OPTION[k]: v for k, v in self.to_dict().items()}
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.to_dict()
+
+
 @dataclass(frozen=True)
 class GenerationRequest:
     job_id: str
@@ -167,6 +223,7 @@ class GenerationRequest:
     shot_id: str = ""                 # for the studio's bookkeeping; backends ignore it
     operation: str = "generate"       # generate, variation, remix, extend, loop, blend…
     plan: ShotPlan | None = None      # what the shot shows, resolved by the studio (engine.plan)
+    remix: RemixSpec = field(default_factory=RemixSpec)  # the remix operation's own fields (typed)
 
     def __post_init__(self) -> None:
         if not self.job_id:
@@ -193,7 +250,8 @@ class GenerationRequest:
                 "width": self.width, "height": self.height, "frames": self.frames, "fps": fps_to_str(self.fps),
                 "seed": self.seed, "scene": self.scene.to_dict(), "conditioning": self.conditioning.to_dict(),
                 "burn_in": self.burn_in, "options": dict(self.options), "shot_id": self.shot_id,
-                "operation": self.operation, "plan": self.plan.to_dict() if self.plan is not None else None}
+                "operation": self.operation, "plan": self.plan.to_dict() if self.plan is not None else None,
+                **({"remix": self.remix.to_dict()} if not self.remix.is_empty else {})}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "GenerationRequest":
@@ -205,7 +263,18 @@ class GenerationRequest:
         data["scene"] = SceneSpec.from_dict(data.get("scene"))
         data["conditioning"] = Conditioning.from_dict(data.get("conditioning"))
         data["plan"] = ShotPlan.from_dict(data["plan"]) if data.get("plan") else None
+        data["remix"] = RemixSpec.from_dict(data.get("remix"))
         return cls(**data)
+
+    def remix_options(self) -> dict[str, Any]:
+        """The remix operation under its option names ('previs_op', 'parent', 'from_frame', ...):
+        the typed fields, over the option entries of requests stored before they existed."""
+        legacy = {k: v for k, v in self.options.items() if k in _REMIX_OPTION.values()}
+        return {**legacy, **self.remix.as_options()}
+
+    def plain(self) -> "GenerationRequest":
+        """This request without its remix operation and backend options (what a remix re-renders)."""
+        return replace(self, options={}, remix=RemixSpec())
 
     def with_(self, **changes: Any) -> "GenerationRequest":
         return replace(self, **changes)

@@ -58,13 +58,15 @@ class JobRecord:
     created_at: float = field(default_factory=time.time)
     started_at: Optional[float] = None
     finished_at: Optional[float] = None
+    worker: str = ""          # where it runs or ran: '' here, a farm worker's node/slot (engine.farm)
 
     def to_dict(self) -> dict[str, Any]:
         return {"job_id": self.job_id, "request": self.request.to_dict(), "status": self.status.value,
                 "priority": self.priority, "position": self.position,
                 "error": self.error.to_dict() if self.error else None,
                 "result": self.result.to_dict() if self.result else None, "attempts": self.attempts,
-                "created_at": self.created_at, "started_at": self.started_at, "finished_at": self.finished_at}
+                "created_at": self.created_at, "started_at": self.started_at, "finished_at": self.finished_at,
+                "worker": self.worker}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "JobRecord":
@@ -74,7 +76,8 @@ class JobRecord:
                    error=EngineError.from_dict(data["error"]) if data.get("error") else None,
                    result=GenerationResult.from_dict(data["result"]) if data.get("result") else None,
                    attempts=int(data.get("attempts", 0)), created_at=float(data.get("created_at") or time.time()),
-                   started_at=data.get("started_at"), finished_at=data.get("finished_at"))
+                   started_at=data.get("started_at"), finished_at=data.get("finished_at"),
+                   worker=str(data.get("worker") or ""))
 
     @property
     def finished(self) -> bool:

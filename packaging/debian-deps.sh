@@ -8,7 +8,7 @@ gui="libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-ut
 case "${1:-run}" in
   run)  want="$common $gui" ;;
   demo) want="$common" ;;
-  test) want="$common $gui xvfb xauth" ;;
+  test) want="$common $gui xvfb xauth iproute2" ;;  # iproute2: `ip` brings up loopback for the farm tests
   *) echo "usage: $0 run|test|demo" >&2; exit 2 ;;
 esac
 missing=""

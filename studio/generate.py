@@ -12,7 +12,7 @@ recorded, so no unsigned take ever appears in the project.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
 from engine.jobs import GenerationRequest, GenerationResult, JobStatus
@@ -113,8 +113,12 @@ class GenerationService:
             if shot_id in self._adopted:  # resumed after a crash (maybe done already): its result is owed to us
                 submitted.append(self._adopted.pop(shot_id))
             elif shot.continuity is Continuity.PREVIOUS and previous is not None and previous.id in in_batch:
-                self._deferred.append(_Deferred(shot_id, previous.id, opts, priority))
-                waiting_before = shot_id
+                upstream = self._chainable_job(previous)
+                if upstream:  # the farm runs the chain itself (task dependencies)
+                    submitted.append(self._submit(shot_id, opts, priority, from_job=upstream))
+                else:
+                    self._deferred.append(_Deferred(shot_id, previous.id, opts, priority))
+                    waiting_before = shot_id
             elif waiting_before is not None:
                 # a later shot must not overtake one waiting for its upstream: cut order (the engine
                 # runs one job at a time, so it would render shots 9-11 before 5)
@@ -124,6 +128,18 @@ class GenerationService:
                 submitted.append(self._submit(shot_id, opts, priority))
             in_batch.add(shot_id)
         return submitted
+
+    def _chainable_job(self, previous: Any) -> str:
+        """The queued job of `previous` a runner that runs chains itself (the farm: `runner.chains`)
+        can chain this shot to, or '' to wait here for its take (local runner, or a trimmed upstream
+        whose cut frame only exists once the take does)."""
+        if not getattr(self.runner, "chains", False) or previous.trim_out:
+            return ""
+        for record in self.runner.jobs():
+            if not record.finished and record.request.shot_id == previous.id and \
+                    record.request.operation in ("generate", "regenerate"):
+                return record.job_id
+        return ""
 
     def queue_request(self, request: GenerationRequest, priority: int = 0) -> str:
         """Queue a ready-made request (remix operations build their own). Every request passes the
@@ -135,12 +151,18 @@ class GenerationService:
         self._job_shot[request.job_id] = request.shot_id
         return self.runner.submit(request, priority)
 
-    def _submit(self, shot_id: str, options: Mapping[str, Any], priority: int) -> str:
+    def _submit(self, shot_id: str, options: Mapping[str, Any], priority: int, from_job: str = "") -> str:
         opts = dict(options)
         backend = opts.pop("backend", None)
         overrides: dict[str, Any] = {"model": opts.pop("model")} if "model" in opts else {}
         request = build_request(self.doc.project, self.doc.folder, shot_id, backend=backend, options=opts,
                                 **overrides)
+        if from_job:
+            # Chained on the farm: the runner fills first frame, start state and source from that
+            # job's take once it exists (engine.farm.bundle.resolve_chain).
+            cond = replace(request.conditioning, first_frame=None, source_take_id=None, source_frame=None,
+                           from_job=from_job)
+            request = request.with_(conditioning=cond, scene=replace(request.scene, start_state=None))
         return self.queue_request(request, priority)
 
     def pending_shots(self) -> list[str]:

@@ -3,13 +3,13 @@ and 'match colour to previous'.
 
 Who calls: `shotreel remix|seams` (studio.cli.remix_cmds) and the remix dialog / takes panel in the
 UI. Each `plan_*` returns ready-to-queue `GenerationRequest`s (queue them with
-`GenerationService.queue_request`); every request carries `options['parent_take_id']` and its
-`operation`, so the recorded take keeps its lineage. Operations start from the request that made
+`GenerationService.queue_request`); every request carries its typed remix fields
+(`request.remix`: parent take, render op, parent request, frames) and its `operation`, so the recorded take keeps its lineage. Operations start from the request that made
 the parent take (its params), so a derived take lives in the same world, with the same cues and the
 same continuity source as its parent; the recorded source also keeps stale tracking right.
 
 Backends: previs does every operation by re-simulating the parent (engine/previs/remix.py reads the
-`previs_op` options); diffusion maps them to conditioning (remix: video-to-video with a strength;
+typed fields through `request.remix_options()`); diffusion maps them to conditioning (remix: video-to-video with a strength;
 extend: continuation of the clip, or a first frame, or a last frame pinned for backward; loop: the
 same image as first and last frame; blend: A's last frame to B's first). A diffusion model that
 cannot do an operation is refused here with the models that can.
@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from engine.cues import CameraCue, MotionCue
-from engine.jobs import Conditioning, GenerationRequest, Keyframe
+from engine.jobs import Conditioning, GenerationRequest, Keyframe, RemixSpec
 
 from .changes import ChangeKind
 from .commands import AddShot, ChooseTake, Macro, SetShotFields, SetTrim
@@ -92,9 +92,11 @@ def take_request(doc: Document, take: Take) -> GenerationRequest:
     params["conditioning"] = cond
     params["audio"] = [{**a, "file": _absolute(folder, a.get("file"))} if a.get("file") else a
                        for a in params.get("audio") or ()]
-    # Operation options nest whole requests (a loop's parent, a blend's two takes) whose paths were
+    # Operation fields nest whole requests (a loop's parent, a blend's two takes) whose paths were
     # made relative too; inside the project they all live under media/.
     params["options"] = _absolute_media(folder, params.get("options") or {})
+    if params.get("remix"):
+        params["remix"] = _absolute_media(folder, params["remix"])
     model = params.get("model")
     if model and not Path(model).is_absolute() and (folder / model).exists():
         params["model"] = str(folder / model)
@@ -135,8 +137,17 @@ def _derive(doc: Document, base: GenerationRequest, parent: Take, operation: str
             if k not in _OP_KEYS and (keep_previs_options or k not in _PREVIS_KEYS)}
     opts.update(options or {})
     opts["parent_take_id"] = parent.id
-    return base.with_(job_id=job_id, output_dir=str(doc.folder / "media" / "takes" / job_id), options=opts,
-                      operation=operation, shot_id=parent.shot_id, **changes)
+    kept = base.remix.as_options() if keep_previs_options else {}
+    return _typed(base.with_(job_id=job_id, output_dir=str(doc.folder / "media" / "takes" / job_id),
+                             options={**kept, **opts}, remix=RemixSpec(), operation=operation,
+                             shot_id=parent.shot_id, **changes))
+
+
+def _typed(request: GenerationRequest) -> GenerationRequest:
+    """The remix entries of `options` (previs_op, parent, from_frame, ...) as the request's typed
+    `remix` fields: what is queued, stored and sent to a farm names its operation explicitly."""
+    remix, options = RemixSpec.from_options({**request.remix.as_options(), **request.options})
+    return request.with_(options=options, remix=remix)
 
 
 def _parent_json(doc: Document, take: Take) -> dict:
@@ -249,7 +260,7 @@ def plan_variations(doc: Document, take_id: str, count: int = 4, *, amount: floa
     out = []
     for seed in variation_seeds(doc, take, int(count)):
         options: dict[str, Any] = {}
-        keep = bool(base.options.get("previs_op"))
+        keep = bool(base.remix_options().get("previs_op"))
         if base.backend == "previs" and not keep:
             options = {"previs_op": "variation", "variation": float(amount)}
         out.append(_derive(doc, base, take, "variation", seed=seed, options=options, keep_previs_options=keep))
@@ -428,11 +439,11 @@ def plan_blend(doc: Document, take_a: str, take_b: str, frames: int = 12) -> lis
     if request.backend == "diffusion":
         first = frame_image(doc, a, fa, _cond_path(request, "from"))
         last = frame_image(doc, b, fb, _cond_path(request, "to"))
-        return [request.with_(model=req_a.model, conditioning=Conditioning(
-            first_frame=first, last_frame=last, source_take_id=a.id, source_frame=fa))]
+        return [_typed(request.with_(model=req_a.model, conditioning=Conditioning(
+            first_frame=first, last_frame=last, source_take_id=a.id, source_frame=fa)))]
     options = {**request.options, "previs_op": "blend", "blend_from": req_a.to_dict(), "blend_from_frame": fa,
                "blend_to": req_b.to_dict(), "blend_to_frame": fb}
-    return [request.with_(options=options, conditioning=src)]
+    return [_typed(request.with_(options=options, conditioning=src))]
 
 
 def plan_colour_match(doc: Document, shot_id: str, *, strength: float = 1.0, context: int = 2) -> list[GenerationRequest]:

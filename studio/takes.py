@@ -54,7 +54,7 @@ def take_from_result(folder: Path, request: GenerationRequest, result: Generatio
         id=request.job_id, shot_id=request.shot_id, backend=result.backend or request.backend,
         model_id=result.model or request.model, seed=result.seed, params=relative_request(folder, request),
         files=files, frames=result.frames, fps=result.fps, width=result.width, height=result.height,
-        parent_take_id=parent_take_id or str(request.options.get("parent_take_id", "")),
+        parent_take_id=parent_take_id or str(request.remix_options().get("parent_take_id", "")),
         operation=request.operation, source_take_id=cond.source_take_id or "", source_frame=cond.source_frame,
         created=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         prompt=str(result.metadata.get("prompt") or request.prompt),  # what the backend really used

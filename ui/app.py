@@ -57,8 +57,21 @@ def _lazy_signing(request, result, _state: dict = {}):  # noqa: B006 - one ident
 
 def make_runner(doc) -> Any:
     """The engine runner of one project: one worker thread, jobs persisted in the project's store (so an
-    interrupted job runs again next session), takes signed before they are recorded."""
+    interrupted job runs again next session), takes signed before they are recorded. With Settings >
+    Render farm on, the farm runner (same interface; takes still written and signed here); when the
+    farm cannot be reached the project runs locally and the status bar says why."""
+    from engine.errors import EngineError
     from engine.runner import Runner
+    from studio.errors import UserError
+    from studio.farm import farm_address_for, make_runner as studio_runner
+    address = farm_address_for(doc.project.settings)
+    if address is not None:
+        try:
+            return studio_runner(doc.job_store, farm=address, postprocess=_lazy_signing)
+        except (EngineError, UserError) as exc:
+            runner = Runner(store=doc.job_store, postprocess=_lazy_signing)
+            runner.startup_message = f"render farm off: {exc}; generating on this machine"
+            return runner
     return Runner(store=doc.job_store, postprocess=_lazy_signing)
 
 
@@ -107,6 +120,8 @@ class Studio:
             from studio.generate import GenerationService
             self.generation = GenerationService(doc, self.runner)
             self._listener = self.runner.add_listener(self.bridge)
+            if getattr(self.runner, "startup_message", ""):
+                self.bridge.on_engine_state(self.runner.startup_message)
         self.window.runner = self.runner
         self.window.generation = self.generation
         self.window.set_document(doc)

@@ -76,7 +76,7 @@ def simulate(request: GenerationRequest, worlds: dict):
     """A renderer for `request` (recursing into operations). `worlds` caches the sets built so far
     (building one costs more than simulating a take), keyed by what a set depends on."""
     from .render import BlockingRenderer, BoardRenderer
-    if request.options.get("previs_op"):
+    if request.remix_options().get("previs_op"):
         return make_op_renderer(request, worlds)
     if request.scene.board_image:
         return BoardRenderer(request)
@@ -211,7 +211,7 @@ def _attach(base, path, figures: Optional[Callable[[int], list]]) -> Any:
 
 
 def _extend(request: GenerationRequest, worlds):
-    opts = request.options
+    opts = request.remix_options()
     parent = simulate(_request(opts.get("parent"), "parent take's"), worlds)
     n0 = parent.frames
     frame = _frame_opt(opts, "from_frame", 0, n0 - 1)
@@ -247,7 +247,7 @@ def _extend(request: GenerationRequest, worlds):
     else:
         poses = [ppath.pose(i) if 0 <= i < n0 else ppath.pose(frame) for i in mapping]
         path = _PosesPath(poses)
-    base = simulate(request.with_(options={}), worlds)
+    base = simulate(request.plain(), worlds)
     figures = None
     tracks = _tracks(parent)
     if tracks:
@@ -318,7 +318,7 @@ def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, 
 
 
 def _loop(request: GenerationRequest, worlds):
-    opts = request.options
+    opts = request.remix_options()
     parent = simulate(_request(opts.get("parent"), "parent take's"), worlds)
     n0, n, fps = parent.frames, request.frames, parent.fps
     start = _frame_opt(opts, "from_frame", 0, n0 - 1)
@@ -332,14 +332,14 @@ def _loop(request: GenerationRequest, worlds):
                             [t0 + i / fps for i in range(n)], shake)
     else:
         path = _HeldPath(ppath.pose(start), n)
-    base = simulate(request.with_(options={}), worlds)
+    base = simulate(request.plain(), worlds)
     figures = None
     tracks = _tracks(parent)
     if tracks:
         states = parent.figure_states(start)
         cam = np.asarray(ppath.pose(start).position)
         span = min(n / 2, n0 - 1 - start)
-        plain = not _request(opts.get("parent"), "parent take's").options.get("previs_op")
+        plain = not _request(opts.get("parent"), "parent take's").remix_options().get("previs_op")
         timelines: list[list[FigureState]] = []
         for k, (track, state) in enumerate(zip(tracks, states)):
             if track.walking:
@@ -388,7 +388,7 @@ def _lerp_figure(a: FigureState, b: FigureState, u: float) -> FigureState:
 
 
 def _blend(request: GenerationRequest, worlds):
-    opts = request.options
+    opts = request.remix_options()
     a = simulate(_request(opts.get("blend_from"), "first take's"), worlds)
     b = simulate(_request(opts.get("blend_to"), "second take's"), worlds)
     fa = _frame_opt(opts, "blend_from_frame", 0, a.frames - 1)
@@ -400,7 +400,7 @@ def _blend(request: GenerationRequest, worlds):
     # poses are explicit, so no follow is applied on top of them.
     pa, pb = (getattr(r, "camera_pose", r.path.pose)(f) for r, f in ((a, fa), (b, fb)))
     path = _PosesPath([_lerp_pose(pa, pb, u) for u in us])
-    base = simulate(request.with_(options={}), worlds)
+    base = simulate(request.plain(), worlds)
     figures = None
     if hasattr(a, "tracks") or hasattr(b, "tracks"):
         sa = {f.name: f for f in (a.figure_states(fa) if hasattr(a, "tracks") else [])}
@@ -420,7 +420,7 @@ def _blend(request: GenerationRequest, worlds):
 def _variation(request: GenerationRequest, worlds):
     """The shot's cues performed a little differently, chosen by the seed."""
     rng = np.random.default_rng([int(request.seed) & 0xFFFFFFFF, 0x7A71])
-    amount = float(request.options.get("variation", 0.5))
+    amount = float(request.remix_options().get("variation", 0.5))
     amount = min(1.0, max(0.0, amount))
     cam = request.camera
     changes: dict[str, Any] = {
@@ -430,7 +430,7 @@ def _variation(request: GenerationRequest, worlds):
         changes["easing"] = list(Easing)[int(rng.integers(0, len(Easing)))]
     motion = tuple(m.with_(intensity=float(np.clip(m.intensity + rng.uniform(-0.25, 0.25) * amount, 0, 1)))
                    for m in request.motion)
-    varied = request.with_(camera=cam.with_(**changes), motion=motion, options={})
+    varied = request.plain().with_(camera=cam.with_(**changes), motion=motion)
     out = simulate(varied, worlds)
     if hasattr(out, "tracks") and not getattr(out, "continued", False):
         # A fresh shot: move the camera's start round the subject and up or down, still aimed at it.
@@ -453,7 +453,7 @@ _BUILDERS = {"extend": _extend, "loop": _loop, "blend": _blend, "variation": _va
 
 
 def make_op_renderer(request: GenerationRequest, worlds: Optional[dict] = None):
-    op = str(request.options.get("previs_op") or "")
+    op = str(request.remix_options().get("previs_op") or "")
     if op not in _BUILDERS:
         raise _bad(f"previs cannot do the operation {op!r} (it can: {', '.join(OPS)})")
     return _BUILDERS[op](request, {} if worlds is None else worlds)

@@ -663,7 +663,7 @@ def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 def make_renderer(request: GenerationRequest):
-    if request.options.get("previs_op"):  # remix operations (extend, loop, blend, variation): remix.py
+    if request.remix_options().get("previs_op"):  # remix operations (extend, loop, blend, variation): remix.py
         from .remix import make_op_renderer
         return make_op_renderer(request)
     return BoardRenderer(request) if request.scene.board_image else BlockingRenderer(request)

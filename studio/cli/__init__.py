@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "plan_cmds",       # plan
     "scene_cmds",      # scene add|edit|list
     "bible_cmds",      # bible add|edit|list; consent|revoke|uses (studio.cli.consent_cmds)
+    "farm_cmds",       # farm start|join|status|stop
 )
 
 

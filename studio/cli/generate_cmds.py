@@ -23,6 +23,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--allow-download", action="store_true", help="let a hub id download weights")
     p.add_argument("--missing", action="store_true", help="only shots without a selected take")
     p.add_argument("--no-sign", action="store_true", help="do not sign takes with C2PA")
+    p.add_argument("--farm", nargs="?", const="", metavar="ADDRESS",
+                   help="render on the farm (HOST:PORT; no address: this machine's farm or the project's setting)")
+    p.add_argument("--local", action="store_true", help="render on this machine even when the project's farm is on")
     p = add_command(subparsers, "takes", "List takes with their files, lineage and conditioning source", run_takes)
     p.add_argument("project")
     p.add_argument("--shot", metavar="SHOT", help="only this shot (id, number or title)")
@@ -44,19 +47,20 @@ class _Events:
 
 def generate_shots(doc: Any, shot_ids: Iterable[str], *, options: dict | None = None, backend: str | None = None,
                    sign: bool = True, on_progress=None, on_take=None, on_failed=None,
-                   requests: Iterable = ()) -> tuple[list, list]:
+                   requests: Iterable = (), farm: str | None = None) -> tuple[list, list]:
     """Render shots into takes on this thread's document; blocks until every job ended.
     Returns (takes recorded, (shot id, error) failures). Shared by `generate`, `demo --render` and
-    `remix` (which passes ready-made `requests`)."""
-    from engine.runner import Runner
-
+    `remix` (which passes ready-made `requests`). `farm`: a render farm address ('' = this machine's
+    farm) to run the jobs there; the takes are written and signed here all the same."""
+    from ..farm import make_runner
     from ..generate import GenerationService, signing_postprocess
     postprocess = None
     if sign:
         from ..identity import load_or_create_identity
         postprocess = signing_postprocess(load_or_create_identity())
     events = _Events()
-    runner = Runner(store=doc.job_store, postprocess=postprocess, listeners=[events])
+    # Farm workers find models in their own machine's folders (SHOTREEL_MODEL_DIRS there), not ours.
+    runner = make_runner(doc.job_store, farm=farm, postprocess=postprocess, listeners=[events])
     service = GenerationService(doc, runner)
     takes, failures = [], []
     try:
@@ -151,9 +155,11 @@ def run_generate(args: argparse.Namespace) -> int:
             done.append(take.id)
             bar.update(len(done), len(shots), "takes", f"shot {numbers.get(take.shot_id, '?')} -> {take.id}")
 
+        from ..farm import farm_address_for
+        farm = None if args.local else farm_address_for(project.settings, args.farm)
         with bar:
             takes, failures = generate_shots(doc, [s.id for s in shots], options=options, backend=args.backend,
-                                             sign=not args.no_sign, on_progress=bar, on_take=on_take)
+                                             sign=not args.no_sign, on_progress=bar, on_take=on_take, farm=farm)
         records = [_take_json(doc, t) for t in takes]
         errors = [{"shot": s, "error": e.to_dict() if e else None} for s, e in failures]
         emit(args, {"takes": records, "failed": errors},

@@ -6,6 +6,7 @@ Import-linter reads every import statement (lazy ones inside functions too); a r
 that a headless run loads no Qt and no torch at all (dynamic imports included)."""
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 QT = {"PySide6", "PySide2", "PyQt5", "PyQt6", "shiboken6", "qtawesome", "pytestqt"}
 TORCH = {"torch", "diffusers", "transformers", "accelerate", "torchvision", "torchaudio"}
+RAY = {"ray"}  # the farm extra: imported only inside engine/farm (lazily), never by studio/ or ui/
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess:
@@ -57,6 +59,7 @@ _PROBE = """
 import json, sys
 import studio, studio.cli, studio.document, studio.store, studio.commands, studio.demo, engine
 import engine.cues, engine.jobs, engine.fsio
+import studio.farm, engine.farm.runner, engine.farm.cluster, engine.farm.worker, engine.farm.bundle, engine.farm.scheduling
 studio.cli.build_parser()   # registers every command module the CLI loads
 print(json.dumps(sorted(sys.modules)))
 """
@@ -66,4 +69,16 @@ def test_headless_imports_load_no_qt_and_no_torch():
     done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     loaded = {name.split(".")[0] for name in json.loads(done.stdout.splitlines()[-1])}
-    assert loaded & (QT | TORCH | {"ui"}) == set()
+    assert loaded & (QT | TORCH | RAY | {"ui"}) == set()
+
+
+def test_ray_is_imported_lazily_inside_engine_farm_only():
+    """engine/farm may use Ray, but only inside functions: importing it costs nothing without the extra."""
+    bad = []
+    for path in sorted((ROOT / "engine" / "farm").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:  # module level only
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            bad += [f"{path.relative_to(ROOT)}:{node.lineno}: {n}" for n in names if n.split(".")[0] in RAY]
+    assert bad == [], "engine/farm must import ray lazily:\n" + "\n".join(bad)

@@ -341,5 +341,5 @@ def test_a_model_that_cannot_do_an_operation_is_refused_with_models_that_can(tmp
     assert "keyframes" in str(err.value) and "WanVACEPipeline" in str(err.value)
     (req,) = remix.plan_remix(doc, "tk_cog", "the same walk at dusk", 0.5)   # CogVideoX can do v2v
     assert req.conditioning.video == str(video) and req.conditioning.strength == 0.5
-    assert req.operation == "remix" and req.options["parent_take_id"] == "tk_cog"
+    assert req.operation == "remix" and req.remix.parent_take_id == "tk_cog"
     doc.close()

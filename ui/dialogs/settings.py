@@ -8,10 +8,12 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QListWidget, QPlainTextEdit,
+                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPlainTextEdit,
                                QPushButton, QVBoxLayout, QWidget)
 
 from studio.commands import Command, Macro, SetProjectFields, SetProjectSetting
+from studio.errors import UserError
+from studio.farm import EXTRA_HINT, SETTING as FARM_SETTING, farm_available, farm_setting, validate_address
 
 from .tasks import BackgroundTask
 
@@ -97,6 +99,19 @@ class SettingsDialog(QDialog):
         wform.addRow("", self.watermark)
         wform.addRow("Opacity", self.opacity)
 
+        farm = farm_setting(psettings)
+        self.farm_box = QGroupBox("Render farm (this project)", self)
+        fform = QFormLayout(self.farm_box)
+        self.farm_enabled = QCheckBox("Generate on the render farm (takes are still written and signed here)", self)
+        self.farm_enabled.setChecked(farm["enabled"])
+        self.farm_address = QLineEdit(farm["address"], self)
+        self.farm_address.setPlaceholderText("HOST:PORT, or empty for this machine's farm")
+        self.farm_note = QLabel("" if farm_available() else EXTRA_HINT, self)
+        self.farm_note.setWordWrap(True)
+        fform.addRow("", self.farm_enabled)
+        fform.addRow("Head address", self.farm_address)
+        fform.addRow("", self.farm_note)
+
         ident = QGroupBox("Signing identity (Content Credentials)", self)
         iv = QVBoxLayout(ident)
         self.identity_text = QPlainTextEdit("Loading…", self)
@@ -104,13 +119,13 @@ class SettingsDialog(QDialog):
         self.identity_text.setMaximumHeight(130)
         iv.addWidget(self.identity_text)
 
-        for box in (engine, mark):
+        for box in (engine, mark, self.farm_box):
             box.setEnabled(project is not None)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for widget in (general, engine, mark, ident):
+        for widget in (general, engine, mark, self.farm_box, ident):
             layout.addWidget(widget)
         layout.addWidget(buttons)
 
@@ -168,6 +183,9 @@ class SettingsDialog(QDialog):
         new_wm = {**wm, "enabled": self.watermark.isChecked(), "opacity": round(self.opacity.value(), 2)}
         if new_wm != wm:
             commands.append(SetProjectSetting("watermark", new_wm))
+        farm = {"enabled": self.farm_enabled.isChecked(), "address": validate_address(self.farm_address.text())}
+        if farm != farm_setting(project.settings):
+            commands.append(SetProjectSetting(FARM_SETTING, farm))   # used when the project opens next
         if not commands:
             return None
         return commands[0] if len(commands) == 1 else Macro("Change Settings", commands)
@@ -179,5 +197,10 @@ class SettingsDialog(QDialog):
             self.doc.execute(command)
 
     def accept(self) -> None:
+        try:   # a bad farm address keeps the dialog open with one line saying why
+            validate_address(self.farm_address.text())
+        except UserError as exc:
+            self.farm_note.setText(str(exc))
+            return
         self.apply()
         super().accept()

@@ -63,7 +63,15 @@ class QueueControl:
         error = record.error.to_dict() if record.error is not None else None
         return JobRow(record.job_id, request.shot_id, self.label_for(request.shot_id, request.operation),
                       record.status.value,
-                      error=error, total=request.frames, extra={"operation": request.operation})
+                      error=error, total=request.frames, extra={"operation": request.operation},
+                      node=getattr(record, "worker", ""))
+
+    def worker_of(self, job_id: str) -> str:
+        """The farm node/slot a job runs or ran on ('' when it runs here)."""
+        try:
+            return getattr(self.runner.get(job_id), "worker", "") if self.runner is not None else ""
+        except Exception:
+            return ""
 
     def existing_jobs(self) -> list[JobRow]:
         if self.runner is None:

@@ -7,7 +7,7 @@ from PySide6.QtGui import QFontMetrics, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from .. import theme
-from .model import ErrorRole, EtaRole, FractionRole, PreviewRole, StageRole, StatusRole, StepsRole
+from .model import ErrorRole, EtaRole, FractionRole, NodeRole, PreviewRole, StageRole, StatusRole, StepsRole
 from ..qtcompat import role
 
 ROW_H = 58
@@ -84,6 +84,9 @@ class JobDelegate(QStyledItemDelegate):
             detail = error.get("message", "failed")
         else:
             detail = status
+        node = role(index, NodeRole) or ""
+        if node and status != "failed":
+            detail = f"{detail}  ·  {node}"   # which farm machine has it
         eta = format_eta(role(index, EtaRole)) if status == "running" else ""
         p.setPen(theme.DANGER if status == "failed" else theme.TEXT_DIM)
         line_y = r.top() + 6 + fm.height()

@@ -21,6 +21,7 @@ EtaRole = Qt.ItemDataRole.UserRole + 6        # seconds or None
 PreviewRole = Qt.ItemDataRole.UserRole + 7    # QImage or None: the latest step preview
 ErrorRole = Qt.ItemDataRole.UserRole + 8      # {'kind','message','suggestion','details'} or None
 StepsRole = Qt.ItemDataRole.UserRole + 9      # (current, total)
+NodeRole = Qt.ItemDataRole.UserRole + 10      # where it runs: '' here, a farm node/slot (JobRecord.worker)
 
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed", "cancelled")
@@ -39,6 +40,7 @@ class JobRow:
     preview: QImage | None = None
     error: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    node: str = ""
 
     @property
     def fraction(self) -> float:
@@ -48,7 +50,7 @@ class JobRow:
 
 
 def _tooltip(job: "JobRow") -> str:
-    text = f"{job.label or 'A job'}\n{job.status}"
+    text = f"{job.label or 'A job'}\n{job.status}" + (f" on {job.node}" if job.node else "")
     if job.error:
         text += f": {job.error.get('message', '')}"
     return text
@@ -67,6 +69,7 @@ _ROLE_VALUES: dict[int, Callable[["JobRow"], Any]] = {int(role): fn for role, fn
     PreviewRole: lambda job: job.preview,
     ErrorRole: lambda job: job.error,
     StepsRole: lambda job: (job.current, job.total),
+    NodeRole: lambda job: job.node,
 }.items()}
 
 

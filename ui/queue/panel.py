@@ -220,7 +220,7 @@ class QueuePanel(QWidget):
         # its own submissions and retries as queued itself.
         if status == "queued" and job.status != "queued":
             return
-        job = self.model.update_job(job_id, status=status)
+        job = self.model.update_job(job_id, status=status, node=self.control.worker_of(job_id) or None)
         self._badge(job)
         self._update_actions()
 
