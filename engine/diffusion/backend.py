@@ -46,10 +46,12 @@ from ..jobs import CancelToken, GenerationRequest, GenerationResult, Progress, P
 from ..takes import Splice, WrittenTake, scratch_audio, take_paths, write_take
 from . import conform
 from .media import read_clip, read_image, retime
-from .memory import (cache_acceleration, free_accelerator_memory, is_oom, oom_error, parse_memory_mode, pick_device, set_attention_backend,
+from .memory import (attention_backend, cache_acceleration, free_accelerator_memory, is_oom, oom_error, pick_device,
                      set_vae_tiling)
+from .settings import check_settings
 from .prompt import compile_prompt
-from .registry import Estimate, ModelInfo, estimate
+from .estimate import Estimate, estimate_shot, find_device
+from .registry import ModelInfo
 from .task import ShotInputs, choose_task, needed_capabilities, unsupported
 
 _FAMILY_MODULES = {"wan": "engine.diffusion.wan", "ltx": "engine.diffusion.ltx", "ltx2": "engine.diffusion.ltx2",
@@ -94,9 +96,12 @@ def working_geometry(req: GenerationRequest, info: ModelInfo) -> tuple[str, Frac
     return conform_mode, native_fps, size
 
 
-def estimate_request(req: GenerationRequest, info: ModelInfo | None = None) -> Estimate:
+def estimate_request(req: GenerationRequest, info: ModelInfo | None = None, device: Any = None) -> Estimate:
     """Memory and time for a request as it would run (working size, model frames, steps, memory
-    mode): what the studio shows before queueing. No torch, nothing loaded."""
+    mode, dtypes) on `device` (a name from estimate.DEVICES; default: this machine's GPU, else its
+    CPU): what the studio shows before queueing. No torch, nothing loaded. A combination that cannot
+    run is refused here too (settings.check_settings)."""
+    from .estimate import Device, estimate_shot, find_device
     from .loader import resolve_model
     info = info or resolve_model(req.model, allow_download=False)
     conform_mode, native_fps, size = working_geometry(req, info)
@@ -104,13 +109,15 @@ def estimate_request(req: GenerationRequest, info: ModelInfo | None = None) -> E
     skip = max(0, cond.video_frames - 1) if cond.video and cond.strength is None else 0
     plan = conform.plan_frames(req.frames, req.fps, native_fps, info.frame_step, skip=skip,
                                conform_fps=conform_mode != "none")
-    mode = parse_memory_mode(req.options.get("memory_mode"), bool(req.options.get("vae_tiling")))
+    torch_device = str(req.options.get("device") or "")
+    dev = device if isinstance(device, Device) else find_device(device or (torch_device if torch_device.startswith(
+        "cpu") else None))
+    kind = torch_device or ("cpu" if dev.name == "CPU" else "cuda")
+    settings = check_settings(req.options, info, "cpu" if kind.startswith("cpu") else kind)
     steps = _int_opt(req.options, "steps", info.spec.default_steps, 1, 500)
     guidance = _float_opt(req.options, "guidance", info.spec.default_guidance, 0.0, 50.0)
-    dtype = req.options.get("dtype")
-    name = dtype if isinstance(dtype, str) else (dtype or {}).get("transformer", (dtype or {}).get("default"))
-    return estimate(info, size.gen_w, size.gen_h, plan.model_frames, steps, mode.placement,
-                    dtype=str(name or "bfloat16"), guidance=guidance, vae_tiling=mode.vae_tiling)
+    return estimate_shot(info, size.gen_w, size.gen_h, plan.model_frames, steps, settings.mode.placement,
+                         dtypes=settings.dtypes, guidance=guidance, vae_tiling=settings.mode.vae_tiling, device=dev)
 
 
 class DiffusionBackend:
@@ -143,6 +150,8 @@ class _Job:
         self.splice = Splice.from_options(opts)
         info = resolve_model(req.model, allow_download=bool(opts.get("allow_download")))
         family = family_module(info)
+        # refused here, before any clip is read or weight loaded, when the combination cannot run
+        self.settings = check_settings(opts, info, pick_device(opts.get("device")))
         spec = info.spec
         cond = req.conditioning
         board = req.scene.board_image
@@ -157,7 +166,7 @@ class _Job:
         steps = _int_opt(opts, "steps", spec.default_steps, 1, 500)
         guidance = _float_opt(opts, "guidance", spec.default_guidance, 0.0, 50.0)
         shift = _float_opt(opts, "shift", None, 0.05, 100.0)  # None: the checkpoint's own
-        mode = parse_memory_mode(opts.get("memory_mode"), bool(opts.get("vae_tiling")))
+        mode = self.settings.mode
         conform_mode, native_fps, size = working_geometry(req, info)
         retime_fps = conform_mode != "none"
         clip_fps = native_fps if retime_fps else req.fps
@@ -195,8 +204,9 @@ class _Job:
                             max_sequence_length=_int_opt(opts, "max_sequence_length", spec.max_sequence_length, 8, 4096),
                             images=images, video=[_pil(conform.to_model(f, size)) for f in video],
                             strength=cond.strength, references=references, options=opts)
-        guess = estimate(info, size.gen_w, size.gen_h, plan.model_frames, steps, mode.placement,
-                         guidance=guidance, vae_tiling=mode.vae_tiling)
+        guess = estimate_shot(info, size.gen_w, size.gen_h, plan.model_frames, steps, mode.placement,
+                              dtypes=self.settings.dtypes, guidance=guidance, vae_tiling=mode.vae_tiling,
+                              device=find_device("cpu" if self.settings.device == "cpu" else None))
         self.cancel.raise_if_cancelled()
         return self.generate(info, family, inputs, plan, size, mode, shift, conform_mode, started,
                              {"prompt_source": prompt_source, "estimate": guess.to_dict(),
@@ -209,22 +219,14 @@ class _Job:
         import torch
         from .loader import load_pipeline
         req, opts = self.request, self.opts
-        device = pick_device(opts.get("device"))
+        settings = self.settings
+        device = settings.device
         self.report("loading", message=f"loading {info.label}")
-        try:
-            loaded = load_pipeline(info, family.load_class(info.class_name), dtype=opts.get("dtype"), mode=mode,
-                                   device=device, compile_=bool(opts.get("compile")),
-                                   offload_dir=opts.get("offload_dir"))
-        except EngineError:
-            raise
-        except Exception as exc:
-            if is_oom(exc):
-                raise oom_error(exc, mode, inputs.width, inputs.height, inputs.num_frames) from exc
-            raise
+        loaded = load_pipeline(info, family.load_class(info.class_name), dtype=settings.dtypes, mode=mode,
+                               device=device, compile_=settings.compile, offload_dir=opts.get("offload_dir"))
         self.cancel.raise_if_cancelled()
         generator = torch.Generator("cpu").manual_seed(int(req.seed))
         pipe, kwargs = family.build_call(loaded, inputs, generator)
-        set_attention_backend(pipe, opts.get("attention_backend"))
         set_vae_tiling(pipe, mode.vae_tiling, opts.get("vae_tile_px"))
         _set_scheduler(pipe, loaded.scheduler_config, shift, getattr(family, "SCHEDULER_OVERRIDES", {}))
         state = {"steps_done": 0, "stopped_early": False, "t0": time.monotonic(), "cpu0": time.process_time()}
@@ -251,21 +253,29 @@ class _Job:
             return tensors
 
         self.report("denoising", 0, inputs.steps)
+        oom: EngineError | None = None
         try:
-            with cache_acceleration(pipe, opts.get("cache"), info.spec.caches, inputs.steps, opts), \
+            with attention_backend(pipe, settings.attention) as attention_used, \
+                    cache_acceleration(pipe, settings.cache, info.spec.caches, inputs.steps, opts), \
                     torch.inference_mode():
                 output = pipe(**kwargs, callback_on_step_end=on_step, callback_on_step_end_tensor_inputs=["latents"])
         except (JobCancelled, EngineError):
             raise
         except Exception as exc:
-            if is_oom(exc):
-                free_accelerator_memory()             # the next job in the queue starts clean
-                raise oom_error(exc, mode, inputs.width, inputs.height, inputs.num_frames) from exc
-            raise EngineError(ErrorKind.BUG, f"{info.label} failed: {type(exc).__name__}: {exc}",
-                              details=repr(exc)[:4000]) from exc
+            if not is_oom(exc):
+                raise EngineError(ErrorKind.BUG, f"{info.label} failed: {type(exc).__name__}: {exc}",
+                                  details=repr(exc)[:4000]) from exc
+            # Only text is kept: the exception's traceback holds every frame of the failed step and
+            # so its activations; chaining it (`from exc`) would keep them alive in the job's error.
+            oom = oom_error(exc, mode, inputs.width, inputs.height, inputs.num_frames)
         finally:
             with contextlib.suppress(Exception):
                 pipe._interrupt = False
+        if oom is not None:
+            # Out of the except block the traceback is gone; now the memory can really be returned.
+            del kwargs
+            free_accelerator_memory()
+            raise oom
         self.cancel.raise_if_cancelled()
         generated_audio = family.audio_of(output, pipe) if getattr(family, "JOINT_AUDIO", False) else None
         clip = conform.to_uint8(np.asarray(output.frames[0]))
@@ -275,6 +285,7 @@ class _Job:
                     denoise_seconds=round(time.monotonic() - state["t0"], 3),
                     denoise_cpu_seconds=round(time.process_time() - state["cpu0"], 3), device=device,
                     memory_mode=mode.label, placement=loaded.placement, dtypes=loaded.dtypes,
+                    attention_backend=attention_used, cache=settings.cache,
                     compiled=loaded.compiled, load_seconds=round(loaded.load_seconds, 3))
         if generated_audio is not None:
             # the model's sound starts where the shot starts (after a continued clip's overlap)

@@ -357,28 +357,15 @@ def scan_model_dirs(paths: Iterable[str | os.PathLike], errors: list[EngineError
 
 # -- estimates --------------------------------------------------------------------------------------
 
-DTYPE_BYTES = {"float32": 4, "fp32": 4, "bfloat16": 2, "bf16": 2, "float16": 2, "fp16": 2,
-               "float8_e4m3fn": 1, "fp8": 1}
 MEMORY_MODES = ("gpu", "model_offload", "sequential_offload", "group_offload", "group_offload_disk")
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """A guess shown before queueing. peak_gb is accelerator memory; the times assume `device_tflops`."""
-    peak_gb: float
-    weights_gb: float
-    host_ram_gb: float
-    tokens: int
-    model_frames: int
-    seconds_per_step_guess: float
-    seconds_total_guess: float
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"peak_gb": round(self.peak_gb, 2), "weights_gb": round(self.weights_gb, 2),
-                "host_ram_gb": round(self.host_ram_gb, 2), "tokens": self.tokens, "model_frames": self.model_frames,
-                "seconds_per_step_guess": round(self.seconds_per_step_guess, 2),
-                "seconds_total_guess": round(self.seconds_total_guess, 1), "warnings": list(self.warnings)}
+def __getattr__(name: str) -> Any:
+    # `Estimate` moved to engine.diffusion.estimate (the calibrated model); old imports still work
+    if name in ("Estimate", "DTYPE_BYTES"):
+        from . import estimate as _estimate
+        return getattr(_estimate, name)
+    raise AttributeError(name)
 
 
 def rule_frames(frames: int, step: int) -> int:
@@ -387,63 +374,16 @@ def rule_frames(frames: int, step: int) -> int:
 
 
 def estimate(info: ModelInfo, width: int, height: int, frames: int, steps: int | None = None,
-             memory_mode: str = "gpu", *, dtype: str = "bfloat16", guidance: float | None = None,
-             vae_tiling: bool = False, device_tflops: float = 80.0) -> Estimate:
-    """Memory and time for one shot, from parameter counts and the token count.
-
-    `frames` are model frames at the model's native rate (the backend conforms them). The time is a
-    FLOP count (2 * params * tokens for the linear layers, 4 * tokens^2 * width * layers for
-    attention, doubled with classifier-free guidance) over an effective throughput; good to a
-    factor of two, which is what a queue ETA needs.
-    """
-    if memory_mode not in MEMORY_MODES:
-        raise EngineError(ErrorKind.BAD_INPUT, f"memory mode {memory_mode!r} is not one of {', '.join(MEMORY_MODES)}")
-    spec = info.spec
-    steps = steps or spec.default_steps
-    guidance = spec.default_guidance if guidance is None else guidance
-    nbytes = DTYPE_BYTES.get(dtype, 2)
-    model_frames = rule_frames(frames, info.frame_step)
-    lat_f = (model_frames - 1) // info.vae_temporal + 1
-    lat_h, lat_w = math.ceil(height / info.vae_spatial), math.ceil(width / info.vae_spatial)
-    pt, ph, pw = info.patch
-    tokens = math.ceil(lat_f / pt) * math.ceil(lat_h / ph) * math.ceil(lat_w / pw)
-    denoiser = sum(v for k, v in info.params.items() if k.startswith("transformer"))
-    text = sum(v for k, v in info.params.items() if k.startswith("text_encoder") or k == "image_encoder")
-    vae = info.params.get("vae", 0)
-    gb = 1024 ** 3
-    weights = (denoiser + text) * nbytes + vae * 4          # the VAE runs in float32
-    hidden = info.hidden_size or 1536
-    # Activations of one block (SDPA keeps no tokens^2 matrix): a few copies of tokens x hidden x mlp.
-    batch = 2 if guidance and guidance > 1 else 1
-    activations = tokens * hidden * nbytes * 12 * batch
-    # The VAE decode holds a few full-resolution feature maps per frame unless it is tiled.
-    vae_work = model_frames * height * width * 4 * (24 if not vae_tiling else 2)
-    if memory_mode == "gpu":
-        peak = weights + activations + vae_work
-    elif memory_mode == "model_offload":
-        largest = max(denoiser * nbytes, text * nbytes, vae * 4)
-        peak = largest + activations + vae_work
-    else:  # group and sequential offload keep a block or two on the device
-        per_block = denoiser * nbytes / max(info.layers, 1)
-        peak = per_block * 2 + activations + vae_work + vae * 4
-    flops = 2 * denoiser * tokens + 4 * tokens * tokens * hidden * max(info.layers, 1)
-    seconds_per_step = flops * batch / (device_tflops * 1e12)
-    if memory_mode in ("group_offload", "group_offload_disk", "sequential_offload"):
-        seconds_per_step *= 1.3 if memory_mode == "group_offload" else 2.5
-    decode_s = model_frames * width * height * 2e-6
-    warnings = []
-    if model_frames > spec.max_frames:
-        warnings.append(f"{model_frames} frames is longer than the {spec.max_frames} {spec.label} was trained on; "
-                        "expect drift (split the shot or extend it)")
-    if width * height > spec.default_size[0] * spec.default_size[1] * 2.5:
-        warnings.append(f"{width}x{height} is far above the {spec.default_size[0]}x{spec.default_size[1]} "
-                        f"{spec.label} was trained around")
-    host = (denoiser + text) * nbytes + vae * 4
-    if memory_mode == "group_offload_disk":
-        host = host / max(info.layers, 1) * 4
-    return Estimate(peak_gb=peak / gb, weights_gb=weights / gb, host_ram_gb=host / gb, tokens=tokens,
-                    model_frames=model_frames, seconds_per_step_guess=seconds_per_step,
-                    seconds_total_guess=seconds_per_step * steps + decode_s, warnings=tuple(warnings))
+             memory_mode: str = "gpu", *, dtype: Any = "bfloat16", guidance: float | None = None,
+             vae_tiling: bool = False, device: Any = None):
+    """Memory and time for one shot on an accelerator (see engine.diffusion.estimate.estimate_shot;
+    `device`: a name such as 'H100', or an estimate.Device; default H100)."""
+    from .estimate import Device, estimate_shot, find_device
+    from .settings import dtype_names
+    dev = device if isinstance(device, Device) else find_device(device or "H100")
+    names = dtype_names(dtype, "cpu" if dev.name == "CPU" else "cuda", info.family)
+    return estimate_shot(info, width, height, frames, steps or info.spec.default_steps, memory_mode, dtypes=names,
+                         guidance=guidance, vae_tiling=vae_tiling, device=dev)
 
 
 def capability_names(models: Iterable[ModelInfo], capability: Capability) -> str:

@@ -134,7 +134,8 @@ def test_estimate_orders_memory_modes_and_scales_with_size():
     offload = estimate(info, 832, 480, 81, 30, "model_offload")
     group = estimate(info, 832, 480, 81, 30, "group_offload")
     tiled = estimate(info, 832, 480, 81, 30, "group_offload", vae_tiling=True)
-    assert gpu.peak_gb > offload.peak_gb > group.peak_gb > tiled.peak_gb > 0
+    assert gpu.peak_gb > offload.peak_gb > group.peak_gb >= tiled.peak_gb > 0
+    assert tiled.phases["decode"] < group.phases["decode"]  # tiling bounds the decode; the denoise peak stays
     assert group.seconds_per_step_guess > gpu.seconds_per_step_guess
     small = estimate(info, 416, 240, 33, 30, "gpu")
     assert small.seconds_total_guess < gpu.seconds_total_guess / 4
