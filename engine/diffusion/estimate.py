@@ -62,8 +62,8 @@ DEVICES: dict[str, Device] = {d.name: d for d in (
     Device("H100", 80 * 1e9 / GIB, 989, 0.40, 55.0),
     Device("A100", 80 * 1e9 / GIB, 312, 0.62),
     Device("L40S", 48 * 1e9 / GIB, 362, 0.45),
-    Device("RTX 4090", 24 * 1e9 / GIB, 165, 0.60),
-    Device("RTX 3090", 24 * 1e9 / GIB, 71, 0.60, 20.0),
+    Device("RTX 4090", 24 * 1e9 / GIB, 165, 0.70),
+    Device("RTX 3090", 24 * 1e9 / GIB, 71, 0.70, 20.0),
     # CPU fallback: FIELD-NOTES measured one full-size Wan 1.3B forward (17 x 480 x 832) in ~52 s
     # on this 2-core box: ~0.6 TFLOP/s effective. Memory is the machine's RAM.
     Device("CPU", 0.0, 1.0, 0.62, 1000.0, 1000.0),
@@ -253,7 +253,8 @@ def estimate_shot(info: Any, width: int, height: int, frames: int, steps: int, m
     elif memory_mode == "group_offload_disk":
         seconds_per_step = max(seconds_per_step * 1.1, streamed * passes / device.disk_gbs)
     elif memory_mode == "sequential_offload":
-        seconds_per_step += streamed * passes / device.host_link_gbs                         # in step
+        # leaf by leaf, synchronously: every copy waits, and each leaf pays the hook's overhead
+        seconds_per_step = seconds_per_step * 1.1 + streamed * passes / device.host_link_gbs
     decode_s = model_frames * width * height * 2e-4 / device.effective_tflops
     load_s = sum(weights.values()) * GIB / 1e9 / device.host_link_gbs if memory_mode == "model_offload" else 0.0
     warnings = []
