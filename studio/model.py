@@ -245,6 +245,7 @@ class Shot(_Value):
     board_image: str = ""            # project-relative board drawing: previs board mode, i2v first frame
     transition: Transition = field(default_factory=Transition)
     prompt_override: str = ""        # the user's edit of the compiled prompt ('' = compile it)
+    generation: tuple = ()           # diffusion settings override, (key, value) pairs (studio.diffusion_settings)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", str(self.id or "")):
@@ -276,6 +277,14 @@ class Shot(_Value):
         object.__setattr__(self, "board_image", _relpath(self.board_image, "board image"))
         if not isinstance(self.transition, Transition):
             object.__setattr__(self, "transition", Transition.from_dict(self.transition or {}))
+        if self.generation:
+            from .diffusion_settings import normalise
+            try:
+                checked = normalise(self.generation, "shot generation override")
+            except Exception as exc:  # a UserError: the model's own error type for a bad value
+                raise ValidationError(str(exc)) from None
+            object.__setattr__(self, "generation", tuple(sorted(
+                (k, tuple(sorted(v.items())) if isinstance(v, dict) else v) for k, v in checked.items())))
 
     @classmethod
     def create(cls, **values: Any) -> "Shot":
@@ -387,6 +396,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "training_mining": "notAllowed",  # cawg.training-mining for exports: notAllowed | allowed | constrained
     "conform_fps": "blend",           # diffusion native fps -> project fps: blend | interpolate | drop
     "model_dirs": [],
+    "diffusion": {},                  # generation defaults: memory_mode, dtype, attention_backend, cache, compile
 }
 
 

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "models_cmds",     # models
     "remix_cmds",      # remix
     "import_cmds",     # import
+    "estimate_cmds",   # estimate (diffusion memory and time before queueing)
 )
 
 

@@ -1,0 +1,127 @@
+"""Diffusion speed and memory settings as the studio keeps them, and the estimate before queueing.
+
+Three layers, lowest first: the project's defaults (`project.settings['diffusion']`, Settings), the
+shot's override (`Shot.generation`, the inspector), and what one command asks for (CLI flags). The
+values are the engine's own option names (engine.diffusion.settings), checked here without torch so
+a bad value is refused when it is typed, not when a job starts.
+
+Who calls: studio.prompting.build_request (merges them into a diffusion request), `shotreel
+generate` / `shotreel estimate`, and the inspector's generation section (ui).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from engine.errors import EngineError
+
+from .errors import UserError
+
+# option -> what it is, for help texts and the inspector
+KEYS: dict[str, str] = {
+    "memory_mode": "gpu | model_offload | sequential_offload | group_offload | group_offload_disk, +vae_tiling",
+    "dtype": "auto | bfloat16 | float16 | float32 | fp8 (transformer stored in fp8)",
+    "attention_backend": "native | flash | sage | _native_cudnn | ... (diffusers dispatcher)",
+    "cache": "none | first_block | pab | mag",
+    "compile": "regional torch.compile of the transformer blocks (true / false)",
+    "steps": "denoising steps",
+    "guidance": "classifier-free guidance scale",
+}
+
+
+def normalise(values: Mapping[str, Any] | Iterable[tuple[str, Any]] | None, what: str = "generation") -> dict:
+    """Checked, canonical settings: empty values dropped, unknown keys and bad values refused."""
+    from engine.diffusion.settings import CACHE_KINDS, dtype_names, parse_memory_mode
+    items = dict(values.items() if isinstance(values, Mapping) else (values or ()))
+    out: dict[str, Any] = {}
+    for key, value in items.items():
+        if key not in KEYS:
+            raise UserError(f"{what}: unknown setting {key!r} (known: {', '.join(KEYS)})")
+        if value is None or value == "":
+            continue
+        try:
+            if key == "memory_mode":
+                out[key] = parse_memory_mode(value).label
+            elif key == "dtype":
+                if isinstance(value, (list, tuple)):      # a per-component mapping as stored pairs
+                    value = dict(value)
+                if isinstance(value, Mapping):
+                    dtype_names(value, "cuda")
+                    out[key] = {str(k): str(v) for k, v in value.items()}
+                else:
+                    out[key] = "auto" if str(value).lower() == "auto" else str(value).lower()
+                    dtype_names(out[key], "cuda")
+            elif key == "cache":
+                name = str(value).lower()
+                if name not in CACHE_KINDS + ("none", "off"):
+                    raise UserError(f"{what}: cache {value!r} is not one of none, {', '.join(CACHE_KINDS)}")
+                if name not in ("none", "off"):
+                    out[key] = name
+            elif key == "attention_backend":
+                out[key] = str(value).strip().lower()
+            elif key == "compile":
+                out[key] = _bool(value, f"{what}: compile")
+            elif key == "steps":
+                out[key] = _number(value, int, 1, 500, f"{what}: steps")
+            else:
+                out[key] = _number(value, float, 0.0, 50.0, f"{what}: guidance")
+        except EngineError as exc:
+            raise UserError(f"{what}: {exc.message}") from None
+    if out.get("compile") is False:
+        out.pop("compile")
+    return out
+
+
+def _bool(value: Any, what: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise UserError(f"{what}: {value!r} is not true or false")
+
+
+def _number(value: Any, kind: type, lo: float, hi: float, what: str) -> Any:
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{what}: {value!r} is not a number") from None
+    if not lo <= number <= hi:
+        raise UserError(f"{what}: {number} is outside {lo:g}..{hi:g}")
+    return number
+
+
+def project_defaults(project: Any) -> dict:
+    return normalise(project.settings.get("diffusion") or {}, "Settings > Generation")
+
+
+def merged(project: Any, shot: Any, options: Mapping[str, Any] | None = None) -> dict:
+    """Project defaults < the shot's override < this command's options (None/'' = not given)."""
+    given = {k: v for k, v in (options or {}).items() if v is not None and v != ""}
+    return {**project_defaults(project), **shot_override(shot), **given}
+
+
+def shot_override(shot: Any) -> dict:
+    """The shot's override as engine options (stored as sorted pairs to keep the Shot hashable)."""
+    return {k: dict(v) if k == "dtype" and isinstance(v, tuple) else v for k, v in shot.generation}
+
+
+def estimate_for_shot(doc: Any, shot_id: str, options: Mapping[str, Any] | None = None,
+                      device: str | None = None) -> tuple[Any, Any]:
+    """(the request the shot would be queued as on the diffusion backend, its estimate on `device`).
+
+    Raises UserError with the reason when the model is missing or the combination cannot run."""
+    from engine.diffusion.backend import estimate_request
+
+    from .prompting import build_request
+    opts = dict(options or {})
+    model = opts.pop("model", None)
+    overrides = {"model": model} if model else {}
+    request = build_request(doc.project, doc.folder, shot_id, backend="diffusion", options=opts, **overrides)
+    if not request.model:
+        raise UserError("no diffusion model for this shot: give --model DIR or set the shot's model")
+    try:
+        return request, estimate_request(request, device=device)
+    except EngineError as exc:
+        raise UserError(exc.message + (f" ({exc.suggestion})" if exc.suggestion else "")) from None
