@@ -44,6 +44,7 @@ _FIELD_LABELS = {
     "bible_refs": "References", "seed": "Seed", "backend": "Backend", "model": "Model",
     "selected_take": "Take", "trim_in": "Trim", "trim_out": "Trim", "board_image": "Board Image",
     "transition": "Transition", "prompt_override": "Prompt", "generation": "Generation",
+    "loras": "LoRAs",
 }
 
 

@@ -96,10 +96,36 @@ def project_defaults(project: Any) -> dict:
     return normalise(project.settings.get("diffusion") or {}, "Settings > Generation")
 
 
-def merged(project: Any, shot: Any, options: Mapping[str, Any] | None = None) -> dict:
-    """Project defaults < the shot's override < this command's options (None/'' = not given)."""
+def merged(project: Any, shot: Any, options: Mapping[str, Any] | None = None, folder: Any = None) -> dict:
+    """Project defaults < the shot's override < this command's options (None/'' = not given), plus
+    the LoRAs of the shot's bible entries and of the shot itself (option `loras`, absolute paths)."""
     given = {k: v for k, v in (options or {}).items() if v is not None and v != ""}
-    return {**project_defaults(project), **shot_override(shot), **given}
+    out = {**project_defaults(project), **shot_override(shot), **given}
+    loras = lora_options(project, shot, folder)
+    if loras and "loras" not in given:
+        out["loras"] = loras
+    return out
+
+
+def lora_options(project: Any, shot: Any, folder: Any = None) -> list[dict]:
+    """The engine's `loras` option for a shot: each referenced bible entry's LoRAs (named after the
+    entry), then the shot's own; relative paths resolved against the project folder."""
+    from pathlib import Path
+    out = []
+    sources = []
+    for ref in shot.bible_refs:
+        try:
+            entry = project.bible_entry(ref)
+        except UserError:
+            continue
+        sources += [(entry.name, lora) for lora in entry.loras]
+    sources += [(shot.title or shot.id, lora) for lora in shot.loras]
+    for name, lora in sources:
+        path = Path(lora.path).expanduser()
+        if not path.is_absolute() and folder is not None:
+            path = Path(folder) / path
+        out.append({"path": str(path), "weight": lora.weight, "trigger": lora.trigger, "name": name})
+    return out
 
 
 def shot_override(shot: Any) -> dict:

@@ -185,6 +185,32 @@ class ConsentRecord(_Value):
 
 
 @dataclass(frozen=True)
+class LoraRef(_Value):
+    """A LoRA adapter (a .safetensors file) a character, style or shot brings to diffusion shots."""
+    path: str                # absolute, or relative to the project folder
+    weight: float = 1.0
+    trigger: str = ""        # the words it was trained to answer to; put in front of the prompt
+
+    def __post_init__(self) -> None:
+        path = _text(self.path, "LoRA file", 4096).strip()
+        if not path.endswith(".safetensors"):
+            raise ValidationError(f"LoRA {path!r}: only .safetensors files are loaded (a pickle can run code)")
+        object.__setattr__(self, "path", path)
+        try:
+            weight = float(self.weight)
+        except (TypeError, ValueError):
+            raise ValidationError(f"LoRA weight {self.weight!r} is not a number") from None
+        if not -4.0 <= weight <= 4.0:
+            raise ValidationError(f"LoRA weight {weight:g} is outside -4..4")
+        object.__setattr__(self, "weight", weight)
+        object.__setattr__(self, "trigger", _text(self.trigger, "LoRA trigger words", 200).strip())
+
+
+def _loras(values: Any) -> tuple[LoraRef, ...]:
+    return tuple(v if isinstance(v, LoraRef) else LoraRef.from_dict(v) for v in values or ())
+
+
+@dataclass(frozen=True)
 class BibleEntry(_Value):
     """A character, location, prop or style that keeps the world consistent across shots."""
     id: str
@@ -196,8 +222,10 @@ class BibleEntry(_Value):
     voice: str = ""        # characters: espeak-ng voice for scratch dialogue
     real_person: bool = False
     consent: ConsentRecord | None = None
+    loras: tuple[LoraRef, ...] = ()   # a character or style LoRA, used by every shot that references the entry
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "loras", _loras(self.loras))
         object.__setattr__(self, "kind", BibleKind.parse(self.kind, "bible entry kind"))
         name = _text(self.name, "bible entry name", 200).strip()
         if not name:
@@ -246,6 +274,7 @@ class Shot(_Value):
     transition: Transition = field(default_factory=Transition)
     prompt_override: str = ""        # the user's edit of the compiled prompt ('' = compile it)
     generation: tuple = ()           # diffusion settings override, (key, value) pairs (studio.diffusion_settings)
+    loras: tuple[LoraRef, ...] = ()  # the shot's own LoRAs (besides its bible entries')
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", str(self.id or "")):
@@ -277,6 +306,7 @@ class Shot(_Value):
         object.__setattr__(self, "board_image", _relpath(self.board_image, "board image"))
         if not isinstance(self.transition, Transition):
             object.__setattr__(self, "transition", Transition.from_dict(self.transition or {}))
+        object.__setattr__(self, "loras", _loras(self.loras))
         if self.generation:
             from .diffusion_settings import normalise
             try:

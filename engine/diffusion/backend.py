@@ -49,6 +49,7 @@ from .media import read_clip, read_image, retime
 from .memory import (attention_backend, cache_acceleration, free_accelerator_memory, is_oom, oom_error, pick_device,
                      set_vae_tiling)
 from .settings import check_settings
+from .lora import apply_loras, parse_loras, with_triggers
 from .prompt import compile_prompt
 from .estimate import Estimate, estimate_shot, find_device
 from .registry import ModelInfo
@@ -163,6 +164,8 @@ class _Job:
             if not info.can(cap):
                 raise unsupported(info.label, task if cap.value == task else cap.value)
         prompt, negative, prompt_source = resolve_prompt(req, info.family)
+        self.loras = parse_loras(opts.get("loras"))
+        prompt = with_triggers(prompt, self.loras)
         steps = _int_opt(opts, "steps", spec.default_steps, 1, 500)
         guidance = _float_opt(opts, "guidance", spec.default_guidance, 0.0, 50.0)
         shift = _float_opt(opts, "shift", None, 0.05, 100.0)  # None: the checkpoint's own
@@ -224,6 +227,9 @@ class _Job:
         self.report("loading", message=f"loading {info.label}")
         loaded = load_pipeline(info, family.load_class(info.class_name), dtype=settings.dtypes, mode=mode,
                                device=device, compile_=settings.compile, offload_dir=opts.get("offload_dir"))
+        adapters = apply_loras(loaded, self.loras)
+        if self.loras:
+            meta["loras"] = [dict(s.describe(), adapter=a) for s, a in zip(self.loras, adapters)]
         self.cancel.raise_if_cancelled()
         generator = torch.Generator("cpu").manual_seed(int(req.seed))
         pipe, kwargs = family.build_call(loaded, inputs, generator)

@@ -74,6 +74,7 @@ class LoadedPipeline:
     scheduler_config: dict
     load_seconds: float
     siblings: dict[str, Any] = field(default_factory=dict)
+    loras: dict[str, str] = field(default_factory=dict)    # adapter name -> LoRA file (engine.diffusion.lora)
 
     def sibling(self, class_name: str) -> Any:
         """The pipeline class `class_name` over the same components.
