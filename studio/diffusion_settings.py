@@ -25,7 +25,9 @@ KEYS: dict[str, str] = {
     "compile": "regional torch.compile of the transformer blocks (true / false)",
     "steps": "denoising steps",
     "guidance": "classifier-free guidance scale",
+    "follow_previs": "off | camera | camera_blocking: the previs take's passes guide the model (Wan VACE)",
 }
+FOLLOW_PREVIS = ("off", "camera", "camera_blocking")
 
 
 def normalise(values: Mapping[str, Any] | Iterable[tuple[str, Any]] | None, what: str = "generation") -> dict:
@@ -60,6 +62,12 @@ def normalise(values: Mapping[str, Any] | Iterable[tuple[str, Any]] | None, what
                 out[key] = str(value).strip().lower()
             elif key == "compile":
                 out[key] = _bool(value, f"{what}: compile")
+            elif key == "follow_previs":
+                mode = str(value).strip().lower().replace(" and ", "_").replace(" ", "_").replace("+", "_")
+                if mode not in FOLLOW_PREVIS:
+                    raise UserError(f"{what}: follow previs {value!r} is not one of off, camera, camera and "
+                                    "blocking")
+                out[key] = mode
             elif key == "steps":
                 out[key] = _number(value, int, 1, 500, f"{what}: steps")
             else:
@@ -104,7 +112,41 @@ def merged(project: Any, shot: Any, options: Mapping[str, Any] | None = None, fo
     loras = lora_options(project, shot, folder)
     if loras and "loras" not in given:
         out["loras"] = loras
+    follow = normalise({"follow_previs": out.get("follow_previs")}).get("follow_previs", "off")
+    if follow != "off" and "control" not in given:
+        out["control"] = control_option(project, shot, folder, follow)
     return out
+
+
+def control_option(project: Any, shot: Any, folder: Any, mode: str) -> dict:
+    """The engine's `control` option from the shot's previs take (the selected one if it is a previs
+    take, else the newest): its depth pass and, for camera and blocking, its pose pass. A take from the
+    renderer before control passes gives its own picture as the control (kind 'rgb')."""
+    import json
+    from pathlib import Path
+    takes = [t for t in project.takes_of(shot.id) if t.backend == "previs" and t.files.get("video")]
+    if not takes:
+        raise UserError(f"follow previs: shot {shot.title or shot.id} has no previs take yet; generate one with "
+                        "the previs backend first, or set follow previs to off")
+    take = next((t for t in takes if t.id == shot.selected_take), takes[-1])
+    base = Path(folder) if folder is not None else Path(".")
+    video = base / take.files["video"]
+    passes: dict = {}
+    meta_file = take.files.get("metadata")
+    if meta_file and (base / meta_file).is_file():
+        try:
+            passes = json.loads((base / meta_file).read_text(encoding="utf-8")).get("passes") or {}
+        except (OSError, ValueError):
+            passes = {}
+
+    def beside(name: str) -> str:
+        entry = passes.get(name)
+        file = entry.get("file") if isinstance(entry, dict) else None
+        return str(video.parent / Path(str(file)).name) if file and (video.parent / Path(str(file)).name).is_file() \
+            else ""
+    depth = beside("depth")
+    return {"mode": mode, "video": depth or str(video), "kind": "depth" if depth else "rgb",
+            "pose": beside("pose") if mode == "camera_blocking" else "", "take_id": take.id}
 
 
 def lora_options(project: Any, shot: Any, folder: Any = None) -> list[dict]:

@@ -49,6 +49,7 @@ from .media import read_clip, read_image, retime
 from .memory import (attention_backend, cache_acceleration, free_accelerator_memory, is_oom, oom_error, pick_device,
                      set_vae_tiling)
 from .settings import check_settings
+from .control import control_frames, parse_control
 from .lora import apply_loras, parse_loras, with_triggers
 from .prompt import compile_prompt
 from .estimate import Estimate, estimate_shot, find_device
@@ -165,6 +166,11 @@ class _Job:
                 raise unsupported(info.label, task if cap.value == task else cap.value)
         prompt, negative, prompt_source = resolve_prompt(req, info.family)
         self.loras = parse_loras(opts.get("loras"))
+        control = parse_control(opts.get("control"))
+        if control is not None and not getattr(family, "takes_control", lambda i: False)(info):
+            raise EngineError(ErrorKind.UNSUPPORTED, f"{info.label} takes no control video, so it cannot follow the "
+                                                     "previs camera and blocking",
+                              "Use a Wan VACE model for this shot, or set follow previs to off.")
         prompt = with_triggers(prompt, self.loras)
         steps = _int_opt(opts, "steps", spec.default_steps, 1, 500)
         guidance = _float_opt(opts, "guidance", spec.default_guidance, 0.0, 50.0)
@@ -201,18 +207,24 @@ class _Job:
             plan = conform.FramePlan(plan.model_frames, plan.skip,
                                      _stretch(plan.positions, plan.model_frames - 1 - plan.skip))
         references = [_pil(read_image(p)) for p in cond.references]
+        guide: list[Any] = []
+        if control is not None:
+            # the previs covers the shot's output frames: the continued clip's overlap comes first
+            frames_ = control_frames(control, plan.model_frames - plan.skip, clip_fps, size)
+            guide = [None] * plan.skip + [_pil(f) for f in frames_]
         inputs = ShotInputs(task=task, prompt=prompt, negative_prompt=negative, width=size.gen_w, height=size.gen_h,
                             num_frames=plan.model_frames, steps=steps, guidance=guidance, seed=req.seed,
                             native_fps=float(native_fps),
                             max_sequence_length=_int_opt(opts, "max_sequence_length", spec.max_sequence_length, 8, 4096),
                             images=images, video=[_pil(conform.to_model(f, size)) for f in video],
-                            strength=cond.strength, references=references, options=opts)
+                            strength=cond.strength, references=references, control=guide, options=opts)
         guess = estimate_shot(info, size.gen_w, size.gen_h, plan.model_frames, steps, mode.placement,
                               dtypes=self.settings.dtypes, guidance=guidance, vae_tiling=mode.vae_tiling,
                               device=find_device("cpu" if self.settings.device == "cpu" else None))
         self.cancel.raise_if_cancelled()
         return self.generate(info, family, inputs, plan, size, mode, shift, conform_mode, started,
                              {"prompt_source": prompt_source, "estimate": guess.to_dict(),
+                              "follow_previs": control.describe() if control is not None else None,
                               "first_frame": cond.first_frame, "board_as_first_frame": cond.first_frame == board
                               and bool(board)})
 

@@ -24,6 +24,11 @@ def load_class(class_name: str) -> str:
     return class_name
 
 
+def takes_control(info: Any) -> bool:
+    """Only VACE reads a control video (depth / pose / layout) with its mask."""
+    return info.variant == "vace"
+
+
 def _common(inp: ShotInputs, generator: Any) -> dict[str, Any]:
     return {"prompt": inp.prompt, "negative_prompt": inp.negative_prompt or None,
             "num_inference_steps": inp.steps, "guidance_scale": inp.guidance, "generator": generator,
@@ -64,13 +69,15 @@ def vace_inputs(inp: ShotInputs) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if inp.references:
         out["reference_images"] = list(inp.references)
-    if inp.task == "t2v":
+    if inp.task == "t2v" and not inp.control:
         return out
     if "conditioning_scale" in inp.options:
         out["conditioning_scale"] = float(inp.options["conditioning_scale"])
     grey = Image.new("RGB", (w, h), _GREY)
     generate, keep = Image.new("L", (w, h), 255), Image.new("L", (w, h), 0)
-    video = [grey] * inp.num_frames
+    # a previs control frame guides its frame (white mask: generate, following it); elsewhere grey
+    video = [grey if frame is None else frame for frame in inp.control] if inp.control else [grey] * inp.num_frames
+    video += [grey] * (inp.num_frames - len(video))
     mask = [generate] * inp.num_frames
     for i, frame in enumerate(inp.video[: inp.num_frames]):
         video[i], mask[i] = frame, keep
