@@ -245,6 +245,8 @@ class _Job:
         self.cancel.raise_if_cancelled()
         generator = torch.Generator("cpu").manual_seed(int(req.seed))
         pipe, kwargs = family.build_call(loaded, inputs, generator)
+        if hasattr(family, "describe_experts") and family.describe_experts(pipe):
+            meta["experts"] = {**family.describe_experts(pipe), "guidance_2": kwargs.get("guidance_scale_2")}
         set_vae_tiling(pipe, mode.vae_tiling, opts.get("vae_tile_px"))
         _set_scheduler(pipe, loaded.scheduler_config, shift, getattr(family, "SCHEDULER_OVERRIDES", {}))
         state = {"steps_done": 0, "stopped_early": False, "t0": time.monotonic(), "cpu0": time.process_time()}

@@ -1,4 +1,5 @@
-"""LTX-2 through diffusers: video and its audio from one prompt (joint audio), T2V and I2V.
+"""LTX-2 through diffusers: video and its audio from one prompt (joint audio), T2V, I2V, and keyframes
+at frame indices / first-last frame through LTX2ConditionPipeline (a sibling over the same weights).
 
 Who calls: the backend. The generated audio comes back as `output.audio` ([batch, channels,
 samples] at the vocoder's rate); the backend resamples it to 48 kHz and makes it the take's sound
@@ -22,13 +23,19 @@ def load_class(class_name: str) -> str:
 
 def build_call(loaded: LoadedPipeline, inp: ShotInputs, generator: Any) -> tuple[Any, dict[str, Any]]:
     info = loaded.info
-    if inp.references or inp.task not in ("t2v", "i2v"):
+    if inp.references or inp.task not in ("t2v", "i2v", "flf2v", "keyframes"):
         raise unsupported(info.label, "references" if inp.references else inp.task)
     kwargs: dict[str, Any] = {
         "prompt": inp.prompt, "negative_prompt": inp.negative_prompt or None, "height": inp.height,
         "width": inp.width, "num_frames": inp.num_frames, "frame_rate": float(inp.native_fps),
         "num_inference_steps": inp.steps, "guidance_scale": inp.guidance, "generator": generator,
         "output_type": "np", "max_sequence_length": inp.max_sequence_length}
+    if inp.task in ("flf2v", "keyframes"):
+        # LTX2ConditionPipeline: an image condition at each pinned frame index (keyframes, first-last)
+        from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+        conditions = [LTX2VideoCondition(frames=image, index=index, strength=strength)
+                      for index, image, strength in inp.images]
+        return loaded.sibling("LTX2ConditionPipeline"), {**kwargs, "conditions": conditions}
     if inp.task == "i2v":
         return loaded.sibling("LTX2ImageToVideoPipeline"), {**kwargs, "image": inp.first}
     return loaded.sibling("LTX2Pipeline"), kwargs

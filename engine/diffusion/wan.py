@@ -36,6 +36,28 @@ def _common(inp: ShotInputs, generator: Any) -> dict[str, Any]:
 
 
 def build_call(loaded: LoadedPipeline, inp: ShotInputs, generator: Any) -> tuple[Any, dict[str, Any]]:
+    pipe, kwargs = _build_call(loaded, inp, generator)
+    return pipe, {**kwargs, **experts(pipe, inp)}
+
+
+def experts(pipe: Any, inp: ShotInputs) -> dict[str, Any]:
+    """Wan 2.2 A14B: the high-noise expert (transformer) runs until boundary_ratio x 1000, then the
+    low-noise one (transformer_2); `guidance_2` is the second expert's guidance (default: the same)."""
+    import inspect
+    if getattr(pipe, "transformer_2", None) is None or pipe.config.get("boundary_ratio") is None:
+        return {}
+    if "guidance_scale_2" not in inspect.signature(type(pipe).__call__).parameters:
+        return {}
+    return {"guidance_scale_2": float(inp.options.get("guidance_2", inp.guidance))}
+
+
+def describe_experts(pipe: Any) -> dict[str, Any] | None:
+    if getattr(pipe, "transformer_2", None) is None:
+        return None
+    return {"boundary_ratio": pipe.config.get("boundary_ratio"), "count": 2}
+
+
+def _build_call(loaded: LoadedPipeline, inp: ShotInputs, generator: Any) -> tuple[Any, dict[str, Any]]:
     info = loaded.info
     kwargs = _common(inp, generator)
     if getattr(loaded.pipe.transformer.config, "image_dim", None):

@@ -77,6 +77,20 @@ def build_wan_t2v(tokenizer):
                        scheduler=_wan_scheduler(), transformer=_wan_transformer())
 
 
+def build_wan22_a14b(tokenizer):
+    """Wan 2.2 A14B-style: two experts (high noise, then low noise below boundary_ratio x 1000)."""
+    import torch
+    from diffusers import WanPipeline
+    high = _wan_transformer()
+    torch.manual_seed(1)
+    low = _wan_transformer()
+    with torch.no_grad():                  # a second expert that differs from the first
+        for p in low.parameters():
+            p.add_(torch.randn_like(p) * 0.02)
+    return WanPipeline(tokenizer=tokenizer, text_encoder=_text_encoder("umt5", len(tokenizer)), vae=_wan_vae(),
+                       scheduler=_wan_scheduler(), transformer=high, transformer_2=low, boundary_ratio=0.875)
+
+
 def build_wan_i2v(tokenizer):
     """Wan 2.2-style image-to-video (no CLIP image encoder): 16 noise + 4 mask + 16 image channels."""
     from diffusers import WanImageToVideoPipeline
@@ -241,7 +255,7 @@ def amplify(pipe, transformer_gain: float = 10.0, vae_gain: float = 10.0):
     return pipe
 
 
-BUILDERS = {"wan_t2v": build_wan_t2v, "wan_i2v": build_wan_i2v, "wan_i2v_clip": build_wan_i2v_clip,
+BUILDERS = {"wan_t2v": build_wan_t2v, "wan22_a14b": build_wan22_a14b, "wan_i2v": build_wan_i2v, "wan_i2v_clip": build_wan_i2v_clip,
             "wan_vace": build_wan_vace, "ltx": build_ltx, "ltx2": build_ltx2,
             "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v}
 

@@ -1,0 +1,74 @@
+"""Today's models through the real loader on tiny pipelines: Wan 2.2 A14B's two experts, LTX-2 keyframes
+through LTX2ConditionPipeline."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from engine.jobs import Conditioning, Keyframe
+
+from test_diffusion_generate import assert_take, run  # same folder, on sys.path under pytest
+
+
+def test_wan22_two_experts_both_denoise_and_are_priced_and_recorded(tiny_models, tmp_path):
+    from engine.diffusion import loader
+    from engine.diffusion.backend import estimate_request
+    from engine.diffusion.registry import inspect_model_dir
+    from engine.jobs import GenerationRequest
+    info = inspect_model_dir(tiny_models["wan22_a14b"])
+    assert info.label == "Wan 2.2 (two experts)" and info.params["transformer_2"] == info.params["transformer"]
+    run(tiny_models["wan22_a14b"], tmp_path / "warm", steps=2)
+    loaded = [v for k, v in loader._CACHE.items() if k[0] == str(Path(tiny_models["wan22_a14b"]).resolve())][0]
+    calls = {"transformer": 0, "transformer_2": 0}
+    hooks = [getattr(loaded.pipe, name).register_forward_hook(lambda *a, n=name: calls.__setitem__(n, calls[n] + 1))
+             for name in calls]
+    try:
+        result, _ = run(tiny_models["wan22_a14b"], tmp_path / "a", steps=8, guidance_2=3.0)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert calls["transformer"] > 0 and calls["transformer_2"] > 0      # high noise first, then low noise
+    meta = assert_take(result, 9, 32, 32, 16)
+    assert meta["experts"] == {"boundary_ratio": 0.875, "count": 2, "guidance_2": 3.0}
+    req = GenerationRequest(job_id="e", output_dir=str(tmp_path), model=str(tiny_models["wan22_a14b"]), width=32,
+                            height=32, frames=9, fps=16, options={"memory_mode": "model_offload", "device": "cuda"})
+    est = estimate_request(req, device="H100")
+    assert set(est.components) >= {"transformer", "transformer_2"}
+    single = estimate_request(req.with_(model=str(tiny_models["wan_t2v"])), device="H100")
+    assert est.seconds_per_step_guess == single.seconds_per_step_guess   # one expert per step
+
+
+def test_wan22_lora_goes_into_both_experts(tiny_models, tmp_path):
+    from engine.diffusion import loader
+    from test_diffusion_lora import make_lora
+    lora = make_lora(tiny_models["wan_t2v"], tmp_path, seed=3)
+    run(tiny_models["wan22_a14b"], tmp_path / "l", loras=[{"path": str(lora), "weight": 0.5}])
+    loaded = [v for k, v in loader._CACHE.items() if k[0] == str(Path(tiny_models["wan22_a14b"]).resolve())][0]
+    adapters = loaded.pipe.get_list_adapters()
+    assert adapters.get("transformer") and adapters.get("transformer_2") == adapters["transformer"]
+    run(tiny_models["wan22_a14b"], tmp_path / "clean")
+    assert not loaded.pipe.get_list_adapters().get("transformer_2")
+
+
+def test_ltx2_keyframes_at_indices_through_the_condition_pipeline(tiny_models, tmp_path, images):
+    keys = Conditioning(keyframes=(Keyframe(images["grad"], 0), Keyframe(images["checker"], 8, 0.8)))
+    result, _ = run(tiny_models["ltx2"], tmp_path / "k", fps=24, frames=17, cond=keys)
+    meta = assert_take(result, 17, 32, 32, 24)
+    assert meta["task"] == "keyframes" and meta["generated_audio_rate"] == 16000
+    other, _ = run(tiny_models["ltx2"], tmp_path / "o", fps=24, frames=17, cond=Conditioning(
+        keyframes=(Keyframe(images["checker"], 0), Keyframe(images["checker"], 8, 0.8))))
+    assert _clip_difference(result.video, other.video) > 0.3      # the pinned image reaches the pixels
+    flf, _ = run(tiny_models["ltx2"], tmp_path / "f", fps=24, frames=17, cond=Conditioning(
+        first_frame=images["grad"], last_frame=images["checker"]))
+    assert json.loads(Path(flf.metadata_file).read_text())["task"] == "flf2v"
+
+
+def _clip_difference(a: str, b: str) -> float:
+    """Mean absolute pixel difference over every frame of two takes."""
+    import av
+    import numpy as np
+
+    def frames(path):
+        with av.open(path) as c:
+            return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(c.streams.video[0])]).astype(np.int16)
+    return float(np.abs(frames(a) - frames(b)).mean())
