@@ -193,3 +193,25 @@ def estimate_for_shot(doc: Any, shot_id: str, options: Mapping[str, Any] | None 
         return request, estimate_request(request, device=device)
     except EngineError as exc:
         raise UserError(exc.message + (f" ({exc.suggestion})" if exc.suggestion else "")) from None
+
+
+def shots_that_do_not_fit(doc: Any, shot_ids: Iterable[str], options: Mapping[str, Any] | None = None,
+                          backend: str | None = None, *, strict: bool = True) -> list[str]:
+    """'title: estimate' for each diffusion shot whose estimate says it will not fit this machine's
+    device: the CLI refuses them unless --force, the window asks first. A shot whose settings cannot
+    run at all raises UserError with the reason (strict), or is left to fail in the queue with it."""
+    from .prompting import backend_of
+    out = []
+    for shot_id in shot_ids:
+        shot = doc.project.shot(shot_id)
+        if (backend or backend_of(doc.project, shot)) != "diffusion":
+            continue
+        try:
+            _, est = estimate_for_shot(doc, shot_id, options)
+        except UserError:
+            if strict:
+                raise
+            continue
+        if est.fits is False:
+            out.append(f"{shot.title or shot.id}: {est.summary()}")
+    return out

@@ -133,15 +133,8 @@ def run_generate(args: argparse.Namespace) -> int:
 def _check_fits(doc: Any, shots: list, options: dict, args: argparse.Namespace) -> None:
     """Before queueing: every diffusion shot's settings must be able to run (else the reason), and its
     estimate must fit this machine's device unless --force (a job that cannot fit asks first)."""
-    from ..diffusion_settings import estimate_for_shot
-    from ..prompting import backend_of
-    too_big = []
-    for shot in shots:
-        if (args.backend or backend_of(doc.project, shot)) != "diffusion":
-            continue
-        _, est = estimate_for_shot(doc, shot.id, options)
-        if est.fits is False:
-            too_big.append(f"{shot.title or shot.id}: {est.summary()}")
+    from ..diffusion_settings import shots_that_do_not_fit
+    too_big = shots_that_do_not_fit(doc, [s.id for s in shots], options, args.backend)
     if too_big and not args.force:
         raise UserError("the estimate says these shots will not fit: " + "; ".join(too_big) +
                         ". Lower the memory mode, size or dtype (see `shotreel estimate`), or pass --force to "

@@ -41,7 +41,8 @@ def test_scan_finds_every_tiny_model_with_its_rules(tiny_models):
     ltx = found["ltx"]
     assert ltx.class_name == "LTXPipeline" and ltx.family == "ltx" and ltx.frame_step == 8
     assert {Capability.KEYFRAMES, Capability.CONTINUE, Capability.V2V} <= ltx.capabilities
-    assert found["ltx2"].capabilities == {Capability.T2V, Capability.I2V, Capability.JOINT_AUDIO}
+    assert found["ltx2"].capabilities == {Capability.T2V, Capability.I2V, Capability.FLF2V, Capability.KEYFRAMES,
+                                          Capability.JOINT_AUDIO}   # keyframes through LTX2ConditionPipeline
     assert found["ltx2"].params["connectors"] > 0          # a diffusers pipeline-package component, allowed
     cog, cog_i2v = found["cogvideox_t2v"], found["cogvideox_i2v"]
     assert cog.frame_step == 8 and cog.size_multiple == 16 and cog_i2v.capabilities == {Capability.I2V}

@@ -1,0 +1,123 @@
+"""The inspector's diffusion settings for one shot: the per-shot override of the project's defaults
+(memory mode, VAE tiling, dtype, attention kernel, cache, compile, follow previs) and the memory / time
+estimate for this machine's device, shown before the shot is queued.
+
+Who uses it: ShotInspectorPanel (the Generation section). Every change is one SetShotFields(generation=...)
+through the panel's edit path (a refused combination is marked on the editor and kept as chosen). The
+estimate is studio.diffusion_settings.estimate_for_shot: no torch, parameter counts from the model folder.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QWidget
+
+from studio.diffusion_settings import estimate_for_shot, project_defaults, shot_override
+from studio.errors import UserError
+
+from .. import theme
+
+DEFAULT = "Project default"
+_CHOICES = {
+    "memory_mode": [("gpu", "Everything on the GPU"), ("model_offload", "Model offload"),
+                    ("group_offload", "Group offload (streamed)"), ("group_offload_disk", "Group offload from disk"),
+                    ("sequential_offload", "Sequential offload (slowest)")],
+    "dtype": [("auto", "Auto (bf16, VAE in its own)"), ("bfloat16", "bfloat16"), ("float16", "float16"),
+              ("fp8", "fp8 transformer"), ("float32", "float32")],
+    "attention_backend": [("native", "Native (PyTorch SDPA)"), ("flash", "FlashAttention"), ("sage", "SageAttention"),
+                          ("_native_cudnn", "cuDNN")],
+    "cache": [("none", "No cache"), ("first_block", "First-block cache"), ("pab", "Pyramid broadcast")],
+    "follow_previs": [("off", "Off (prompt only)"), ("camera", "Camera"),
+                      ("camera_blocking", "Camera and blocking")],
+}
+_LABELS = {"memory_mode": "Memory", "dtype": "Precision", "attention_backend": "Attention", "cache": "Cache",
+           "follow_previs": "Follow previs"}
+
+
+class DiffusionOverrideEditor(QWidget):
+    edited = Signal(dict)          # the shot's new generation override (engine option names)
+
+    def __init__(self, doc, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("DiffusionOverrideEditor")
+        self.doc = doc
+        self.shot = None
+        self._loading = False
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.combos: dict[str, QComboBox] = {}
+        for key, choices in _CHOICES.items():
+            combo = QComboBox(self)
+            combo.addItem(DEFAULT, None)
+            for value, label in choices:
+                combo.addItem(label, value)
+            combo.activated.connect(self._changed)
+            self.combos[key] = combo
+            if key == "memory_mode":
+                self.tiling = QCheckBox("VAE tiling", self)
+                self.tiling.setToolTip("Decode in tiles: far less memory for the VAE decode")
+                self.tiling.toggled.connect(self._changed)
+                row = QHBoxLayout()
+                row.addWidget(combo, 1)
+                row.addWidget(self.tiling)
+                form.addRow(_LABELS[key], row)
+            else:
+                form.addRow(_LABELS[key], combo)
+        self.compile = QCheckBox("Regional compile (warm-up, then faster)", self)
+        self.compile.toggled.connect(self._changed)
+        form.addRow("", self.compile)
+        self.estimate = QLabel(self)
+        self.estimate.setObjectName("diffusionEstimate")
+        self.estimate.setWordWrap(True)
+        form.addRow("Estimate", self.estimate)
+
+    # ---- document -> widgets ------------------------------------------------------------------------
+    def set_shot(self, shot) -> None:
+        self.shot = shot
+        self._loading = True
+        try:
+            values = shot_override(shot) if shot is not None else {}
+            defaults = project_defaults(self.doc.project)
+            mode = str(values.get("memory_mode") or "")
+            for key, combo in self.combos.items():
+                value = mode.split("+")[0] if key == "memory_mode" else values.get(key)
+                if key == "cache" and "cache" not in values:
+                    value = None
+                index = combo.findData(value) if value else 0
+                combo.setCurrentIndex(max(0, index))
+                combo.setItemText(0, f"{DEFAULT}: {defaults[key]}" if key in defaults else DEFAULT)
+            self.tiling.setChecked("vae_tiling" in mode)
+            self.compile.setChecked(bool(values.get("compile")))
+        finally:
+            self._loading = False
+        self.refresh_estimate()
+
+    def refresh_estimate(self) -> None:
+        """The estimate for this machine's device ('choose a model' when the shot has none)."""
+        if self.shot is None:
+            self.estimate.setText("")
+            return
+        try:
+            _, est = estimate_for_shot(self.doc, self.shot.id)
+        except UserError as exc:
+            self.estimate.setText(str(exc))
+            self.estimate.setStyleSheet(f"color: {theme.TEXT_DIM.name()};")
+            return
+        text = est.summary() + "".join(f"\n{w}" for w in est.warnings)
+        self.estimate.setText(text)
+        self.estimate.setStyleSheet(f"color: {theme.DANGER.name()};" if est.fits is False else "")
+
+    # ---- widgets -> the override ---------------------------------------------------------------------
+    def values(self) -> dict:
+        out = {}
+        for key, combo in self.combos.items():
+            if combo.currentData() is not None:
+                out[key] = combo.currentData()
+        if self.tiling.isChecked():
+            out["memory_mode"] = out.get("memory_mode", "gpu") + "+vae_tiling"
+        if self.compile.isChecked():
+            out["compile"] = True
+        return out
+
+    def _changed(self, *_) -> None:
+        if not self._loading and self.shot is not None:
+            self.edited.emit(self.values())
