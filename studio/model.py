@@ -307,7 +307,9 @@ class Shot(_Value):
         if not isinstance(self.transition, Transition):
             object.__setattr__(self, "transition", Transition.from_dict(self.transition or {}))
         object.__setattr__(self, "loras", _loras(self.loras))
-        if self.generation:
+        if not self.generation:
+            object.__setattr__(self, "generation", ())     # JSON gives [] back: keep the Shot hashable
+        else:
             from .diffusion_settings import normalise
             try:
                 checked = normalise(self.generation, "shot generation override")

@@ -160,8 +160,8 @@ class Estimate:
                 "fits": self.fits}
 
     def summary(self) -> str:
-        fit = "" if self.fits is None else ("  fits" if self.fits else
-                                            f"  DOES NOT FIT in {self.device_memory_gb:.0f} GiB")
+        fit = "" if self.fits is None else (" · fits" if self.fits else
+                                            f" · DOES NOT FIT in {self.device_memory_gb:.0f} GiB")
         return (f"~{self.peak_gb:.1f} GiB peak on {self.device or 'the device'} ({self.memory_mode}), "
                 f"~{_duration(self.seconds_total_guess)}{fit}")
 

@@ -15,6 +15,7 @@ from studio.diffusion_settings import estimate_for_shot, project_defaults, shot_
 from studio.errors import UserError
 
 from .. import theme
+from .fields import AlignedForm
 
 DEFAULT = "Project default"
 _CHOICES = {
@@ -42,8 +43,11 @@ class DiffusionOverrideEditor(QWidget):
         self.doc = doc
         self.shot = None
         self._loading = False
-        form = QFormLayout(self)
+        form = AlignedForm(self)         # labels line up with the rest of the inspector
         form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(6)
         self.combos: dict[str, QComboBox] = {}
         for key, choices in _CHOICES.items():
             combo = QComboBox(self)

@@ -105,6 +105,8 @@ def test_bible_and_shot_loras_reach_the_request(tmp_path, loras):
         {"path": str(loras[0]), "weight": 0.8, "trigger": "sks woman", "name": "Mara"},
         {"path": str(doc.folder / "styles" / "noir.safetensors"), "weight": 0.5, "trigger": "", "name": "Pier"}]
     assert Shot.from_dict(doc.project.shot(shot.id).to_dict()).loras[0].weight == 0.5
+    for stored in (shot, Shot.create(title="plain")):    # through JSON (the store) a shot stays hashable
+        hash(Shot.from_dict(json.loads(json.dumps(stored.to_dict()))))
     with pytest.raises(Exception) as err:
         LoraRef("x.ckpt")
     assert "safetensors" in str(err.value)
