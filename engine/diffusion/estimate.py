@@ -24,6 +24,7 @@ weights' transfer each step where an offload mode streams them (PCIe / disk), an
 """
 from __future__ import annotations
 
+import functools
 import math
 import shutil
 import subprocess
@@ -108,6 +109,7 @@ def _cpu() -> Device:
     return Device(row.name, ram, row.tflops, row.efficiency, row.host_link_gbs, row.disk_gbs)
 
 
+@functools.lru_cache(maxsize=1)
 def _nvidia_smi() -> tuple[str, float] | None:
     exe = shutil.which("nvidia-smi")
     if not exe:

@@ -100,6 +100,10 @@ class DiffusionOverrideEditor(QWidget):
         if self.shot is None:
             self.estimate.setText("")
             return
+        if not self.shot.model:
+            self.estimate.setText("Set a diffusion model for this shot to see its memory and time.")
+            self.estimate.setStyleSheet(f"color: {theme.TEXT_DIM.name()};")
+            return
         try:
             _, est = estimate_for_shot(self.doc, self.shot.id)
         except UserError as exc:
