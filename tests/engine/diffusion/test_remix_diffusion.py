@@ -121,7 +121,7 @@ def test_variations_and_v2v_remix_with_strength_on_wan(studio):
 
 
 def test_extend_by_continuation_on_vace_and_by_a_frame_on_i2v(studio):
-    vace = studio("wan_vace", size=128)
+    vace = studio("wan_vace", size=256)
     parent = vace.take()
     cont, = vace.run(remix.plan_extend(vace.doc, parent.id, 8))
     meta = vace.meta(cont)
@@ -134,7 +134,7 @@ def test_extend_by_continuation_on_vace_and_by_a_frame_on_i2v(studio):
     assert vace.meta(back)["task"] == "keyframes" and back.frames == 9 + 6
     _assert_same_frames(vace, parent, range(3, 9), back, range(9, 15))
     # an image-to-video checkpoint cannot continue a clip: it starts from the chosen frame instead
-    i2v = studio("wan_i2v", board=True, size=128)
+    i2v = studio("wan_i2v", board=True, size=256)
     parent = i2v.take()
     mid, = i2v.run(remix.plan_extend(i2v.doc, parent.id, 8, from_frame=4))
     meta = i2v.meta(mid)
