@@ -57,7 +57,7 @@ from .registry import ModelInfo
 from .task import ShotInputs, choose_task, needed_capabilities, unsupported
 
 _FAMILY_MODULES = {"wan": "engine.diffusion.wan", "ltx": "engine.diffusion.ltx", "ltx2": "engine.diffusion.ltx2",
-                   "cogvideox": "engine.diffusion.cogvideox"}
+                   "cogvideox": "engine.diffusion.cogvideox", "skyreels": "engine.diffusion.skyreels"}
 PREVIEW_MAX = 192
 
 

@@ -102,6 +102,17 @@ VARIANTS: dict[str, VariantSpec] = {v.class_name: v for v in (
     VariantSpec("CogVideoXImageToVideoPipeline", "cogvideox", "i2v", frozenset({C.I2V})),
 )}
 
+def _add_skyreels() -> None:
+    """SkyReels-V2 (Wan architecture, 24 fps): diffusion forcing generates long shots in overlapping
+    windows (base_num_frames + overlap_history)."""
+    FAMILIES["skyreels"] = FamilySpec("skyreels", "SkyReels-V2", Fraction(24), 4, 16, (960, 544), 97, 30, 6.0, 8.0,
+                                      512, ("first_block",))
+    for name in ("SkyReelsV2DiffusionForcingPipeline", "SkyReelsV2Pipeline"):
+        VARIANTS[name] = VariantSpec(name, "skyreels", "t2v", frozenset({C.T2V}))
+
+
+_add_skyreels()
+
 # Where a component may come from. Anything else in model_index.json names code to import.
 _LIBRARIES = {"diffusers", "transformers"}
 _PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
@@ -265,6 +276,8 @@ def inspect_model_dir(path: str | os.PathLike) -> ModelInfo:
 
 
 def _describe(folder: Path, index: dict, variant: VariantSpec, params: dict[str, int]) -> ModelInfo:
+    if variant.family == "skyreels":
+        return _describe_skyreels(folder, variant, params)
     spec = FAMILIES[variant.family]
     tcfg = _read_json(folder / "transformer" / "config.json") or _read_json(folder / "transformer_2" / "config.json")
     vcfg = _read_json(folder / "vae" / "config.json")
@@ -315,6 +328,24 @@ def _describe(folder: Path, index: dict, variant: VariantSpec, params: dict[str,
                      variant=variant.variant, label=label, capabilities=frozenset(caps), native_fps=fps,
                      frame_step=frame_step, size_multiple=multiple, params=params, hidden_size=heads * head_dim,
                      layers=layers, latent_channels=latent, vae_spatial=spatial, vae_temporal=temporal,
+                     patch=patch, driven=variant.driven, note=variant.note)
+
+
+def _describe_skyreels(folder: Path, variant: VariantSpec, params: dict[str, int]) -> ModelInfo:
+    spec = FAMILIES["skyreels"]
+    tcfg = _read_json(folder / "transformer" / "config.json")
+    vcfg = _read_json(folder / "vae" / "config.json")
+    patch = tuple(tcfg.get("patch_size") or (1, 2, 2))
+    temporal_down = vcfg.get("temperal_downsample") or [False, True, True]
+    spatial = 2 ** len(temporal_down)
+    temporal = 2 ** sum(bool(x) for x in temporal_down)
+    label = spec.label + (" diffusion forcing" if "DiffusionForcing" in variant.class_name else "")
+    return ModelInfo(path=str(folder.resolve()), class_name=variant.class_name, family="skyreels",
+                     variant=variant.variant, label=label, capabilities=variant.capabilities,
+                     native_fps=spec.native_fps, frame_step=temporal, size_multiple=spatial * int(patch[-1]),
+                     params=params, hidden_size=int(tcfg.get("num_attention_heads") or 0) * int(
+                         tcfg.get("attention_head_dim") or 0), layers=int(tcfg.get("num_layers") or 0),
+                     latent_channels=int(vcfg.get("z_dim") or 16), vae_spatial=spatial, vae_temporal=temporal,
                      patch=patch, driven=variant.driven, note=variant.note)
 
 

@@ -72,3 +72,25 @@ def _clip_difference(a: str, b: str) -> float:
         with av.open(path) as c:
             return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(c.streams.video[0])]).astype(np.int16)
     return float(np.abs(frames(a) - frames(b)).mean())
+
+
+def test_skyreels_v2_diffusion_forcing_short_and_long_shots(tiny_models, tmp_path, monkeypatch):
+    import diffusers
+    from engine.diffusion.registry import inspect_model_dir
+    info = inspect_model_dir(tiny_models["skyreels_df"])
+    assert info.family == "skyreels" and info.frame_step == 4 and info.native_fps == 24
+    seen = {}
+    original = diffusers.SkyReelsV2DiffusionForcingPipeline.__call__
+
+    def spy(self, *a, **k):
+        seen.update(k)
+        return original(self, *a, **k)
+    monkeypatch.setattr(diffusers.SkyReelsV2DiffusionForcingPipeline, "__call__", spy)
+    short, _ = run(tiny_models["skyreels_df"], tmp_path / "s", fps=24)
+    assert_take(short, 9, 32, 32, 24)
+    assert seen["base_num_frames"] == 9 and "overlap_history" not in seen
+    seen.clear()
+    long, _ = run(tiny_models["skyreels_df"], tmp_path / "l", fps=24, frames=17, base_num_frames=9,
+                  overlap_history=5)
+    assert_take(long, 17, 32, 32, 24)                 # two overlapping windows make the long shot
+    assert seen["base_num_frames"] == 9 and seen["overlap_history"] == 5 and seen["num_frames"] == 17

@@ -91,6 +91,14 @@ def build_wan22_a14b(tokenizer):
                        scheduler=_wan_scheduler(), transformer=high, transformer_2=low, boundary_ratio=0.875)
 
 
+def build_skyreels_df(tokenizer):
+    """SkyReels-V2 diffusion forcing (Wan architecture, its own transformer class)."""
+    from diffusers import SkyReelsV2DiffusionForcingPipeline
+    return SkyReelsV2DiffusionForcingPipeline(tokenizer=tokenizer, text_encoder=_text_encoder("umt5", len(tokenizer)),
+                                              vae=_wan_vae(), scheduler=_wan_scheduler(),
+                                              transformer=_wan_transformer("SkyReelsV2Transformer3DModel"))
+
+
 def build_wan_i2v(tokenizer):
     """Wan 2.2-style image-to-video (no CLIP image encoder): 16 noise + 4 mask + 16 image channels."""
     from diffusers import WanImageToVideoPipeline
@@ -257,7 +265,8 @@ def amplify(pipe, transformer_gain: float = 10.0, vae_gain: float = 10.0):
 
 BUILDERS = {"wan_t2v": build_wan_t2v, "wan22_a14b": build_wan22_a14b, "wan_i2v": build_wan_i2v, "wan_i2v_clip": build_wan_i2v_clip,
             "wan_vace": build_wan_vace, "ltx": build_ltx, "ltx2": build_ltx2,
-            "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v}
+            "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v,
+            "skyreels_df": build_skyreels_df}
 
 
 def build_all(root: str | Path, names=None) -> dict[str, Path]:
