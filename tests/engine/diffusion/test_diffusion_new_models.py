@@ -94,3 +94,25 @@ def test_skyreels_v2_diffusion_forcing_short_and_long_shots(tiny_models, tmp_pat
                   overlap_history=5)
     assert_take(long, 17, 32, 32, 24)                 # two overlapping windows make the long shot
     assert seen["base_num_frames"] == 9 and seen["overlap_history"] == 5 and seen["num_frames"] == 17
+
+
+def test_distilled_ltx_folder_runs_its_own_schedule(tiny_models, tmp_path, monkeypatch):
+    import shutil
+    import diffusers
+    from engine.diffusion.ltx import DISTILLED_TIMESTEPS
+    folder = tmp_path / "ltx-video-0.9.8-distilled"
+    shutil.copytree(tiny_models["ltx"], folder)
+    seen = {}
+    original = diffusers.LTXConditionPipeline.__call__
+
+    def spy(self, *a, **k):
+        seen.clear()
+        seen.update(k)
+        return original(self, *a, **k)
+    monkeypatch.setattr(diffusers.LTXConditionPipeline, "__call__", spy)
+    result, _ = run(folder, tmp_path / "d", fps=24, steps=None)
+    meta = assert_take(result, 9, 32, 32, 24)
+    assert seen["timesteps"] == list(DISTILLED_TIMESTEPS) and seen["guidance_scale"] == 1.0
+    assert meta["steps_done"] == len(DISTILLED_TIMESTEPS)
+    run(folder, tmp_path / "u", fps=24, steps=2, guidance=2.5)      # the user's own choice wins
+    assert "timesteps" not in seen and seen["guidance_scale"] == 2.5
