@@ -205,9 +205,15 @@ class LoraRef(_Value):
         object.__setattr__(self, "weight", weight)
         object.__setattr__(self, "trigger", _text(self.trigger, "LoRA trigger words", 200).strip())
 
+    def __fspath__(self) -> str:
+        # a LoraRef stands for its file wherever a path is expected (consent fingerprints, os.path)
+        return self.path
+
 
 def _loras(values: Any) -> tuple[LoraRef, ...]:
-    return tuple(v if isinstance(v, LoraRef) else LoraRef.from_dict(v) for v in values or ())
+    """LoraRefs from LoraRefs, dicts, or plain paths (weight 1, no trigger words)."""
+    return tuple(v if isinstance(v, LoraRef) else LoraRef(v) if isinstance(v, str) else LoraRef.from_dict(v)
+                 for v in values or ())
 
 
 @dataclass(frozen=True)

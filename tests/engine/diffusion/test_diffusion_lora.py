@@ -107,6 +107,8 @@ def test_bible_and_shot_loras_reach_the_request(tmp_path, loras):
     assert Shot.from_dict(doc.project.shot(shot.id).to_dict()).loras[0].weight == 0.5
     for stored in (shot, Shot.create(title="plain")):    # through JSON (the store) a shot stays hashable
         hash(Shot.from_dict(json.loads(json.dumps(stored.to_dict()))))
+    plain = BibleEntry(id="tomas", kind="character", name="Tomas", loras=("likeness/tomas.safetensors",))
+    assert plain.loras[0].weight == 1.0 and Path(plain.loras[0]) == Path("likeness/tomas.safetensors")
     with pytest.raises(Exception) as err:
         LoraRef("x.ckpt")
     assert "safetensors" in str(err.value)
