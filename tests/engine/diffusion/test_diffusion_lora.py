@@ -113,3 +113,24 @@ def test_bible_and_shot_loras_reach_the_request(tmp_path, loras):
         LoraRef("x.ckpt")
     assert "safetensors" in str(err.value)
     doc.close()
+
+
+def test_lora_is_in_the_signed_takes_c2pa_manifest(tiny_models, tmp_path, loras, capsys):
+    import c2pa
+    from studio.cli import main
+    from studio.commands import AddShot
+    from studio.document import Document
+    from studio.model import LoraRef, Shot
+    path = tmp_path / "c.shotreel"
+    doc = Document.create(path, fps=16, width=32, height=32)
+    doc.execute(AddShot(doc.project.sequences[0].id, Shot.create(
+        title="Noir", prompt="a pier", duration=9, model=str(tiny_models["wan_t2v"]),
+        loras=(LoraRef(str(loras[0]), 0.6, "sks noir"),))))
+    doc.close()
+    assert main(["generate", str(path), "--backend", "diffusion", "--steps", "2", "--json"]) == 0   # signed
+    take = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["takes"][0]
+    reader = c2pa.Reader.try_create(take["files_abs"]["video"])
+    with reader:
+        store = json.loads(reader.json())
+    manifest = json.dumps(store["manifests"][store["active_manifest"]])
+    assert str(loras[0]) in manifest and '"weight": 0.6' in manifest and "sks noir" in manifest
