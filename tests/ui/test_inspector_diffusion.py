@@ -76,3 +76,22 @@ def test_queue_asks_before_a_shot_that_will_not_fit_mocked_gpu(qtbot, doc, tmp_p
     assert panel.generate(["sh001"]) == []                     # declined: nothing queued
     assert asked and "will not fit" not in asked[0][0] and "GiB" in asked[0][0]
     assert "DOES NOT FIT" in asked[0][0]
+
+
+def test_settings_dialog_sets_the_project_defaults_the_inspector_shows(qtbot, doc, tmp_path):
+    from PySide6.QtCore import QSettings
+    from ui.dialogs.settings import SettingsDialog
+    dialog = SettingsDialog(doc, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(dialog)
+    form = dialog.diffusion
+    assert "follow_previs" not in form.combos                     # per shot only
+    form.combos["dtype"].setCurrentIndex(form.combos["dtype"].findData("fp8"))
+    form.tiling.setChecked(True)
+    doc.execute(dialog.project_command())
+    assert doc.project.settings["diffusion"] == {"dtype": "fp8", "memory_mode": "gpu+vae_tiling"}
+    selection = ShotSelection()
+    panel = ShotInspectorPanel(doc, selection)
+    qtbot.addWidget(panel)
+    selection.set(["sh001"])
+    assert panel.diffusion.combos["dtype"].itemText(0) == "Project default: fp8"
+    panel.detach()

@@ -71,6 +71,14 @@ class SettingsDialog(QDialog):
         dirs.addLayout(dir_buttons)
         eform.addRow("Model folders", dirs)
 
+        from ui.inspector.diffusion import DiffusionSettingsForm   # one set of choices with the inspector
+        from studio.diffusion_settings import project_defaults
+        diffusion = QGroupBox("Diffusion defaults (this project; a shot can override them)", self)
+        QVBoxLayout(diffusion).addWidget(DiffusionSettingsForm(diffusion, follow_previs=False,
+                                                               default_label="Engine default"))
+        self.diffusion = diffusion.findChild(DiffusionSettingsForm)
+        self.diffusion.set_values(project_defaults(project) if project else {})
+
         wm = dict(psettings.get("watermark") or {})
         mark = QGroupBox("Export watermark (this project)", self)
         wform = QFormLayout(mark)
@@ -92,13 +100,13 @@ class SettingsDialog(QDialog):
         self.identity_text.setMaximumHeight(130)
         iv.addWidget(self.identity_text)
 
-        for box in (engine, mark):
+        for box in (engine, diffusion, mark):
             box.setEnabled(project is not None)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for widget in (general, engine, mark, ident):
+        for widget in (general, engine, diffusion, mark, ident):
             layout.addWidget(widget)
         layout.addWidget(buttons)
 
@@ -134,6 +142,9 @@ class SettingsDialog(QDialog):
         new_wm = {**wm, "enabled": self.watermark.isChecked(), "opacity": round(self.opacity.value(), 2)}
         if new_wm != wm:
             commands.append(SetProjectSetting("watermark", new_wm))
+        from studio.diffusion_settings import project_defaults
+        if self.diffusion.values() != project_defaults(project):
+            commands.append(SetProjectSetting("diffusion", self.diffusion.values()))
         if not commands:
             return None
         return commands[0] if len(commands) == 1 else Macro("Change Settings", commands)
