@@ -167,10 +167,11 @@ class _Job:
         prompt, negative, prompt_source = resolve_prompt(req, info.family)
         self.loras = parse_loras(opts.get("loras"))
         control = parse_control(opts.get("control"))
-        if control is not None and not getattr(family, "takes_control", lambda i: False)(info):
-            raise EngineError(ErrorKind.UNSUPPORTED, f"{info.label} takes no control video, so it cannot follow the "
-                                                     "previs camera and blocking",
-                              "Use a Wan VACE model for this shot, or set follow previs to off.")
+        if control is not None and not getattr(family, "takes_control", lambda i, l: False)(info, self.loras):
+            raise EngineError(ErrorKind.UNSUPPORTED, f"{info.label} takes no control video here, so it cannot follow "
+                                                     "the previs camera and blocking",
+                              "Use a Wan VACE model, or LTX-2 with an IC-LoRA (depth / pose) attached to the shot; "
+                              "or set follow previs to off.")
         prompt = with_triggers(prompt, self.loras)
         steps = _int_opt(opts, "steps", spec.default_steps, 1, 500)
         guidance = _float_opt(opts, "guidance", spec.default_guidance, 0.0, 50.0)

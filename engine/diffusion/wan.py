@@ -24,7 +24,7 @@ def load_class(class_name: str) -> str:
     return class_name
 
 
-def takes_control(info: Any) -> bool:
+def takes_control(info: Any, loras: Any = ()) -> bool:
     """Only VACE reads a control video (depth / pose / layout) with its mask."""
     return info.variant == "vace"
 

@@ -130,3 +130,34 @@ def test_studio_takes_the_control_from_the_shots_previs_take(tmp_path):
     assert req.options["control"]["kind"] == "depth" and req.options["control"]["video"].endswith("tk1.depth.mp4")
     assert req.options["control"]["pose"].endswith("tk1.pose.mp4")
     doc.close()
+
+
+def test_ltx2_follows_the_control_in_context_with_an_ic_lora(tiny_models, tmp_path, monkeypatch):
+    """LTX-2: the control video becomes LTX2InContextPipeline's reference tokens, read by an IC-LoRA (a
+    random one made here with peft); without any LoRA the shot is refused with the reason."""
+    import diffusers
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+    depth = write_pass(tmp_path / "d.mp4")
+    with pytest.raises(EngineError) as err:
+        run(tiny_models["ltx2"], tmp_path / "no", fps=24, control={"mode": "camera", "video": str(depth)})
+    assert err.value.kind is ErrorKind.UNSUPPORTED and "IC-LoRA" in err.value.suggestion
+    transformer = diffusers.LTX2VideoTransformer3DModel.from_pretrained(tiny_models["ltx2"], subfolder="transformer")
+    transformer.add_adapter(LoraConfig(r=2, lora_alpha=2, init_lora_weights=False,
+                                       target_modules=["attn1.to_q", "attn1.to_k", "attn1.to_v"]))
+    diffusers.LTX2Pipeline.save_lora_weights(str(tmp_path), transformer_lora_layers=get_peft_model_state_dict(
+        transformer), weight_name="ic.safetensors")
+    seen = {}
+    original = diffusers.LTX2InContextPipeline.__call__
+
+    def spy(self, *a, **k):
+        seen.update(k)
+        return original(self, *a, **k)
+    monkeypatch.setattr(diffusers.LTX2InContextPipeline, "__call__", spy)
+    ic = [{"path": str(tmp_path / "ic.safetensors")}]
+    result, _ = run(tiny_models["ltx2"], tmp_path / "a", fps=24, loras=ic,
+                    control={"mode": "camera", "video": str(depth)})
+    assert_take(result, 9, 32, 32, 24)
+    reference = seen["reference_conditions"][0].frames
+    assert len(reference) == 9 and reference[0].size == (32, 32)
+    run(tiny_models["ltx2"], tmp_path / "clean", fps=24)            # adapters unloaded for the other tests
