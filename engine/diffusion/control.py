@@ -1,6 +1,7 @@
 """Previs-guided generation: the shot's previs control passes become the control video of a model that
-takes one (Wan VACE: control video + mask), so the exact camera path and blocking reach the model
-instead of prompt words it may ignore.
+takes one (Wan VACE: control video + mask; LTX-2 with an IC-LoRA: reference tokens through
+LTX2InContextPipeline), so the exact camera path and blocking reach the model instead of prompt words
+it may ignore.
 
 Option `control` (request.options), filled by the studio from the shot's previs take:
   {"mode": "camera" | "camera_blocking", "video": <depth pass, or the previs picture>,
