@@ -18,6 +18,8 @@ Configurations (every one runs; each gets its own warm-up of 2 steps before it i
              LTX and CogVideoX bfloat16)
   cache      + first-block cache (random weights make its skip decisions arbitrary: the figure shows
              the mechanism's cost and best case, not the speed-up on a trained model)
+  group_offload  (Wan) block-level group offload with CUDA streams; the direct call uses diffusers' own
+             enable_group_offload, which moves the text encoder as one group: the peak shows the difference
   compile    + regional torch.compile (the warm-up pays the compilation). cache and compile cannot run
              together (engine.diffusion.settings refuses it), so there is no cache+compile.
 Each configuration runs through the project's backend (DiffusionBackend.generate: a take on disk) and as
@@ -38,7 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = ("wan", "ltx", "cogvideox")
-CONFIGS = {"wan": ("plain", "cache", "compile"), "ltx": ("plain", "cache"), "cogvideox": ("plain", "cache")}
+CONFIGS = {"wan": ("plain", "cache", "group_offload", "compile"), "ltx": ("plain", "cache"),
+           "cogvideox": ("plain", "cache")}
 # (width, height, frames, guidance) the family was trained around
 SHOT = {"wan": (832, 480, 81, 5.0), "ltx": (768, 512, 97, 3.0), "cogvideox": (720, 480, 49, 6.0)}
 TINY_SHOT = {"wan": (32, 32, 9, 5.0), "ltx": (32, 32, 9, 3.0), "cogvideox": (32, 32, 9, 6.0)}
@@ -130,8 +133,8 @@ def build_folder(family: str, root: Path, *, tiny: bool = False, device: str = "
 
 
 def options_for(config: str, steps: int) -> dict:
-    opts = {"steps": steps, "memory_mode": "gpu", "dtype": "auto", "max_sequence_length": 128,
-            "conform_fps": "none"}
+    opts = {"steps": steps, "memory_mode": "group_offload" if config == "group_offload" else "gpu", "dtype": "auto",
+            "max_sequence_length": 128, "conform_fps": "none"}
     if "cache" in config:
         opts["cache"] = "first_block"
     if "compile" in config:
@@ -168,11 +171,19 @@ def run_family(family: str, folder: Path, work: Path, args, out, device: str) ->
                 def call(steps: int, job: str):
                     return backend.generate(request(job, steps), lambda p: None, CancelToken())
             else:
-                if direct_pipe is None:
+                if direct_pipe is None or config == "group_offload":
                     loader.unload_all()        # one model on the device at a time, like users have
+                    direct_pipe = None
+                    gc.collect()
+                    torch.cuda.empty_cache()
                     torch_dtypes, _ = parse_dtypes("auto", device, info.family)
                     cls = getattr(diffusers, "LTXConditionPipeline" if family == "ltx" else info.class_name)
-                    direct_pipe = cls.from_pretrained(folder, dtype=torch_dtypes).to(device)
+                    direct_pipe = cls.from_pretrained(folder, dtype=torch_dtypes)
+                    if config == "group_offload":
+                        direct_pipe.enable_group_offload(torch.device(device), offload_type="block_level",
+                                                         num_blocks_per_group=1, use_stream=True)
+                    else:
+                        direct_pipe.to(device)
                     direct_pipe.set_progress_bar_config(disable=True)
                     if "compile" in config:
                         from engine.diffusion.memory import compile_regional
@@ -209,6 +220,8 @@ def run_family(family: str, folder: Path, work: Path, args, out, device: str) ->
              target=1.05)
         if "compile" not in config:
             loader.unload_all()
+        if config == "group_offload":
+            direct_pipe = None                 # the next configuration loads a pipeline on the device again
     del direct_pipe
     loader.unload_all()
     return results
@@ -217,7 +230,7 @@ def run_family(family: str, folder: Path, work: Path, args, out, device: str) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", default=",".join(FAMILIES))
-    parser.add_argument("--configs", default="plain,cache,compile")
+    parser.add_argument("--configs", default="plain,cache,group_offload,compile")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--out", help="also append the JSON lines to this file")
     parser.add_argument("--workdir", help="where to build the model folders (default: a temporary folder)")

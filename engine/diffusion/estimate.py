@@ -75,7 +75,8 @@ _ALIASES = {"h200": "H200", "h100": "H100", "a100": "A100", "l40s": "L40S", "409
 # Per family: CFG passes run together (batch 2), latent frames the VAE decodes at once (0 = all),
 # full-resolution decoder channels, and an activation factor for blocks wider than the plain DiT
 # block (CogVideoX's expert adaLN keeps text and video streams and their norms side by side).
-_FAMILY = {"wan": (False, 1, 96, 1.0), "skyreels": (False, 1, 96, 1.0), "ltx": (True, 0, 128, 1.0), "ltx2": (True, 0, 128, 1.2),
+_FAMILY = {"wan": (False, 1, 96, 1.0), "skyreels": (False, 1, 96, 1.0), "ltx": (True, 0, 128, 1.0),
+           "ltx2": (True, 0, 128, 1.2),
            "cogvideox": (True, 2, 128, 1.5)}
 
 

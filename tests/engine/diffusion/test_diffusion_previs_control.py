@@ -54,7 +54,7 @@ def test_control_video_reaches_vace_with_the_right_frames_and_size(tiny_models, 
     video, mask = spy["video"], spy["mask"]
     assert len(video) == len(mask) == 9 and all(f.size == (32, 32) for f in video)
     frame4 = np.asarray(video[4]).astype(int)
-    assert frame4[16, 2 + 8 + 4].min() > 200 and frame4[16, 2].max() < 30          # the square has moved 8 px by frame 4
+    assert frame4[16, 2 + 8 + 4].min() > 200 and frame4[16, 2].max() < 30     # the square moved 8 px by frame 4
     assert all(np.asarray(m).min() == 255 for m in mask)              # generate everywhere, guided
     other = write_pass(tmp_path / "other.depth.mp4", direction=-1)
     b, _ = run(tiny_models["wan_vace"], tmp_path / "b", control={"mode": "camera", "video": str(other)})

@@ -263,7 +263,8 @@ def amplify(pipe, transformer_gain: float = 10.0, vae_gain: float = 10.0):
     return pipe
 
 
-BUILDERS = {"wan_t2v": build_wan_t2v, "wan22_a14b": build_wan22_a14b, "wan_i2v": build_wan_i2v, "wan_i2v_clip": build_wan_i2v_clip,
+BUILDERS = {"wan_t2v": build_wan_t2v, "wan22_a14b": build_wan22_a14b, "wan_i2v": build_wan_i2v,
+            "wan_i2v_clip": build_wan_i2v_clip,
             "wan_vace": build_wan_vace, "ltx": build_ltx, "ltx2": build_ltx2,
             "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v,
             "skyreels_df": build_skyreels_df}
