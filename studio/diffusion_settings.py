@@ -192,7 +192,7 @@ def estimate_for_shot(doc: Any, shot_id: str, options: Mapping[str, Any] | None 
     try:
         return request, estimate_request(request, device=device)
     except EngineError as exc:
-        raise UserError(exc.message + (f" ({exc.suggestion})" if exc.suggestion else "")) from None
+        raise UserError(exc.message + (f". {exc.suggestion}" if exc.suggestion else "")) from None
 
 
 def shots_that_do_not_fit(doc: Any, shot_ids: Iterable[str], options: Mapping[str, Any] | None = None,
