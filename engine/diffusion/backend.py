@@ -57,7 +57,8 @@ from .registry import ModelInfo
 from .task import ShotInputs, choose_task, needed_capabilities, unsupported
 
 _FAMILY_MODULES = {"wan": "engine.diffusion.wan", "ltx": "engine.diffusion.ltx", "ltx2": "engine.diffusion.ltx2",
-                   "cogvideox": "engine.diffusion.cogvideox", "skyreels": "engine.diffusion.skyreels"}
+                   "cogvideox": "engine.diffusion.cogvideox", "skyreels": "engine.diffusion.skyreels",
+                   "hunyuan15": "engine.diffusion.hunyuan15"}
 PREVIEW_MAX = 192
 
 
@@ -275,11 +276,18 @@ class _Job:
 
         self.report("denoising", 0, inputs.steps)
         oom: EngineError | None = None
+        steps_hook = None
+        if getattr(family, "STEP_CALLBACK", True):
+            kwargs.update(callback_on_step_end=on_step, callback_on_step_end_tensor_inputs=["latents"])
+        else:
+            steps_hook = _StepsFromTransformer(pipe, on_step)
         try:
             with attention_backend(pipe, settings.attention) as attention_used, \
                     cache_acceleration(pipe, settings.cache, info.spec.caches, inputs.steps, opts), \
                     torch.inference_mode():
-                output = pipe(**kwargs, callback_on_step_end=on_step, callback_on_step_end_tensor_inputs=["latents"])
+                output = pipe(**kwargs)
+                if steps_hook is not None:
+                    steps_hook.finish()
         except (JobCancelled, EngineError):
             raise
         except Exception as exc:
@@ -292,6 +300,8 @@ class _Job:
         finally:
             with contextlib.suppress(Exception):
                 pipe._interrupt = False
+            if steps_hook is not None:
+                steps_hook.remove()
         if oom is not None:
             # Out of the except block the traceback is gone; now the memory can really be returned.
             del kwargs
@@ -366,6 +376,32 @@ class _Job:
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+class _StepsFromTransformer:
+    """Step progress, cancel and stop-early for a pipeline without `callback_on_step_end`
+    (HunyuanVideo 1.5): a denoising step ends when the transformer is called with a new timestep;
+    the step callback then runs as if the pipeline had called it (without latents: no preview)."""
+
+    def __init__(self, pipe: Any, on_step: Any):
+        self.pipe, self.on_step = pipe, on_step
+        self.step, self.last = -1, None
+        self.handle = pipe.transformer.register_forward_pre_hook(self._pre, with_kwargs=True)
+
+    def _pre(self, module: Any, args: Any, kwargs: dict) -> None:
+        t = kwargs.get("timestep")
+        value = float(t.flatten()[0]) if t is not None else None
+        if value != self.last:
+            if self.step >= 0:
+                self.on_step(self.pipe, self.step, self.last, {})
+            self.step, self.last = self.step + 1, value
+
+    def finish(self) -> None:
+        if self.step >= 0:
+            self.on_step(self.pipe, self.step, self.last, {})
+
+    def remove(self) -> None:
+        self.handle.remove()
+
 
 def _pil(array: np.ndarray):
     from PIL import Image

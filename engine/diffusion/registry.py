@@ -113,11 +113,21 @@ def _add_skyreels() -> None:
 
 _add_skyreels()
 
+
+def _add_hunyuan15() -> None:
+    """HunyuanVideo 1.5 (24 fps, 4k+1 frames, its own VAE; guidance through the pipeline's guider)."""
+    FAMILIES["hunyuan15"] = FamilySpec("hunyuan15", "HunyuanVideo 1.5", Fraction(24), 4, 16, (848, 480), 121, 50,
+                                       6.0, None, 256, ())
+    VARIANTS["HunyuanVideo15Pipeline"] = VariantSpec("HunyuanVideo15Pipeline", "hunyuan15", "t2v", frozenset({C.T2V}))
+
+
+_add_hunyuan15()
+
 # Where a component may come from. Anything else in model_index.json names code to import.
 _LIBRARIES = {"diffusers", "transformers"}
 _PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 # Components that are weights-free: configs and tokenizers only.
-_NO_WEIGHTS = {"scheduler", "tokenizer", "tokenizer_2", "feature_extractor", "image_processor"}
+_NO_WEIGHTS = {"scheduler", "tokenizer", "tokenizer_2", "feature_extractor", "image_processor", "guider"}
 
 
 @dataclass(frozen=True)
@@ -278,6 +288,8 @@ def inspect_model_dir(path: str | os.PathLike) -> ModelInfo:
 def _describe(folder: Path, index: dict, variant: VariantSpec, params: dict[str, int]) -> ModelInfo:
     if variant.family == "skyreels":
         return _describe_skyreels(folder, variant, params)
+    if variant.family == "hunyuan15":
+        return _describe_hunyuan15(folder, variant, params)
     spec = FAMILIES[variant.family]
     tcfg = _read_json(folder / "transformer" / "config.json") or _read_json(folder / "transformer_2" / "config.json")
     vcfg = _read_json(folder / "vae" / "config.json")
@@ -347,6 +359,22 @@ def _describe_skyreels(folder: Path, variant: VariantSpec, params: dict[str, int
                          tcfg.get("attention_head_dim") or 0), layers=int(tcfg.get("num_layers") or 0),
                      latent_channels=int(vcfg.get("z_dim") or 16), vae_spatial=spatial, vae_temporal=temporal,
                      patch=patch, driven=variant.driven, note=variant.note)
+
+
+def _describe_hunyuan15(folder: Path, variant: VariantSpec, params: dict[str, int]) -> ModelInfo:
+    spec = FAMILIES["hunyuan15"]
+    tcfg = _read_json(folder / "transformer" / "config.json")
+    vcfg = _read_json(folder / "vae" / "config.json")
+    spatial = int(vcfg.get("spatial_compression_ratio") or 16)
+    temporal = int(vcfg.get("temporal_compression_ratio") or 4)
+    p = int(tcfg.get("patch_size") or 1)
+    return ModelInfo(path=str(folder.resolve()), class_name=variant.class_name, family="hunyuan15",
+                     variant=variant.variant, label=spec.label, capabilities=variant.capabilities,
+                     native_fps=spec.native_fps, frame_step=temporal, size_multiple=spatial * p, params=params,
+                     hidden_size=int(tcfg.get("num_attention_heads") or 0) * int(tcfg.get("attention_head_dim") or 0),
+                     layers=int(tcfg.get("num_layers") or 0), latent_channels=int(vcfg.get("latent_channels") or 32),
+                     vae_spatial=spatial, vae_temporal=temporal, patch=(int(tcfg.get("patch_size_t") or 1), p, p),
+                     driven=variant.driven, note=variant.note)
 
 
 def _ltx_ratio(vcfg: dict, *, spatial: bool) -> int:

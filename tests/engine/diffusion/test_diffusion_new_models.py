@@ -116,3 +116,23 @@ def test_distilled_ltx_folder_runs_its_own_schedule(tiny_models, tmp_path, monke
     assert meta["steps_done"] == len(DISTILLED_TIMESTEPS)
     run(folder, tmp_path / "u", fps=24, steps=2, guidance=2.5)      # the user's own choice wins
     assert "timesteps" not in seen and seen["guidance_scale"] == 2.5
+
+
+def test_hunyuanvideo15_t2v_with_steps_followed_without_a_callback(tiny_models, tmp_path):
+    from engine.diffusion.registry import inspect_model_dir
+    from engine.errors import JobCancelled
+    from engine.jobs import CancelToken
+    info = inspect_model_dir(tiny_models["hunyuan15"])
+    assert info.family == "hunyuan15" and info.frame_step == 4 and info.params["text_encoder_2"] > 0
+    result, events = run(tiny_models["hunyuan15"], tmp_path / "a", fps=24, steps=3, guidance=1.0)
+    meta = assert_take(result, 9, 32, 32, 24)
+    assert meta["steps_done"] == 3
+    assert [e.current for e in events if e.stage == "denoising"][-3:] == [1, 2, 3]
+    token = CancelToken()
+
+    def cancel_at_two(p):
+        if p.stage == "denoising" and p.current == 2:
+            token.cancel()
+    import pytest
+    with pytest.raises(JobCancelled):
+        run(tiny_models["hunyuan15"], tmp_path / "c", fps=24, steps=4, cancel=token, on_progress=cancel_at_two)
