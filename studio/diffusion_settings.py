@@ -215,3 +215,23 @@ def shots_that_do_not_fit(doc: Any, shot_ids: Iterable[str], options: Mapping[st
         if est.fits is False:
             out.append(f"{shot.title or shot.id}: {est.summary()}")
     return out
+
+
+def parse_lora_flags(values: Iterable[str]) -> tuple:
+    """`--lora FILE[:WEIGHT[:TRIGGER WORDS]]` (repeatable; '' clears) -> LoraRefs."""
+    from .model import LoraRef
+    out = []
+    for raw in values:
+        if not str(raw).strip():
+            continue
+        path, _, rest = str(raw).partition(".safetensors")
+        if not _ and not rest:
+            raise UserError(f"--lora {raw!r}: a LoRA is a .safetensors file")
+        weight, trigger = 1.0, ""
+        if rest.startswith(":"):
+            weight_text, _, trigger = rest[1:].partition(":")
+            weight = _number(weight_text or 1.0, float, -4.0, 4.0, f"--lora {raw!r}: weight")
+        elif rest:
+            raise UserError(f"--lora {raw!r}: expected FILE.safetensors[:WEIGHT[:TRIGGER]]")
+        out.append(LoraRef(path + ".safetensors", weight, trigger.strip()))
+    return tuple(out)

@@ -78,6 +78,9 @@ def _shot_flags(p: argparse.ArgumentParser, adding: bool) -> None:
         p.add_argument("--at", type=int, metavar="N", help="position in the scene, 1-based (default: the end)")
     p.add_argument("--ref", action="append", metavar="NAME",
                    help="bible entry to reference, by name or id (repeatable; replaces the shot's list)")
+    p.add_argument("--lora", action="append", metavar="FILE[:WEIGHT[:TRIGGER]]",
+                   help="a .safetensors LoRA for diffusion takes of this shot (repeatable; replaces the shot's "
+                        "list; --lora '' clears it)")
 
 
 # ---- new -----------------------------------------------------------------------------------------
@@ -154,6 +157,9 @@ def _shot_values(doc: Any, args: argparse.Namespace, shot: Any = None) -> dict[s
     refs = _refs(doc, args.ref)
     if refs is not None:
         values["bible_refs"] = refs
+    if getattr(args, "lora", None) is not None:
+        from ..diffusion_settings import parse_lora_flags
+        values["loras"] = parse_lora_flags(args.lora)
     return values
 
 

@@ -134,3 +134,24 @@ def test_lora_is_in_the_signed_takes_c2pa_manifest(tiny_models, tmp_path, loras,
         store = json.loads(reader.json())
     manifest = json.dumps(store["manifests"][store["active_manifest"]])
     assert str(loras[0]) in manifest and '"weight": 0.6' in manifest and "sks noir" in manifest
+
+
+def test_edit_shot_attaches_loras_from_the_command_line(tmp_path, capsys):
+    from studio.cli import main
+    from studio.document import Document
+    path = tmp_path / "e.shotreel"
+    assert main(["new", str(path)]) == 0
+    assert main(["add-shot", str(path), "--title", "Pier"]) == 0
+    assert main(["edit-shot", str(path), "1", "--lora", "loras/noir.safetensors:0.7:sks noir",
+                 "--lora", "/abs/mara.safetensors"]) == 0
+    doc = Document.open(path)
+    shot = doc.project.resolve_shot("1")
+    doc.close()
+    assert [(lo.path, lo.weight, lo.trigger) for lo in shot.loras] == [
+        ("loras/noir.safetensors", 0.7, "sks noir"), ("/abs/mara.safetensors", 1.0, "")]
+    assert main(["edit-shot", str(path), "1", "--lora", "x.ckpt"]) == 1
+    assert "safetensors" in capsys.readouterr().err
+    assert main(["edit-shot", str(path), "1", "--lora", ""]) == 0
+    doc = Document.open(path)
+    assert doc.project.resolve_shot("1").loras == ()
+    doc.close()
