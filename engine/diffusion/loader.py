@@ -115,7 +115,10 @@ KEEP_LOADED = 1
 def cache_key(info: ModelInfo, dtypes: dict[str, str], mode: MemoryMode, device: str, compile_: bool) -> tuple:
     index = Path(info.path) / "model_index.json"
     stamp = index.stat().st_mtime_ns if index.exists() else 0
-    return (info.path, stamp, tuple(sorted(dtypes.items())), mode.placement, device, bool(compile_))
+    # group offload plans a tiled VAE differently on CUDA (no stream prefetch): part of what is loaded
+    tiled = mode.vae_tiling and mode.placement.startswith("group_offload") and device.startswith("cuda")
+    return (info.path, stamp, tuple(sorted(dtypes.items())), mode.placement, device, bool(compile_)) + \
+        (("vae_tiling",) if tiled else ())
 
 
 def load_pipeline(info: ModelInfo, load_class: str, *, dtype: Any = None, mode: MemoryMode, device: str,
