@@ -159,6 +159,13 @@ def test_5_a_tiled_vae_is_not_prefetched_on_cuda_streams(tiny_models):
     assert group_offload_plan(pipe, "cuda", vae_tiling=False)["vae"]["use_stream"] is True
     assert tiled["text_encoder"]["block_modules"] == ["encoder"]
     assert not any(v["use_stream"] for v in group_offload_plan(pipe, "cpu", vae_tiling=False).values())
+    from engine.diffusion.loader import cache_key
+    from engine.diffusion.registry import inspect_model_dir
+    from engine.diffusion.settings import parse_memory_mode
+    info = inspect_model_dir(tiny_models["wan_t2v"])
+    keys = {cache_key(info, {"default": BF16}, parse_memory_mode(m), "cuda", False)
+            for m in ("group_offload", "group_offload+vae_tiling")}
+    assert len(keys) == 2                           # a streamed VAE is never reused for a tiled shot
 
 
 def test_5_attention_backend_is_restored_and_recorded_only_when_used(tiny_models, tmp_path):
