@@ -48,12 +48,12 @@ from . import conform
 from .media import read_clip, read_image, retime
 from .memory import (attention_backend, cache_acceleration, free_accelerator_memory, is_oom, oom_error, pick_device,
                      set_vae_tiling)
-from .settings import check_settings
 from .control import control_frames, parse_control
+from .estimate import Device, Estimate, estimate_shot, find_device
 from .lora import apply_loras, parse_loras, with_triggers
 from .prompt import compile_prompt
-from .estimate import Estimate, estimate_shot, find_device
 from .registry import ModelInfo
+from .settings import check_settings
 from .task import ShotInputs, choose_task, needed_capabilities, unsupported
 
 _FAMILY_MODULES = {"wan": "engine.diffusion.wan", "ltx": "engine.diffusion.ltx", "ltx2": "engine.diffusion.ltx2",
@@ -104,7 +104,6 @@ def estimate_request(req: GenerationRequest, info: ModelInfo | None = None, devi
     mode, dtypes) on `device` (a name from estimate.DEVICES; default: this machine's GPU, else its
     CPU): what the studio shows before queueing. No torch, nothing loaded. A combination that cannot
     run is refused here too (settings.check_settings)."""
-    from .estimate import Device, estimate_shot, find_device
     from .loader import resolve_model
     info = info or resolve_model(req.model, allow_download=False)
     conform_mode, native_fps, size = working_geometry(req, info)

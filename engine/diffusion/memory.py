@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 from ..errors import EngineError, ErrorKind
