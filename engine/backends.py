@@ -45,6 +45,12 @@ def backend_names() -> list[str]:
         return sorted(set(_factories) | {"previs"})
 
 
+def known_backend_names() -> list[str]:
+    """Every name a shot may ask for: the registered backends and the optional ones (installed or not)."""
+    with _lock:
+        return sorted(set(_factories) | {"previs"} | set(_OPTIONAL))
+
+
 def create_backend(name: str) -> Backend:
     """A new backend instance for `name`; EngineError UNSUPPORTED when nothing provides it."""
     with _lock:

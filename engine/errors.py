@@ -21,7 +21,7 @@ class ErrorKind(str, Enum):
 
 _DEFAULT_SUGGESTION = {
     ErrorKind.OUT_OF_MEMORY: "Lower the resolution or frame count, or switch the memory mode to offload.",
-    ErrorKind.MODEL_MISSING: "Check the model folder in Settings > Models, or run `shotreel models`.",
+    ErrorKind.MODEL_MISSING: "Check the model folder in File > Settings > Engine defaults > Model folders, or run `shotreel models`.",
     ErrorKind.MODEL_INVALID: "Point at a diffusers model folder with safetensors weights.",
     ErrorKind.UNSUPPORTED: "Choose a model that lists this capability in `shotreel models`, or use previs.",
     ErrorKind.FFMPEG_MISSING: "Reinstall with `make run` (imageio-ffmpeg ships ffmpeg) or set SHOTREEL_FFMPEG.",

@@ -6,6 +6,7 @@ integer frames at a `Fraction` rate; the rate serializes as "num/den".
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field, fields, replace
@@ -27,12 +28,17 @@ def parse_fps(value: Any) -> Fraction:
         fps = value
     elif isinstance(value, str) and "/" in value:
         num, den = value.split("/", 1)
-        fps = Fraction(int(num), int(den))
+        try:
+            fps = Fraction(int(num), int(den))
+        except (ValueError, ZeroDivisionError):  # '24/0', '0/0', '24/x'
+            raise CueError(f"frame rate: {value!r} is not a whole-number ratio like 30000/1001") from None
     else:
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise CueError(f"frame rate: {value!r} is not a number") from None
+        if not math.isfinite(number):  # nan, inf, 1e400
+            raise CueError(f"frame rate: {value!r} is not a finite number")
         ntsc = {23.976: Fraction(24000, 1001), 29.97: Fraction(30000, 1001), 59.94: Fraction(60000, 1001),
                 47.952: Fraction(48000, 1001)}
         fps = next((v for k, v in ntsc.items() if abs(number - k) < 0.01), Fraction(number).limit_denominator(1001))

@@ -129,6 +129,7 @@ class Runner:
         self._stopping = False
         self._next_position = 0
         self.recovered: list[str] = []  # job ids brought back from an interrupted session
+        self.resumed: list[str] = []    # every job queued again at start (queued or running at the crash)
         self._store_error = ""
         if store is not None:
             self._recover(store)
@@ -150,6 +151,7 @@ class Runner:
                 remove_partials(record.request.output_dir)
                 record.status, record.started_at = JobStatus.QUEUED, None
                 store.save(record)
+                self.resumed.append(record.job_id)
             self._jobs[record.job_id] = record
             self._next_position = max(self._next_position, record.position + 1)
 

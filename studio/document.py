@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from engine.fsio import remove_partials
 
+from . import consent_commands as _consent_commands  # noqa: F401  registers them: a saved history replays
 from .commands import Change, Command, Macro, command_from_dict
 from .errors import ProjectFileError, UserError
 from .model import Project, Sequence, Take, TakeStatus, ValidationError, new_id
@@ -88,21 +89,23 @@ class Document:
         return cls(folder, store, project)
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> "Document":
-        """Open a project folder. Corrupt, foreign and newer files are refused untouched."""
+    def open(cls, path: str | os.PathLike, *, readonly: bool = False) -> "Document":
+        """Open a project folder. Corrupt, foreign and newer files are refused untouched. `readonly` reads a
+        snapshot and writes nothing at all (listing commands; they work on a full disk); edits are refused."""
         folder = _resolve_folder(path)
         if not folder.exists():
             raise ProjectFileError(f"no project at {folder}")
         if not (folder / DB_NAME).is_file():
             raise ProjectFileError(f"{folder} is not a Shotreel project (there is no {DB_NAME} inside)")
-        store = Store.open(folder / DB_NAME)
+        store = Store.open(folder / DB_NAME, readonly=readonly)
         try:
             project, (base, index, rows) = store.load()
             try:
                 history = [command_from_dict(r) for r in rows]
             except (ValidationError, KeyError, TypeError, ValueError) as exc:
                 log.warning("dropping an unreadable undo history of %s: %s", folder, exc)
-                store.clear_history()
+                if not readonly:
+                    store.clear_history()
                 history, index, base = [], 0, 0
         except ProjectFileError:
             store.close()
@@ -110,9 +113,10 @@ class Document:
         except Exception as exc:
             store.close()
             raise ProjectFileError(f"{folder.name} holds data this Shotreel cannot read ({exc})") from None
-        for sub in MEDIA_SUBDIRS:
-            (folder / "media" / sub).mkdir(parents=True, exist_ok=True)
-        remove_partials(folder / "media")  # leftovers of a crash mid-write
+        if not readonly:
+            for sub in MEDIA_SUBDIRS:
+                (folder / "media" / sub).mkdir(parents=True, exist_ok=True)
+            remove_partials(folder / "media")  # leftovers of a crash mid-write
         return cls(folder, store, project, history, index, base)
 
     def close(self) -> None:

@@ -2,8 +2,11 @@
 
 Who calls: the CLI (`shotreel export`), the export dialog (through a worker thread: `progress` and
 `cancel` are thread-safe), `make demo`, the export benchmark. `export_and_sign` is the usual entry
-point: it renders, then hands the finished file to `studio.provenance.sign_export`, the only thing
-allowed to touch it afterwards (a remux would drop the manifest).
+point: it renders to a temporary name beside the target, hands that finished file to
+`studio.provenance.sign_export` (the only thing allowed to touch it afterwards: a remux would drop the
+manifest), and only then renames it into place, so the final name never holds an unsigned or partial
+file, whenever the process dies. Intermediate files live in the project's media/cache in a folder named
+after the exporting process and locked while it runs; the next export sweeps what a killed one left.
 
 The ffmpeg graph (built by `plan_export`, readable in `ExportPlan.args`):
   the takes are read from "reels": `-f concat` inputs, two per media format, neighbours in the cut on
@@ -30,16 +33,17 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from engine.encode import EncodeSettings
 from engine.errors import JobCancelled
-from engine.fsio import atomic_path, atomic_write_text, ffmpeg_path
+from engine.fsio import PARTIAL_MARKER, atomic_path, atomic_write_text, ffmpeg_path
 from engine.jobs import Progress
 
+from .consent import check_export, record_export
 from .errors import UserError
 from .model import Project
 from .playlist import EditEntry, EditList, build_edit_list
@@ -106,6 +110,7 @@ class ExportResult:
     ingredients: tuple[ExportIngredient, ...]
     edit_list: EditList
     warnings: tuple[str, ...] = ()
+    likenesses: tuple[dict, ...] = ()   # consented likenesses shown (studio.consent.likeness_note)
 
     def summary(self) -> str:
         return (f"{Path(self.path).name}: {self.width}x{self.height} {float(self.fps):g} fps, "
@@ -530,15 +535,95 @@ def _ingredients(edit: EditList) -> tuple[ExportIngredient, ...]:
     return tuple(seen.values())
 
 
+WORK_PREFIX = "shotreel-export-"
+_LOCK = ".lock"
+_YOUNG_S = 60.0   # a work folder this new may not hold its lock yet
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _work_is_live(work: Path) -> bool:
+    """Whether another export still uses `work`: its process (named in the folder) is alive and holds an flock
+    on the folder's lock file. A killed export's folder is dead at once, whatever its age."""
+    import fcntl
+    owner = work.name[len(WORK_PREFIX):].split("-", 1)[0]
+    if owner.isdigit() and not _pid_alive(int(owner)):
+        return False
+    try:
+        fd = os.open(work / _LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:  # no lock (an older version's folder, or one being made this instant)
+        try:
+            return time.time() - work.stat().st_mtime < _YOUNG_S
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def sweep_export_leftovers(folder: str | os.PathLike, out: Path | None = None) -> list[Path]:
+    """What killed exports left: work folders in the project's media/cache and (older versions) the system
+    temp folder that no live export holds, and the temp files of `out` itself beside it. Returns what went."""
+    removed: list[Path] = []
+    for root in (Path(folder) / "media" / "cache", Path(tempfile.gettempdir())):
+        for work in root.glob(f"{WORK_PREFIX}*") if root.is_dir() else ():
+            if work.is_dir() and not work.is_symlink() and not _work_is_live(work):
+                shutil.rmtree(work, ignore_errors=True)
+                removed.append(work)
+    if out is not None and out.parent.is_dir():
+        import glob
+        for tmp in out.parent.glob(f"{glob.escape(out.stem)}{PARTIAL_MARKER}*{glob.escape(out.suffix)}"):
+            if tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+    return removed
+
+
+class _WorkFolder:
+    """A private folder in the project's cache for one export's intermediate files, locked while in use."""
+
+    def __init__(self, folder: str | os.PathLike):
+        import fcntl
+        cache = Path(folder) / "media" / "cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=cache))
+        self._fd = os.open(self.path / _LOCK, os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __enter__(self) -> Path:
+        return self.path
+
+    def __exit__(self, *exc: Any) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        os.close(self._fd)
+
+
+Finish = Callable[[Path, Any], None]   # signs the complete temporary file before it gets its final name
+
+
 def export_video(project: Project, folder: str | os.PathLike, out_path: str | os.PathLike, *,
                  preset: Optional[str] = None, watermark: Optional[WatermarkSettings] = None,
                  progress: Optional[Callable[[Progress], None]] = None, cancel: CancelLike = None,
-                 sequence_id: Optional[str] = None, encode: EncodeSettings = EncodeSettings()) -> ExportResult:
+                 sequence_id: Optional[str] = None, encode: EncodeSettings = EncodeSettings(),
+                 finish: Optional[Finish] = None) -> ExportResult:
     """Render the cut to `out_path` (.mp4/.m4v/.mov H.264+AAC, .mov ProRes, .gif) in one ffmpeg run.
 
     `watermark` None = the project's settings (on by default). Raises UserError for an incomplete cut
     or a missing take file, ExportError when ffmpeg fails, JobCancelled on cancel (the partial file is
-    removed and an existing `out_path` is left untouched)."""
+    removed and an existing `out_path` is left untouched). `finish(tmp, result)` runs on the complete
+    temporary file before the rename (the signature), so the final name never holds an unsigned file."""
     started = time.monotonic()
     out = Path(out_path)
     chosen = preset_for(out, preset)
@@ -546,11 +631,12 @@ def export_video(project: Project, folder: str | os.PathLike, out_path: str | os
         watermark = WatermarkSettings.from_settings(project.settings.get("watermark"))
     edit = build_edit_list(project, sequence_id=sequence_id, folder=folder)
     edit.require_complete()
+    likenesses = check_export(project, edit, folder)
     _check_media(edit)
     if out.exists() and out.is_dir():
         raise UserError(f"{out} is a folder: give a file name ending in {chosen.extensions[0]}")
-    work = Path(tempfile.mkdtemp(prefix="shotreel-export-"))
-    try:
+    sweep_export_leftovers(folder, out)
+    with _WorkFolder(folder) as work:
         if progress is not None and chosen.container != "gif":
             progress(Progress("export", "audio", 0, edit.duration, None, message=f"{out.name}: mixing the audio"))
         mix = _render_mix(edit, work, cancel) if chosen.container != "gif" else None
@@ -566,11 +652,13 @@ def export_video(project: Project, folder: str | os.PathLike, out_path: str | os
             plan = plan_export(project, edit, chosen, tmp, work=work, mix_wav=mix, badge=badge, encode=encode)
             run_ffmpeg(plan.args, plan.frames, plan.fps, progress=progress, cancel=cancel,
                        what=out.name)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return ExportResult(str(out.resolve()), chosen.name, plan.width, plan.height, plan.fps, plan.frames,
-                        float(Fraction(edit.duration) / edit.fps), watermark.enabled, plan.has_audio,
-                        time.monotonic() - started, _ingredients(edit), edit, edit.warnings)
+            result = ExportResult(str(tmp), chosen.name, plan.width, plan.height, plan.fps, plan.frames,
+                                  float(Fraction(edit.duration) / edit.fps), watermark.enabled, plan.has_audio,
+                                  0.0, _ingredients(edit), edit, edit.warnings, tuple(likenesses))
+            if finish is not None:
+                finish(tmp, result)
+    record_export(folder, out, likenesses, ((e.shot_id, e.take_id) for e in edit.playable))
+    return replace(result, path=str(out.resolve()), elapsed_s=time.monotonic() - started)
 
 
 @dataclass(frozen=True)
@@ -582,6 +670,7 @@ class AudioExportResult:
     ingredients: tuple[ExportIngredient, ...]
     edit_list: EditList
     warnings: tuple[str, ...] = ()
+    likenesses: tuple[dict, ...] = ()
 
 
 def is_audio_target(out_path: str | os.PathLike, stems: bool = False) -> bool:
@@ -592,17 +681,19 @@ def is_audio_target(out_path: str | os.PathLike, stems: bool = False) -> bool:
 
 def export_audio(project: Project, folder: str | os.PathLike, out_path: str | os.PathLike, *,
                  stems: bool = False, cancel: CancelLike = None,
-                 sequence_id: Optional[str] = None) -> AudioExportResult:
+                 sequence_id: Optional[str] = None, finish: Optional[Finish] = None) -> AudioExportResult:
     """The cut's 48 kHz mix as a WAV (`out_path` ending in .wav), or with `stems` (or a folder as
     `out_path`) the folder's mix.wav plus one WAV per cue kind (dialogue, sfx, ambience, music)."""
     from .audio import STEM_KINDS, mix_cut
     out = Path(out_path)
     edit = build_edit_list(project, sequence_id=sequence_id, folder=folder)
     edit.require_complete("export the cut's audio")
+    likenesses = check_export(project, edit, folder)
     _check_media(edit)
     segments = edit.to_audio_segments()
-    if not segments:
-        raise UserError("cannot export the cut's audio: none of its takes has audio")
+    # like the movie's audio track (silent when no take has sound), not a refusal: same cut, same length
+    silent = () if segments else ("no take in the cut has sound of its own: the WAV is silence of the "
+                                  "cut's length, as the movie's audio track is",)
     if stems or out.suffix.lower() != ".wav":
         if out.suffix and not out.is_dir():
             raise UserError(f"stems go to a folder, not to {out.name}")
@@ -611,11 +702,19 @@ def export_audio(project: Project, folder: str | os.PathLike, out_path: str | os
         mix = mix_cut(segments, edit.fps, out / "mix.wav", stems=stem_paths, total_frames=edit.duration,
                       cancel=cancel)
     else:
-        stem_paths = {}
-        mix = mix_cut(segments, edit.fps, out, total_frames=edit.duration, cancel=cancel)
+        sweep_export_leftovers(folder, out)
+        with atomic_path(out) as tmp:   # mixed and signed under a temporary name, then renamed
+            mix = mix_cut(segments, edit.fps, tmp, total_frames=edit.duration, cancel=cancel)
+            result = AudioExportResult(str(tmp), {}, mix.samples, mix.samples / mix.sample_rate, _ingredients(edit),
+                                       edit, tuple(edit.warnings) + silent + tuple(mix.warnings), tuple(likenesses))
+            if finish is not None:
+                finish(tmp, result)
+        record_export(folder, out, likenesses, ((e.shot_id, e.take_id) for e in edit.playable))
+        return replace(result, path=str(out.resolve()))
+    record_export(folder, out, likenesses, ((e.shot_id, e.take_id) for e in edit.playable))
     return AudioExportResult(str(Path(mix.path).resolve()), stem_paths, mix.samples,
                              mix.samples / mix.sample_rate, _ingredients(edit), edit,
-                             tuple(edit.warnings) + tuple(mix.warnings))
+                             tuple(edit.warnings) + silent + tuple(mix.warnings), tuple(likenesses))
 
 
 def _training_mining(value: Any) -> dict:
@@ -629,31 +728,37 @@ def _training_mining(value: Any) -> dict:
 def export_and_sign(project: Project, folder: str | os.PathLike, out_path: str | os.PathLike, *,
                     identity: Any = None, stems: bool = False, **kwargs: Any):
     """Export by the target's kind (.mp4/.mov/.gif -> `export_video`, .wav or a folder -> `export_audio`),
-    then sign the finished file last with the studio identity (or `identity`). Stem folders and builds
+    signing the finished temporary file with the studio identity (or `identity`) before it is renamed into
+    place: a crash at any moment leaves the old file or a complete signed one. Stem folders and builds
     without studio.provenance stay unsigned. Returns the ExportResult / AudioExportResult."""
-    if is_audio_target(out_path, stems):
-        audio_kwargs = {k: v for k, v in kwargs.items() if k in ("cancel", "sequence_id")}
-        result = export_audio(project, folder, out_path, stems=stems, **audio_kwargs)
-        if result.stems:
-            return result
-        watermark, edits = False, ["audio mixed"]
-    else:
-        result = export_video(project, folder, out_path, **kwargs)
-        watermark = result.watermark
-        edits = [f"cut conformed to {result.width}x{result.height} at {float(result.fps):g} fps",
-                 f"visible watermark {'on' if result.watermark else 'off'}"]
-        if result.has_audio:
-            edits.append("audio mixed")
     try:
-        from .provenance import TakeIngredient, sign_export
+        from .provenance import TakeIngredient
         from .identity import load_or_create_identity
     except ImportError:
-        return result
-    if identity is None:
+        TakeIngredient = None
+    if TakeIngredient is not None and identity is None and not stems:
         identity = load_or_create_identity()
-    sign_export(identity, result.path,
-                ingredients=[TakeIngredient(Path(i.path), title=i.title) for i in result.ingredients],
-                watermark=watermark,
-                training_mining=_training_mining(project.settings.get("training_mining")),
-                title=project.name, edits=edits)
-    return result
+
+    def sign(tmp: Path, result: Any) -> None:
+        if TakeIngredient is None:
+            return
+        from . import provenance
+        if isinstance(result, AudioExportResult):
+            watermark, edits = False, ["audio mixed"]
+        else:
+            watermark = result.watermark
+            edits = [f"cut conformed to {result.width}x{result.height} at {float(result.fps):g} fps",
+                     f"visible watermark {'on' if result.watermark else 'off'}"]
+            if result.has_audio:
+                edits.append("audio mixed")
+        provenance.sign_export(identity, tmp,
+                               ingredients=[TakeIngredient(Path(i.path), title=i.title) for i in result.ingredients],
+                               watermark=watermark,
+                               training_mining=_training_mining(project.settings.get("training_mining")),
+                               title=project.name, edits=edits,
+                               likenesses=list(result.likenesses))
+
+    if is_audio_target(out_path, stems):
+        audio_kwargs = {k: v for k, v in kwargs.items() if k in ("cancel", "sequence_id")}
+        return export_audio(project, folder, out_path, stems=stems, finish=sign, **audio_kwargs)
+    return export_video(project, folder, out_path, finish=sign, **kwargs)

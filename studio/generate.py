@@ -42,7 +42,8 @@ def signing_postprocess(identity: Any) -> PostProcess:
         backend = result.backend or request.backend
         params: dict[str, Any] = {"operation": request.operation, "frames": request.frames, "fps": str(request.fps),
                                   "width": request.width, "height": request.height,
-                                  "camera": request.camera.to_dict(), "options": dict(request.options)}
+                                  "camera": request.camera.to_dict(),
+                                  "options": {k: v for k, v in request.options.items() if k != "likeness"}}
         if backend == "grade":
             ai = str(request.options.get("source_backend", "previs")) not in ("previs", "") and bool(request.model)
             renderer = f"{PREVIS_RENDERER} grade"
@@ -51,7 +52,8 @@ def signing_postprocess(identity: Any) -> PostProcess:
             renderer = PREVIS_RENDERER
         sign_take(identity, result.video, backend=backend, model_id=(result.model or request.model) if ai else None,
                   model_version=None, renderer=None if ai else renderer, prompt=request.prompt, seed=result.seed,
-                  parameters=params, is_ai_generated=ai, renderer_version=result.renderer_version or None)
+                  parameters=params, is_ai_generated=ai, renderer_version=result.renderer_version or None,
+                  likenesses=list(request.options.get("likeness") or ()))
         return result
     return sign
 
@@ -59,9 +61,10 @@ def signing_postprocess(identity: Any) -> PostProcess:
 @dataclass
 class _Deferred:
     shot_id: str
-    waits_for: str            # the shot whose new take this one chains from
+    waits_for: str            # the shot whose new take this one chains from (or, unchained, only follows)
     options: Mapping[str, Any] = field(default_factory=dict)
     priority: int = 0
+    chained: bool = True      # False: waits only to keep cut order, and still runs if that shot fails
 
 
 class GenerationService:
@@ -73,6 +76,16 @@ class GenerationService:
         self._deferred: list[_Deferred] = []
         self._job_shot: dict[str, str] = {}       # job id -> shot id, for jobs submitted by us
         self._listeners: list[Callable[[str, str], None]] = []
+        self.not_generated: dict[str, str] = {}  # shot id -> why a waiting shot was dropped (its upstream failed)
+        # Jobs a crash interrupted come back queued in the runner: this service owns their results, and a
+        # shot asked for again adopts its job instead of queueing a second one (one take, not two).
+        self._adopted: dict[str, str] = {}  # shot id -> job id
+        resumed = set(getattr(runner, "resumed", ()))
+        for record in runner.jobs():  # (a resumed job may have finished already: its result is still owed)
+            if record.request.shot_id and (record.job_id in resumed or not record.finished):
+                self._job_shot[record.job_id] = record.request.shot_id
+                if record.request.operation in ("generate", "regenerate"):
+                    self._adopted[record.request.shot_id] = record.job_id
 
     # ---- queueing ----------------------------------------------------------------------------
     def queue_shots(self, shot_ids: Iterable[str], *, options: Mapping[str, Any] | None = None,
@@ -88,20 +101,37 @@ class GenerationService:
         opts = dict(options or {})
         if backend:
             opts["backend"] = backend
+        from .consent import preflight  # every refused shot named at once, before any is queued
+        from .policy import load_policy
+        preflight(project, self.doc.folder, order, backend=opts.get("backend"), policy=load_policy(self.doc.folder))
         in_batch: set[str] = set(self.pending_shots())
         submitted = []
+        waiting_before: str | None = None  # the last shot of this batch, once one of them had to wait
         for shot_id in order:
             shot = project.shot(shot_id)
             previous = project.previous_shot(shot_id)
-            if shot.continuity is Continuity.PREVIOUS and previous is not None and previous.id in in_batch:
+            if shot_id in self._adopted:  # resumed after a crash (maybe done already): its result is owed to us
+                submitted.append(self._adopted.pop(shot_id))
+            elif shot.continuity is Continuity.PREVIOUS and previous is not None and previous.id in in_batch:
                 self._deferred.append(_Deferred(shot_id, previous.id, opts, priority))
+                waiting_before = shot_id
+            elif waiting_before is not None:
+                # a later shot must not overtake one waiting for its upstream: cut order (the engine
+                # runs one job at a time, so it would render shots 9-11 before 5)
+                self._deferred.append(_Deferred(shot_id, waiting_before, opts, priority, chained=False))
+                waiting_before = shot_id
             else:
                 submitted.append(self._submit(shot_id, opts, priority))
             in_batch.add(shot_id)
         return submitted
 
     def queue_request(self, request: GenerationRequest, priority: int = 0) -> str:
-        """Queue a ready-made request (remix operations build their own)."""
+        """Queue a ready-made request (remix operations build their own). Every request passes the
+        likeness consent and the content policy here first (studio.consent, studio.policy): a refusal
+        raises before anything is queued, and the decisions ride in the request's options to the take."""
+        from .consent import authorize
+        from .policy import load_policy
+        request = authorize(self.doc.project, self.doc.folder, request, policy=load_policy(self.doc.folder))
         self._job_shot[request.job_id] = request.shot_id
         return self.runner.submit(request, priority)
 
@@ -148,6 +178,7 @@ class GenerationService:
         shot_id = request.shot_id or owed_shot
         if result.status is not JobStatus.DONE:
             self._drop_dependents(shot_id)
+            self._release(shot_id)  # shots that only followed it in cut order still run
             return None
         try:
             self.doc.project.shot(shot_id)
@@ -170,18 +201,27 @@ class GenerationService:
             except UserError as exc:
                 log.warning("could not queue %s: %s", item.shot_id, exc)
                 self._drop_dependents(item.shot_id)
+                self._release(item.shot_id)
 
     def _drop_dependents(self, shot_id: str, include_self: bool = False) -> None:
+        """Drop the shots chained from `shot_id` (their upstream take will not come); shots that only
+        waited behind one of them to keep cut order are queued instead."""
         dropped = {shot_id} if include_self else set()
         frontier = [shot_id]
         while frontier:
             current = frontier.pop()
             for item in list(self._deferred):
-                if item.waits_for == current or (include_self and item.shot_id == current):
+                chained_here = item.waits_for == current and item.chained
+                if chained_here or (include_self and item.shot_id == current):
                     self._deferred.remove(item)
                     if item.shot_id not in dropped:
                         dropped.add(item.shot_id)
                         frontier.append(item.shot_id)
+                        self.not_generated[item.shot_id] = shot_id
+        for gone in dropped - {shot_id}:
+            self._release(gone)
+        if include_self:
+            self._release(shot_id)
 
 
 def chain_source(doc: Document, shot_id: str) -> Take | None:

@@ -167,21 +167,101 @@ class Transition(_Value):
         object.__setattr__(self, "frames", frames)
 
 
+# What a likeness may be used for. 'reference' covers reference images and LoRAs of the likeness;
+# 'export' covers exporting and distributing a cut that shows the person.
+CONSENT_USES = ("previs", "diffusion", "reference", "export")
+_USE_WORDS = {"previs": "previs", "diffusion": "diffusion", "generation": "diffusion", "generate": "diffusion",
+              "reference": "reference", "references": "reference", "lora": "reference", "loras": "reference",
+              "export": "export", "distribution": "export", "distribute": "export"}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(T[\d:.+\-Z]+)?")
+
+
+def parse_uses(value: Any, what: str = "consent scope") -> tuple[str, ...]:
+    """'previs, diffusion' / ['previs'] / 'all' -> the uses in CONSENT_USES order. Unknown words are refused."""
+    words = re.split(r"[\s,;+]+", value.strip().lower()) if isinstance(value, str) else \
+        [str(v).strip().lower() for v in value or ()]
+    words = [w for w in words if w]
+    if words == ["all"]:
+        return CONSENT_USES
+    unknown = [w for w in words if w not in _USE_WORDS]
+    if unknown:
+        raise ValidationError(f"{what}: {unknown[0]!r} is not a use; give any of {', '.join(CONSENT_USES)} "
+                              "(or 'all')")
+    chosen = {_USE_WORDS[w] for w in words}
+    return tuple(u for u in CONSENT_USES if u in chosen)
+
+
 @dataclass(frozen=True)
 class ConsentRecord(_Value):
-    """Consent of a real person whose likeness a character uses. Without one the character is refused."""
+    """Consent of a real person whose likeness a character uses: who gave it, to whom, when, until when,
+    for which uses (`scope`), the evidence (copied into the project, sha256 kept) and its revocation.
+
+    Records made before scopes existed kept a free-text scope: it loads as `terms` with no uses, so it
+    grants nothing until the uses are set (studio.consent names why). `id` is stable (legacy records get
+    one derived from their content); `digest` hashes the grant, so a manifest names the exact terms."""
     who: str
-    when: str            # ISO date the consent was given
-    scope: str           # what it covers ('previs for project X, no distribution')
-    evidence_file: str = ""  # project-relative path to the signed release
+    when: str                      # ISO date the consent was given
+    scope: tuple[str, ...] = ()    # CONSENT_USES granted
+    evidence_file: str = ""        # project-relative path to the signed release (media/consent/...)
+    id: str = ""
+    to: str = ""                   # whom it was granted to (studio, production)
+    until: str = ""                # ISO date: the last day covered ('' = no expiry)
+    terms: str = ""                # the release's own words, as entered
+    evidence_sha256: str = ""
+    revoked: str = ""              # ISO timestamp of the revocation ('' = in force)
+    revoked_reason: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("who", "scope"):
-            if not _text(getattr(self, name), f"consent {name}", 2000).strip():
-                raise ValidationError(f"consent record: '{name}' is required")
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}(T[\d:.+\-Z]+)?", _text(self.when, "consent date", 64).strip()):
+        if not _text(self.who, "consent who", 2000).strip():
+            raise ValidationError("consent record: 'who' is required")
+        object.__setattr__(self, "who", self.who.strip())
+        when = _text(self.when, "consent date", 64).strip()
+        if not _ISO_TIME.fullmatch(when):
             raise ValidationError(f"consent date: {self.when!r} is not an ISO date like 2026-11-22")
+        object.__setattr__(self, "when", when)
+        terms = _text(self.terms, "consent terms", 2000).strip()
+        scope = self.scope
+        if isinstance(scope, str):
+            try:
+                scope = parse_uses(scope)
+            except ValidationError:  # a legacy free-text scope: keep its words, grant nothing
+                terms, scope = terms or scope.strip(), ()
+        object.__setattr__(self, "scope", parse_uses(scope or ()))
+        object.__setattr__(self, "terms", terms)
+        object.__setattr__(self, "to", _text(self.to, "consent granted to", 500).strip())
+        until = _text(self.until, "consent until", 64).strip()
+        if until and not _ISO_DATE.fullmatch(until):
+            raise ValidationError(f"consent until: {self.until!r} is not an ISO date like 2027-06-30")
+        if until and until < when[:10]:
+            raise ValidationError(f"consent until {until} is before it was given ({when[:10]})")
+        object.__setattr__(self, "until", until)
         object.__setattr__(self, "evidence_file", _relpath(self.evidence_file, "consent evidence file"))
+        sha = _text(self.evidence_sha256, "evidence hash", 64).strip().lower()
+        if sha and not re.fullmatch(r"[0-9a-f]{64}", sha):
+            raise ValidationError("consent evidence hash: not a sha256 hex digest")
+        object.__setattr__(self, "evidence_sha256", sha)
+        revoked = _text(self.revoked, "consent revoked", 64).strip()
+        if revoked and not _ISO_TIME.fullmatch(revoked):
+            raise ValidationError(f"consent revoked: {self.revoked!r} is not an ISO time")
+        object.__setattr__(self, "revoked", revoked)
+        object.__setattr__(self, "revoked_reason", _text(self.revoked_reason, "revocation reason", 2000).strip())
+        record_id = _text(self.id, "consent id", 64).strip()
+        if not record_id:  # legacy record: an id from its content, the same on every load
+            import hashlib
+            seed = "\x1f".join((self.who, when, terms, self.evidence_file))
+            record_id = "cs_" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:10]
+        if not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", record_id):
+            raise ValidationError(f"consent id: {record_id!r} is not a valid id")
+        object.__setattr__(self, "id", record_id)
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the grant as entered (not the revocation: that is a later event on the same grant)."""
+        import hashlib
+        import json
+        grant = {k: v for k, v in self.to_dict().items() if k not in ("revoked", "revoked_reason")}
+        return hashlib.sha256(json.dumps(grant, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -553,7 +633,8 @@ class Project:
         return cls(data["name"], data.get("fps", 24), data.get("width", 1280), data.get("height", 720),
                    data.get("default_backend", "previs"), data.get("settings"),
                    (Sequence.from_dict(s) for s in data.get("sequences", ())),
-                   (BibleEntry.from_dict({**b, "reference_images": tuple(b.get("reference_images") or ())})
+                   (BibleEntry.from_dict({**b, "reference_images": tuple(b.get("reference_images") or ()),
+                                          "loras": tuple(b.get("loras") or ())})
                     for b in data.get("bible", ())),
                    (Take.from_dict(t) for t in data.get("takes", ())))
 

@@ -36,6 +36,10 @@ COMPOSITE_WITH_TRAINED = IPTC + "compositeWithTrainedAlgorithmicMedia"
 COMPOSITE_SYNTHETIC = IPTC + "compositeSynthetic"
 
 GENERATION_LABEL = "com.shotreel.generation"
+# A consented likeness was used: per person the consent record's id, sha256 and scope (studio.consent
+# likeness_note: the character's name, never the person's), so a recipient sees it with `shotreel verify`.
+LIKENESS_LABEL = "com.shotreel.likeness-consent"
+_LIKENESS_KEYS = ("character", "consent_id", "consent_hash", "scope", "until")
 TRAINING_MINING_LABEL = "cawg.training-mining"
 TRAINING_MINING_ENTRIES = ("cawg.ai_inference", "cawg.ai_generative_training", "cawg.ai_training",
                            "cawg.data_mining")
@@ -49,6 +53,10 @@ _UNSIGNABLE = {".webm": "WebM", ".mkv": "Matroska", ".ogv": "Ogg", ".ogg": "Ogg"
                ".ts": "MPEG-TS", ".mxf": "MXF", ".otio": "OTIO", ".xml": "XML", ".fcpxml": "FCPXML", ".edl": "EDL"}
 
 STATE_TRUSTED, STATE_VALID, STATE_INVALID, STATE_NONE = "Trusted", "Valid", "Invalid", "none"
+STATE_NOT_MEDIA = "not media"
+# `shotreel verify` exit codes (the README's table says the same). 1 and 2 stay the CLI's error and usage codes.
+# Only a trusted signer is 0: a file re-signed by anyone else is intact but not yours (6).
+VERIFY_EXIT_CODES = {STATE_TRUSTED: 0, STATE_INVALID: 3, STATE_NONE: 4, STATE_NOT_MEDIA: 5, STATE_VALID: 6}
 _UNTRUSTED = "signingCredential.untrusted"
 
 
@@ -127,7 +135,7 @@ def _json_safe(value: Any, what: str) -> Any:
 def sign_take(identity: SigningIdentity, video_path: str | os.PathLike, *, backend: str,
               model_id: str | None, model_version: str | None, renderer: str | None, prompt: str | None,
               seed: int | None, parameters: dict, is_ai_generated: bool,
-              renderer_version: str | None = None) -> None:
+              renderer_version: str | None = None, likenesses: list[dict] | None = None) -> None:
     """Sign a freshly generated take in place. Diffusion takes name the model as software agent, previs
     takes the renderer (version: `renderer_version`, else `model_version`, else Shotreel's)."""
     path = Path(video_path)
@@ -161,7 +169,14 @@ def sign_take(identity: SigningIdentity, video_path: str | os.PathLike, *, backe
             {"label": GENERATION_LABEL, "data": {k: v for k, v in generation.items() if v is not None}},
         ],
     }
+    _add_likenesses(manifest, likenesses)
     _sign_in_place(identity, path, manifest, ingredients, {"prompt.txt": data} if prompt else {})
+
+
+def _add_likenesses(manifest: dict, likenesses: list[dict] | None) -> None:
+    notes = [{k: n[k] for k in _LIKENESS_KEYS if n.get(k)} for n in likenesses or () if n.get("consent_id")]
+    if notes:
+        manifest["assertions"].append({"label": LIKENESS_LABEL, "data": {"likenesses": notes}})
 
 
 @dataclass(frozen=True)
@@ -194,7 +209,7 @@ def normalize_training_mining(settings: dict | None) -> dict:
 
 def sign_export(identity: SigningIdentity, mp4_path: str | os.PathLike, *, ingredients: list[TakeIngredient],
                 watermark: bool, training_mining: dict | None, title: str | None,
-                edits: list[str] | None) -> None:
+                edits: list[str] | None, likenesses: list[dict] | None = None) -> None:
     """Sign the finished export in place, last. Each distinct take file becomes one componentOf ingredient
     (its own manifest travels along); the composite source type says whether any take is AI-generated."""
     path = Path(mp4_path)
@@ -228,6 +243,7 @@ def sign_export(identity: SigningIdentity, mp4_path: str | os.PathLike, *, ingre
             {"label": TRAINING_MINING_LABEL, "data": {"entries": entries}},
         ],
     }
+    _add_likenesses(manifest, likenesses)
     ingredient_specs = []
     for take, label in zip(takes, ids):
         take_path = Path(take.path)
@@ -283,6 +299,7 @@ class VerifyReport:
     prompt: str | None = None
     failure_codes: list[str] = field(default_factory=list)
     note: str | None = None
+    likenesses: list[dict] = field(default_factory=list)   # com.shotreel.likeness-consent
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -291,9 +308,11 @@ class VerifyReport:
         name = Path(self.path).name
         if self.state == STATE_NONE:
             return [f"{name}: no Content Credentials" + (f" ({self.note})" if self.note else "")]
+        if self.state == STATE_NOT_MEDIA:
+            return [f"{name}: not a media file" + (f" ({self.note})" if self.note else "")]
         verdict = {
             STATE_TRUSTED: "Trusted: intact and signed by a certificate you trust",
-            STATE_VALID: "Valid: intact, but the signer is not one of your trust anchors",
+            STATE_VALID: "Untrusted signer (Valid): intact, but not signed by one of your trust anchors",
             STATE_INVALID: "Invalid: the file or its credentials were changed after signing",
         }.get(self.state, self.state)
         lines = [f"{name}: {verdict}"]
@@ -319,6 +338,11 @@ class VerifyReport:
             lines.append(f"  prompt: {_clip(self.prompt)}")
         if self.generation:
             lines.append(f"  seed: {self.generation.get('seed')}  backend: {self.generation.get('backend')}")
+        for note in self.likenesses:
+            lines.append(f"  consented likeness: {note.get('character', '?')} — consent {note.get('consent_id')}, "
+                         f"sha256 {str(note.get('consent_hash', ''))[:16]}…, scope "
+                         f"{', '.join(note.get('scope') or []) or 'none'}"
+                         + (f", until {note['until']}" if note.get("until") else ""))
         for ing in self.ingredients:
             if ing.format == "text/plain":
                 continue
@@ -379,15 +403,55 @@ def verify(path: str | os.PathLike, *, anchors_pem: str | None = None,
     try:
         reader = c2pa.Reader.try_create(path, context=context)
     except c2pa.C2paError.NotSupported:
+        if not _is_media(path):
+            return VerifyReport(str(path), STATE_NOT_MEDIA, note="not a picture, video or sound")
         return VerifyReport(str(path), STATE_NONE, note="this format cannot carry Content Credentials")
     except c2pa.C2paError as exc:
+        if not _is_media(path):  # empty or random bytes are not a "tampered" video
+            return VerifyReport(str(path), STATE_NOT_MEDIA, note=c2pa_message(exc))
         # a manifest is there but cannot even be parsed: tampered or truncated
         return VerifyReport(str(path), STATE_INVALID, failure_codes=[type(exc).__name__.lstrip("_")],
                             note=c2pa_message(exc))
     if reader is None:
+        if not _is_media(path):
+            return VerifyReport(str(path), STATE_NOT_MEDIA, note="not a picture, video or sound")
         return VerifyReport(str(path), STATE_NONE)
     with reader:
         return _report(path, reader)
+
+
+_MEDIA_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"OggS", b"fLaC", b"ID3", b"\x1aE\xdf\xa3",
+                b"II*\x00", b"MM\x00*")
+_BMFF_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"uuid")
+
+
+def _is_media(path: Path) -> bool:
+    """Whether `path` is a media file: a media container's signature (so a damaged one still counts: it is
+    tampered, not 'not media'), else a picture PIL decodes or a file PyAV finds streams in. Tells empty,
+    random or text files from media that lost or broke its credentials."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return False
+    if head.startswith(_MEDIA_MAGIC) or head[4:8] in _BMFF_BOXES:
+        return True
+    from PIL import Image
+    try:
+        with Image.open(path):
+            return True
+    except Exception:  # noqa: BLE001 - PIL raises many kinds for non-images
+        pass
+    import av
+    try:
+        with av.open(str(path)) as container:
+            return bool(container.streams.video or container.streams.audio)
+    except Exception:  # noqa: BLE001 - PyAV's errors for non-media vary by demuxer
+        return False
+
+
+def verify_exit_code(report: VerifyReport) -> int:
+    return VERIFY_EXIT_CODES.get(report.state, VERIFY_EXIT_CODES[STATE_INVALID])
 
 
 def _report(path: Path, reader) -> VerifyReport:
@@ -415,7 +479,7 @@ def _report(path: Path, reader) -> VerifyReport:
         signed_at=sig.get("time"), actions=info["actions"], generation=info["generation"],
         prompt=info["prompt"], watermarked=any(a.get("action", "").startswith("c2pa.watermarked")
                                                 for a in info["actions"]),
-        training_mining=info["training_mining"], failure_codes=_unique(failures))
+        training_mining=info["training_mining"], failure_codes=_unique(failures), likenesses=info["likenesses"])
     agents, sources = list(info["agents"]), list(info["sources"])
     for ing in active.get("ingredients", []) or []:
         ing_report = _ingredient_report(ing, manifests, deltas, reader, trusted_run)
@@ -431,6 +495,7 @@ def _report(path: Path, reader) -> VerifyReport:
 def _manifest_facts(manifest: dict, reader) -> dict:
     actions, agents, sources = [], [], []
     generation = None
+    likenesses: list[dict] = []
     training: dict[str, str] = {}
     for assertion in manifest.get("assertions", []) or []:
         label = assertion.get("label", "")
@@ -447,6 +512,8 @@ def _manifest_facts(manifest: dict, reader) -> dict:
                     sources.append(action["digitalSourceType"])
         elif label.startswith(GENERATION_LABEL):
             generation = data
+        elif label.startswith(LIKENESS_LABEL):
+            likenesses = list(data.get("likenesses") or [])
         elif label.startswith(TRAINING_MINING_LABEL):
             training = {k: (v or {}).get("use", "?") for k, v in (data.get("entries", {}) or {}).items()}
     prompt = None
@@ -455,7 +522,7 @@ def _manifest_facts(manifest: dict, reader) -> dict:
             prompt = _resource_text(reader, ing["data"].get("identifier"))
     gen = (manifest.get("claim_generator_info") or [{}])[0] or {}
     return {"actions": actions, "agents": agents, "sources": sources, "generation": generation,
-            "training_mining": training, "prompt": prompt, "generator": gen}
+            "training_mining": training, "prompt": prompt, "generator": gen, "likenesses": likenesses}
 
 
 def _resource_text(reader, identifier: str | None) -> str | None:

@@ -35,6 +35,7 @@ from .commands import AddShot, ChooseTake, Macro, SetShotFields, SetTrim
 from .continuity import last_used_frame
 from .document import Document
 from .errors import UserError
+from . import naming
 from .model import Continuity, Shot, Take, TakeStatus, new_id
 from .prompting import build_request
 
@@ -102,12 +103,17 @@ def take_request(doc: Document, take: Take) -> GenerationRequest:
         raise UserError(f"take {take.id} does not hold a readable request ({exc}); generate the shot again") from None
 
 
+def _name(doc: Document, take: Take) -> str:
+    """'take 3 of shot 2' in messages (the remix dialog shows them): people do not read take ids."""
+    return naming.take_label(doc.project, take, capital=False)
+
+
 def _ready_take(doc: Document, take_id: str) -> Take:
     take = doc.project.take(take_id)
     if take.status is not TakeStatus.READY:
-        raise UserError(f"take {take_id} is in the trash: restore it first")
+        raise UserError(f"{_name(doc, take)} is in the trash: restore it first")
     if not take.files.get("video"):
-        raise UserError(f"take {take_id} has no video to work from")
+        raise UserError(f"{_name(doc, take)} has no video to work from")
     return take
 
 
@@ -310,7 +316,7 @@ def plan_extend(doc: Document, take_id: str, frames: int, direction: str = "forw
         from_frame = last if direction == "forward" else 0
     from_frame = int(from_frame)
     if not 0 <= from_frame <= last:
-        raise UserError(f"take {take.id} has frames 0..{last}; there is no frame {from_frame}")
+        raise UserError(f"{_name(doc, take)} has frames 0..{last}; there is no frame {from_frame}")
     if base.backend == "diffusion":
         return [_diffusion_extend(doc, base, take, frames, direction, from_frame)]
     kept = from_frame + 1 if direction == "forward" else take.frames - from_frame
@@ -354,7 +360,7 @@ def plan_loop(doc: Document, take_id: str, *, start: int = 0, frames: int | None
         raise UserError(f"a loop needs 4..{24 * 60 * 5} frames, not {frames}")
     start = int(start)
     if not 0 <= start < take.frames:
-        raise UserError(f"take {take.id} has frames 0..{take.frames - 1}; a loop cannot start at {start}")
+        raise UserError(f"{_name(doc, take)} has frames 0..{take.frames - 1}; a loop cannot start at {start}")
     if base.backend == "diffusion":
         _check_model(doc, base, "loop")
         request = _derive(doc, base, take, "loop", frames=frames, options={"from_frame": start})
@@ -373,7 +379,7 @@ def recut(doc: Document, take_id: str, trim_in: int, trim_out: int) -> None:
     take = _ready_take(doc, take_id)
     trim_in, trim_out = int(trim_in), int(trim_out)
     if trim_in < 0 or trim_out < 0 or trim_in >= take.frames or trim_out > take.frames:
-        raise UserError(f"take {take.id} has {take.frames} frames: in {trim_in} / out {trim_out} do not fit")
+        raise UserError(f"{_name(doc, take)} has {take.frames} frames: in {trim_in} / out {trim_out} do not fit")
     if trim_out and trim_out <= trim_in:
         raise UserError(f"the out point ({trim_out}) must be after the in point ({trim_in})")
     shot = doc.project.shot(take.shot_id)
@@ -515,14 +521,15 @@ class LoopSeam:
     def to_dict(self) -> dict:
         return {"take_id": self.take_id, "seam_mad": round(self.seam_mad, 3),
                 "seam_psnr": None if math.isinf(self.seam_psnr) else round(self.seam_psnr, 2),
-                "typical_step": round(self.typical_step, 3), "ratio": round(self.ratio, 3)}
+                "typical_step": round(self.typical_step, 3),
+                "ratio": None if math.isinf(self.ratio) else round(self.ratio, 3)}  # JSON has no infinity
 
 
 def loop_seam(doc: Document, take: Take, samples: int = 8) -> LoopSeam:
     from engine.frames import read_frames
     n = take.frames
     if n < 2:
-        raise UserError(f"take {take.id} is too short to loop")
+        raise UserError(f"{_name(doc, take)} is too short to loop")
     media = doc.abspath(take.files.get("video") or "")
     steps_at = sorted({int(round(k * (n - 2) / max(1, samples - 1))) for k in range(samples)})
     wanted = {0, n - 1} | set(steps_at) | {i + 1 for i in steps_at}

@@ -6,16 +6,22 @@ row. The store keeps what it last wrote of every position so structural edits (i
 remove) update only the rows whose position really changed.
 
 A file is checked before anything writes to it: the header alone refuses foreign, newer and
-non-SQLite files; then a read-only connection confirms the application id and version and runs
-`PRAGMA quick_check`. Only a file that passes is opened for writing (and migrated forward, after a
-backup copy). WAL journal, `synchronous=NORMAL`: a killed process loses nothing that committed.
+non-SQLite files, a -wal whose header is not a WAL of this file is refused (SQLite would silently drop it);
+then a read-only connection confirms the application id and version and runs `PRAGMA quick_check`, and
+the whole database is copied into memory, migrated there if older and its rows read. Only a file that
+passes all of it is opened for writing (journal mode set, migrated forward after a backup copy): a refused
+file keeps every byte, its journal mode and its folder. Read-only opens keep the in-memory copy and touch
+nothing on disk (listing commands work on a full disk). WAL journal, `synchronous=NORMAL`: a killed
+process loses nothing that committed.
 
 Who calls: `studio.document.Document` only (and `JobTable` for the engine runner's job records).
 """
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -24,6 +30,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import sqlite_utils
 
+from engine.errors import EngineError
 from engine.fsio import atomic_path
 from engine.jobs import fps_to_str
 
@@ -77,6 +84,54 @@ def inspect_file(db_path: Path) -> int:
     """Refuse anything that is not a healthy Shotreel database of a known version, without writing.
 
     Returns the schema version. Raises ProjectFileError with one line for the user."""
+    return _inspect(db_path)[0]
+
+
+_WAL_MAGIC = (0x377F0682, 0x377F0683)
+
+
+def _wal_checksum(data: bytes, big_endian: bool) -> tuple[int, int]:
+    """SQLite's WAL checksum (two running 32-bit sums over pairs of words)."""
+    words = struct.unpack(f"{'>' if big_endian else '<'}{len(data) // 4}I", data)
+    s0 = s1 = 0
+    for i in range(0, len(words), 2):
+        s0 = (s0 + words[i] + s1) & 0xFFFFFFFF
+        s1 = (s1 + words[i + 1] + s0) & 0xFFFFFFFF
+    return s0, s1
+
+
+def _wal_pending(shown: str, db_path: Path, head: bytes) -> bool:
+    """Whether a write-ahead log holds pages for this file. SQLite silently ignores a WAL whose header is
+    garbage (the edits in it are lost without a word): such a file is refused instead."""
+    wal = Path(f"{db_path}-wal")
+    try:
+        size = wal.stat().st_size
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise ProjectFileError(f"cannot read {wal}: {exc.strerror or exc}") from None
+    if size == 0:
+        return False
+    try:
+        with open(wal, "rb") as fh:
+            wal_head = fh.read(32)
+    except OSError as exc:
+        raise ProjectFileError(f"cannot read {wal}: {exc.strerror or exc}") from None
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    ok = len(wal_head) == 32
+    if ok:
+        magic, version, wal_page, _, _, _, c0, c1 = struct.unpack(">8I", wal_head)
+        ok = (magic in _WAL_MAGIC and version == 3007000 and wal_page == page_size
+              and _wal_checksum(wal_head[:24], bool(magic & 1)) == (c0, c1))
+    if not ok:
+        raise ProjectFileError(f"{shown}: {wal.name} is not a SQLite write-ahead log of this project (damaged or "
+                               f"foreign); move {wal.name} aside to open the project as it was last checkpointed")
+    return True
+
+
+def _inspect(db_path: Path) -> tuple[int, bool]:
+    """(schema version, whether a WAL is pending), checked read-only."""
     shown = db_path.parent.name or str(db_path)
     try:
         with open(db_path, "rb") as fh:
@@ -86,16 +141,13 @@ def inspect_file(db_path: Path) -> int:
     if not head.startswith(_SQLITE_MAGIC) or len(head) < 100:
         what = "an empty file" if not head else "not a SQLite database"
         raise ProjectFileError(f"{shown} is not a Shotreel project: {db_path.name} is {what}")
-    wal = Path(f"{db_path}-wal")
-    wal_pending = wal.exists() and wal.stat().st_size > 0
+    wal_pending = _wal_pending(shown, db_path, head)
     if not wal_pending:  # the header is the whole truth only when no WAL holds newer pages
         _check_identity(shown, int.from_bytes(head[68:72], "big"), int.from_bytes(head[60:64], "big"))
-    # immutable=1 when there is no WAL: SQLite then creates no -wal/-shm files next to a file we refuse.
-    uri = db_path.resolve().as_uri() + ("?mode=ro" if wal_pending else "?mode=ro&immutable=1")
     try:
-        conn = sqlite3.connect(uri, uri=True)
+        conn = _read_only_connection(db_path, wal_pending)
     except sqlite3.Error as exc:
-        raise ProjectFileError(f"{shown} cannot be opened: {exc}") from None
+        raise ProjectFileError(f"{shown} cannot be opened: {_sqlite_problem(exc, db_path)}") from None
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -111,7 +163,64 @@ def inspect_file(db_path: Path) -> int:
         raise ProjectFileError(f"{shown} is damaged and cannot be opened ({exc}); open a backup copy") from None
     finally:
         conn.close()
-    return version
+    return version, wal_pending
+
+
+def _read_only_connection(db_path: Path, wal_pending: bool) -> sqlite3.Connection:
+    # immutable=1 when there is no WAL: SQLite then creates no -wal/-shm files next to a file we refuse
+    # (and needs no disk space, so reading works on a full disk).
+    uri = db_path.resolve().as_uri() + ("?mode=ro" if wal_pending else "?mode=ro&immutable=1")
+    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+
+def _sqlite_problem(exc: sqlite3.Error, path: Path) -> str:
+    """The SQLite error in words; a full disk (SQLITE_FULL, or an I/O error with no space left) says so."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code == 13:  # SQLITE_FULL
+        return "the disk is full"
+    if code == 10:  # SQLITE_IOERR: often a full disk while creating -wal/-shm
+        try:
+            if shutil.disk_usage(path.parent).free < 64 * 1024:
+                return "the disk is full"
+        except OSError:
+            pass
+    return str(exc)
+
+
+def _snapshot(db_path: Path, version: int, wal_pending: bool) -> tuple[sqlite3.Connection, Project, int]:
+    """The project read into memory (and migrated there when older): every check a refusal could come
+    from runs on this copy, so a file that is refused is never written, not even its journal mode."""
+    shown = db_path.parent.name or str(db_path)
+    mem = sqlite3.connect(":memory:", check_same_thread=False)
+    try:
+        src = _read_only_connection(db_path, wal_pending)
+        try:
+            src.backup(mem)
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        mem.close()
+        raise ProjectFileError(f"{shown} cannot be read ({_sqlite_problem(exc, db_path)})") from None
+    try:
+        if version < SCHEMA_VERSION:
+            try:
+                migrate(sqlite_utils.Database(mem), version)
+            except sqlite3.Error as exc:
+                raise ProjectFileError(f"{shown} cannot be updated from schema {version} to {SCHEMA_VERSION} "
+                                       f"({exc}); it was left untouched") from None
+        probe = Store(db_path, mem)
+        try:
+            project = probe._read_project()
+            revision = probe._read_revision()
+        except ProjectFileError:
+            raise
+        except Exception as exc:  # bad JSON, wrong shapes, invalid fields: one line, file untouched
+            raise ProjectFileError(f"{shown} holds data this Shotreel cannot read ({exc}); "
+                                   "it was left untouched") from None
+    except BaseException:
+        mem.close()
+        raise
+    return mem, project, revision
 
 
 def _check_identity(shown: str, app_id: int, version: int) -> None:
@@ -153,6 +262,8 @@ class Store:
         self.revision = 0  # meta 'revision' as of our last read or write; bumped by every document write
         self._writes = 0
         self._checkpointer: _Checkpointer | None = None
+        self.readonly = False  # opened for reading only: an in-memory snapshot, every write refused
+        self._checked: tuple[Project, int] | None = None   # the project as the open checks read it
 
     # ---- opening -----------------------------------------------------------------------------
     @staticmethod
@@ -182,26 +293,39 @@ class Store:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"cannot create {path}: {exc}") from exc
+                raise StoreError(f"cannot create {path}: {_sqlite_problem(exc, path)}") from exc
             raise
         return store
 
     @classmethod
-    def open(cls, path: Path) -> "Store":
-        version = inspect_file(path)
+    def open(cls, path: Path, *, readonly: bool = False) -> "Store":
+        """Open `path` after every check passed on a read-only copy in memory. `readonly` keeps that copy
+        as the store (nothing on disk is touched: read-only commands work on a full disk)."""
+        version, wal_pending = _inspect(path)
+        snapshot, checked, revision = _snapshot(path, version, wal_pending)
+        if readonly:
+            store = cls(path, snapshot)
+            store.readonly = True
+            return store
+        snapshot.close()
         if version < SCHEMA_VERSION:
-            _backup(path, path.with_name(f"{path.name}.v{version}.bak"))
+            try:
+                _backup(path, path.with_name(f"{path.name}.v{version}.bak"))
+            except (sqlite3.Error, OSError, EngineError) as exc:
+                raise ProjectFileError(f"cannot back up {path.parent.name} before updating it: {exc}") from None
         try:
             store = cls(path, cls._connect(path))
         except sqlite3.Error as exc:
-            raise ProjectFileError(f"cannot open {path}: {exc}") from None
+            raise ProjectFileError(f"cannot open {path}: {_sqlite_problem(exc, path)}") from None
         try:
             if version < SCHEMA_VERSION:
                 migrate(store.db, version)
                 store.migrated_from = version
         except sqlite3.Error as exc:
             store.close()
-            raise ProjectFileError(f"cannot update {path.parent.name} to schema {SCHEMA_VERSION}: {exc}") from None
+            raise ProjectFileError(f"cannot update {path.parent.name} to schema {SCHEMA_VERSION}: "
+                                   f"{_sqlite_problem(exc, path)}") from None
+        store._checked = (checked, revision)  # the first load reuses it unless someone wrote since
         return store
 
     def close(self) -> None:
@@ -225,10 +349,11 @@ class Store:
     # ---- reading -----------------------------------------------------------------------------
     def load(self) -> tuple[Project, tuple[int, int, list[dict[str, Any]]]]:
         """The project and its history (base, index, command dicts), read in one snapshot."""
+        checked, self._checked = self._checked, None
         with self._lock, self.db.atomic():
-            project = self._read_project()
-            history = self._read_history()
             self.revision = self._read_revision()
+            project = checked[0] if checked and checked[1] == self.revision else self._read_project()
+            history = self._read_history()
         self._remember_positions(project)
         return project, history
 
@@ -286,6 +411,7 @@ class Store:
         """Persist what `changes` touched (plus the history step) in one transaction.
 
         Raises StoreError for a SQLite failure; any exception rolls the transaction back."""
+        self._refuse_if_readonly()
         plan = _Plan.build(self, project, list(changes))
         with self._lock:
             try:
@@ -295,12 +421,18 @@ class Store:
                     if history is not None:
                         self._put_history(history)
             except sqlite3.Error as exc:
-                raise StoreError(f"could not save to {self.path.parent.name}/{self.path.name}: {exc}") from exc
+                raise StoreError(f"could not save to {self.path.parent.name}/{self.path.name}: "
+                                 f"{_sqlite_problem(exc, self.path)}") from exc
             self.revision += 1
             self._wrote()
         self._shot_pos, self._seq_pos, self._bible_pos = plan.shot_pos, plan.seq_pos, plan.bible_pos
 
+    def _refuse_if_readonly(self) -> None:
+        if self.readonly:
+            raise StoreError(f"{self.path.parent.name} was opened read-only: nothing can be saved")
+
     def clear_history(self) -> None:
+        self._refuse_if_readonly()
         with self._lock:
             try:
                 with self.db.atomic():
@@ -366,12 +498,19 @@ class _Checkpointer:
     def __init__(self, path: Path):
         self._path = path
         self._wake = threading.Event()
+        self._idle = threading.Event()   # set when no checkpoint runs and none is asked for
+        self._idle.set()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="shotreel-checkpoint", daemon=True)
         self._thread.start()
 
     def poke(self) -> None:
+        self._idle.clear()
         self._wake.set()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Until the checkpoints asked for so far are done (tests read the main file after this)."""
+        return self._idle.wait(timeout)
 
     def stop(self) -> None:
         self._stopping = True
@@ -393,7 +532,10 @@ class _Checkpointer:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error:  # busy or read-only: the next poke (or the backstop) retries
                     pass
+                if not self._wake.is_set():  # no poke arrived during this checkpoint
+                    self._idle.set()
         finally:
+            self._idle.set()
             conn.close()
 
 
@@ -537,6 +679,7 @@ class JobTable:
         status = data.get("status", "")
         status = getattr(status, "value", status)
         store = self._store
+        store._refuse_if_readonly()
         with store._lock:
             try:
                 with store.db.atomic():
@@ -555,6 +698,7 @@ class JobTable:
 
     def delete(self, job_id: str) -> None:
         store = self._store
+        store._refuse_if_readonly()
         with store._lock:
             try:
                 with store.db.atomic():

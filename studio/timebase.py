@@ -43,7 +43,8 @@ _DURATION = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>f|fr|frames?|s|se
 
 
 def parse_duration(text: str | int, fps: Fraction) -> int:
-    """'3s', '2.5s', '72f', '72', '500ms' or a timecode '00:00:03:00' -> whole frames (>= 1)."""
+    """'3s', '2.5s', '72f', '500ms' or a timecode '00:00:03:00' -> whole frames (>= 1). Typed text needs a unit;
+    an int is frames."""
     if isinstance(text, int) and not isinstance(text, bool):
         frames = text
     else:
@@ -54,8 +55,11 @@ def parse_duration(text: str | int, fps: Fraction) -> int:
             match = _DURATION.match(raw)
             if not match:
                 raise UserError(f"duration: {raw!r} is not like 3s, 72f, 500ms or 00:00:03:00")
+            if not match["unit"]:  # a bare '3' once silently meant 3 frames
+                raise UserError(f"duration: {raw!r} needs a unit: {raw}s for seconds or {raw}f for frames "
+                                "(e.g. 3s, 72f, 500ms)")
             number = Fraction(match["num"])
-            unit = (match["unit"] or "f").lower()
+            unit = match["unit"].lower()
             if unit.startswith("f"):
                 if number.denominator != 1:
                     raise UserError(f"duration: {raw!r} is not a whole number of frames")

@@ -24,6 +24,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from . import theme
+from .wheel import install_wheel_guard
 
 log = logging.getLogger("ui.app")
 
@@ -39,6 +40,7 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("Shotreel")
     theme.apply_theme(app)
     app.setWindowIcon(QIcon(str(theme.ASSETS / "icons" / "shotreel.png")))  # the watermark's mark
+    install_wheel_guard(app)
     return app
 
 

@@ -21,6 +21,7 @@ from studio.commands import Change
 
 from . import theme
 from .dialogs.error import show_error
+from .labels import plural
 from .selection import ShotSelection
 
 log = logging.getLogger(__name__)
@@ -205,12 +206,17 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu("&View")
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
-        self.view_menu.addSeparator()
+        self._viewer_section = self.view_menu.addSection("Viewer")  # the player's actions, per document
+        self._viewer_actions: list[QAction] = []
+        self._viewer_end = self.view_menu.addSeparator()
         a["reset_layout"] = self._action("Reset Layout", self.reset_layout, None, None, self.view_menu)
 
         help_ = bar.addMenu("&Help")
         a["shortcuts"] = self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1", "mdi6.keyboard-outline",
                                       help_)
+        # '?' too, as in most editors (text fields keep typing it: they claim printable keys first)
+        a["shortcuts"].setShortcuts([QKeySequence("F1"), QKeySequence("?")])
+        a["guide"] = self._action("&User Guide", self.show_guide, None, "mdi6.book-open-variant", help_)
         a["about"] = self._action("&About Shotreel", self.show_about, None, None, help_)
         for action in a.values():
             self.addAction(action)  # shortcuts work even when a floating dock has focus
@@ -290,18 +296,27 @@ class MainWindow(QMainWindow):
         if hasattr(timeline, "playhead_moved"):  # the timeline and the viewer share one playhead (cut frames)
             timeline.playhead_moved.connect(viewer.player.seek)
             viewer.player.position_changed.connect(timeline.set_playhead)
+            viewer.player.marks_changed.connect(timeline.set_marks)
+            timeline.set_marks(*viewer.player.marks)
         inspector = self.panels.get("InspectorDock")
+        if hasattr(inspector, "edit_title"):  # after Add Shot: the inspector's title, scrolled to the top
+            storyboard.shot_added.connect(lambda _id: (self.docks["InspectorDock"].raise_(), inspector.edit_title()))
         if hasattr(timeline, "cue_selected") and hasattr(inspector, "select_cue"):  # one sound picked in both
             timeline.cue_selected.connect(inspector.select_cue)
             inspector.cue_selected.connect(timeline.select_cue)
         for name, panel in self.panels.items():
             self.docks[name].setWidget(panel)
+        self._viewer_actions = viewer.player.view_actions()  # loop, safe areas, aspect mask, full screen
+        self.view_menu.insertActions(self._viewer_end, self._viewer_actions)
         self.shot_menu.clear()
         for action in storyboard.actions_by_name.values():
             self.shot_menu.addAction(action)
         storyboard.extra_actions = [self.actions_by_name["generate"]]
 
     def _detach_panels(self) -> None:
+        for action in self._viewer_actions:  # the old player's: they go with it
+            self.view_menu.removeAction(action)
+        self._viewer_actions = []
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
@@ -343,7 +358,7 @@ class MainWindow(QMainWindow):
             return
         project = doc.project
         shots = sum(len(s.shots) for s in project.sequences)
-        self.project_label.setText(f"{project.name} · {shots} shots · {project.width}×{project.height} "
+        self.project_label.setText(f"{project.name} · {plural(shots, 'shot')} · {project.width}×{project.height} "
                                    f"@ {float(project.fps):g} fps · {doc.folder}")
 
     # ---- File ------------------------------------------------------------------------------------------
@@ -401,8 +416,15 @@ class MainWindow(QMainWindow):
     def show_export(self):
         from .dialogs.export import ExportDialog
         dialog = ExportDialog(self.doc, self)
+        dialog.regenerate_requested.connect(lambda ids: self._guard(lambda: self._generate_for_export(ids)))
         dialog.open()
         return dialog
+
+    def _generate_for_export(self, shot_ids: list[str]) -> None:
+        queue = self.panels.get("QueueDock")
+        if queue is not None:
+            queue.generate(shot_ids)
+            self.docks["QueueDock"].raise_()
 
     def show_verify(self):
         from .dialogs.verify import VerifyDialog
@@ -481,7 +503,7 @@ class MainWindow(QMainWindow):
             timeline = self.panels.get("TimelineDock")
             if timeline is not None and hasattr(timeline, "set_seam_flags"):
                 timeline.set_seam_flags(flags)
-            self.statusBar().showMessage(f"Seams checked: {len(flags)} cut(s) flagged", 5000)
+            self.statusBar().showMessage(f"Seams checked: {plural(len(flags), 'cut')} flagged", 5000)
 
         task = BackgroundTask(measure, self)
         task.succeeded.connect(show)
@@ -503,8 +525,8 @@ class MainWindow(QMainWindow):
 
     def shortcut_groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
         from .player.widget import SHORTCUTS
-        def keys(action: QAction) -> str:
-            return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        def keys(action: QAction) -> str:  # every binding ('F1 / ?')
+            return " / ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
         window = [(keys(a), a.text().replace("&", "").rstrip("…")) for a in self.actions_by_name.values()
                   if not a.shortcut().isEmpty()]
         groups = [("Studio", window)]
@@ -527,10 +549,24 @@ class MainWindow(QMainWindow):
         overlay.setFocus()
         return overlay
 
+    def show_guide(self):
+        from .dialogs.guide import UserGuideDialog
+        dialog = UserGuideDialog(self)
+        dialog.open()
+        return dialog
+
+    def about_text(self) -> str:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            number = version("shotreel")
+        except PackageNotFoundError:  # a checkout that was never installed
+            number = "(development checkout)"
+        return (f"Shotreel {number} — storyboard to previs cut.\n"
+                "Every edit is saved as you make it.\n\nHelp > User Guide has the whole guide, offline.")
+
     def show_about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
-        QMessageBox.about(self, "About Shotreel", "Shotreel — storyboard to previs cut.\n"
-                                                  "Every edit is saved as you make it.")
+        QMessageBox.about(self, "About Shotreel", self.about_text())
 
     # ---- errors, layout, closing --------------------------------------------------------------------------
     def _guard(self, slot) -> None:

@@ -16,6 +16,7 @@ from studio.playlist import EditList, build_edit_list
 
 from .player.source import PlayList, PlaySegment
 from .player.widget import PlayerWidget
+from .labels import plural, take_label
 from .selection import ShotSelection
 
 _CUT_CHANGES = {"project", "sequence", "shot_added", "shot_removed", "shot_changed", "shots_moved",
@@ -89,14 +90,21 @@ class ViewerPanel(QWidget):
             self.edit_list = None
             return
         position = self.player.position
+        # the same cut rebuilt (a new take, an edit): the user's in/out marks stay (a new playlist clears them)
+        marks = self.player.marks if self.edit_list is not None else (None, None)
         self.edit_list = edit
         # the player's timeline ends with the last shot that has a take (gaps before it stay black)
         self.player.set_playlist(playlist if playlist.segments else None)
         if playlist.segments:
-            self.player.seek(min(position, max(0, playlist.duration - 1)))
+            last = max(0, playlist.duration - 1)
+            self.player.seek(min(position, last))
+            if marks[0] is not None and marks[0] <= last:
+                self.player.set_mark_in(marks[0])
+            if marks[1] is not None:
+                self.player.set_mark_out(min(marks[1], last))
         missing = len(edit.missing)
         shots = len(edit.entries)
-        text = f"  {shots} shots · {edit.timecode(edit.duration)}"
+        text = f"  {plural(shots, 'shot')} · {edit.timecode(edit.duration)}"
         if missing:
             text += f" · {missing} without a take (black in the viewer)"
         self.info.setText(text)
@@ -123,5 +131,5 @@ class ViewerPanel(QWidget):
         playlist = take_playlist(self.doc, take) if take else None
         if playlist is not None:
             self.player.set_playlist(playlist)
-            self.info.setText(f"  Take {take_id} — select a shot to return to the cut")
+            self.info.setText(f"  {take_label(self.doc.project, take)} — select a shot to return to the cut")
             self.player.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -29,7 +29,7 @@ def resolve_model(model: str, *, allow_download: bool = False) -> ModelInfo:
     """A folder path or a hub id ('Wan-AI/Wan2.1-T2V-1.3B-Diffusers') -> ModelInfo."""
     if not model or not str(model).strip():
         raise EngineError(ErrorKind.MODEL_MISSING, "no model was chosen for the diffusion backend",
-                          "Choose a model folder in Settings > Models (see `shotreel models`).")
+                          "Choose a model folder in File > Settings > Engine defaults > Model folders (see `shotreel models`).")
     path = Path(model).expanduser()
     if path.exists() or path.is_absolute() or str(model).startswith((".", "~")) or str(model).count("/") != 1:
         return inspect_model_dir(path)

@@ -188,7 +188,10 @@ def _read_json(path: Path) -> dict:
 
 
 def safetensors_param_count(path: Path) -> int:
-    """Number of parameters in one .safetensors file, read from its header alone."""
+    """Number of parameters in one .safetensors file, read from its header alone. A header that is not a
+    table of tensors with whole-number shapes is refused (hostile headers once raised AttributeError)."""
+    def bad(why: str) -> EngineError:
+        return EngineError(ErrorKind.MODEL_INVALID, f"{path.name} is not a safetensors file: {why}")
     try:
         with open(path, "rb") as fh:
             (size,) = struct.unpack("<Q", fh.read(8))
@@ -196,8 +199,21 @@ def safetensors_param_count(path: Path) -> int:
                 raise ValueError("header larger than 100 MB")
             header = json.loads(fh.read(size))
     except (OSError, ValueError, struct.error) as exc:
-        raise EngineError(ErrorKind.MODEL_INVALID, f"{path.name} is not a safetensors file: {exc}") from exc
-    return sum(math.prod(v.get("shape") or [1]) for k, v in header.items() if k != "__metadata__")
+        raise bad(str(exc)) from exc
+    if not isinstance(header, dict):
+        raise bad("its header is not a JSON object")
+    total = 0
+    for key, value in header.items():
+        if key == "__metadata__":
+            continue
+        if not isinstance(value, dict):
+            raise bad(f"tensor {key[:60]!r} is not described by an object")
+        shape = value.get("shape")
+        if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                                                  for d in shape):
+            raise bad(f"tensor {key[:60]!r} has no shape of whole numbers")
+        total += math.prod(shape)
+    return total
 
 
 def _is_diffusers_pipeline_module(library: str) -> bool:
@@ -213,13 +229,83 @@ def _is_diffusers_pipeline_module(library: str) -> bool:
                for root in spec.submodule_search_locations)
 
 
+def _allowed_root(folder: Path) -> Path:
+    """What symlinks in `folder` may point into: the folder itself, or for a Hugging Face cache snapshot
+    (models--org--name/snapshots/<rev>/, whose files link to ../../blobs) the cached repository."""
+    resolved = folder.resolve()
+    if resolved.parent.name == "snapshots" and resolved.parent.parent.name.startswith("models--"):
+        return resolved.parent.parent
+    return resolved
+
+
+_CODE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
+
+
+def _check_tree(folder: Path) -> None:
+    """Refuse a folder when anything in it resolves outside it (a component folder, model_index.json or weights
+    symlinked elsewhere would be listed and loaded from there), ships code, or ships a pickle anywhere
+    (a .bin beside a decoy .safetensors could still be what a loader picks)."""
+    root = _allowed_root(folder)
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(folder):  # never follows symlinked folders: checked below
+        here = Path(dirpath)
+        for entry in [*dirnames, *filenames]:
+            seen += 1
+            if seen > 100_000:
+                raise EngineError(ErrorKind.MODEL_INVALID, f"{folder.name} holds too many files for a model folder")
+            path = here / entry
+            rel = path.relative_to(folder)
+            if path.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    raise EngineError(ErrorKind.MODEL_INVALID,
+                                      f"{folder.name}/{rel} is a broken or looping symlink") from None
+                if not target.is_relative_to(root):
+                    raise EngineError(ErrorKind.MODEL_INVALID,
+                                      f"{folder.name}/{rel} is a symlink that resolves outside the model folder "
+                                      f"(to {target}); refused",
+                                      "Copy the files into the model folder instead of linking them.")
+            if entry.endswith(_CODE_SUFFIXES):
+                raise EngineError(ErrorKind.MODEL_INVALID,
+                                  f"{folder.name}/{rel} is code shipped with the model; Shotreel never runs remote code")
+            if entry.endswith(_PICKLE_SUFFIXES) and rel.parts[0] != ".cache":
+                raise EngineError(ErrorKind.MODEL_INVALID,
+                                  f"{folder.name}/{rel} is a pickle checkpoint; Shotreel loads safetensors only, "
+                                  "because a pickle can run arbitrary code when loaded",
+                                  "Remove the pickle files (keep the .safetensors) or convert the weights.")
+            if entry.endswith(".json") and path.is_file():
+                _refuse_auto_map(folder, path)
+
+
+def _refuse_auto_map(folder: Path, path: Path) -> None:
+    """Any config (config.json, tokenizer_config.json, processor configs) naming custom code via auto_map."""
+    if path.stat().st_size > 50 * 1024 * 1024:
+        return  # a tokenizer.json vocabulary, not a config
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return  # read again (and refused if broken) where it matters
+    if isinstance(data, dict) and ("auto_map" in data or "custom_pipeline" in data):
+        raise EngineError(ErrorKind.MODEL_INVALID,
+                          f"{folder.name}/{path.relative_to(folder)} maps to custom code (auto_map); "
+                          "Shotreel never runs remote code")
+
+
 def _check_component(folder: Path, name: str, entry: Any) -> int:
     """Refuse pickles and remote code in one component; return its parameter count."""
-    if not (isinstance(entry, list) and len(entry) == 2):
-        return 0
+    if isinstance(entry, (dict, tuple)) or (isinstance(entry, list) and len(entry) != 2):
+        raise EngineError(ErrorKind.MODEL_INVALID,
+                          f"{folder.name}: model_index.json component '{name[:60]}' is not [library, class]",
+                          "Use an official diffusers conversion of the model.")
+    if not isinstance(entry, list):
+        return 0                                    # a plain setting (boundary_ratio, expand_timesteps, ...)
     library, class_name = entry
     if library is None or class_name is None:       # an optional component left empty
         return 0
+    if not isinstance(library, str) or not isinstance(class_name, str):
+        raise EngineError(ErrorKind.MODEL_INVALID,
+                          f"{folder.name}: model_index.json component '{name[:60]}' is not [library, class] names")
     if library not in _LIBRARIES and not _is_diffusers_pipeline_module(library):
         raise EngineError(ErrorKind.MODEL_INVALID,
                           f"{folder.name}: component '{name}' comes from '{library}.{class_name}', which would run "
@@ -243,7 +329,10 @@ def _check_component(folder: Path, name: str, entry: Any) -> int:
                           f"{folder.name}/{name} has only pickle checkpoints ({pickles[0].name}); Shotreel loads "
                           "safetensors only, because a pickle can run arbitrary code when loaded",
                           "Convert the weights to safetensors or download the safetensors variant.")
-    if not tensors and name not in _NO_WEIGHTS and config and not config.get("_class_name", "").endswith(
+    component_class = config.get("_class_name", "")
+    if not isinstance(component_class, str):
+        raise EngineError(ErrorKind.MODEL_INVALID, f"{folder.name}/{name}: config.json's _class_name is not a string")
+    if not tensors and name not in _NO_WEIGHTS and config and not component_class.endswith(
             ("Scheduler", "Tokenizer", "TokenizerFast", "Processor")):
         raise EngineError(ErrorKind.MODEL_INVALID, f"{folder.name}/{name} has no safetensors weights")
     return sum(safetensors_param_count(p) for p in tensors)
@@ -258,8 +347,11 @@ def inspect_model_dir(path: str | os.PathLike) -> ModelInfo:
         raise EngineError(ErrorKind.MODEL_INVALID, f"{folder} is a file, not a diffusers model folder",
                           "Point at the folder that holds model_index.json (single-file checkpoints "
                           "are not supported).")
+    _check_tree(folder)
     index = _read_json(folder / "model_index.json")
     class_name = index.get("_class_name")
+    if class_name and not isinstance(class_name, str):
+        raise EngineError(ErrorKind.MODEL_INVALID, f"{folder.name}: model_index.json's _class_name is not a string")
     if not class_name:
         pickles = [p.name for p in folder.iterdir() if p.suffix in _PICKLE_SUFFIXES]
         hint = f" (it holds {pickles[0]}, a pickle checkpoint)" if pickles else ""
@@ -282,7 +374,11 @@ def inspect_model_dir(path: str | os.PathLike) -> ModelInfo:
                 params[name] = count
     if not params:
         raise EngineError(ErrorKind.MODEL_INVALID, f"{folder.name} holds no safetensors weights")
-    return _describe(folder, index, variant, params)
+    try:
+        return _describe(folder, index, variant, params)
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError) as exc:  # e.g. num_attention_heads: "many"
+        raise EngineError(ErrorKind.MODEL_INVALID,
+                          f"{folder.name}: a component config holds a value of the wrong kind ({exc})") from None
 
 
 def _describe(folder: Path, index: dict, variant: VariantSpec, params: dict[str, int]) -> ModelInfo:
@@ -395,11 +491,21 @@ def scan_model_dirs(paths: Iterable[str | os.PathLike], errors: list[EngineError
         root = Path(raw).expanduser()
         if not root.is_dir():
             continue
-        candidates = [root] if (root / "model_index.json").exists() else sorted(
-            p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        try:
+            candidates = [root] if (root / "model_index.json").exists() else sorted(
+                p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        except OSError as exc:  # an unreadable models folder: say so, do not crash the listing
+            if errors is not None:
+                errors.append(EngineError(ErrorKind.MODEL_INVALID, f"cannot read {root}: {exc.strerror or exc}"))
+            continue
         for folder in candidates:
-            looks_like_model = (folder / "model_index.json").exists() or any(
-                p.suffix in _PICKLE_SUFFIXES + (".safetensors",) for p in folder.iterdir() if p.is_file())
+            try:
+                looks_like_model = (folder / "model_index.json").exists() or any(
+                    p.suffix in _PICKLE_SUFFIXES + (".safetensors",) for p in folder.iterdir() if p.is_file())
+            except OSError as exc:
+                if errors is not None:
+                    errors.append(EngineError(ErrorKind.MODEL_INVALID, f"cannot read {folder}: {exc.strerror or exc}"))
+                continue
             if not looks_like_model:
                 continue
             try:
@@ -470,6 +576,7 @@ def models_report(paths: Iterable[str | os.PathLike], *, as_json: bool = False) 
     for e in errors:
         lines.append(f"refused: {e.message}")
     if not models:
-        lines.append("no usable video models found" + ("" if errors else " (add a model folder in Settings > "
-                                                                       "Models or pass --path DIR)"))
+        lines.append("no usable video models found" + ("" if errors else " (add a model folder in File > "
+                                                                       "Settings > Engine defaults > Model "
+                                                                       "folders or pass --path DIR)"))
     return "\n".join(lines), 0 if models else 1

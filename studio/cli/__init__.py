@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 
 from engine.cues import CueError
@@ -26,6 +27,7 @@ COMMAND_MODULES = (
     "models_cmds",     # models
     "remix_cmds",      # remix
     "import_cmds",     # import
+    "bible_cmds",      # bible (consent, revoke, uses: studio.cli.consent_cmds)
     "estimate_cmds",   # estimate (diffusion memory and time before queueing)
 )
 
@@ -68,6 +70,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `shotreel shots X | head`
         return 0
+    except OSError as exc:  # the disk or permissions: one line (a full disk says so)
+        common.print_error(args, UserError(common.os_error_message(exc)))
+        return 1
+    except Exception as exc:  # a bug: still one line for the user; SHOTREEL_DEBUG=1 shows the traceback
+        if os.environ.get("SHOTREEL_DEBUG"):
+            raise
+        common.print_error(args, UserError(f"unexpected error ({type(exc).__name__}: {exc}); "
+                                           "run with SHOTREEL_DEBUG=1 for details"))
+        return 1
 
 
 if __name__ == "__main__":

@@ -74,6 +74,14 @@ def emit(args: argparse.Namespace, data: Any, text: str | Callable[[], str] | No
     stream.flush()
 
 
+def os_error_message(exc: OSError) -> str:
+    """One line for an OSError; a full disk is named as such."""
+    import errno
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full" + (f" (writing {exc.filename})" if exc.filename else "")
+    return f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+
+
 def print_error(args: argparse.Namespace | None, exc: BaseException) -> None:
     message = " ".join(str(exc).split()) or type(exc).__name__
     suggestion = exc.suggestion if isinstance(exc, EngineError) else ""
@@ -87,10 +95,11 @@ def print_error(args: argparse.Namespace | None, exc: BaseException) -> None:
     sys.stderr.flush()
 
 
-def open_document(path: str):
-    """Open a project for a command (imported lazily so `shotreel --help` stays fast)."""
+def open_document(path: str, *, readonly: bool = False):
+    """Open a project for a command (imported lazily so `shotreel --help` stays fast). Listing commands pass
+    readonly: nothing is written (they work on a full disk or a read-only folder)."""
     from ..document import Document
-    return Document.open(path)
+    return Document.open(path, readonly=readonly)
 
 
 def table(rows: Iterable[Iterable[Any]], headers: Iterable[str]) -> str:

@@ -18,12 +18,14 @@ def register(subparsers: Any) -> None:
                     "file for editors (.otio .xml .fcpxml .edl), a storyboard .pdf or a contact sheet .png",
                     run_export)
     p.add_argument("project")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write; the extension picks "
-                   "the format")
+    p.add_argument("-o", "--output", metavar="FILE", help="where to write; the extension picks the format "
+                   "(required unless --stems DIR names the folder)")
     p.add_argument("--preset", choices=("1080p", "720p", "source", "prores", "gif"),
                    help="video preset (default: source size for .mp4, ProRes for .mov)")
     p.add_argument("--no-watermark", action="store_true", help="turn the visible moving watermark off")
-    p.add_argument("--stems", action="store_true", help="WAV stems per cue kind into the output folder")
+    p.add_argument("--stems", nargs="?", const=True, default=False, metavar="DIR",
+                   help="WAV stems per cue kind (dialogue, sfx, ambience, music) plus mix.wav into DIR, "
+                        "or into the -o folder")
     p.add_argument("--no-sign", action="store_true", help="do not sign the file with Content Credentials")
     p.add_argument("--scene", help="only this scene (id)")
     p.add_argument("--paper", choices=("a4", "letter"), help="storyboard PDF paper size (landscape)")
@@ -74,7 +76,20 @@ def export_any(doc: Any, output: str | Path, *, preset: str | None = None, water
     return record, text
 
 
+def _output_and_stems(args: argparse.Namespace) -> tuple[str, bool]:
+    """`-o FILE`, `-o DIR --stems` or `--stems DIR` (as the README writes it)."""
+    stems_dir = args.stems if isinstance(args.stems, str) else None
+    if stems_dir and args.output and Path(stems_dir) != Path(args.output):
+        raise UserError(f"give the stems folder once: --stems {stems_dir} or -o {args.output} --stems")
+    output = args.output or stems_dir
+    if not output:
+        raise UserError("say where to write: -o FILE (the extension picks the format) or --stems DIR")
+    return output, bool(args.stems)
+
+
 def run_export(args: argparse.Namespace) -> int:
+    output, stems = _output_and_stems(args)
+    args.output, args.stems = output, stems
     with open_document(args.project) as doc:
         bar = progress_for(args, "export")
         with bar:

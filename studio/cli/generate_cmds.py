@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import queue
+import sys
 from typing import Any, Iterable
 
 from engine.jobs import JobStatus
@@ -92,7 +93,31 @@ def generate_shots(doc: Any, shot_ids: Iterable[str], *, options: dict | None = 
         raise
     finally:
         runner.shutdown()
+    for shot_id, upstream in service.not_generated.items():   # chained after a failed or cancelled shot
+        failures.append((shot_id, NotGenerated(upstream)))
     return takes, failures
+
+
+class NotGenerated:
+    """A shot that waited for the shot it continues from, which failed: it was not generated."""
+
+    def __init__(self, upstream: str):
+        self.upstream = upstream
+
+    def to_dict(self) -> dict:
+        return {"kind": "not_generated", "message": str(self), "upstream": self.upstream}
+
+    def __str__(self) -> str:
+        return f"not generated: it continues from {self.upstream}, which was not generated"
+
+
+def _take_media_present(doc: Any, take_id: str) -> bool:
+    try:
+        take = doc.project.take(take_id)
+    except Exception:  # a selected take the project no longer holds counts as missing
+        return False
+    video = take.files.get("video")
+    return bool(video) and (doc.folder / video).is_file()
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -103,7 +128,12 @@ def run_generate(args: argparse.Namespace) -> int:
         else:
             shots = [shot for _, shot in project.shots()]
         if args.missing:
-            shots = [s for s in shots if not s.selected_take]
+            offline = [s for s in shots if s.selected_take and not _take_media_present(doc, s.selected_take)]
+            numbers = {shot.id: i + 1 for i, (_, shot) in enumerate(project.shots())}
+            for s in offline:
+                print(f"shot {numbers[s.id]}: the video of its take {s.selected_take} is missing (media offline): "
+                      "generating it again", file=sys.stderr)
+            shots = [s for s in shots if not s.selected_take or s in offline]
         if not shots:
             raise UserError("nothing to generate: the project has no shots" if not args.missing
                             else "every shot already has a take")
@@ -125,7 +155,9 @@ def run_generate(args: argparse.Namespace) -> int:
         emit(args, {"takes": records, "failed": errors},
              lambda: "\n".join([f"shot {numbers.get(t.shot_id, '?'):>3}  {t.id}  {t.frames}f  {t.files.get('video', '')}"
                                 for t in takes] +
-                               [f"shot {numbers.get(s, '?'):>3}  FAILED: {e}" for s, e in failures] +
+                               [f"shot {numbers.get(s, '?'):>3}  " + (
+                                   f"not generated: it continues from shot {numbers.get(e.upstream, '?')}, which failed"
+                                   if isinstance(e, NotGenerated) else f"FAILED: {e}") for s, e in failures] +
                                [f"{len(takes)} take(s) generated" + (f", {len(failures)} failed" if failures else "")]))
         return 1 if failures else 0
 
@@ -149,7 +181,7 @@ def _take_json(doc: Any, take: Any) -> dict[str, Any]:
 
 
 def run_takes(args: argparse.Namespace) -> int:
-    with open_document(args.project) as doc:
+    with open_document(args.project, readonly=True) as doc:
         project = doc.project
         shots = [project.resolve_shot(args.shot)] if args.shot else [s for _, s in project.shots()]
         numbers = {shot.id: i + 1 for i, (_, shot) in enumerate(project.shots())}

@@ -38,5 +38,5 @@ def run_models(args: argparse.Namespace) -> int:
         print(json.dumps(data))
     else:
         print(text if paths else "no model folders given: pass --path DIR, set SHOTREEL_MODEL_DIRS, or add "
-              "folders in Settings > Models")
+              "folders in File > Settings > Engine defaults > Model folders")
     return code

@@ -130,6 +130,14 @@ def _refs(doc: Any, names: list[str] | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(refs))
 
 
+def check_backend(name: str) -> None:
+    """Refuse a backend no engine provides when the shot is edited, not when it fails to generate."""
+    from engine.backends import known_backend_names
+    known = known_backend_names()
+    if name.strip() not in known:
+        raise UserError(f"backend {name!r} is not one of {', '.join(known)} ('' = the project's default)")
+
+
 def _shot_values(doc: Any, args: argparse.Namespace, shot: Any = None) -> dict[str, Any]:
     """The Shot fields the flags ask for (camera and motion merged into the shot's current cues)."""
     values: dict[str, Any] = {}
@@ -137,6 +145,8 @@ def _shot_values(doc: Any, args: argparse.Namespace, shot: Any = None) -> dict[s
         value = getattr(args, name)
         if value is not None:
             values[name] = value
+    if values.get("backend"):
+        check_backend(values["backend"])
     if args.duration is not None:
         values["duration"] = parse_duration(args.duration, doc.project.fps)
     elif shot is None:
@@ -231,7 +241,7 @@ def _shot_json(doc: Any, number: int, start: int, seq: Any, shot: Any) -> dict[s
 
 
 def run_shots(args: argparse.Namespace) -> int:
-    with open_document(args.project) as doc:
+    with open_document(args.project, readonly=True) as doc:
         p = doc.project
         shots = [_shot_json(doc, *row) for row in _numbered(doc)]
         total = sum(s["duration"] for s in shots)

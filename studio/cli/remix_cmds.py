@@ -179,11 +179,19 @@ def run_remix(args: argparse.Namespace) -> int:
         errors = [{"shot": s, "error": e.to_dict() if e else None} for s, e in failures]
         text = _take_lines(doc, takes, failures)
         for seam in seams:
-            text += (f"\nloop seam of {seam['take_id']}: {seam['seam_mad']:.2f} mean abs difference "
-                     f"(a frame step is {seam['typical_step']:.2f}; ratio {seam['ratio']:.2f})")
+            text += "\n" + loop_seam_text(seam)
         emit(args, {"operation": op, "parent": take.id, "takes": records, "failed": errors},
              text + f"\n{len(takes)} take(s) made" + (f", {len(failures)} failed" if failures else ""))
         return 1 if failures else 0
+
+
+def loop_seam_text(seam: dict) -> str:
+    """One line on how well a loop closes (`LoopSeam.to_dict()`); a still take has no ratio."""
+    if seam["ratio"] is None:  # no frame-to-frame change inside the take to compare the jump with
+        compared = "the take holds still, so any jump at the seam shows"
+    else:
+        compared = f"a frame step is {seam['typical_step']:.2f}; ratio {seam['ratio']:.2f}, ~1 is seamless"
+    return f"loop seam of {seam['take_id']}: {seam['seam_mad']:.2f} mean abs difference ({compared})"
 
 
 def _next_shot(project: Any, shot_id: str) -> Any:

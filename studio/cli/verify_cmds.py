@@ -25,15 +25,16 @@ def register(subparsers: Any) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from ..provenance import verify
+    from ..provenance import verify, verify_exit_code
     identity = None
     if args.trust_own:
         from ..identity import load_or_create_identity
         identity = load_or_create_identity()
     report = verify(args.file, anchors_pem=args.anchors, identity=identity)
     emit(args, report.to_dict(), "\n".join(report.summary_lines()))
-    # Exit codes a script can branch on: 0 intact, 3 tampered, 4 no credentials.
-    return {"Invalid": 3, "none": 4}.get(report.state, 0)
+    # Exit codes a script can branch on (README table): 0 trusted, 3 tampered, 4 no credentials,
+    # 5 not a media file, 6 intact but the signer is not a trust anchor (a failure, with or without --anchors).
+    return verify_exit_code(report)
 
 
 def run_identity(args: argparse.Namespace) -> int:

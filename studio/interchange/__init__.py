@@ -36,14 +36,22 @@ def export_file(project, folder: str | Path, out: str | Path, **options: Any) ->
     if unknown:
         raise UserError(f"{', '.join(unknown)}: not an option of a {suffix} export "
                         f"(it takes {', '.join(sorted(allowed))})")
+    # a timeline, board or sheet shows the takes too: the likeness consent applies as to a movie export
+    from ..consent import check_export, record_export
+    from ..playlist import build_edit_list
+    edit = build_edit_list(project, folder=folder)
+    likenesses = check_export(project, edit, folder)
     if suffix in TIMELINE_SUFFIXES:
         from .otio_export import export_timeline
-        return export_timeline(project, folder, out, **options)
-    if suffix == ".pdf":
+        written = export_timeline(project, folder, out, **options)
+    elif suffix == ".pdf":
         from .pdf import export_storyboard_pdf
-        return export_storyboard_pdf(project, folder, out, **options)
-    from .contact_sheet import export_contact_sheet
-    return export_contact_sheet(project, folder, out, **options)
+        written = export_storyboard_pdf(project, folder, out, **options)
+    else:
+        from .contact_sheet import export_contact_sheet
+        written = export_contact_sheet(project, folder, out, **options)
+    record_export(folder, written, likenesses, ((e.shot_id, e.take_id) for e in edit.playable))
+    return written
 
 
 def parse_import(path: str | Path, fps=24):

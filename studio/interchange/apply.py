@@ -10,12 +10,16 @@ Called by `shotreel import PROJECT FILE` and the File > Import menu.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import stat
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from engine.fsio import atomic_path
+from concurrent.futures import ThreadPoolExecutor
+
+from engine.fsio import disk_error, fsync_dir, partial_name
 
 from ..commands import AddBibleEntry, AddSequence, AddShot, Command, Macro, RemoveSequence
 from ..errors import UserError
@@ -42,21 +46,39 @@ def _flatten(file: PendingFile, target: Path) -> None:
             layer.putalpha(alpha)
         canvas = Image.alpha_composite(canvas, layer)
     assert canvas is not None
-    with atomic_path(target) as tmp:
-        canvas.convert("RGB").save(tmp, format="PNG")
+    canvas.convert("RGB").save(target, format="PNG")
 
 
 def _copy(file: PendingFile, target: Path) -> None:
+    """Byte copy of a checked media file. Opened without following a symlink and re-checked as a regular file
+    (it could have been swapped since parsing); the copy gets ordinary permissions whatever the source had."""
     source = file.sources[0][0]
-    with atomic_path(target) as tmp:
-        try:
-            shutil.copyfile(source, tmp)
-        except FileNotFoundError:
-            raise UserError(f"{source.name} disappeared while importing") from None
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise UserError(f"{source.name} disappeared while importing") from None
+    except OSError as exc:
+        raise UserError(f"{source.name}: refused ({exc.strerror or exc}; a symlink is never imported)") from None
+    with os.fdopen(fd, "rb") as src:
+        if not stat.S_ISREG(os.fstat(src.fileno()).st_mode):
+            raise UserError(f"{source.name} is not a regular file: not imported")
+        with open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        os.chmod(target, 0o644)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
 
 
 def write_files(folder: Path, files: list[PendingFile]) -> list[Path]:
-    """Write every pending file under `folder`; on any failure remove the ones already written and raise."""
+    """Write every pending file under `folder`; on any failure remove the ones already written and raise.
+
+    All files are written under temporary names first, then fsynced together (concurrent fsyncs share the
+    file system's journal commits: one fsync after each file made a 2,000-board import take ~20 s), then
+    renamed into place."""
+    pending: list[tuple[Path, Path]] = []
     written: list[Path] = []
     root = folder.resolve()
     try:
@@ -66,10 +88,22 @@ def write_files(folder: Path, files: list[PendingFile]) -> list[Path]:
                 raise UserError(f"{file.dest} would land outside the project folder")
             if target.exists():
                 raise UserError(f"{file.dest} already exists in the project: not overwriting it")
-            (_flatten if file.composite else _copy)(file, target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = partial_name(target)
+            pending.append((tmp, target))
+            (_flatten if file.composite else _copy)(file, tmp)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(_fsync, [tmp for tmp, _ in pending]))
+        for tmp, target in pending:
+            os.replace(tmp, target)
             written.append(target)
+        for parent in {t.parent for _, t in pending}:
+            fsync_dir(parent)
+    except OSError as exc:
+        remove_files(written + [tmp for tmp, _ in pending])
+        raise disk_error(exc, folder) from None
     except BaseException:
-        remove_files(written)
+        remove_files(written + [tmp for tmp, _ in pending])
         raise
     return written
 

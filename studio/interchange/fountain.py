@@ -18,6 +18,7 @@ Mapping, chosen so the result is a usable first storyboard rather than a transcr
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -39,9 +40,7 @@ _HEADING = re.compile(r"^(INT|EXT|EST|INT\.?/EXT|I/E)[.\s]", re.I)
 _SCENE_NUMBER = re.compile(r"\s*#[\w.\-]+#\s*$")
 _EXTENSION = re.compile(r"\s*\((?:V\.?O\.?|O\.?S\.?|O\.?C\.?|CONT'?D|CONT\.|CONTINUING|[^)]*)\)\s*", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”')]*\s+(?=[\"“'(]?[A-Z0-9À-ÖØ-Þ])")
-_NOTE = re.compile(r"\[\[(.*?)\]\]", re.S)
-_BONEYARD = re.compile(r"/\*.*?\*/", re.S)
-_EMPHASIS = re.compile(r"(\*{1,3}|_)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(\*{1,3}|_)(?=\S)(.+?)(?<=\S)\1")  # the meaning of _strip_emphasis_line (tests hold it to this)
 _STANDALONE_TRANSITION = re.compile(r"^(FADE IN|FADE OUT|FADE TO BLACK|CUT TO BLACK|SMASH CUT|IRIS (IN|OUT))[.:]?$")
 _TITLE_KEYS = {"title", "credit", "author", "authors", "source", "draft date", "date", "contact", "copyright",
                "notes", "revision", "episode", "format"}
@@ -80,11 +79,72 @@ def _read(path: Path) -> str:
         return data.decode("cp1252", errors="replace")  # old Windows-written scripts
 
 
+def _replace_spans(text: str, opener: str, closer: str, repl) -> tuple[str, bool]:
+    """Like re.sub(opener(.*?)closer, repl, re.S) but linear: once a closer is missing after an opener, none
+    can follow (the lazy regex rescanned to the end for every unclosed `[[`, quadratic on hostile scripts).
+    Returns the text and whether an opener was left unclosed."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        i = text.find(opener, pos)
+        if i < 0:
+            out.append(text[pos:])
+            return "".join(out), False
+        j = text.find(closer, i + len(opener))
+        if j < 0:
+            out.append(text[pos:])
+            return "".join(out), True
+        out.append(text[pos:i])
+        out.append(repl(text[i + len(opener):j]))
+        pos = j + len(closer)
+
+
+def _closers(line: str, marker: str) -> list[int]:
+    """Where `marker` can close an emphasis: it starts there and follows a non-space character."""
+    found, k = [], line.find(marker, 1)
+    while k >= 0:
+        if not line[k - 1].isspace():
+            found.append(k)
+        k = line.find(marker, k + 1)
+    return found
+
+
+def _strip_emphasis_line(line: str) -> str:
+    """One pass of `_EMPHASIS.sub(r"\\2", line)` in O(n log n): each opener finds its first closer by bisection
+    instead of a regex scan to the end of the line (quadratic on a line full of unmatched `*` or `_`)."""
+    if "*" not in line and "_" not in line:
+        return line
+    closers = {m: _closers(line, m) for m in ("***", "**", "*", "_")}
+    out: list[str] = []
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        done = False
+        if ch in "*_":
+            for size in ((3, 2, 1) if ch == "*" else (1,)):
+                marker = ch * size
+                start = i + size
+                if line[i:start] != marker or start >= n or line[start].isspace():
+                    continue
+                spots = closers[marker]
+                k = bisect.bisect_left(spots, start + 1)
+                if k < len(spots):
+                    end = spots[k]
+                    out.append(line[start:end])
+                    i = end + size
+                    done = True
+                    break
+        if not done:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
 def _clean(text: str) -> str:
     """Remove emphasis markers and escapes, collapse spaces."""
     text = text.replace("\\*", "\x03").replace("\\_", "\x04")
     for _ in range(3):  # nested **_bold underline_**
-        text = _EMPHASIS.sub(r"\2", text)
+        text = "\n".join(_strip_emphasis_line(line) for line in text.split("\n"))
     return " ".join(text.replace("\x03", "*").replace("\x04", "_").split())
 
 
@@ -132,17 +192,17 @@ def _title_page(lines: list[str]) -> tuple[str, int]:
 
 def _elements(text: str, warnings: list[str]) -> tuple[str, list[_Element]]:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    text = _BONEYARD.sub(lambda m: "\n" * m.group(0).count("\n"), text)  # keep line structure
-    if "/*" in text:
+    text, unclosed = _replace_spans(text, "/*", "*/", lambda body: "\n" * body.count("\n"))  # keep line structure
+    if unclosed:
         warnings.append("an unclosed boneyard /* was left out to the end of the script")
         text = text[: text.index("/*")]
     notes: list[str] = []
 
-    def stash(match: re.Match) -> str:
-        notes.append(_clean(match.group(1)))
+    def stash(body: str) -> str:
+        notes.append(_clean(body))
         return f"\x01{len(notes) - 1}\x02"
 
-    text = _NOTE.sub(stash, text)
+    text, _ = _replace_spans(text, "[[", "]]", stash)
     lines = text.split("\n")
     title, start = _title_page(lines)
     lines = lines[start:]

@@ -18,7 +18,9 @@ Not read: Shot Generator 3D scenes (`sg`), camera plots, PSD links, `newShot` gr
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import uuid
 from fractions import Fraction
 from pathlib import Path
@@ -26,7 +28,9 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
+from engine.audio.decode import decode_file
 from engine.cues import AudioCue
+from engine.errors import EngineError
 
 from ..errors import UserError
 from ..model import BibleEntry, Sequence, Shot, ValidationError, new_id
@@ -34,6 +38,9 @@ from ..timebase import MAX_FRAMES, seconds_to_frames
 from .imported import COLORS, VOICES, ParsedImport, PendingFile
 
 MAX_JSON_BYTES = 50 * 1024 * 1024
+MAX_PIXELS = 8192 * 8192        # a board bigger than this is a decompression bomb, not a drawing
+MAX_AUDIO_SECONDS = 30 * 60     # a board's scratch recording longer than this is refused
+_PROBE_RATE = 8000              # decode sounds cheaply: this only proves they are sound and measures them
 LAYER_ORDER = ("shot-generator", "reference", "fill", "tone", "pencil", "main", "ink", "notes")
 _SPEAKER = re.compile(r"^\s*([A-Z][A-Z0-9 .'\-]{0,40}?)\s*(?:\([^)]*\))?\s*:\s*(.+)$")
 _SAFE = re.compile(r"[^A-Za-z0-9._\-]+")
@@ -85,17 +92,49 @@ def _text(board: dict, key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _unsafe(file: Path, root: Path) -> str:
+    """Why `file` may not be imported ('' when it may): only regular files inside the imported project's folder,
+    never through a symlink, so a board cannot pull the user's keys or a device into the project."""
+    try:
+        st = os.lstat(file)
+    except OSError:
+        return "missing"
+    if stat.S_ISLNK(st.st_mode):
+        return "a symlink (only files inside the Storyboarder folder are imported)"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    if not file.resolve().is_relative_to(root):
+        return "outside the Storyboarder folder"
+    return ""
+
+
 def _image_size(path: Path, board_label: str, source: Path) -> tuple[int, int]:
     try:
         with Image.open(path) as im:
+            size = im.size
+            if size[0] * size[1] > MAX_PIXELS:
+                raise _fail(source, f"{board_label}: the image {path.name} is too large "
+                                    f"({size[0]}x{size[1]} pixels; at most {MAX_PIXELS:,})")
             im.verify()  # checks the file's structure without decoding all pixels
-        with Image.open(path) as im:
-            return im.size
+        return size
+    except Image.DecompressionBombError:
+        raise _fail(source, f"{board_label}: the image {path.name} is too large (a decompression bomb)") from None
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
         raise _fail(source, f"{board_label}: cannot read the image {path.name} ({exc})") from None
 
 
-def _layers(board: dict, images: Path, board_label: str, source: Path, warnings: list[str]):
+def _sound_problem(path: Path) -> str:
+    """'' when `path` decodes as sound no longer than MAX_AUDIO_SECONDS, else why not (the project's decoder)."""
+    try:
+        samples = decode_file(path, sr=_PROBE_RATE, max_samples=MAX_AUDIO_SECONDS * _PROBE_RATE + 1)
+    except EngineError:
+        return "not a sound file"
+    if len(samples) > MAX_AUDIO_SECONDS * _PROBE_RATE:
+        return f"longer than {MAX_AUDIO_SECONDS} s"
+    return ""
+
+
+def _layers(board: dict, images: Path, board_label: str, source: Path, warnings: list[str], root: Path):
     url = board.get("url")
     if not isinstance(url, str) or not url.strip():
         raise _fail(source, f"{board_label} has no image ('url')")
@@ -114,14 +153,17 @@ def _layers(board: dict, images: Path, board_label: str, source: Path, warnings:
     for name in order:
         filename, opacity = listed[name]
         file = images / filename
-        if file.is_file():
+        problem = _unsafe(file, root)
+        if not problem:
             found.append((file, opacity))
+        elif problem != "missing":
+            warnings.append(f"{board_label}: layer '{name}' ({filename}) is {problem}: skipped")
         elif name != "main" or len(listed) == 1:
             warnings.append(f"{board_label}: layer '{name}' ({filename}) is missing and was skipped")
     if not found:
         stem = url[:-4] if url.lower().endswith(".png") else url
         for fallback in (f"{stem}-posterframe.jpg", f"{stem}-thumbnail.png"):
-            if (images / fallback).is_file():
+            if not _unsafe(images / fallback, root):
                 found.append((images / fallback, 1.0))
                 break
     if not found:
@@ -154,6 +196,9 @@ def parse_storyboarder(path: str | Path, fps: Fraction | int = 24) -> ParsedImpo
     images = path.parent / "images"
     if not images.is_dir():
         images = path.parent
+    root = path.parent.resolve()
+    if not images.resolve().is_relative_to(root):
+        raise _fail(path, f"its images folder resolves outside {root}: refused")
     default_ms = _ms(doc.get("defaultBoardTiming"), "defaultBoardTiming", path) or 2000
     result = ParsedImport(source=path, kind="storyboarder", title=path.stem)
     folder = f"media/imports/{_SAFE.sub('-', path.stem).strip('-')[:40] or 'storyboarder'}-{uuid.uuid4().hex[:6]}"
@@ -164,7 +209,7 @@ def parse_storyboarder(path: str | Path, fps: Fraction | int = 24) -> ParsedImpo
             raise _fail(path, f"board {index} is not an object")
         label = f"board {index}" + (f" ({board['shot']})" if isinstance(board.get("shot"), str) else "")
         uid = _SAFE.sub("", str(board.get("uid") or index))[:16] or str(index)
-        layers, size = _layers(board, images, label, path, result.warnings)
+        layers, size = _layers(board, images, label, path, result.warnings, root)
         board_dest = f"{folder}/board-{index:03d}-{uid}.png"
         result.files.append(PendingFile(dest=board_dest, sources=layers, composite=True, size=size))
 
@@ -175,7 +220,10 @@ def parse_storyboarder(path: str | Path, fps: Fraction | int = 24) -> ParsedImpo
         if isinstance(audio.get("filename"), str) and audio["filename"].strip():
             name = Path(audio["filename"]).name
             src = images / name
-            if src.is_file():
+            problem = _unsafe(src, root) or _sound_problem(src)
+            if problem and problem != "missing":
+                result.warnings.append(f"{label}: its sound {name} is {problem}: not imported")
+            elif not problem:
                 audio_dest = f"{folder}/{_SAFE.sub('-', name)}"
                 result.files.append(PendingFile(dest=audio_dest, sources=((src, 1.0),)))
                 duration_ms = max(duration_ms, _ms(audio.get("duration"), f"{label} audio duration", path) or 0)

@@ -16,6 +16,13 @@ Figures (one JSON line each):
 - timeline_relayout_vs_edit_list: a full relayout after a shot's length changed (the edit list of the
   1,000-shot cut rebuilt and every cue placed) over `studio.playlist.build_edit_list` alone, the floor
   measured in this run. Target 3x.
+- timeline_thumbs_repaint_p95_ms / timeline_thumbs_repaint_cpu_p95_ms: every shot has a take with its own
+  thumbnail (1,000 PNGs); a full repaint at 4 px/frame once the visible thumbnails (and the waveforms of
+  the visible sounds) have loaded, wall clock and GUI-thread CPU (`time.thread_time`). Target 16 ms.
+- timeline_thumbs_loading_cpu_p95_ms: GUI-thread CPU of a repaint at a position whose pictures are not
+  loaded yet (the paint only asks; decoding runs on the loader's pool thread). Target 16 ms.
+- timeline_filmstrip_repaint_cpu_p95_ms: GUI-thread CPU of a repaint zoomed in to 40 px/frame, where each
+  clip is a filmstrip of its take's frames (PyAV decodes them off the GUI thread). Target 16 ms.
 """
 from __future__ import annotations
 
@@ -60,6 +67,67 @@ def _repaint_times(widget, positions: int, scroll_to, change=lambda: None, floor
     return times
 
 
+def _settle(panel, widget) -> None:
+    """Paint, let the pool threads deliver what the paint asked for, repeat (bounded)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    for _ in range(4):
+        widget.repaint()
+        deadline = time.monotonic() + 20
+        while panel.media.busy and time.monotonic() < deadline:
+            loop = QEventLoop()  # a real event loop: QTest.qWait would hold the GIL from the pool threads
+            QTimer.singleShot(5, loop.quit)
+            loop.exec()
+        if not panel.media.busy:
+            widget.repaint()
+            return
+
+
+def _thumb_times(panel, positions: int, settle: bool) -> tuple[list[float], list[float]]:
+    """(wall ms, GUI-thread CPU ms) of full repaints at `positions` scroll places."""
+    canvas = panel.canvas
+    wall, cpu = [], []
+    for i in range(positions):
+        canvas.set_scroll(i / max(1, positions - 1) * canvas.max_scroll())
+        if settle:
+            _settle(panel, canvas)
+        canvas.invalidate()
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        canvas.repaint()
+        cpu.append((time.thread_time() - start_cpu) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+    return wall, cpu
+
+
+def _add_takes(doc, tmp: Path) -> None:
+    """A take with its own thumbnail for every shot, and a short shared video for the filmstrip."""
+    from fractions import Fraction
+
+    import av
+    import numpy as np
+    from PIL import Image
+
+    from studio.model import Take
+    thumbs = doc.folder / "media" / "thumbnails"
+    thumbs.mkdir(parents=True, exist_ok=True)
+    video = doc.folder / "media" / "takes" / "bench.mp4"
+    video.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(video), "w") as box:
+        stream = box.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        stream.options = {"g": "1"}  # all-intra, like the takes' proxies
+        for i in range(96):
+            frame = np.full((180, 320, 3), (i * 2) % 255, np.uint8)
+            box.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        box.mux(stream.encode(None))
+    for n, (_, shot) in enumerate(list(doc.project.shots())):
+        rel = f"media/thumbnails/{shot.id}.png"
+        Image.new("RGB", (320, 180), (n % 255, 90, 160)).save(doc.folder / rel)
+        take = Take(f"tk{shot.id}", shot.id, "previs", seed=1,
+                    files={"thumbnail": rel, "video": "media/takes/bench.mp4", "proxy": "media/takes/bench.mp4"},
+                    frames=96, fps=Fraction(24), width=320, height=180)
+        doc.record_take(take, select=True)
+
+
 def main() -> None:
     from PySide6.QtGui import QPainter
     from PySide6.QtTest import QTest
@@ -101,6 +169,7 @@ def main() -> None:
                                               transition=Transition("crossfade", 6) if i % 7 == 3 else Transition())))
         doc.execute(Macro("bench", commands))
         doc.clear_history()
+        _add_takes(doc, Path(tmp))
 
         selection = ShotSelection()
         panel = TimelinePanel(doc, selection)
@@ -129,6 +198,14 @@ def main() -> None:
         playhead_p95 = _p95(_repaint_times(canvas, 60, lambda t: canvas.set_playhead(int(t * 60000)),
                                            lambda: canvas.set_playhead(canvas.playhead + 1)))
 
+        canvas.set_zoom(4.0, anchor_x=0)
+        loading_wall, loading_cpu = _thumb_times(panel, 30, settle=False)
+        thumbs_wall, thumbs_cpu = _thumb_times(panel, 30, settle=True)
+        canvas.set_zoom(40.0, anchor_x=0)
+        _strip_wall, strip_cpu = _thumb_times(panel, 12, settle=True)
+        canvas.set_zoom(4.0, anchor_x=0)
+        loaded = sum(1 for _ in panel.media.thumbs._cache)
+
         cue_edits = []
         for i in range(15):
             shot_id = f"s{i * 60:04d}"
@@ -149,7 +226,7 @@ def main() -> None:
             panel.canvas.set_layout(build_layout(doc.project, doc.folder))
             relayouts.append((time.perf_counter() - start) * 1000)
         relayout_ratio = statistics.median(relayouts) / max(0.01, statistics.median(floors))
-        assert panel.layout_data.clip_of("s0480").length == 58
+        assert panel.layout_data.clip_of("s0480").shot.duration == 58  # (its clip plays the 96-frame take)
         panel.detach()
         panel.close()
         fill.close()
@@ -162,6 +239,12 @@ def main() -> None:
     _emit("timeline_repaint_fit_vs_fill", fit_p95 / fit_floor_p95, "x", 20, fit_p95 / fit_floor_p95 <= 20)
     _emit("timeline_cue_edit_ms", cue_edit_ms, "ms", 50, cue_edit_ms <= 50)
     _emit("timeline_relayout_vs_edit_list", relayout_ratio, "x", 3, relayout_ratio <= 3)
+    for name, values in (("timeline_thumbs_repaint_p95_ms", thumbs_wall), ("timeline_thumbs_repaint_cpu_p95_ms",
+                                                                            thumbs_cpu),
+                         ("timeline_thumbs_loading_cpu_p95_ms", loading_cpu),
+                         ("timeline_filmstrip_repaint_cpu_p95_ms", strip_cpu)):
+        _emit(name, _p95(values), "ms", 16, _p95(values) <= 16)
+    print(json.dumps({"bench": "timeline_pictures_loaded", "value": loaded, "unit": "images"}), flush=True)
 
 
 if __name__ == "__main__":

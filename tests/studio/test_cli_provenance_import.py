@@ -40,8 +40,8 @@ def test_identity_and_verify_exit_codes(tmp_path: Path, config_dir: Path, capsys
               renderer="Shotreel previs", prompt="a test", seed=1, parameters={}, is_ai_generated=False)
     assert main(["verify", str(clip), "--anchors", root, "--json"]) == 0
     assert _json(capsys)["state"] == "Trusted"
-    assert main(["verify", str(clip)]) == 0
-    assert "Valid" in capsys.readouterr().out
+    assert main(["verify", str(clip)]) == 6  # intact, but no trust anchor given: not trusted
+    assert "Untrusted signer" in capsys.readouterr().out
     data = bytearray(clip.read_bytes())
     data[len(data) // 2] ^= 0xFF
     clip.write_bytes(bytes(data))

@@ -12,8 +12,9 @@ from studio.commands import (AddAudioCue, AddBibleEntry, AddSequence, AddShot, C
                              RemoveShot, RestoreTake, SetAudioCue, SetBibleEntry, SetCameraCue, SetMotionCues,
                              SetProjectFields, SetProjectSetting, SetSequenceHeading, SetShotFields, SetTrim,
                              SplitShot, TrashTake, command_from_dict)
+from studio.consent_commands import RemoveConsent, RevokeConsent, SetConsent
 from studio.document import Document
-from studio.model import BibleEntry, Project, Shot, TakeStatus, ValidationError
+from studio.model import BibleEntry, ConsentRecord, Project, Shot, TakeStatus, ValidationError
 
 try:
     from .core_helpers import disk_state, make_doc, sample_shot, sample_take
@@ -69,13 +70,34 @@ def doc(tmp_path):
     document.close()
 
 
+# Consent commands (studio.consent) walk from a document where Ana already has a consent record.
+_CONSENT = ConsentRecord("Jane Actor", "2026-01-01", ("previs",), id="cs_ana", until="2026-12-31")
+CONSENT_COMMANDS: dict[str, Callable[[Project], Command]] = {
+    "SetConsent_edit": lambda p: SetConsent("ch_ana", _CONSENT.with_(scope=("previs", "export"), until="")),
+    "RevokeConsent": lambda p: RevokeConsent("ch_ana", "withdrew", when="2026-06-01T10:00:00+00:00"),
+    "RemoveConsent": lambda p: RemoveConsent("ch_ana"),
+}
+COMMANDS["SetConsent_first"] = lambda p: SetConsent("ch_ana", _CONSENT)
+
+
+@pytest.mark.parametrize("name", sorted(CONSENT_COMMANDS))
+def test_consent_state_walk(doc, name):
+    doc.execute(SetConsent("ch_ana", _CONSENT))
+    doc.clear_history()
+    doc.mark_clean()
+    _walk(doc, CONSENT_COMMANDS[name](doc.project))
+
+
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_state_walk(doc, name):
+    _walk(doc, COMMANDS[name](doc.project))
+
+
+def _walk(doc, cmd):
     folder = doc.folder
     state0 = doc.project.to_dict()
     assert disk_state(folder) == (state0, 0, "")
 
-    cmd = COMMANDS[name](doc.project)
     doc.execute(cmd)
     state1 = doc.project.to_dict()
     assert state1 != state0
@@ -106,6 +128,9 @@ def test_every_command_class_is_walked():
     classes = {name for name in module.__all__ if isinstance(getattr(module, name), type)
                and issubclass(getattr(module, name), Command) and name != "Command"}
     assert classes - walked == set()
+    import studio.consent_commands as consent
+    walked |= {make(make_project_stub()).__class__.__name__ for make in CONSENT_COMMANDS.values()}
+    assert set(consent.CONSENT_COMMANDS) - walked == set()
 
 
 def make_project_stub() -> Project:

@@ -353,16 +353,21 @@ def test_the_wal_is_checkpointed_in_the_background(closed_project):
         last = 2 * _CHECKPOINT_EVERY - 1
         for n in range(last + 1):
             doc.execute(SetShotFields(f"a{n % 3}", notes=f"n{n}"))  # different shots: no merging
-        # immutable=1 reads the main file only, ignoring the WAL: it holds what was checkpointed
+        # immutable=1 reads the main file only, ignoring the WAL: it holds what was checkpointed. It promises
+        # SQLite the file does not change, so read only while the checkpointer is idle (a read during a
+        # checkpoint's write saw a torn file: "database disk image is malformed" under load).
         uri = (closed_project / "project.db").resolve().as_uri() + "?mode=ro&immutable=1"
-        deadline = time.monotonic() + 10
+        checkpointer = doc.store._checkpointer
+        assert checkpointer is not None, "no background checkpointer was started"
+        deadline = time.monotonic() + 30
         while True:
+            assert checkpointer.wait_idle(timeout=30)
             conn = sqlite3.connect(uri, uri=True)
             data = conn.execute("SELECT data FROM shots WHERE id = ?", (f"a{last % 3}",)).fetchone()[0]
             conn.close()
             if f'"notes":"n{last}"' in data or time.monotonic() > deadline:
                 break
-            time.sleep(0.05)
+            checkpointer.poke()  # a PASSIVE checkpoint may have yielded to a reader: ask again
         assert f'"notes":"n{last}"' in data
 
 

@@ -28,7 +28,8 @@ def test_viewer_plays_the_cut_and_seeks_to_the_selected_shot(qtbot, doc):
     qtbot.waitUntil(lambda: viewer.player.playlist.segments[0].label.startswith("1. Shot title 2"), timeout=3000)
     assert "shots" in viewer.info.text() and "without a take" in viewer.info.text()
     viewer.play_take("tb")
-    assert viewer.player.playlist.duration == 24 and "tb" in viewer.info.text()
+    assert viewer.player.playlist.duration == 24 and "Take 1 of shot" in viewer.info.text()
+    assert "tb" not in viewer.info.text()  # a take id is not for people (issue 15)
     viewer.detach()
 
 

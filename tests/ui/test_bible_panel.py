@@ -106,15 +106,21 @@ def test_real_person_needs_a_consent_record(qtbot, tmp_path, studio_env):
     assert doc.project.bible_entry("ch_mara").consent is None
     _type_line(panel.consent_when, "2026-11-22")
     assert "scope" in field_error(panel.consent_scope)  # still incomplete: the scope is required
-    _type_line(panel.consent_scope, "Previs for The Last Ferry only")
+    panel.consent_uses["previs"].click()
     consent = doc.project.bible_entry("ch_mara").consent
     assert consent is not None and consent.who == "Jane Actor" and consent.when == "2026-11-22"
+    assert consent.scope == ("previs",)
     assert not panel.warning.isVisible() and field_error(panel.consent_scope) == ""
+    panel.consent_uses["export"].click()
+    _type_line(panel.consent_until, "2027-06-30")
     evidence = tmp_path / "release.txt"
     evidence.write_text("I agree.")
     rel = panel.attach_evidence(str(evidence))
-    assert rel.startswith("media/imports/") and (doc.folder / rel).read_text() == "I agree."
-    assert doc.project.bible_entry("ch_mara").consent.evidence_file == rel
+    assert rel.startswith("media/consent/") and (doc.folder / rel).read_text() == "I agree."
+    consent = doc.project.bible_entry("ch_mara").consent
+    assert consent.evidence_file == rel and len(consent.evidence_sha256) == 64
+    assert consent.scope == ("previs", "export") and consent.until == "2027-06-30" and consent.id
+    assert consent.id in panel.consent_status.text() and "until 2027-06-30" in panel.consent_status.text()
     doc.undo()  # consent edits merged into one step
     doc.undo()  # real person
     entry = doc.project.bible_entry("ch_mara")
@@ -163,5 +169,34 @@ def test_kind_tabs_filter_the_list(qtbot, qtmodeltester, tmp_path, studio_env):
     assert {panel.proxy.index(r, 0).data() for r in range(2)} == {"Mara", "Tomas"}
     panel.add_entry("style")  # adding another kind shows everything again and selects it
     assert panel.tabs.currentIndex() == 0 and panel.proxy.rowCount() == 6
+    panel.detach()
+    doc.close()
+
+
+def test_revoke_with_a_reason_lists_uses_and_undo_restores(qtbot, tmp_path, studio_env):
+    from studio.consent_commands import SetConsent
+    from studio.model import ConsentRecord
+    doc = _demo(tmp_path)
+    doc.execute(SetConsent("ch_mara", ConsentRecord("Jane Actor", "2026-01-01", ("previs",), id="cs_m")))
+    panel = _panel(qtbot, doc)
+    assert panel.select_entry("ch_mara")
+    used = [panel.consent_used.item(i).text() for i in range(panel.consent_used.count())]
+    mara_shots = [s for _, s in doc.project.shots() if "ch_mara" in s.bible_refs]
+    assert mara_shots and sum(t.startswith("shot ") for t in used) >= len(mara_shots)
+    panel._use_activated(panel.consent_used.item(0))  # double-click a use: its shot is selected
+    assert panel.selection.ids() == [panel.consent_used.item(0).data(Qt.ItemDataRole.UserRole)]
+    assert not panel.warning.isVisible() and panel.revoke_button.isEnabled()
+    _type_line(panel.consent_reason, "Left the production")
+    panel.revoke_button.click()
+    consent = doc.project.bible_entry("ch_mara").consent
+    assert consent.revoked and consent.revoked_reason == "Left the production"
+    assert panel.warning.isVisible() and "revoked" in panel.warning.text()
+    assert "REVOKED" in panel.consent_status.text() and not panel.revoke_button.isEnabled()
+    index = panel.proxy.index(panel.list.currentIndex().row(), 0)
+    assert index.data(UsableRole) is False
+    assert doc.undo() == "Revoke Consent"
+    assert not doc.project.bible_entry("ch_mara").consent.revoked and not panel.warning.isVisible()
+    panel.clear_consent.click()
+    assert doc.project.bible_entry("ch_mara").consent is None and panel.warning.isVisible()
     panel.detach()
     doc.close()

@@ -186,6 +186,9 @@ def test_main_window_check_seams_and_regenerate_stale(qtbot, project, app_settin
     timeline = window.panels.get("TimelineDock")
     if timeline is not None and hasattr(timeline, "canvas"):
         timeline.set_seam_flags({shots[1].id: "test"})
-        check_seams()
-        assert timeline.canvas.seam_flags == {}, "the check replaces old flags"
+        # The variation's seed comes from its random take id, and it may change the lens, so the cut after
+        # it can be a real (flagged) jump: compare with what the check measured, not with "no flags".
+        measured = check_seams()
+        assert "test" not in timeline.canvas.seam_flags.values(), "the check replaces old flags"
+        assert timeline.canvas.seam_flags == measured
     window.close()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QColor, QIcon, QPixmap
 
 from studio.commands import Change
+from studio.consent import standing
 from studio.model import BibleEntry, BibleKind
 
 from .. import theme
@@ -73,7 +74,7 @@ class BibleItemModel(QAbstractListModel):
         if role == KindRole:
             return entry.kind.value
         if role == UsableRole:
-            return entry.usable
+            return standing(entry) is None
         if role == ColorRole:
             return entry.color
         if role == ImageCountRole:
@@ -86,8 +87,9 @@ class BibleItemModel(QAbstractListModel):
             lines = [f"{KIND_TITLES[entry.kind]}: {entry.name}"]
             if entry.description:
                 lines.append(entry.description[:240])
-            if not entry.usable:
-                lines.append("⚠ A real person without a consent record: shots using this character are refused.")
+            why = standing(entry)
+            if why:
+                lines.append(f"⚠ {why}: shots using this character are refused.")
             return "\n".join(lines)
         return None
 

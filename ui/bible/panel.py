@@ -2,10 +2,13 @@
 
 A filtered list on the left, the selected entry on the right: name, kind, description, reference images
 (thumbnails; "Add…" copies the picture into media/imports atomically), a character's colour and voice,
-and for a real person the consent record (who, when, scope, evidence file). A real person without a
-consent record carries a warning badge in the list and a banner in the editor.
+and for a real person the consent record: who, to whom, when, until, the uses it covers, the evidence file
+(copied into media/consent, hash kept), revocation with a reason, and every shot, take and export that used
+the likeness. A real person without consent in force (none, revoked, expired) carries a warning badge in the
+list and a banner in the editor.
 
-Every edit is a studio command (`AddBibleEntry`, `SetBibleEntry`, `RemoveBibleEntry`) through
+Every edit is a studio command (`AddBibleEntry`, `SetBibleEntry`, `RemoveBibleEntry`; consent:
+`SetConsent`, `RevokeConsent`, `RemoveConsent` from studio.consent) through
 `doc.execute`; a refused value is marked on its field and kept as typed.
 """
 from __future__ import annotations
@@ -15,12 +18,14 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelectionModel, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
-                               QLineEdit, QListView, QListWidget, QListWidgetItem, QMenu, QScrollArea, QSplitter,
+                               QGridLayout, QLineEdit, QListView, QListWidget, QListWidgetItem, QMenu, QScrollArea, QSplitter,
                                QStackedWidget, QStyle, QStyledItemDelegate, QTabBar, QToolButton, QVBoxLayout,
                                QWidget)
 
 from engine.errors import EngineError
 from studio.commands import AddBibleEntry, Change, RemoveBibleEntry, SetBibleEntry
+from studio.consent import USE_LABELS, import_evidence, is_likeness, likeness_uses, standing
+from studio.consent_commands import RemoveConsent, RevokeConsent, SetConsent
 from studio.errors import UserError
 from studio.model import BibleEntry, BibleKind, ConsentRecord, ValidationError, new_id
 
@@ -30,7 +35,7 @@ from ..inspector.fields import (AlignedForm, CommitTextEdit, clear_error, compac
 from ..qtcompat import role
 from ..selection import ShotSelection
 from ..storyboard.thumbnails import ThumbnailLoader
-from .media import IMAGE_FILTER, import_file, import_image
+from .media import IMAGE_FILTER, import_image
 from .model import (KIND_ICONS, KIND_TITLES, BibleItemModel, BibleKindFilter, EntryIdRole, KindRole,
                     UsableRole)
 
@@ -38,6 +43,7 @@ VOICES = ("", "en-us", "en-gb", "en-us+m1", "en-us+m3", "en-gb+m7", "en-us+f2", 
 _PREFIX = {BibleKind.CHARACTER: "ch", BibleKind.LOCATION: "lo", BibleKind.PROP: "pr", BibleKind.STYLE: "st"}
 _TABS = (("All", ""), ("Cast", "character"), ("Places", "location"), ("Props", "prop"), ("Style", "style"))
 THUMB = QSize(112, 63)
+_USE_KINDS = ("take_recorded", "take_changed", "shot_changed", "shot_added", "shot_removed")
 
 
 class BibleEntryDelegate(QStyledItemDelegate):
@@ -225,7 +231,7 @@ class BiblePanel(QWidget):
         cbox.addWidget(section("Character", self.character_box))
         cform = AlignedForm()
         self.color = QLineEdit(self.character_box)
-        self.color.setPlaceholderText("#c0504d")
+        self.color.setPlaceholderText("Optional, like #c0504d")  # a bare sample read as set
         self.color.editingFinished.connect(lambda: self._line_done(self.color, "color"))
         self.color_button = QToolButton(self.character_box)
         self.color_button.setToolTip("Pick the mannequin colour")
@@ -251,32 +257,74 @@ class BiblePanel(QWidget):
         kbox.setContentsMargins(0, 0, 0, 0)
         self.clear_consent = QToolButton(self.consent_box)
         self.clear_consent.setText("Clear")
-        self.clear_consent.setToolTip("Remove the consent record")
-        self.clear_consent.clicked.connect(lambda: self._set(self.clear_consent, consent=None))
+        self.clear_consent.setToolTip("Delete the consent record (the likeness is then refused everywhere)")
+        self.clear_consent.clicked.connect(self.clear_record)
         kbox.addWidget(section("Consent record", self.consent_box, self.clear_consent))
         kform = AlignedForm()
         self.consent_who = QLineEdit(self.consent_box)
-        self.consent_who.setPlaceholderText("Full name of the person")
+        self.consent_who.setPlaceholderText("Required: full name of the person")
+        self.consent_to = QLineEdit(self.consent_box)
+        self.consent_to.setPlaceholderText("Studio or production it is granted to")
         self.consent_when = QLineEdit(self.consent_box)
-        self.consent_when.setPlaceholderText("2026-11-22")
-        self.consent_scope = QLineEdit(self.consent_box)
-        self.consent_scope.setPlaceholderText("What it covers: previs for this project, no distribution…")
+        self.consent_when.setPlaceholderText("Required: date signed, YYYY-MM-DD")  # a sample date read as filled in
+        self.consent_until = QLineEdit(self.consent_box)
+        self.consent_until.setPlaceholderText("No expiry (or the last day, 2027-06-30)")
+        self.consent_scope = QWidget(self.consent_box)
+        grid = QGridLayout(self.consent_scope)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.consent_uses: dict[str, QCheckBox] = {}
+        for i, (use, label) in enumerate((("previs", "Previs"), ("diffusion", "Diffusion generation"),
+                                           ("reference", "Reference images, LoRAs"),
+                                           ("export", "Export, distribution"))):
+            box_ = QCheckBox(label, self.consent_scope)
+            box_.setToolTip(f"The consent covers {USE_LABELS[use]}")
+            box_.toggled.connect(lambda _on, b=box_: self._consent_done(b))
+            self.consent_uses[use] = box_
+            grid.addWidget(box_, i // 2, i % 2)
+        self.consent_terms = QLineEdit(self.consent_box)
+        self.consent_terms.setPlaceholderText("The release's own words (optional)")
         self.consent_file = QLineEdit(self.consent_box)
         self.consent_file.setPlaceholderText("Signed release (copied into the project)")
+        self.consent_file.setReadOnly(True)
         self.consent_browse = QToolButton(self.consent_box)
         self.consent_browse.setIcon(theme.icon("mdi6.paperclip"))
-        self.consent_browse.setToolTip("Attach the signed release")
+        self.consent_browse.setToolTip("Attach the signed release (copied into the project, its hash kept)")
         self.consent_browse.clicked.connect(lambda: self.attach_evidence())
-        for edit in (self.consent_who, self.consent_when, self.consent_scope, self.consent_file):
+        for edit in (self.consent_who, self.consent_to, self.consent_when, self.consent_until, self.consent_terms):
             edit.editingFinished.connect(lambda e=edit: self._consent_done(e))
         kform.addRow("Who", self.consent_who)
-        kform.addRow("Date", self.consent_when)
-        kform.addRow("Scope", self.consent_scope)
+        kform.addRow("Granted to", self.consent_to)
+        kform.addRow("Given", self.consent_when)
+        kform.addRow("Until", self.consent_until)
+        kform.addRow("Covers", self.consent_scope)
+        kform.addRow("Terms", self.consent_terms)
         row = QHBoxLayout()
         row.addWidget(self.consent_file, 1)
         row.addWidget(self.consent_browse)
         kform.addRow("Evidence", row)
+        self.consent_reason = QLineEdit(self.consent_box)
+        self.consent_reason.setPlaceholderText("Why it is withdrawn (kept in the record)")
+        self.revoke_button = QToolButton(self.consent_box)
+        self.revoke_button.setText("Revoke")
+        self.revoke_button.setToolTip("Withdraw the consent: nothing may use the likeness any more, and takes "
+                                      "made with it are marked 'likeness withdrawn'")
+        self.revoke_button.clicked.connect(lambda: self.revoke())
+        row = QHBoxLayout()
+        row.addWidget(self.consent_reason, 1)
+        row.addWidget(self.revoke_button)
+        kform.addRow("Revoke", row)
         kbox.addLayout(kform)
+        self.consent_status = QLabel(self.consent_box)
+        self.consent_status.setWordWrap(True)
+        self.consent_status.setStyleSheet(f"color: {theme.TEXT_DIM.name()};")
+        kbox.addWidget(self.consent_status)
+        kbox.addWidget(section("Where the likeness is used", self.consent_box))
+        self.consent_used = QListWidget(self.consent_box)
+        self.consent_used.setMaximumHeight(170)
+        self.consent_used.setToolTip("Every shot, take and export that used this likeness (double-click a shot "
+                                     "or take to select its shot)")
+        self.consent_used.itemDoubleClicked.connect(self._use_activated)
+        kbox.addWidget(self.consent_used)
         cbox.addWidget(self.consent_box)
         box.addWidget(self.character_box)
         box.addStretch(1)
@@ -293,6 +341,8 @@ class BiblePanel(QWidget):
     def _on_change(self, change: Change) -> None:
         if change.kind in ("bible", "project"):
             self._load()
+        elif change.kind in _USE_KINDS and self.entry is not None and is_likeness(self.entry):
+            self._fill_uses(self.entry)
 
     def _model_reset(self) -> None:
         # keep the entry being edited selected across the model's reset
@@ -323,7 +373,8 @@ class BiblePanel(QWidget):
 
     def _clear_errors(self) -> None:
         for w in (self.name, self.kind, self.description, self.color, self.voice, self.real_person,
-                  self.consent_who, self.consent_when, self.consent_scope, self.consent_file, self.add_image,
+                  self.consent_who, self.consent_to, self.consent_when, self.consent_until, self.consent_scope,
+                  self.consent_terms, self.consent_file, self.revoke_button, self.clear_consent, self.add_image,
                   self.images):
             clear_error(w)
 
@@ -374,15 +425,63 @@ class BiblePanel(QWidget):
         self.consent_box.setVisible(is_character and (entry.real_person or entry.consent is not None))
         consent = entry.consent
         for edit, value in ((self.consent_who, consent.who if consent else ""),
+                            (self.consent_to, consent.to if consent else ""),
                             (self.consent_when, consent.when if consent else ""),
-                            (self.consent_scope, consent.scope if consent else ""),
+                            (self.consent_until, consent.until if consent else ""),
+                            (self.consent_terms, consent.terms if consent else ""),
                             (self.consent_file, consent.evidence_file if consent else "")):
             self._set_line(edit, value)
+        if not field_error(self.consent_scope):
+            for use, box_ in self.consent_uses.items():
+                box_.setChecked(bool(consent) and use in consent.scope)
+        revoked = bool(consent and consent.revoked)
+        for w in (self.consent_who, self.consent_to, self.consent_when, self.consent_until, self.consent_terms,
+                  self.consent_browse, self.consent_scope):
+            w.setEnabled(True)  # a revoked grant is never revived: editing it makes a new record
         self.clear_consent.setEnabled(consent is not None)
-        if not entry.usable:
-            self.warning.setText("⚠  A real person without a consent record. Shots that use this character "
-                                 "will not be generated until you record their consent below.")
-        self.warning.setVisible(not entry.usable)
+        self.revoke_button.setEnabled(consent is not None and not revoked)
+        self.consent_reason.setEnabled(consent is not None and not revoked)
+        if consent is None:
+            self.consent_status.setText("No record yet: fill in who, when and what it covers.")
+        else:
+            state = (f"REVOKED {consent.revoked[:10]}" + (f" — {consent.revoked_reason}" if consent.revoked_reason
+                                                          else "") + ". Editing it records a new grant."
+                     if revoked else "In force" + (f" until {consent.until}" if consent.until else ", no expiry"))
+            evidence = f" · evidence sha256 {consent.evidence_sha256[:12]}…" if consent.evidence_sha256 else ""
+            self.consent_status.setText(f"Record {consent.id} · sha256 {consent.digest[:12]}…{evidence}\n{state}")
+        self._fill_uses(entry)
+        why = standing(entry)
+        if why:
+            tail = (" Shots that use this character will not be generated until you record their consent below."
+                    if consent is None else " Shots that use this character are refused; takes made with it are "
+                    "marked 'likeness withdrawn'." if revoked else " Shots that use this character are refused.")
+            self.warning.setText(f"⚠  {why[0].upper() + why[1:]}.{tail}")
+        self.warning.setVisible(bool(why))
+
+    def _fill_uses(self, entry: BibleEntry) -> None:
+        self.consent_used.clear()
+        if not is_likeness(entry):
+            return
+        try:
+            uses = likeness_uses(self.doc.project, self.doc.folder, entry.id)
+        except UserError as exc:
+            self.consent_used.addItem(str(exc))
+            return
+        for shot in uses.shots:
+            item = QListWidgetItem(theme.icon("mdi6.movie-open-outline"),
+                                   f"{shot['label']} — via {', '.join(shot['via'])}")
+            item.setData(Qt.ItemDataRole.UserRole, shot["shot_id"])
+            self.consent_used.addItem(item)
+        for take in uses.takes:
+            flag = f"  [{take['status']}]" if take["status"] != "ready" else ""
+            item = QListWidgetItem(theme.icon("mdi6.filmstrip"), f"take {take['take_id']} of {take['shot']}{flag}")
+            item.setData(Qt.ItemDataRole.UserRole, take["shot_id"])
+            self.consent_used.addItem(item)
+        for export in uses.exports:
+            self.consent_used.addItem(QListWidgetItem(theme.icon("mdi6.export"),
+                                                      f"export {Path(export['path']).name} · {export['at'][:16]}"))
+        if not self.consent_used.count():
+            self.consent_used.addItem("Not used yet")
 
     def _refresh_thumbnails(self) -> None:
         placeholder = None
@@ -424,29 +523,72 @@ class BiblePanel(QWidget):
         if self.entry is not None and self.voice.currentText().strip() != self.entry.voice:
             self._set(self.voice, voice=self.voice.currentText())
 
-    def _consent_done(self, edit: QLineEdit) -> None:
-        """The four consent fields make one record: it is saved once who, date and scope are all valid;
-        until then the field the record refuses is marked and everything typed stays."""
-        if self._loading or self.entry is None or not edit.isModified():
-            return
-        edit.setModified(False)
-        values = dict(who=self.consent_who.text().strip(), when=self.consent_when.text().strip(),
-                      scope=self.consent_scope.text().strip(), evidence_file=self.consent_file.text().strip())
+    def _use_activated(self, item: QListWidgetItem) -> None:
+        shot_id = item.data(Qt.ItemDataRole.UserRole)
+        if shot_id and self.selection is not None and any(s.id == shot_id for _, s in self.doc.project.shots()):
+            self.selection.set([shot_id])
+
+    def _consent_values(self) -> dict:
+        return dict(who=self.consent_who.text().strip(), to=self.consent_to.text().strip(),
+                    when=self.consent_when.text().strip(), until=self.consent_until.text().strip(),
+                    scope=tuple(u for u, b in self.consent_uses.items() if b.isChecked()),
+                    terms=self.consent_terms.text().strip())
+
+    def _consent_done(self, widget: QWidget, evidence: tuple[str, str] | None = None) -> bool:
+        """The consent fields make one record (`SetConsent`, merged per character): it is saved once who,
+        date and at least one use are valid; until then the refused field is marked and everything typed
+        stays. A revoked grant is never revived: an edit after a revocation records a new grant."""
+        if self._loading or self.entry is None:
+            return False
+        if isinstance(widget, QLineEdit):
+            if not widget.isModified() and evidence is None:
+                return False
+            widget.setModified(False)
+        values = self._consent_values()
         current = self.entry.consent
-        if current is not None and values == {k: getattr(current, k) for k in values}:
-            return
-        fields = {"who": self.consent_who, "when": self.consent_when, "scope": self.consent_scope,
-                  "evidence_file": self.consent_file}
+        in_force = current is not None and not current.revoked
+        if evidence is not None:
+            values["evidence_file"], values["evidence_sha256"] = evidence
+        elif in_force:
+            values["evidence_file"], values["evidence_sha256"] = current.evidence_file, current.evidence_sha256
+        if in_force and all(getattr(current, k) == v for k, v in values.items()):
+            return False
+        fields = {"who": self.consent_who, "to": self.consent_to, "when": self.consent_when,
+                  "until": self.consent_until, "scope": self.consent_scope, "terms": self.consent_terms}
         errors = _consent_errors(values)
-        for key, widget in fields.items():
+        if not values["scope"]:
+            errors["scope"] = "consent scope: tick at least one use it covers"
+        for key, w in fields.items():
             if key in errors:
-                mark_error(widget, errors[key])
+                mark_error(w, errors[key])
             else:
-                clear_error(widget)
+                clear_error(w)
         if errors:
-            return
-        record = ConsentRecord(**values)
-        self._set(edit, consent=record)
+            return False
+        try:
+            record = ConsentRecord(**values, id=current.id if in_force else new_id("cs"))
+        except ValidationError as exc:  # a rule across fields (until before the date given)
+            mark_error(self.consent_until, str(exc))
+            return False
+        entry_id = self.entry.id
+        return run_edit(self.doc, widget, lambda: SetConsent(entry_id, record))
+
+    def revoke(self, reason: str | None = None) -> bool:
+        """Withdraw the consent (`RevokeConsent`, one undo step) with the reason typed beside the button."""
+        if self.entry is None or self.entry.consent is None:
+            return False
+        entry_id = self.entry.id
+        why = self.consent_reason.text().strip() if reason is None else reason
+        if run_edit(self.doc, self.revoke_button, lambda: RevokeConsent(entry_id, why)):
+            self.consent_reason.clear()
+            return True
+        return False
+
+    def clear_record(self) -> bool:
+        if self.entry is None or self.entry.consent is None:
+            return False
+        entry_id = self.entry.id
+        return run_edit(self.doc, self.clear_consent, lambda: RemoveConsent(entry_id))
 
     def add_entry(self, kind: BibleKind | str, name: str | None = None) -> str | None:
         kind = BibleKind(kind)
@@ -509,6 +651,8 @@ class BiblePanel(QWidget):
             entry.with_(reference_images=tuple(r for r in entry.reference_images if r != rel))))
 
     def attach_evidence(self, path: str | None = None) -> str | None:
+        """Copy the signed release into the project (media/consent, sha256 kept; never a reference to a file
+        outside the project) and save it in the record."""
         if self.entry is None:
             return None
         if not path:
@@ -517,22 +661,24 @@ class BiblePanel(QWidget):
             if not path:
                 return None
         try:
-            rel = import_file(self.doc, path)
-        except (UserError, EngineError, OSError) as exc:
+            rel, digest = import_evidence(self.doc.folder, path)
+        except (UserError, OSError) as exc:
             mark_error(self.consent_file, str(exc))
             return None
+        clear_error(self.consent_file)
         self.consent_file.setText(rel)
-        self.consent_file.setModified(True)
-        self._consent_done(self.consent_file)
+        self._consent_done(self.consent_browse, evidence=(rel, digest))
         return rel
 
 
-def _consent_errors(values: dict[str, str]) -> dict[str, str]:
+def _consent_errors(values: dict) -> dict[str, str]:
     """The model's complaint about each consent field on its own (the others filled with valid samples),
     so every field that needs attention is marked, not just the first one the record checks."""
-    sample = dict(who="someone", when="2000-01-01", scope="previs", evidence_file="")
+    sample = dict(who="someone", when="2000-01-01", scope=("previs",))
     errors = {}
     for key, value in values.items():
+        if key in ("evidence_file", "evidence_sha256"):
+            continue
         try:
             ConsentRecord(**{**sample, key: value})
         except ValidationError as exc:

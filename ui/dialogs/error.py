@@ -6,6 +6,7 @@ or `EngineError` message is shown as written; anything else is a bug and says so
 """
 from __future__ import annotations
 
+import logging
 import traceback
 
 from PySide6.QtCore import Qt
@@ -18,17 +19,33 @@ from studio.errors import UserError
 
 from .. import theme
 
+log = logging.getLogger(__name__)
+
+
+NOTHING_CHANGED = "Shotreel refused this; nothing was changed and your project is saved as it was."
+
+
+def _is_traceback(text: str) -> bool:
+    return "Traceback (most recent call last)" in (text or "")
+
 
 def describe(exc: BaseException, details: str = "") -> tuple[str, str, str, str]:
-    if not details:
+    """(title, message, suggestion, details). A Python traceback is a detail of a bug only: a refusal
+    the user can act on (UserError, an engine error that is not a bug) details in a sentence."""
+    if isinstance(exc, UserError) or (isinstance(exc, EngineError) and exc.kind is not ErrorKind.BUG):
+        if _is_traceback(details):
+            log.info("%s", details)  # kept in the log for support, never shown
+            details = ""
+    elif not details:
         details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     if isinstance(exc, EngineError):
         title = "Generation failed" if exc.kind is not ErrorKind.BUG else "Something went wrong"
         extra = f"{exc.details}\n\n" if exc.details else ""
-        return title, exc.message, exc.suggestion, f"kind: {exc.kind.value}\n{extra}{details}"
+        return title, exc.message, exc.suggestion, (f"kind: {exc.kind.value}\n{extra}{details}").strip()
     if isinstance(exc, UserError):
-        extra = getattr(exc, "details", "")
-        return "Cannot do that", str(exc), "", (f"{extra}\n\n" if extra else "") + details
+        extra = str(getattr(exc, "details", "") or "")
+        text = "\n\n".join(t for t in (extra, details) if t and not _is_traceback(t))
+        return "Cannot do that", str(exc), "", text or NOTHING_CHANGED
     if isinstance(exc, OSError):
         return "File problem", f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), \
             "Check that the file exists and that you may write to its folder.", details

@@ -17,11 +17,11 @@ from .. import theme
 from .error import show_error
 from .tasks import BackgroundTask
 
-# (label, preset or '', extension)
+# (label, preset or '', extension); the project-size movie comes first: it is the default (no upscaling)
 FORMATS = (
+    ("Movie — H.264 project size (signed)", "source", ".mp4"),
     ("Movie — H.264 1080p (signed)", "1080p", ".mp4"),
     ("Movie — H.264 720p (signed)", "720p", ".mp4"),
-    ("Movie — H.264 project size (signed)", "source", ".mp4"),
     ("Movie — ProRes (.mov)", "prores", ".mov"),
     ("Animated GIF", "gif", ".gif"),
     ("Timeline — OpenTimelineIO (.otio)", "", ".otio"),
@@ -49,8 +49,25 @@ def run_export(project: Project, folder: Path, out: Path, preset: str, watermark
     return f"{Path(path).name} written"
 
 
+def shots_to_regenerate(project: Project) -> tuple[list[str], list[str]]:
+    """(shots without a usable take, stale shots), each in cut order: what a movie export would show
+    as black or out of date."""
+    from studio.continuity import stale_shots
+    from studio.model import TakeStatus
+    stale = stale_shots(project)
+    missing, old = [], []
+    for _, shot in project.shots():
+        take = project.takes.get(shot.selected_take) if shot.selected_take else None
+        if take is None or take.status is not TakeStatus.READY:
+            missing.append(shot.id)
+        elif shot.id in stale:
+            old.append(shot.id)
+    return missing, old
+
+
 class ExportDialog(QDialog):
     exported = Signal(str)  # the written path
+    regenerate_requested = Signal(list)  # shot ids, in cut order: the window queues them
 
     def __init__(self, doc, parent: QWidget | None = None, *, out_dir: str | None = None):
         super().__init__(parent)
@@ -59,7 +76,12 @@ class ExportDialog(QDialog):
         self.doc = doc
         self.task: BackgroundTask | None = None
         self.format = QComboBox(self)
+        project = doc.project
         for label, preset, ext in FORMATS:
+            if preset == "source":
+                label = label.replace("project size", f"project size {project.width}×{project.height}")
+            elif preset in ("1080p", "720p") and int(preset[:-1]) > project.height:
+                label += " — upscales this project"
             self.format.addItem(label, (preset, ext))
         self.format.currentIndexChanged.connect(self._format_changed)
         base = Path(out_dir) if out_dir else doc.media_dir / "exports"
@@ -108,10 +130,16 @@ class ExportDialog(QDialog):
             edit = build_edit_list(self.doc.project, folder=self.doc.folder)
         except Exception as exc:
             return str(exc)
+        lines = []
         if edit.missing:
-            return (f"{len(edit.missing)} shot(s) have no usable take yet; movie formats need every shot "
-                    "generated (timelines and the PDF do not).")
-        return ""
+            lines.append(f"{len(edit.missing)} shot(s) have no usable take yet; movie formats need every shot "
+                         "generated (timelines and the PDF do not).")
+        try:  # a withdrawn likeness or consent without export: said before the user presses Export
+            from studio.consent import check_export
+            check_export(self.doc.project, edit, self.doc.folder)
+        except Exception as exc:
+            lines.append(str(exc))
+        return "\n".join(lines)
 
     def _format_changed(self) -> None:
         preset, ext = self.format.currentData()
@@ -125,10 +153,13 @@ class ExportDialog(QDialog):
         if path:
             self.path_edit.setText(path if path.endswith(ext) else path + ext)
 
-    def start(self) -> BackgroundTask | None:
+    def start(self, checked: bool = False, *, confirmed: bool = False) -> BackgroundTask | None:
+        """Export; a movie of a cut with stale shots or shots without a take asks first (`warning`)."""
         if self.task is not None and self.task.running:
             return self.task
         preset, _ = self.format.currentData()
+        if preset and not confirmed and self._warn_incomplete():
+            return None
         out = Path(self.path_edit.text().strip()).expanduser()
         project = Project.from_dict(self.doc.project.to_dict())  # a snapshot: the worker reads only this
         folder = Path(self.doc.folder)
@@ -145,6 +176,44 @@ class ExportDialog(QDialog):
         self.progress.setValue(0)
         self.status.setText("Exporting…")
         return self.task.start()
+
+    def _warn_incomplete(self) -> bool:
+        """Ask before exporting a movie that would show stale or missing shots. True: a question is open."""
+        missing, stale = shots_to_regenerate(self.doc.project)
+        if not missing and not stale:
+            return False
+        from PySide6.QtWidgets import QMessageBox
+        from ..labels import plural
+        parts = []
+        if missing:
+            parts.append(f"{plural(len(missing), 'shot')} {'has' if len(missing) == 1 else 'have'} no take yet")
+        if stale:
+            parts.append(f"{plural(len(stale), 'shot')} {'is' if len(stale) == 1 else 'are'} stale (made from a "
+                         "take that is no longer selected)")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Export an unfinished cut?",
+                          "In this cut " + " and ".join(parts) + ".", QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText("Generate them first, then export again." if missing else
+                               "Regenerate them first, or export the cut as it is.")
+        self.regenerate_button = box.addButton("Generate Them" if missing else "Regenerate Them",
+                                               QMessageBox.ButtonRole.AcceptRole)
+        self.anyway_button = None if missing else box.addButton("Export Anyway",
+                                                                 QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(self.regenerate_button)
+        ids = missing + stale
+        order = {shot.id: n for n, (_, shot) in enumerate(self.doc.project.shots())}
+        ids.sort(key=order.get)
+
+        def answered(button) -> None:
+            if button is self.regenerate_button:
+                self.regenerate_requested.emit(ids)
+                self.status.setText(f"Queued {plural(len(ids), 'shot')}; export when they are done.")
+            elif button is not None and button is self.anyway_button:
+                self.start(confirmed=True)
+        box.buttonClicked.connect(answered)
+        self.warning = box
+        box.open()
+        return True
 
     def _progress(self, progress) -> None:
         total = getattr(progress, "total", 0) or 0

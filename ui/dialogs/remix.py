@@ -22,6 +22,7 @@ from studio import remix
 from studio.errors import UserError
 
 from .. import theme
+from ..labels import take_label
 
 OPS = ("variations", "remix", "extend", "recut", "loop", "blend", "colour_match")
 KEEP = "(keep)"
@@ -38,7 +39,7 @@ class RemixDialog(QDialog):
         self.generation = generation
         self.requests: list = []
         self.job_ids: list[str] = []
-        self.setWindowTitle(f"Remix take {self.take.id}")
+        self.setWindowTitle(f"Remix {take_label(doc.project, self.take)}")
         self.setMinimumWidth(460)
         self._base = None
 
@@ -60,8 +61,9 @@ class RemixDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         head = QFormLayout()
-        head.addRow("Take", QLabel(f"{self.take.id} · {self.take.operation} · {self.take.backend}"
-                                   f"{' · ' + self.take.model_id if self.take.model_id else ''}", self))
+        self.take_text = QLabel(f"{take_label(doc.project, self.take)} · {self.take.operation} · {self.take.backend}"
+                                f"{' · ' + self.take.model_id if self.take.model_id else ''}", self)
+        head.addRow("Take", self.take_text)
         head.addRow("Operation", self.op)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
@@ -123,7 +125,7 @@ class RemixDialog(QDialog):
         elif op == "blend":
             target = QComboBox(self)
             for take in self._next_takes():
-                target.addItem(f"{take.id} · {take.operation}", take.id)
+                target.addItem(f"{take_label(self.doc.project, take)} · {take.operation}", take.id)
             self.fields["blend.to"] = target
             form.addRow("Into take", target)
             form.addRow("Length (frames)", self._spin("blend.frames", 2, 24 * 30, 12))

@@ -43,6 +43,18 @@ class SettingsDialog(QDialog):
         row.addWidget(self.projects_folder, 1)
         row.addWidget(browse)
         form.addRow("Projects folder", row)
+        # The studio's content policy (studio.policy): a TOML file copied into the user config folder.
+        self.policy_path = QLineEdit(self)
+        self.policy_path.setReadOnly(True)
+        self.policy_path.setToolTip("Names that always need a consent record, blocked terms, block or warn. "
+                                    "A project adds its own policy.toml in its folder.")
+        choose_policy = QPushButton("Choose…", self)
+        choose_policy.clicked.connect(lambda: self.choose_policy())
+        row = QHBoxLayout()
+        row.addWidget(self.policy_path, 1)
+        row.addWidget(choose_policy)
+        form.addRow("Content policy", row)
+        self._show_policy()
 
         engine = QGroupBox("Engine defaults (this project)", self)
         eform = QFormLayout(engine)
@@ -114,6 +126,28 @@ class SettingsDialog(QDialog):
         self.identity_task.succeeded.connect(lambda lines: self.identity_text.setPlainText("\n".join(lines)))
         self.identity_task.failed.connect(lambda exc, _: self.identity_text.setPlainText(f"Not available: {exc}"))
         self.identity_task.start()
+
+    def _show_policy(self, error: str = "") -> None:
+        from studio.policy import DEFAULT_POLICY, studio_policy_path
+        path = studio_policy_path()
+        self.policy_path.setText(error or (str(path) if path.exists() else f"{DEFAULT_POLICY} (shipped default)"))
+
+    def choose_policy(self, path: str | None = None) -> bool:
+        """Validate a TOML policy and make it the studio's (takes effect at once, not on OK: it is not a
+        project setting). A bad file is refused with its one-line reason and the old policy stays."""
+        from studio.errors import UserError
+        from studio.policy import choose_studio_policy
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "Content policy", "", "TOML (*.toml);;All files (*)")
+            if not path:
+                return False
+        try:
+            choose_studio_policy(path)
+        except UserError as exc:
+            self._show_policy(f"⚠ {exc}")
+            return False
+        self._show_policy()
+        return True
 
     def _browse_projects(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Projects folder", self.projects_folder.text())

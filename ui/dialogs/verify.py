@@ -77,7 +77,8 @@ class VerifyDialog(QDialog):
         state = getattr(report, "state", "")
         color = _STATE_COLOURS.get(state, theme.TEXT_DIM)
         self.state_label.setStyleSheet(f"color: {color.name()}")
-        self.state_label.setText(state if state in _STATE_COLOURS else "No Content Credentials")
+        self.state_label.setText(state if state in _STATE_COLOURS else
+                                 "Not a media file" if state == "not media" else "No Content Credentials")
         self.text.setPlainText("\n".join(report.summary_lines()))
 
     def _failed(self, exc, details) -> None:

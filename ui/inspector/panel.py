@@ -23,11 +23,14 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 from engine.backends import backend_names
 from engine.cues import MOVE_DIRECTIONS, Angle, CameraMove, Easing, ShotSize
 from studio.commands import Change, SetCameraCue, SetMotionCues, SetShotFields
+from studio.consent import standing
+from studio.errors import UserError
 from studio.model import BibleKind, Continuity, Shot, ValidationError
 from studio.prompting import compiled_prompt
 from studio.timebase import format_duration, parse_duration
 
 from .. import theme
+from ..labels import take_label
 from ..selection import ShotSelection
 from .audio import AudioCueEditor
 from .camera_diagram import CameraDiagramWidget
@@ -165,6 +168,14 @@ class ShotInspectorPanel(QWidget):
         box.addWidget(self.prompt_hint)
         box.addWidget(self.prompt)
         box.addWidget(self.negative)
+        # The content policy on what the backend will receive, re-checked as the user types (studio.policy).
+        self.policy_line = QLabel(self.body)
+        self.policy_line.setObjectName("panelHint")
+        self.policy_line.setWordWrap(True)
+        self.policy_line.hide()
+        box.addWidget(self.policy_line)
+        self.action.textChanged.connect(self._check_policy)
+        self.prompt.textChanged.connect(self._check_policy)
 
     def _build_camera(self, box: QVBoxLayout) -> None:
         box.addWidget(section("Camera", self.body))
@@ -331,7 +342,8 @@ class ShotInspectorPanel(QWidget):
         number = next(n for n, (_, s) in enumerate(project.shots(), start=1) if s.id == shot.id)
         self.heading.setText(f"Shot {number}" + (f" · {shot.title}" if shot.title else ""))
         self.subheading.setText(f"{seq.heading or 'Untitled scene'} · {format_duration(shot.duration, project.fps)}"
-                                + (f" · take {shot.selected_take}" if shot.selected_take else " · no take yet"))
+                                + (f" · {take_label(project, shot.selected_take, with_shot=False)}"
+                                   if shot.selected_take else " · no take yet"))
         self._set_line(self.title, shot.title)
         self._set_line(self.duration, f"{shot.duration}f")
         if not field_error(self.action) and not (self.action.hasFocus() and self.action.dirty):
@@ -385,6 +397,30 @@ class ShotInspectorPanel(QWidget):
             self.prompt.set_text(text)
         self.negative.setText(f"Negative: {negative}" if negative else "")
         self.negative.setVisible(bool(negative))
+        self._check_policy()
+
+    def _check_policy(self) -> None:
+        """One small line when the policy would block or warn on this shot's prompt as it stands now."""
+        if self.shot is None:
+            return
+        from studio.policy import check_text, load_policy
+        backend = self.shot.backend or self.doc.project.default_backend
+        text = "\n".join((self.action.toPlainText(), self.prompt.toPlainText()))
+        try:
+            decision = check_text(load_policy(self.doc.folder), text, self.doc.project,
+                                  "previs" if backend == "previs" else "diffusion")
+        except UserError as exc:  # an unreadable policy file: say so here, generation will refuse too
+            self.policy_line.setText(f"⚠ {exc}")
+            self.policy_line.setStyleSheet(f"color: {theme.DANGER.name()};")
+            self.policy_line.show()
+            return
+        if decision.decision == "pass":
+            self.policy_line.hide()
+            return
+        color = theme.DANGER if decision.decision == "block" else theme.WARNING
+        self.policy_line.setText(("⛔ " if decision.decision == "block" else "⚠ ") + decision.line())
+        self.policy_line.setStyleSheet(f"color: {color.name()};")
+        self.policy_line.show()
 
     def _load_refs(self, shot: Shot) -> None:
         self.refs.blockSignals(True)
@@ -396,9 +432,10 @@ class ShotInspectorPanel(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, entry.id)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable)
                 item.setCheckState(Qt.CheckState.Checked if entry.id in shot.bible_refs else Qt.CheckState.Unchecked)
-                if not entry.usable:
+                why = standing(entry)
+                if why:  # no consent record, revoked or expired (studio.consent)
                     item.setForeground(theme.WARNING)
-                    item.setToolTip("A real person without a consent record: generation will refuse this shot")
+                    item.setToolTip(f"{why[0].upper() + why[1:]}: generation will refuse this shot")
                 self.refs.addItem(item)
             if not entries:
                 item = QListWidgetItem("The bible is empty")
@@ -472,6 +509,14 @@ class ShotInspectorPanel(QWidget):
                    if self.refs.item(i).checkState() == Qt.CheckState.Checked]
         order = [r for r in self.shot.bible_refs if r in checked] + [r for r in checked if r not in self.shot.bible_refs]
         self._edit(self.refs, lambda: SetShotFields(self.shot.id, bible_refs=tuple(order)))
+
+    def edit_title(self) -> None:
+        """A new shot: the form from the top with the title ready to type over (the window calls this
+        after Add Shot; a plain selection change keeps the user's scroll position)."""
+        self.load()
+        self.scroll.verticalScrollBar().setValue(0)
+        self.title.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.title.selectAll()
 
     def select_cue(self, shot_id: str, cue_id: str) -> None:
         """Show one sound of the current shot (the timeline calls this when a cue is clicked)."""

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from .audio_out import AudioClock, AudioMixer, AudioUnavailable
@@ -216,10 +216,12 @@ class PlayerWidget(QWidget):
 
     def set_loop(self, on: bool) -> None:
         self._command(self._transport.set_loop, on)
+        self._refresh_view_actions()
         self.update()
 
     def set_safe_areas(self, on: bool) -> None:
         self._safe_areas = bool(on)
+        self._refresh_view_actions()
         self.update()
 
     def set_aspect_mask(self, name: str | None) -> None:
@@ -227,6 +229,7 @@ class PlayerWidget(QWidget):
         if name is not None and name not in ASPECT_MASKS:
             raise ValueError(f"unknown aspect mask {name!r}; choose one of {', '.join(ASPECT_MASKS)}")
         self._aspect_mask = name
+        self._refresh_view_actions()
         self.update()
 
     def is_fullscreen(self) -> bool:
@@ -481,26 +484,48 @@ class PlayerWidget(QWidget):
         self.shutdown()
         super().closeEvent(event)
 
+    def view_actions(self) -> list[QAction]:
+        """Loop, safe areas, the aspect mask submenu and full screen: one set of actions for the
+        right-click menu and the window's View menu (their checks always show the player's state).
+        The keys are shown in the labels; the player's own key handling stays the one that acts."""
+        if getattr(self, "_view_actions", None) is None:
+            loop = QAction("Loop\tCtrl+L", self, checkable=True)
+            loop.toggled.connect(lambda on: on != self.loop and self.set_loop(on))
+            safe = QAction("Safe Areas", self, checkable=True)
+            safe.toggled.connect(lambda on: on != self._safe_areas and self.set_safe_areas(on))
+            masks = QMenu("Aspect Mask", self)
+            group = QActionGroup(masks)
+            self._mask_actions = {}
+            for name in (None, *ASPECT_MASKS):
+                action = QAction(name or "None", masks, checkable=True)
+                action.triggered.connect(lambda _=False, n=name: self.set_aspect_mask(n))
+                group.addAction(action)
+                masks.addAction(action)
+                self._mask_actions[name] = action
+            full = QAction("Full Screen\tF", self)
+            full.triggered.connect(self.toggle_fullscreen)
+            masks.aboutToShow.connect(self._refresh_view_actions)
+            self._view_actions = [loop, safe, masks.menuAction(), full]
+        self._refresh_view_actions()
+        return list(self._view_actions)
+
+    def _refresh_view_actions(self) -> None:
+        if getattr(self, "_view_actions", None) is None:
+            return
+        loop, safe = self._view_actions[0], self._view_actions[1]
+        for action, on in ((loop, self.loop), (safe, self._safe_areas)):
+            if action.isChecked() != on:
+                action.blockSignals(True)
+                action.setChecked(on)
+                action.blockSignals(False)
+        self._mask_actions[self._aspect_mask].setChecked(True)
+
     def contextMenuEvent(self, event) -> None:
         menu = QMenu(self)
-        loop = menu.addAction("Loop")
-        loop.setCheckable(True)
-        loop.setChecked(self.loop)
-        loop.toggled.connect(self.set_loop)
-        safe = menu.addAction("Safe areas")
-        safe.setCheckable(True)
-        safe.setChecked(self._safe_areas)
-        safe.toggled.connect(self.set_safe_areas)
-        masks = menu.addMenu("Aspect mask")
-        group = QActionGroup(masks)
-        for name in (None, *ASPECT_MASKS):
-            action = QAction(name or "None", masks, checkable=True)
-            action.setChecked(name == self._aspect_mask)
-            action.triggered.connect(lambda _=False, n=name: self.set_aspect_mask(n))
-            group.addAction(action)
-            masks.addAction(action)
+        actions = self.view_actions()
+        menu.addActions(actions[:3])
         menu.addSeparator()
-        menu.addAction("Full screen", self.toggle_fullscreen)
+        menu.addAction(actions[3])
         menu.exec(event.globalPos())
 
     # --- painting ---------------------------------------------------------------------------------
@@ -549,18 +574,26 @@ class PlayerWidget(QWidget):
                 hi = t.mark_out if t.mark_out is not None else t.last_frame
                 p.fillRect(QRectF(lo * span, bar.y(), (hi - lo + 1) * span, 2), _DIM)
             p.fillRect(QRectF(t.position * span, bar.y(), max(2.0, span), 2), _ACCENT)
+        font = self._bar_font()
+        p.setFont(font)
+        for rect, text, align, dim in self.bar_texts():
+            p.setPen(_DIM if dim else _TEXT)
+            p.drawText(rect, align, text)
+
+    def _bar_font(self) -> QFont:
         font = QFont("DejaVu Sans Mono")
         font.setStyleHint(QFont.StyleHint.Monospace)
         font.setPixelSize(13)
-        p.setFont(font)
-        text_rect = bar.adjusted(8, 2, -8, 0)
+        return font
+
+    def bar_texts(self) -> list[tuple[QRectF, str, Qt.AlignmentFlag, bool]]:
+        """The status row's texts and where each is drawn: timecode left, marks/loop/rate right, the shot's
+        label in the room left between them (centred when it fits, elided when not), so nothing overlaps
+        however narrow the viewer or long the shot title. (rect, text, alignment, dim)."""
+        t, pl = self._transport, self._playlist
+        fm = QFontMetrics(self._bar_font())
+        bar = QRectF(8, self.height() - BAR_HEIGHT + 2, self.width() - 16, BAR_HEIGHT - 2)
         fps = pl.fps if pl else Fraction(24)
-        p.setPen(_TEXT)
-        p.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, timecode(t.position, fps))
-        seg = pl.segment_at(t.position) if pl else None
-        p.setPen(_DIM)
-        if seg is not None and seg.label:
-            p.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, seg.label)
         status = []
         if t.mark_in is not None:
             status.append("I " + timecode(t.mark_in, fps))
@@ -569,8 +602,24 @@ class PlayerWidget(QWidget):
         if t.loop:
             status.append("LOOP")
         status.append(_rate_text(t.rate))
-        p.setPen(_TEXT)
-        p.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, "  ".join(status))
+        left, right = timecode(t.position, fps), "  ".join(status)
+        gap = fm.horizontalAdvance("  ")
+        left_w, right_w = fm.horizontalAdvance(left), fm.horizontalAdvance(right)
+        v = Qt.AlignmentFlag.AlignVCenter
+        texts = [(QRectF(bar.left(), bar.top(), left_w + 1, bar.height()), left, v | Qt.AlignmentFlag.AlignLeft,
+                  False),
+                 (QRectF(bar.right() - right_w - 1, bar.top(), right_w + 1, bar.height()), right,
+                  v | Qt.AlignmentFlag.AlignRight, False)]
+        seg = pl.segment_at(t.position) if pl else None
+        if seg is not None and seg.label:
+            room_l, room_r = bar.left() + left_w + gap, bar.right() - right_w - gap
+            if room_r - room_l > fm.horizontalAdvance("…") + 4:
+                label = fm.elidedText(seg.label, Qt.TextElideMode.ElideRight, int(room_r - room_l))
+                width = fm.horizontalAdvance(label) + 1
+                x = min(max(bar.center().x() - width / 2, room_l), room_r - width)  # centred, kept in the room
+                texts.append((QRectF(x, bar.top(), width, bar.height()), label, v | Qt.AlignmentFlag.AlignLeft,
+                              True))
+        return texts
 
 
 def _rate_text(rate: int) -> str:

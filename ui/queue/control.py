@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from studio.continuity import stale_shots
 from studio.model import TakeStatus
 
+from ..labels import operation_name
 from .model import JobRow
 
 WAITING_PREFIX = "waiting:"
@@ -42,11 +43,13 @@ class QueueControl:
         self._waiting.clear()
 
     # ---- rows ------------------------------------------------------------------------------------------
-    def label_for(self, shot_id: str) -> str:
+    def label_for(self, shot_id: str, operation: str = "generate") -> str:
+        """'Variation · 2. The empty quay': what the job does, to which shot (never an id)."""
+        verb = operation_name(operation)
         for number, (_, shot) in enumerate(self.doc.project.shots(), start=1):
             if shot.id == shot_id:
-                return f"{number}. {shot.title or 'Untitled'}"
-        return shot_id or "job"
+                return f"{verb} · {number}. {shot.title or 'Untitled'}"
+        return f"{verb} · a removed shot" if shot_id else verb
 
     def row_for_job(self, job_id: str) -> JobRow | None:
         """A row for a job of the runner (queued by anyone: this panel, the inspector, a recovery)."""
@@ -58,7 +61,8 @@ class QueueControl:
             return None
         request = record.request
         error = record.error.to_dict() if record.error is not None else None
-        return JobRow(record.job_id, request.shot_id, self.label_for(request.shot_id), record.status.value,
+        return JobRow(record.job_id, request.shot_id, self.label_for(request.shot_id, request.operation),
+                      record.status.value,
                       error=error, total=request.frames, extra={"operation": request.operation})
 
     def existing_jobs(self) -> list[JobRow]:

@@ -48,7 +48,7 @@ class JobRow:
 
 
 def _tooltip(job: "JobRow") -> str:
-    text = f"{job.label or job.job_id}\n{job.status}"
+    text = f"{job.label or 'A job'}\n{job.status}"
     if job.error:
         text += f": {job.error.get('message', '')}"
     return text
@@ -56,7 +56,7 @@ def _tooltip(job: "JobRow") -> str:
 
 # What each role shows of a row: one table instead of a chain of ifs.
 _ROLE_VALUES: dict[int, Callable[["JobRow"], Any]] = {int(role): fn for role, fn in {
-    Qt.ItemDataRole.DisplayRole: lambda job: job.label or job.job_id,
+    Qt.ItemDataRole.DisplayRole: lambda job: job.label or "A job",
     Qt.ItemDataRole.ToolTipRole: _tooltip,
     JobIdRole: lambda job: job.job_id,
     ShotIdRole: lambda job: job.shot_id,

@@ -313,7 +313,7 @@ class QueuePanel(QWidget):
         elif running:
             job = running[0]
             eta = f" · {job.eta:.0f}s left" if job.eta else ""
-            engine = f"Engine: rendering {job.label} ({int(job.fraction * 100)}%){eta} · {queued} queued"
+            engine = f"Engine: {job.label} ({int(job.fraction * 100)}%){eta} · {queued} queued"
         else:
             engine = f"Engine: idle · {queued} queued" if queued else "Engine: idle"
         if self.control.runner is not None and self.control.runner.paused:

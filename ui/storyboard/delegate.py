@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from .. import theme
 from ..qtcompat import role
 from .model import (CameraTextRole, CardKeyRole, CuesRole, DurationTextRole, HasTakeRole, JobRole, NumberRole, StaleRole,
+                    WithdrawnRole,
                     ThumbnailRole)
 
 CARD_W, CARD_H = 224, 196
@@ -75,7 +76,7 @@ class ShotCardDelegate(QStyledItemDelegate):
         card = self._cached(key, lambda: self._render_card(size, option.font, index, selected, hovered))
         p.drawPixmap(outer.topLeft(), card)
         job, stale = role(index, JobRole), role(index, StaleRole)
-        if job or stale:
+        if job or stale or role(index, WithdrawnRole):
             p.save()
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             pic = QRectF(outer.left() + 2, outer.top() + 2, outer.width() - 4, round((outer.width() - 4) * 9 / 16))
@@ -239,6 +240,10 @@ class ShotCardDelegate(QStyledItemDelegate):
         if role(index, StaleRole):
             badge = self._badge(base_font, "stale", "stale")
             p.drawPixmap(QPointF(right - badge.width(), pic.top() + 6), badge)
+            right -= badge.width() + 4
+        if role(index, WithdrawnRole):  # the take shows a likeness whose consent was revoked
+            badge = self._badge(base_font, "withdrawn", "likeness withdrawn")
+            p.drawPixmap(QPointF(max(pic.left() + 4, right - badge.width()), pic.top() + 6), badge)
 
     def _badge(self, base_font: QFont, kind: str, text: str) -> QPixmap:
         """A small rounded label ('queued', '42%', 'stale'), rendered once per text."""
@@ -252,6 +257,7 @@ class ShotCardDelegate(QStyledItemDelegate):
                 "running": (theme.ACCENT, QColor("white"), "mdi6.movie-cog-outline"),
                 "queued": (theme.QUEUED, QColor("white"), "mdi6.progress-clock"),
                 "stale": (theme.WARNING, QColor(30, 30, 30), "mdi6.link-variant-off"),
+                "withdrawn": (theme.DANGER, QColor("white"), "mdi6.account-cancel-outline"),
             }[kind]
             p = QPainter(pixmap)
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)

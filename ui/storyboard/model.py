@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelInde
 
 from engine.cues import AudioKind, CameraMove
 from studio.commands import Change, Macro, MoveShot
+from studio.consent import withdrawn_takes
 from studio.continuity import stale_shots
 from studio.model import Shot, TakeStatus
 from studio.timebase import format_duration
@@ -34,6 +35,7 @@ SequenceRole = Qt.ItemDataRole.UserRole + 9       # scene id
 HasTakeRole = Qt.ItemDataRole.UserRole + 10       # a usable take is selected
 CameraTextRole = Qt.ItemDataRole.UserRole + 11    # 'MS · pan right'
 CardKeyRole = Qt.ItemDataRole.UserRole + 12       # changes whenever what the card shows changes (paint cache key)
+WithdrawnRole = Qt.ItemDataRole.UserRole + 13     # why the selected take's likeness is withdrawn, '' when not
 
 _STRUCTURE = {"project", "sequence", "shot_added", "shot_removed", "shots_moved"}
 
@@ -62,6 +64,7 @@ class ShotListItemModel(QAbstractListModel):
         self._seq_of: dict[str, str] = {}
         self._row_of: dict[str, int] = {}
         self._stale: dict[str, str] = {}
+        self._withdrawn: dict[str, str] = {}
         self._jobs: dict[str, tuple[str, float]] = {}
         self._thumb_path: dict[str, str] = {}
         self._rows_of_path: dict[str, set[str]] = {}
@@ -84,6 +87,7 @@ class ShotListItemModel(QAbstractListModel):
             self._seq_of[shot.id] = seq.id
         self._row_of = {shot_id: row for row, shot_id in enumerate(self._ids)}
         self._stale = stale_shots(project)
+        self._withdrawn = self._withdrawn_shots()
         self._thumb_path.clear()
         self._rows_of_path.clear()
 
@@ -91,7 +95,7 @@ class ShotListItemModel(QAbstractListModel):
         if change.kind in _STRUCTURE:
             self._sync_structure()
         elif change.kind in ("shot_changed", "take_recorded", "take_changed", "bible"):
-            old_stale = self._stale
+            old_stale, old_withdrawn = self._stale, self._withdrawn
             self._snapshot_values()
             ids = set(change.ids) if change.kind == "shot_changed" else set()
             if change.kind in ("take_recorded", "take_changed"):
@@ -99,6 +103,8 @@ class ShotListItemModel(QAbstractListModel):
                 ids |= {project.takes[t].shot_id for t in change.ids if t in project.takes}
             ids |= {i for i in set(old_stale) ^ set(self._stale)}
             ids |= {i for i in self._stale if old_stale.get(i) != self._stale[i]}
+            ids |= {i for i in set(old_withdrawn) | set(self._withdrawn)
+                    if old_withdrawn.get(i) != self._withdrawn.get(i)}
             for shot_id in ids:
                 self._thumb_path.pop(shot_id, None)
                 self._emit_row(shot_id)
@@ -107,6 +113,13 @@ class ShotListItemModel(QAbstractListModel):
         for seq, shot in self.doc.project.shots():
             self._shots[shot.id] = shot
         self._stale = stale_shots(self.doc.project)
+        self._withdrawn = self._withdrawn_shots()
+
+    def _withdrawn_shots(self) -> dict[str, str]:
+        """shot id -> why its selected take's likeness is withdrawn (studio.consent; a revocation marks it)."""
+        project = self.doc.project
+        takes = withdrawn_takes(project, self.doc.folder)
+        return {s.id: takes[s.selected_take] for _, s in project.shots() if s.selected_take in takes}
 
     def _sync_structure(self) -> None:
         """Turn a structural change into the smallest Qt signal (insert, remove, move) so views keep
@@ -222,6 +235,8 @@ class ShotListItemModel(QAbstractListModel):
             return shot_cues(shot)
         if role == StaleRole:
             return self._stale.get(shot_id, "")
+        if role == WithdrawnRole:
+            return self._withdrawn.get(shot_id, "")
         if role == JobRole:
             return self._jobs.get(shot_id)
         if role == ThumbnailRole:
@@ -245,6 +260,8 @@ class ShotListItemModel(QAbstractListModel):
                 lines.append(shot.prompt[:200])
             if self._stale.get(shot_id):
                 lines.append(f"Stale: {self._stale[shot_id]}")
+            if self._withdrawn.get(shot_id):
+                lines.append(f"⚠ {self._withdrawn[shot_id]}: replace the take or remove the shot to export")
             return "\n".join(lines)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"Shot {index.row() + 1} {shot.title}"

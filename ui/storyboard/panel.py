@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QDrag, QKeySequence, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from studio.commands import AddShot, DuplicateShot, Macro, RemoveShot, SplitShot
 from studio.model import Shot
 
 from .. import theme
+from ..labels import plural
 from ..selection import ShotSelection
 from .delegate import CARD_H, CARD_W, ShotCardDelegate
 from .model import MIME_TYPE, ShotIdRole, ShotListItemModel
@@ -41,6 +42,9 @@ class ShotListView(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
+        # Qt delivers a drag to the deepest widget under the pointer that accepts drops: the viewport
+        # has to, or the drag goes to the scroll area frame, which drops it (the cards never moved)
+        self.viewport().setAcceptDrops(True)
         self.setDropIndicatorShown(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
@@ -56,24 +60,103 @@ class ShotListView(QListView):
         rect = self.visualRect(index)
         return index.row() + (1 if pos.x() > rect.center().x() else 0)
 
-    def dropEvent(self, event) -> None:
-        """Dropped cards move as ONE undo step (QListView would move them one row at a time)."""
+    # QListView's icon mode treats an internal drag as free placement of items: it refuses a drop on
+    # another card (cards are not drop targets) and paints no insertion mark. Cards are an ordered list,
+    # so the view handles its own MIME type: any position is a slot between two cards, shown as a bar.
+    def _shot_ids(self, event) -> list[str] | None:
         mime = event.mimeData()
         if mime is None or not mime.hasFormat(MIME_TYPE):
-            super().dropEvent(event)
-            return
+            return None
         try:
-            ids = [str(i) for i in json.loads(bytes(mime.data(MIME_TYPE)).decode())]
+            return [str(i) for i in json.loads(bytes(mime.data(MIME_TYPE)).decode())]
         except (ValueError, UnicodeDecodeError):
-            event.ignore()
+            return None
+
+    def startDrag(self, supported) -> None:  # noqa: N802 (Qt override)
+        indexes = sorted(self.selectionModel().selectedIndexes(), key=lambda i: i.row())
+        if not indexes:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(self.model().mimeData(indexes))
+        first = self.visualRect(indexes[0])
+        pixmap = self.viewport().grab(first)
+        pixmap.setDevicePixelRatio(self.devicePixelRatioF())
+        drag.setPixmap(pixmap)
+        drag.setHotSpot(QPoint(first.width() // 2, first.height() // 2))
+        drag.exec(Qt.DropAction.MoveAction, Qt.DropAction.MoveAction)
+        self.set_drop_row(None)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if self._shot_ids(event) is None:
+            super().dragEnterEvent(event)
+            return
+        event.setDropAction(Qt.DropAction.MoveAction)
+        event.accept()
+        self.set_drop_row(self.drop_row(event.position().toPoint()))
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if self._shot_ids(event) is None:
+            super().dragMoveEvent(event)
+            return
+        event.setDropAction(Qt.DropAction.MoveAction)
+        event.accept()
+        self.set_drop_row(self.drop_row(event.position().toPoint()))
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.set_drop_row(None)
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Dropped cards move as ONE undo step (QListView would move them one row at a time)."""
+        ids = self._shot_ids(event)
+        self.set_drop_row(None)
+        if ids is None:
+            if event.mimeData() is not None and event.mimeData().hasFormat(MIME_TYPE):
+                event.ignore()
+            else:
+                super().dropEvent(event)
             return
         event.setDropAction(Qt.DropAction.MoveAction)
         event.accept()  # the model moved nothing itself: the drag source must not delete rows
         self.model().move_shots(ids, self.drop_row(event.position().toPoint()))
 
+    # ---- the insertion bar ------------------------------------------------------------------------
+    drop_row_shown: int | None = None
+
+    def set_drop_row(self, row: int | None) -> None:
+        if row != self.drop_row_shown:
+            self.drop_row_shown = row
+            self.viewport().update()
+
+    def drop_indicator_rect(self) -> QRect:
+        """Where the bar is painted (empty when no drag is over the view): the left edge of the card the
+        drop lands before, or the right edge of the last card."""
+        row, count = self.drop_row_shown, self.model().rowCount() if self.model() else 0
+        if row is None or count == 0:
+            return QRect()
+        if row < count:
+            rect = self.visualRect(self.model().index(row, 0))
+            x = max(1, rect.left() - 2)  # in the gap between two cards (inside the view at its edge)
+        else:
+            rect = self.visualRect(self.model().index(count - 1, 0))
+            x = rect.right() - 2
+        return QRect(x, rect.top() + 6, 4, rect.height() - 12)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().paintEvent(event)
+        bar = self.drop_indicator_rect()
+        if not bar.isEmpty():  # an insertion bar with caps, as editors draw it
+            p = QPainter(self.viewport())
+            p.fillRect(bar, theme.ACCENT)
+            cap_x = max(0, bar.center().x() - 6)
+            p.fillRect(QRect(cap_x, bar.top(), 12, 3), theme.ACCENT)
+            p.fillRect(QRect(cap_x, bar.bottom() - 2, 12, 3), theme.ACCENT)
+            p.end()
+
 
 class StoryboardPanel(QWidget):
     activated = Signal(str)  # a card was double-clicked (the window plays that shot)
+    shot_added = Signal(str)  # Add Shot made this shot (the window puts the inspector on its title)
 
     def __init__(self, doc, selection: ShotSelection, parent: QWidget | None = None, *,
                  loader: ThumbnailLoader | None = None):
@@ -95,6 +178,10 @@ class StoryboardPanel(QWidget):
                 ("add", "Add Shot", "mdi6.plus-box-outline", "Ctrl+Shift+N", self.add_shot),
                 ("duplicate", "Duplicate Shot", "mdi6.content-copy", "Ctrl+D", self.duplicate_selected),
                 ("split", "Split Shot", "mdi6.content-cut", "Ctrl+K", self.split_current),
+                ("earlier", "Move Earlier", "mdi6.arrow-left-bold-box-outline", "Ctrl+Shift+Left",
+                 lambda: self.move_selected(-1)),
+                ("later", "Move Later", "mdi6.arrow-right-bold-box-outline", "Ctrl+Shift+Right",
+                 lambda: self.move_selected(1)),
                 ("delete", "Delete Shot", "mdi6.trash-can-outline", QKeySequence.StandardKey.Delete,
                  self.delete_selected)):
             action = QAction(theme.icon(icon), text, self)
@@ -129,6 +216,8 @@ class StoryboardPanel(QWidget):
                        self.model.dataChanged, self.model.rowsMoved):
             signal.connect(self._count_timer.start)
         self.model.rowsRemoved.connect(self._forget_removed)
+        for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset, self.model.rowsMoved):
+            signal.connect(lambda *_: self._update_actions())  # Move Earlier/Later depend on the order
         self.model.modelReset.connect(self._forget_removed)
         self._update_counts()
         self._update_actions()
@@ -186,6 +275,9 @@ class StoryboardPanel(QWidget):
         has = bool(self.selection.ids())
         for name in ("duplicate", "delete"):
             self.actions_by_name[name].setEnabled(has)
+        rows = sorted(r for r in (self.model.row_of(i) for i in self.selection.ids()) if r is not None)
+        self.actions_by_name["earlier"].setEnabled(bool(rows) and rows[0] > 0)
+        self.actions_by_name["later"].setEnabled(bool(rows) and rows[-1] < self.model.rowCount() - 1)
         current = self.selection.current()
         shot = self._shot(current) if current else None
         self.actions_by_name["split"].setEnabled(shot is not None and shot.duration > 1)
@@ -195,7 +287,7 @@ class StoryboardPanel(QWidget):
         shots = self.model.rowCount()
         frames = sum(s.duration for _, s in project.shots())
         seconds = frames / float(project.fps) if shots else 0.0
-        self.count_label.setText(f"{shots} shots · {int(seconds // 60)}:{seconds % 60:04.1f}")
+        self.count_label.setText(f"{plural(shots, 'shot')} · {int(seconds // 60)}:{seconds % 60:04.1f}")
 
     def _shot(self, shot_id: str | None) -> Shot | None:
         if not shot_id:
@@ -218,6 +310,7 @@ class StoryboardPanel(QWidget):
         shot = Shot.create(title="New shot", duration=int(round(3 * float(project.fps))))
         self.doc.execute(AddShot(seq_id, shot, at))
         self.selection.set([shot.id])
+        self.shot_added.emit(shot.id)
         return shot.id
 
     def duplicate_selected(self) -> list[str]:
@@ -237,6 +330,22 @@ class StoryboardPanel(QWidget):
         commands = [RemoveShot(i) for i in ids]
         self.doc.execute(commands[0] if len(commands) == 1 else Macro(f"Remove {len(ids)} Shots", commands))
 
+    def move_selected(self, step: int) -> bool:
+        """Move the selected cards one place earlier (step -1) or later (+1) in the cut, as one undo step;
+        the keyboard and menu way to reorder (Move Earlier / Move Later)."""
+        rows = sorted(r for r in (self.model.row_of(i) for i in self.selection.ids()) if r is not None)
+        if not rows:
+            return False
+        ids = [self.model.shot_ids()[r] for r in rows]
+        before = rows[0] - 1 if step < 0 else rows[-1] + 2
+        if before < 0 or rows[-1] + 1 >= self.model.rowCount() and step > 0:
+            return False
+        moved = self.model.move_shots(ids, before)
+        if moved:
+            self.selection.set(ids)
+        self._update_actions()
+        return moved
+
     def split_current(self, at_frame: int | None = None) -> str | None:
         """Split the current shot at `at_frame` (default: the middle). Returns the new shot's id."""
         shot = self._shot(self.selection.current())
@@ -254,8 +363,11 @@ class StoryboardPanel(QWidget):
 
     def _context_menu(self, pos) -> None:
         menu = QMenu(self)
-        for name in ("add", "duplicate", "split", "delete"):
-            menu.addAction(self.actions_by_name[name])
+        for name in ("add", "duplicate", "split", "delete", None, "earlier", "later"):
+            if name is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(self.actions_by_name[name])
         if self.extra_actions:  # the window's (Generate Selected Shots…): the panel does not generate itself
             menu.addSeparator()
             for action in self.extra_actions:

@@ -11,14 +11,17 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QFont, QPixmap
 
 from studio.commands import Change
+from studio.consent import withdrawn_reason
 from studio.model import Take, TakeStatus
 
 from .. import theme
+from ..labels import take_label
 
 TakeIdRole = Qt.ItemDataRole.UserRole + 1
 IsSelectedRole = Qt.ItemDataRole.UserRole + 2
 IsTrashedRole = Qt.ItemDataRole.UserRole + 3
 ThumbnailPathRole = Qt.ItemDataRole.UserRole + 4
+WithdrawnRole = Qt.ItemDataRole.UserRole + 5   # why the take's likeness is withdrawn, '' when it is not
 
 COLUMNS = ("Take", "Operation", "Seed", "Backend", "Length", "Created")
 
@@ -99,7 +102,7 @@ class TakeTreeItemModel(QAbstractItemModel):
                 self._rebuild()
         elif change.kind == "shot_changed" and self.shot_id in change.ids:
             self._refresh_all()
-        elif change.kind == "project":
+        elif change.kind in ("project", "bible"):  # a revocation marks takes "likeness withdrawn"
             self._rebuild()
 
     def _refresh_all(self) -> None:
@@ -202,9 +205,12 @@ class TakeTreeItemModel(QAbstractItemModel):
         col = index.column()
         trashed = take.status is TakeStatus.TRASHED
         selected = take.id == self._selected_take()
+        if role == WithdrawnRole:
+            return withdrawn_reason(self.doc.project, take, self.doc.folder) or ""
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                return f"★ Take {node.number}" if selected else f"Take {node.number}"
+                label = f"★ Take {node.number}" if selected else f"Take {node.number}"
+                return label + ("  ⚠ likeness withdrawn" if self.data(index, WithdrawnRole) else "")
             if col == 1:
                 return take.operation
             if col == 2:
@@ -232,19 +238,25 @@ class TakeTreeItemModel(QAbstractItemModel):
             return theme.icon("mdi6.filmstrip", theme.TEXT_DIM.name())
         if role == Qt.ItemDataRole.ForegroundRole and trashed:
             return theme.TEXT_DIM
+        if role == Qt.ItemDataRole.ForegroundRole and col == 0 and self.data(index, WithdrawnRole):
+            return theme.DANGER
         if role == Qt.ItemDataRole.FontRole and selected:
             font = QFont()
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [f"{take.id} ({take.operation})"]
+            project = self.doc.project
+            lines = [f"{take_label(project, take)} ({take.operation})"]
             if take.parent_take_id:
-                lines.append(f"from {take.parent_take_id}")
+                lines.append(f"from {take_label(project, take.parent_take_id)}")
             if take.source_take_id:
-                lines.append(f"continues take {take.source_take_id} at frame {take.source_frame}")
+                lines.append(f"continues {take_label(project, take.source_take_id)} at frame {take.source_frame}")
             if take.prompt:
                 lines.append(take.prompt[:300])
             if trashed:
                 lines.append("In the trash")
+            withdrawn = self.data(index, WithdrawnRole)
+            if withdrawn:
+                lines.append(f"⚠ {withdrawn[0].upper() + withdrawn[1:]}: export refuses it; choose another take")
             return "\n".join(lines)
         return None

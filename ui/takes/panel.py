@@ -115,17 +115,32 @@ class TakesPanel(QWidget):
         layout.addWidget(self.empty)
 
         self.selection.changed.connect(self._shot_changed)
+        self._unsubscribe = doc.subscribe(self._on_change)
         self._shot_changed(self.selection.ids())
 
     def detach(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
         self.model.detach()
         if self.compare is not None:
             self.compare.shutdown()
 
     # ---- state -------------------------------------------------------------------------------------
+    def _on_change(self, change) -> None:
+        # a rename, a move or a removal changes the header's number or title
+        if change.kind in ("project", "sequence", "shot_added", "shot_removed", "shot_changed", "shots_moved"):
+            self._update_title()
+
     def _shot_changed(self, ids: list[str]) -> None:
         shot_id = self.selection.current()
         self.model.set_shot(shot_id)
+        self._update_title()
+        self.empty.setVisible(shot_id is None)
+        self.splitter.setVisible(shot_id is not None)
+
+    def _update_title(self) -> None:
+        shot_id = self.selection.current()
         if shot_id:
             try:
                 shot = self.doc.project.shot(shot_id)
@@ -135,8 +150,6 @@ class TakesPanel(QWidget):
                 self.title.setText("")
         else:
             self.title.setText("")
-        self.empty.setVisible(shot_id is None)
-        self.splitter.setVisible(shot_id is not None)
 
     def _after_reset(self) -> None:
         self.tree.expandAll()

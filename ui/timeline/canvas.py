@@ -61,6 +61,9 @@ LANE_COLORS = {
 }
 LANE_TITLES = {"dialogue": "Dialogue", "sfx": "SFX", "ambience": "Ambience", "music": "Music"}
 
+_MARK = QColor(240, 196, 64)  # in/out marks (the viewer's colour for the marked range)
+_SCRIM = QColor(0, 0, 0, 130)   # under clip labels drawn over pictures
+_WAVE_BGRA = (0, 0, 0, 95)      # premultiplied: a dark translucent waveform over the lane colour
 _BG = QColor(22, 23, 25)
 _LANE_BG = QColor(30, 31, 34)
 _CLIP = QColor(60, 66, 78)
@@ -112,6 +115,9 @@ class TimelineCanvas(QWidget):
         self.selected: set[str] = set()
         self.selected_cue: tuple[str, str] | None = None
         self.seam_flags: dict[str, str] = {}
+        self.withdrawn: dict[str, str] = {}   # shot id -> why its take's likeness is withdrawn (studio.consent)
+        self.marks: tuple[int | None, int | None] = (None, None)  # the viewer's in / out (inclusive frames)
+        self.media = None  # ui.timeline.media.TimelineMedia: thumbnails and waveforms (None: plain boxes)
         self.execute: Callable[[object], bool] = lambda command: False  # set by the panel
         self._drag: _Drag | None = None
         self._fitted = False
@@ -144,9 +150,51 @@ class TimelineCanvas(QWidget):
             self.playhead = frame
             self.update()  # the cached picture stays: only the playhead moves
 
+    def set_withdrawn(self, shots: dict[str, str]) -> None:
+        """Clips whose take shows a withdrawn likeness: a red band and the words on the clip."""
+        if shots != self.withdrawn:
+            self.withdrawn = dict(shots)
+            self.invalidate()
+
     def set_seam_flags(self, flags: dict[str, str]) -> None:
         self.seam_flags = {str(k): str(v) for k, v in (flags or {}).items()}
         self.invalidate()
+
+    def set_marks(self, mark_in: int | None, mark_out: int | None) -> None:
+        """The viewer's in/out marks (the same cut frames), drawn as a band on the ruler and two lines."""
+        marks = (mark_in, mark_out)
+        if marks != self.marks:
+            self.marks = marks
+            self.invalidate()
+
+    def marks_span(self) -> tuple[float, float] | None:
+        """x of the marked range's first and past-last frame (None: no marks)."""
+        lo, hi = self.marks
+        if lo is None and hi is None:
+            return None
+        start = lo if lo is not None else 0
+        end = hi + 1 if hi is not None else max(start + 1, self.layout_data.duration)
+        return self.x_of(start), self.x_of(end)
+
+    def _paint_marks(self, p: QPainter, h: int) -> None:
+        span = self.marks_span()
+        if span is None:
+            return
+        x0, x1 = span
+        band = QColor(_MARK)
+        band.setAlpha(70)
+        p.fillRect(QRectF(x0, 0, x1 - x0, RULER_H - 1), band)
+        shade = QColor(_MARK)
+        shade.setAlpha(22)
+        p.fillRect(QRectF(x0, RULER_H, x1 - x0, h - RULER_H), shade)
+        p.setPen(QPen(_MARK, 1))
+        lo, hi = self.marks
+        for x, on in ((x0, lo is not None), (x1, hi is not None)):
+            if on:
+                p.drawLine(QPointF(x, 0), QPointF(x, h))
+                tick = 5 if x == x0 else -5  # [ at the in, ] at the out
+                p.drawLine(QPointF(x, 0.5), QPointF(x + tick, 0.5))
+                p.drawLine(QPointF(x, RULER_H - 1.5), QPointF(x + tick, RULER_H - 1.5))
 
     # ---- geometry ---------------------------------------------------------------------------------
     def x_of(self, frame: float) -> float:
@@ -308,6 +356,7 @@ class TimelineCanvas(QWidget):
         self._paint_clips(p, visible)
         self._paint_cues(p, visible)
         self._paint_seams(p, visible, h)
+        self._paint_marks(p, h)
         self._paint_drag(p, h)
         p.setClipping(False)
         self._paint_headers(p, h)
@@ -429,15 +478,23 @@ class TimelineCanvas(QWidget):
             selected = clip.shot_id in self.selected
             color = theme.CARD_SELECTED if selected else (_CLIP_TAKE if clip.has_take else _CLIP_SLATE)
             p.fillRect(rect, color)
+            pictured = clip.has_take and self.media is not None and self._paint_pictures(p, clip, rect)
             p.setPen(selected_border if selected else border)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+            if clip.shot_id in self.withdrawn:
+                p.fillRect(QRectF(rect.left() + 1, rect.top() + 1, rect.width() - 2, 4), theme.DANGER)
             if is_crossfade(clip):
                 xf = min(rect.right(), self.x_of(clip.start + clip.crossfade_in))
                 p.setPen(QPen(theme.TEXT_DIM, 1))
                 p.drawLine(QPointF(rect.left(), rect.bottom()), QPointF(xf, rect.top()))
             if rect.width() > 28:
                 text_rect = rect.adjusted(6, 4, -6, -4)
+                if pictured:  # keep the labels readable over the pictures
+                    p.fillRect(QRectF(rect.left() + 1, rect.top() + 1, rect.width() - 2, fm.height() + 5), _SCRIM)
+                    if rect.width() > 60:
+                        band = self._fm_small.height() + 5
+                        p.fillRect(QRectF(rect.left() + 1, rect.bottom() - band, rect.width() - 2, band), _SCRIM)
                 p.setFont(self._bold)
                 p.setPen(text_pen)
                 title = f"{clip.number}  {clip.title}" if clip.title else f"{clip.number}"
@@ -445,8 +502,9 @@ class TimelineCanvas(QWidget):
                 p.drawStaticText(text_rect.topLeft(), _static_text(self._static, title, fm, text_rect.width()))
                 if rect.width() > 60:
                     p.setFont(self._small)
-                    p.setPen(dim_pen)
-                    info = _clip_info(clip, layout.fps)
+                    withdrawn = clip.shot_id in self.withdrawn
+                    p.setPen(QPen(theme.DANGER) if withdrawn else dim_pen)
+                    info = "⚠ likeness withdrawn" if withdrawn else _clip_info(clip, layout.fps)
                     p.drawStaticText(QPointF(text_rect.left(), text_rect.bottom() - self._fm_small.height()),
                                      _static_text(self._static, info, self._fm_small, text_rect.width()))
                 p.setClipRect(HEADER_W, 0, self.width() - HEADER_W, self.height())
@@ -454,6 +512,70 @@ class TimelineCanvas(QWidget):
                 handle = theme.TEXT if selected else theme.TEXT_DIM
                 p.fillRect(QRectF(rect.left() + 1, rect.top() + 12, 3, rect.height() - 24), handle)
                 p.fillRect(QRectF(rect.right() - 4, rect.top() + 12, 3, rect.height() - 24), handle)
+
+    def _paint_pictures(self, p: QPainter, clip: Clip, rect: QRectF) -> bool:
+        """The take's thumbnail at the clip's head, or a filmstrip of its frames when the clip is wide
+        enough for three; only tiles on screen are drawn and requested. True when something was drawn."""
+        info = self.layout_data.media.get(clip.shot_id)
+        if not info:
+            return False
+        thumb, video, take_frames = info
+        inner = rect.adjusted(1, 1, -1, -1)
+        h = inner.height()
+        w = h * 16 / 9
+        view_l, view_r = float(HEADER_W), float(self.width())
+        drawn = False
+        p.save()
+        p.setClipRect(inner.intersected(QRectF(view_l, 0, view_r - view_l, self.height())))
+        if video and inner.width() >= 3 * w:
+            first = max(0, int((view_l - inner.left()) // w))
+            x = inner.left() + first * w
+            while x < min(inner.right(), view_r):
+                t = self.frame_at(x + w / 2)
+                take_frame = float((clip.source_in + (t - clip.start)) / clip.take_scale)
+                image = self.media.frame(video, take_frames, take_frame)
+                if image is not None:
+                    p.drawImage(QRectF(x, inner.top(), w, h), image)
+                    drawn = True
+                x += w
+        else:
+            image = self.media.thumbnail(thumb)
+            if image is not None:
+                width = min(w, inner.width())
+                p.drawImage(QRectF(inner.left(), inner.top(), width, h), image,
+                            QRectF(0, 0, image.width() * width / w, image.height()))
+                drawn = True
+        p.restore()
+        return drawn
+
+    def _paint_waveform(self, p: QPainter, rect: QRectF, item: CueItem) -> None:
+        """The cue's sound as min/max columns (only the part on screen), once it has been rendered."""
+        clip = self.layout_data.clips[item.clip_index]
+        cue, shot = item.cue, clip.shot
+        frames = cue.duration or max(1, shot.duration - cue.start)  # what the inspector renders
+        peaks = self.media.peaks(item, frames, self.layout_data.fps, shot.seed)
+        if peaks is None or not len(peaks):
+            return
+        x0, x1 = max(rect.left(), float(HEADER_W)), min(rect.right(), float(self.width()))
+        width, height = int(x1 - x0), int(rect.height())
+        if width < 2 or height < 4:
+            return
+        start = clip.origin + cue.start
+        xs = x0 + np.arange(width) + 0.5
+        offsets = (self.scroll + xs - HEADER_W) / self.ppf - start
+        idx = np.clip((offsets / frames * len(peaks)).astype(np.int64), 0, len(peaks) - 1)
+        cols = peaks[idx]
+        cols[(offsets < 0) | (offsets >= frames)] = 0
+        peak = max(1e-3, float(np.abs(peaks).max()))
+        mid, half = height / 2, height / 2 - 1
+        top = np.floor(mid - cols[:, 1] / peak * half)
+        bottom = np.ceil(mid - cols[:, 0] / peak * half)
+        y = np.arange(height)[:, None]
+        mask = (y >= top[None, :]) & (y <= bottom[None, :])
+        pixels = np.zeros((height, width, 4), np.uint8)
+        pixels[mask] = _WAVE_BGRA
+        image = QImage(pixels.data, width, height, width * 4, QImage.Format.Format_ARGB32_Premultiplied)
+        p.drawImage(QPointF(x0, rect.top()), image)
 
     def _paint_cues(self, p: QPainter, visible: range) -> None:
         layout = self.layout_data
@@ -491,6 +613,8 @@ class TimelineCanvas(QWidget):
                        fm) -> None:
         fill = color if not item.natural else color.darker(112)
         p.fillRect(rect, fill)
+        if self.media is not None and rect.width() > 12:
+            self._paint_waveform(p, rect, item)
         if item.natural and rect.width() > 12:  # natural length: the estimate fades out at the tail
             tail = QRectF(rect.right() - min(18.0, rect.width() / 3), rect.top(), min(18.0, rect.width() / 3),
                           rect.height())
@@ -500,9 +624,12 @@ class TimelineCanvas(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(rect.adjusted(0.75, 0.75, -0.75, -0.75))
         if rect.width() > 26:
+            label = _static_text(self._static, item.label, fm, rect.width() - 9)
+            if self.media is not None:  # the label on a patch of the lane colour, above the waveform
+                p.fillRect(QRectF(rect.left() + 2, rect.center().y() - fm.height() / 2,
+                                  min(label.size().width() + 6, rect.width() - 4), fm.height()), fill)
             p.setPen(text_pen)
-            p.drawStaticText(QPointF(rect.left() + 5, rect.center().y() - fm.height() / 2),
-                             _static_text(self._static, item.label, fm, rect.width() - 9))
+            p.drawStaticText(QPointF(rect.left() + 5, rect.center().y() - fm.height() / 2), label)
 
     def _paint_seams(self, p: QPainter, visible: range, h: int) -> None:
         if not self.seam_flags:
@@ -809,6 +936,8 @@ class TimelineCanvas(QWidget):
                              f"of {clip.take_frames} frames (drag the edges to trim)")
             else:
                 lines.append("No take yet: the slate shows the planned duration")
+            if clip.shot_id in self.withdrawn:
+                lines.append(f"⚠ {self.withdrawn[clip.shot_id]}: replace the take or remove the shot to export")
             if flag:
                 lines.append(f"⚠ {flag}")
             return "\n".join(lines)

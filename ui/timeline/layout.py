@@ -103,6 +103,8 @@ class TimelineLayout:
         self.cue_offset = np.zeros(1, np.int64)
         self.clip_take = np.zeros(0, bool)
         self.cue_items: list[CueItem] = []
+        # shot id -> (thumbnail path, video path, take frames) of the selected take: the pictures on clips
+        self.media: dict[str, tuple[str, str, int]] = {}
 
     def finish(self) -> "TimelineLayout":
         self._starts = [c.start for c in self.clips]
@@ -256,6 +258,11 @@ def build_layout(project: Project, folder) -> TimelineLayout:
                     take.frames if take is not None else 0, scale, entry.overlap_in, shot)
         layout.clips.append(clip)
         layout.cues.append(_place_cues(clip, fps) if shot.audio else [])
+        if take is not None:
+            files = take.files
+            video = files.get("proxy") or files.get("video") or ""
+            layout.media[shot.id] = (str(Path(folder) / files["thumbnail"]) if files.get("thumbnail") else "",
+                                     str(Path(folder) / video) if video else "", take.frames)
     return layout.finish()
 
 

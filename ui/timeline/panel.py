@@ -16,9 +16,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolBar, QVBoxLa
 
 from engine.cues import CueError
 from studio.commands import Change
+from studio.consent import withdrawn_takes
 from studio.errors import UserError
 
 from .. import theme
+from ..labels import plural
+from .media import TimelineMedia
 from ..selection import ShotSelection
 from .canvas import HEADER_W, TimelineCanvas
 from .layout import TimelineLayout, build_layout
@@ -41,6 +44,9 @@ class TimelinePanel(QWidget):
         self.selection = selection
         self.canvas = TimelineCanvas(self)
         self.canvas.execute = self.execute
+        self.media = TimelineMedia(self._resolve_cue, self)  # thumbnails + waveforms, decoded off the GUI thread
+        self.media.changed.connect(self.canvas.invalidate)
+        self.canvas.media = self.media
         self.scrollbar = QScrollBar(Qt.Orientation.Horizontal, self)
         self.toolbar = QToolBar(self)
         self.toolbar.setIconSize(QSize(16, 16))
@@ -102,6 +108,7 @@ class TimelinePanel(QWidget):
             self._unsubscribe()
             self._unsubscribe = None
         self._relayout_timer.stop()
+        self.media.shutdown()
         try:  # the selection outlives this panel (the window keeps it across projects)
             self.selection.changed.disconnect(self._selection_changed)
         except (RuntimeError, TypeError):
@@ -117,7 +124,14 @@ class TimelinePanel(QWidget):
         self._pending_ids.clear()
         self._pending_full = False
         self.canvas.set_layout(build_layout(self.doc.project, self.doc.folder))
+        self._mark_withdrawn()
         self._update_info()
+
+    def _mark_withdrawn(self) -> None:
+        project = self.doc.project
+        takes = withdrawn_takes(project, self.doc.folder)
+        self.canvas.set_withdrawn({s.id: takes[s.selected_take] for _, s in project.shots()
+                                   if s.selected_take in takes})
 
     def _relayout(self) -> None:
         """Apply the document changes seen since the last layout: only the edited shots' cues when no clip
@@ -130,6 +144,7 @@ class TimelinePanel(QWidget):
             return
         if not full and self.canvas.layout_data.update_shots(self.doc.project, ids):
             self.canvas.set_layout(self.canvas.layout_data)
+            self._mark_withdrawn()
             return
         self.refresh()
 
@@ -143,6 +158,17 @@ class TimelinePanel(QWidget):
         if key != self.canvas.selected_cue:
             self.canvas.selected_cue = key
             self.canvas.invalidate()
+
+    def _resolve_cue(self, item):
+        """The cue as the renderer needs it (imported sound files as absolute paths)."""
+        from studio.prompting import absolute_audio
+        shot = self.doc.project.shot(item.shot_id)
+        return {c.cue_id: c for c in absolute_audio(self.doc.project, shot, self.doc.folder)}.get(item.cue_id,
+                                                                                                    item.cue)
+
+    def set_marks(self, mark_in, mark_out) -> None:
+        """Show the viewer's in/out marks (the window connects the player's marks_changed here)."""
+        self.canvas.set_marks(mark_in, mark_out)
 
     def set_seam_flags(self, flags: dict[str, str]) -> None:
         """Mark the cut INTO each flagged shot (shot id -> why, shown as a tooltip); {} clears them."""
@@ -167,6 +193,9 @@ class TimelinePanel(QWidget):
 
     # ---- wiring -----------------------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
+        if change.kind == "bible":  # a revocation: clips whose take shows the likeness turn red
+            self._mark_withdrawn()
+            return
         if change.kind == "shot_changed":
             self._pending_ids.update(change.ids)
         elif change.kind in _LAYOUT_CHANGES:
@@ -194,7 +223,7 @@ class TimelinePanel(QWidget):
     def _update_info(self) -> None:
         layout = self.canvas.layout_data
         from studio.timebase import format_timecode
-        self.info.setText(f"  {len(layout.clips)} shots · {format_timecode(layout.duration, layout.fps)}")
+        self.info.setText(f"  {plural(len(layout.clips), 'shot')} · {format_timecode(layout.duration, layout.fps)}")
 
     def _shot_clicked(self, shot_id: str, modifiers) -> None:
         ids = self.selection.ids()
