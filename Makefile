@@ -32,7 +32,7 @@ demo: $(VENV)/.base
 
 test: $(VENV)/.full
 	@packaging/debian-deps.sh test
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests --ignore=tests/bench
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests --ignore=tests/bench --durations=10
 
 bench: $(VENV)/.full
 	@packaging/debian-deps.sh test

@@ -2,7 +2,7 @@
 
 Who calls: the studio's composition root (ui.app / the CLI) owns one Runner per open project.
 
-    runner = Runner(store=JobTable(...), postprocess=sign_take)
+    runner = Runner(store=SQLiteJobStore(...), postprocess=sign_take)
     runner.add_listener(bridge)            # on_state / on_progress / on_finished / on_record
     job_id = runner.submit(request, priority=0)
 
@@ -82,7 +82,7 @@ class JobRecord:
 
 
 class JobStore(Protocol):
-    """Where job records survive a crash. The studio implements it in SQLite (studio.store.JobTable).
+    """Where job records survive a crash. The studio implements it in SQLite (studio.store.SQLiteJobStore).
     Called from the caller's thread and the worker thread, one call at a time (under the runner's lock)."""
 
     def save(self, record: JobRecord) -> None: ...

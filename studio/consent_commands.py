@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Mapping
 
-from .commands import Change, Command
+from .commands import Change, ChangeKind, Command
 from .consent import now_utc
 from .model import BibleKind, ConsentRecord, Project, ValidationError
 
@@ -18,7 +18,7 @@ def _affected(project: Project, entry_id: str) -> list[Change]:
     takes = tuple(t.id for t in project.takes.values()
                   if any(n.get("entry_id") == entry_id
                          for n in ((t.params.get("options") or {}).get("likeness") or ())))
-    return ([Change("shot_changed", shots)] if shots else []) + ([Change("take_changed", takes)] if takes else [])
+    return ([Change(ChangeKind.SHOT_CHANGED, shots)] if shots else []) + ([Change(ChangeKind.TAKE_CHANGED, takes)] if takes else [])
 
 
 class _ConsentEdit(Command):
@@ -31,7 +31,7 @@ class _ConsentEdit(Command):
             raise ValidationError(f"{entry.name} is a {entry.kind.value}: only a character has a likeness")
         consent = ConsentRecord.from_dict(record) if record is not None else None
         project.bible[project.bible.index(entry)] = entry.with_(consent=consent, real_person=real)
-        return [Change("bible", (self.entry_id,))] + _affected(project, self.entry_id)
+        return [Change(ChangeKind.BIBLE, (self.entry_id,))] + _affected(project, self.entry_id)
 
     def _remember(self, project: Project) -> None:
         entry = project.bible_entry(self.entry_id)

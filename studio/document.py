@@ -11,6 +11,7 @@ undoes; choosing, trashing and restoring takes are commands.
 """
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -21,12 +22,13 @@ from typing import Any, Callable
 from engine.fsio import remove_partials
 
 from . import consent_commands as _consent_commands  # noqa: F401  registers them: a saved history replays
-from .commands import Change, Command, Macro, command_from_dict
+from .changes import Change, ChangeKind
+from .commands import Command, Macro, command_from_dict
 from .errors import ProjectFileError, UserError
 from .model import Project, Sequence, Take, TakeStatus, ValidationError, new_id
-from .store import DB_NAME, HistoryWrite, JobTable, Store
+from .store import DB_NAME, HistoryWrite, SQLiteJobStore, Store
 
-__all__ = ["Document", "Change", "MEDIA_SUBDIRS", "HISTORY_LIMIT"]
+__all__ = ["Document", "Change", "ChangeKind", "MEDIA_SUBDIRS", "HISTORY_LIMIT"]
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ class Document:
         self._subscribers: list[Callable[[Change], None]] = []
         self._closed = False
         self._thread = threading.get_ident()
-        self.job_store = JobTable(store, on_change=self._job_changed)
+        self.job_store = SQLiteJobStore(store, on_change=self._job_changed)
 
     # ---- opening -----------------------------------------------------------------------------
     @classmethod
@@ -157,7 +159,7 @@ class Document:
             return
         top = self._stack[self._index - 1] if self._mergeable and self._index == len(self._stack) else None
         changes = cmd.redo(self.project)
-        saved_top = top.to_dict() if top is not None else None
+        saved_top = copy.copy(top)  # merge_with replaces attributes: a shallow copy rolls it back
         merged = top is not None and top.merge_with(cmd)
         pos = self._base + self._index
         try:
@@ -171,7 +173,7 @@ class Document:
         except BaseException:
             cmd.undo(self.project)
             if merged:
-                self._stack[self._index - 1] = command_from_dict(saved_top)
+                self._stack[self._index - 1] = saved_top
             raise
         if merged:
             if self._clean == self._index:
@@ -189,7 +191,7 @@ class Document:
                 self._base += drop
                 self._clean -= drop
         self._mergeable = True
-        self._notify(changes + [Change("history")])
+        self._notify(changes + [Change(ChangeKind.HISTORY)])
 
     def undo(self) -> str | None:
         """Undo the last step. Returns its label, None when there is nothing to undo."""
@@ -205,7 +207,7 @@ class Document:
             raise
         self._index -= 1
         self._mergeable = False
-        self._notify(changes + [Change("history")])
+        self._notify(changes + [Change(ChangeKind.HISTORY)])
         return cmd.text
 
     def redo(self) -> str | None:
@@ -221,8 +223,13 @@ class Document:
             raise
         self._index += 1
         self._mergeable = False
-        self._notify(changes + [Change("history")])
+        self._notify(changes + [Change(ChangeKind.HISTORY)])
         return cmd.text
+
+    def end_gesture(self) -> None:
+        """The user finished one gesture (focus left a field, a drag ended): the next edit starts a new
+        undo step even if it sets the same thing. Within a gesture, edits of the same parts merge."""
+        self._mergeable = False
 
     @property
     def can_undo(self) -> bool:
@@ -255,14 +262,14 @@ class Document:
 
     def mark_clean(self) -> None:
         self._clean = self._index
-        self._notify([Change("history")])
+        self._notify([Change(ChangeKind.HISTORY)])
 
     def clear_history(self) -> None:
         """Forget every undo step (after building a project programmatically, e.g. the demo)."""
         self._check_open()
         self.store.clear_history()
         self._stack, self._index, self._base, self._clean, self._mergeable = [], 0, 0, 0, False
-        self._notify([Change("history")])
+        self._notify([Change(ChangeKind.HISTORY)])
 
     # ---- takes -------------------------------------------------------------------------------
     def record_take(self, take: Take, *, select: bool = True) -> None:
@@ -271,7 +278,7 @@ class Document:
         self._check_open()
         if take.id in self.project.takes:
             raise ValidationError(f"take {take.id} is already recorded")
-        changes = [Change("take_recorded", (take.id,))]
+        changes = [Change(ChangeKind.TAKE_RECORDED, (take.id,))]
         before = None
         self.project.takes[take.id] = take
         try:
@@ -287,7 +294,7 @@ class Document:
                         values.update(trim_in=0, trim_out=0)
                     before = (seq, index, shot)
                     seq.shots[index] = shot.with_(**values)
-                    changes.append(Change("shot_changed", (shot.id,)))
+                    changes.append(Change(ChangeKind.SHOT_CHANGED, (shot.id,)))
             self.store.write(self.project, changes)
         except BaseException:
             del self.project.takes[take.id]
@@ -321,7 +328,7 @@ class Document:
     def _job_changed(self, job_id: str) -> None:
         # job records are saved from the engine thread: only tell subscribers on the document's thread
         if threading.get_ident() == self._thread:
-            self._notify([Change("jobs", (job_id,))])
+            self._notify([Change(ChangeKind.JOBS, (job_id,))])
 
     def __repr__(self) -> str:
         return f"Document({self.folder}, {self.project!r})"

@@ -31,6 +31,7 @@ import numpy as np
 from engine.cues import CameraCue, MotionCue
 from engine.jobs import Conditioning, GenerationRequest, Keyframe
 
+from .changes import ChangeKind
 from .commands import AddShot, ChooseTake, Macro, SetShotFields, SetTrim
 from .continuity import last_used_frame
 from .document import Document
@@ -480,7 +481,7 @@ def select_when_recorded(doc: Document, job_ids: Iterable[str]) -> Callable[[], 
     unsubscribe: Callable[[], None] = lambda: None
 
     def on_change(change) -> None:
-        if change.kind != "take_recorded":
+        if change.kind is not ChangeKind.TAKE_RECORDED:
             return
         for take_id in change.ids:
             if take_id in pending:

@@ -14,7 +14,7 @@ file keeps every byte, its journal mode and its folder. Read-only opens keep the
 nothing on disk (listing commands work on a full disk). WAL journal, `synchronous=NORMAL`: a killed
 process loses nothing that committed.
 
-Who calls: `studio.document.Document` only (and `JobTable` for the engine runner's job records).
+Who calls: `studio.document.Document` only (and `SQLiteJobStore` for the engine runner's job records).
 """
 from __future__ import annotations
 
@@ -34,17 +34,20 @@ from engine.errors import EngineError
 from engine.fsio import atomic_path
 from engine.jobs import fps_to_str
 
+from .changes import Change, ChangeKind
 from .errors import ProjectFileError, UserError
 from .migrations import LATEST as SCHEMA_VERSION
 from .migrations import migrate
 from .migrations.v1_initial import APPLICATION
 from .model import BibleEntry, Project, Sequence, Shot, Take, ValidationError
 
+K = ChangeKind
+
 APPLICATION_ID = 0x5348_5254  # 'SHRT' in PRAGMA application_id (header bytes 68..71)
 DB_NAME = "project.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
-__all__ = ["Store", "StoreError", "ProjectChangedElsewhere", "HistoryWrite", "JobTable", "inspect_file",
+__all__ = ["Store", "StoreError", "ProjectChangedElsewhere", "HistoryWrite", "SQLiteJobStore", "inspect_file",
            "SCHEMA_VERSION", "APPLICATION_ID", "DB_NAME"]
 
 
@@ -458,11 +461,10 @@ class Store:
                          [("history_base", str(h.base)), ("history_index", str(h.index))])
 
     def _write_everything(self, project: Project) -> None:
-        from .commands import Change  # the change vocabulary lives with the commands
-        changes = [Change("project"), Change("sequence", tuple(s.id for s in project.sequences)),
-                   Change("shot_added", tuple(s.id for _, s in project.shots())),
-                   Change("bible", tuple(b.id for b in project.bible)),
-                   Change("take_recorded", tuple(project.takes))]
+        changes = [Change(K.PROJECT), Change(K.SEQUENCE, tuple(s.id for s in project.sequences)),
+                   Change(K.SHOT_ADDED, tuple(s.id for _, s in project.shots())),
+                   Change(K.BIBLE, tuple(b.id for b in project.bible)),
+                   Change(K.TAKE_RECORDED, tuple(project.takes))]
         plan = _Plan.build(self, project, changes)
         self._apply(plan, project)
         self._shot_pos, self._seq_pos, self._bible_pos = plan.shot_pos, plan.seq_pos, plan.bible_pos
@@ -580,13 +582,13 @@ class _Plan:
 
     @classmethod
     def build(cls, store: Store, project: Project, changes: list[Any]) -> "_Plan":
-        kinds: dict[str, set[str]] = {}
+        kinds: dict[ChangeKind, set[str]] = {}
         for change in changes:
             kinds.setdefault(change.kind, set()).update(change.ids)
-        shot_ids = set().union(*(kinds.get(k, set()) for k in ("shot_added", "shot_removed", "shot_changed",
-                                                                "shots_moved")))
-        structural = bool({"shot_added", "shot_removed", "shots_moved", "sequence"} & kinds.keys())
-        plan = cls("project" in kinds, [], [], [], [], [], [], [], [], [], [], [],
+        shot_ids = set().union(*(kinds.get(k, set()) for k in (K.SHOT_ADDED, K.SHOT_REMOVED, K.SHOT_CHANGED,
+                                                                K.SHOTS_MOVED)))
+        structural = bool({K.SHOT_ADDED, K.SHOT_REMOVED, K.SHOTS_MOVED, K.SEQUENCE} & kinds.keys())
+        plan = cls(K.PROJECT in kinds, [], [], [], [], [], [], [], [], [], [], [],
                    store._shot_pos, store._seq_pos, store._bible_pos)
         found: dict[str, Shot] = {}
         for sid in shot_ids:
@@ -602,13 +604,13 @@ class _Plan:
             plan.seq_pos = {s.id: i for i, s in enumerate(project.sequences)}
             plan.shot_pos = {shot.id: (seq.id, i) for seq in project.sequences for i, shot in enumerate(seq.shots)}
             seqs = {s.id: s for s in project.sequences}
-            for seq_id in kinds.get("sequence", ()):
+            for seq_id in kinds.get(K.SEQUENCE, ()):
                 if seq_id in seqs:
                     s = seqs[seq_id]
                     plan.seq_upserts.append((s.id, plan.seq_pos[s.id], s.heading, s.notes))
                 elif seq_id in store._seq_pos:
                     plan.seq_deletes.append(seq_id)
-            upserted = set(kinds.get("sequence", ()))
+            upserted = set(kinds.get(K.SEQUENCE, ()))
             plan.seq_moves = [(pos, sid) for sid, pos in plan.seq_pos.items()
                               if sid not in upserted and store._seq_pos.get(sid) != pos]
             # scenes removed without a 'sequence' change still lose their row
@@ -627,10 +629,10 @@ class _Plan:
             plan.shot_moves = [(seq_id, pos, sid) for sid, (seq_id, pos) in plan.shot_pos.items()
                                if sid not in shot_ids and store._shot_pos.get(sid) != (seq_id, pos)]
 
-        if "bible" in kinds:
+        if K.BIBLE in kinds:
             plan.bible_pos = {b.id: i for i, b in enumerate(project.bible)}
             entries = {b.id: b for b in project.bible}
-            touched = kinds["bible"] | {bid for bid in store._bible_pos if bid not in entries}
+            touched = kinds[K.BIBLE] | {bid for bid in store._bible_pos if bid not in entries}
             for bid in sorted(touched):
                 if bid in entries:
                     b = entries[bid]
@@ -640,7 +642,7 @@ class _Plan:
             plan.bible_moves = [(pos, bid) for bid, pos in plan.bible_pos.items()
                                 if bid not in touched and store._bible_pos.get(bid) != pos]
 
-        for take_id in sorted(kinds.get("take_recorded", set()) | kinds.get("take_changed", set())):
+        for take_id in sorted(kinds.get(K.TAKE_RECORDED, set()) | kinds.get(K.TAKE_CHANGED, set())):
             take = project.takes.get(take_id)
             if take is None:
                 plan.take_deletes.append(take_id)
@@ -652,7 +654,7 @@ class _Plan:
 
 # ---- the engine runner's job records --------------------------------------------------------------
 
-class JobTable:
+class SQLiteJobStore:
     """The runner's JobStore: `save(record)`, `delete(job_id)`, `load_all()`, rows in queue order.
 
     A record is anything with `to_dict()` (or a mapping) holding `job_id` (or `id`) and `status`.

@@ -14,10 +14,10 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QPushButton, QTabWidget,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QPushButton, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from studio.commands import Change
+from studio.commands import Change, ChangeKind
 
 from . import theme
 from .dialogs.error import show_error
@@ -72,6 +72,8 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self.last_error = None
+        # focus moving to another widget ends the user's gesture: the next edit is its own undo step
+        QApplication.instance().focusChanged.connect(self._focus_moved)
 
         self.setDockNestingEnabled(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks
@@ -229,6 +231,10 @@ class MainWindow(QMainWindow):
         status.addWidget(self.project_label, 1)
         status.addPermanentWidget(self.engine_label)
 
+    def _focus_moved(self, old, new) -> None:
+        if self.doc is not None and old is not None:
+            self.doc.end_gesture()
+
     # ---- documents --------------------------------------------------------------------------------------
     def set_document(self, doc) -> None:
         """Show `doc` (None: the welcome screen). The old document's panels are detached first;
@@ -336,11 +342,12 @@ class MainWindow(QMainWindow):
         return self.panels.get(name.capitalize() + "Dock") or self.panels.get(f"{name.title()}Dock")
 
     def _on_change(self, change: Change) -> None:
-        if change.kind == "history":
+        if change.kind is ChangeKind.HISTORY:
             self._update_undo_actions()
-        if change.kind in ("project", "shot_added", "shot_removed", "shot_changed"):
+        if change.kind in (ChangeKind.PROJECT, ChangeKind.SHOT_ADDED, ChangeKind.SHOT_REMOVED,
+                           ChangeKind.SHOT_CHANGED):
             self._update_project_label()
-            if change.kind == "project" and self.doc is not None:
+            if change.kind is ChangeKind.PROJECT and self.doc is not None:
                 self.setWindowTitle(f"{self.doc.project.name} — Shotreel")
 
     def _update_undo_actions(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from studio.commands import Change
+from studio.commands import Change, ChangeKind
 from studio.playlist import EditList, build_edit_list
 
 from .player.source import PlayList, PlaySegment
@@ -19,8 +19,8 @@ from .player.widget import PlayerWidget
 from .labels import plural, take_label
 from .selection import ShotSelection
 
-_CUT_CHANGES = {"project", "sequence", "shot_added", "shot_removed", "shot_changed", "shots_moved",
-                "take_recorded", "take_changed"}
+_CUT_CHANGES = {ChangeKind.PROJECT, ChangeKind.SEQUENCE, ChangeKind.SHOT_ADDED, ChangeKind.SHOT_REMOVED,
+                ChangeKind.SHOT_CHANGED, ChangeKind.SHOTS_MOVED, ChangeKind.TAKE_RECORDED, ChangeKind.TAKE_CHANGED}
 
 
 def cut_playlist(edit: EditList) -> PlayList:

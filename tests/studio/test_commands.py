@@ -13,6 +13,7 @@ from studio.commands import (AddAudioCue, AddBibleEntry, AddSequence, AddShot, C
                              SetProjectFields, SetProjectSetting, SetSequenceHeading, SetShotFields, SetTrim,
                              SplitShot, TrashTake, command_from_dict)
 from studio.consent_commands import RemoveConsent, RevokeConsent, SetConsent
+from studio.commands import SetValue, Target
 from studio.document import Document
 from studio.model import BibleEntry, ConsentRecord, Project, Shot, TakeStatus, ValidationError
 
@@ -122,15 +123,21 @@ def _walk(doc, cmd):
         assert command_from_dict(cmd.to_dict()).to_dict() == cmd.to_dict()
 
 
-def test_every_command_class_is_walked():
+def test_every_command_class_and_value_target_is_walked():
     import studio.commands as module
-    walked = {COMMANDS[name](make_project_stub()).__class__.__name__ for name in COMMANDS}
+    made = [COMMANDS[name](make_project_stub()) for name in COMMANDS]
+    walked = {type(c).__name__ for c in made} | {type(c).__name__ for m in made if isinstance(m, Macro)
+                                                  for c in m.commands}
     classes = {name for name in module.__all__ if isinstance(getattr(module, name), type)
                and issubclass(getattr(module, name), Command) and name != "Command"}
     assert classes - walked == set()
     import studio.consent_commands as consent
     walked |= {make(make_project_stub()).__class__.__name__ for make in CONSENT_COMMANDS.values()}
     assert set(consent.CONSENT_COMMANDS) - walked == set()
+    targets = {type(c.target).__name__ for c in made if isinstance(c, SetValue)}
+    kinds = {name for name in module.__all__ if isinstance(getattr(module, name), type)
+             and issubclass(getattr(module, name), Target) and name != "Target"}
+    assert kinds - targets == set()
 
 
 def make_project_stub() -> Project:
@@ -228,13 +235,84 @@ def test_merging_needs_same_shot_and_fields_and_no_undo_between(doc):
     doc.execute(SetShotFields("a0", title="x"))
     doc.execute(SetShotFields("a1", title="y"))          # another shot
     doc.execute(SetShotFields("a1", notes="n"))          # another field
-    doc.execute(SetCameraCue("a1", CameraCue("tilt")))
-    doc.execute(SetCameraCue("a1", CameraCue("tilt", amount=0.9)))  # merges with the previous camera edit
+    camera = doc.project.shot("a1").camera
+    doc.execute(SetCameraCue("a1", camera.with_(amount=0.5)))
+    doc.execute(SetCameraCue("a1", camera.with_(amount=0.9)))  # the same cue field again: merges
     assert len(doc.history) == 4
     doc.undo()
     doc.redo()
-    doc.execute(SetCameraCue("a1", CameraCue("tilt", amount=0.1)))  # undo/redo in between: no merge
+    doc.execute(SetCameraCue("a1", camera.with_(amount=0.1)))  # undo/redo in between: no merge
     assert len(doc.history) == 5
+
+
+def test_camera_edits_of_different_fields_are_separate_undo_steps(doc):
+    """Issue 15 item 4: move, amount, lens and size edited one after another were one undo step."""
+    original = doc.project.shot("a0").camera          # pan left 0.3, 35 mm, WS
+    steps = [dict(move="tilt", direction="up"), dict(amount=0.7), dict(lens_mm=85), dict(shot_size="CU")]
+    seen = [original]
+    for change in steps:
+        doc.execute(SetCameraCue("a0", doc.project.shot("a0").camera.with_(**change)))
+        seen.append(doc.project.shot("a0").camera)
+    assert doc.history == ["Change Camera"] * 4
+    for expected in reversed(seen[:-1]):                # each undo reverts exactly one edit
+        doc.undo()
+        assert doc.project.shot("a0").camera == expected
+    assert disk_state(doc.folder)[0]["sequences"][0]["shots"][0]["camera"] == original.to_dict()
+
+
+def test_same_field_merges_within_a_gesture_only(doc):
+    for amount in (0.4, 0.5, 0.6):                      # one slider gesture, or typing pauses
+        doc.execute(SetCameraCue("a0", doc.project.shot("a0").camera.with_(amount=amount)))
+    assert len(doc.history) == 1
+    doc.end_gesture()                                   # focus moved away and came back
+    doc.execute(SetCameraCue("a0", doc.project.shot("a0").camera.with_(amount=0.9)))
+    assert len(doc.history) == 2
+    doc.undo()
+    assert doc.project.shot("a0").camera.amount == 0.6
+    doc.undo()
+    assert doc.project.shot("a0").camera.amount == 0.3
+
+
+def test_a_failed_write_rolls_a_merge_back(doc, monkeypatch):
+    doc.execute(SetShotFields("a0", title="one"))
+    before = doc.project.to_dict()
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(doc.store, "write", broken)
+    with pytest.raises(OSError):
+        doc.execute(SetShotFields("a0", title="two"))     # would merge into the first step
+    monkeypatch.undo()
+    assert doc.project.to_dict() == before
+    doc.undo()
+    assert doc.project.shot("a0").title == "Alpha 0"
+
+
+def test_history_saved_by_the_old_field_commands_still_undoes(tmp_path):
+    """A project whose history holds the schema-2 command shapes (SetShotFields, SetTrim, SetAudioCue ...),
+    written by commit 52088fd (fixtures/make_history_v0.py): it opens, undoes and redoes every step."""
+    import json
+    import shutil
+    from pathlib import Path
+    fixtures = Path(__file__).with_name("fixtures")
+    folder = tmp_path / "old.shotreel"
+    shutil.copytree(fixtures / "history_v0.shotreel", folder)
+    recorded = json.loads((fixtures / "history_v0_states.json").read_text())
+    states, labels = recorded["states"], recorded["labels"]
+    with Document.open(folder) as doc:
+        assert doc.history == labels and doc.history_index == len(labels)
+        assert doc.project.to_dict() == states[-1]
+        for i in range(len(labels), 0, -1):
+            assert doc.undo() == labels[i - 1]
+            assert doc.project.to_dict() == states[i - 1]
+        for i in range(1, len(labels) + 1):
+            doc.redo()
+            assert doc.project.to_dict() == states[i]
+        assert all(type(c).__name__ in ("SetValue", "Macro") for c in doc._stack)
+    assert disk_state(folder) == (states[-1], len(labels), labels[-1])  # and saved in the new shape
+    with Document.open(folder) as again:
+        again.undo()
+        assert again.project.to_dict() == states[-2]
 
 
 def test_edits_merge_only_within_a_session(doc):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import studio.document as document_module
-from studio.commands import AddShot, Change, Macro, RemoveShot, SetProjectSetting, SetShotFields
+from studio.commands import AddShot, Change, ChangeKind, Macro, RemoveShot, SetProjectSetting, SetShotFields
 from studio.document import MEDIA_SUBDIRS, Document
 from studio.errors import UserError
 from studio.model import Shot, ValidationError
@@ -55,16 +55,16 @@ def test_subscribers_hear_each_change_and_can_leave(tmp_path):
         heard: list[Change] = []
         leave = doc.subscribe(heard.append)
         doc.execute(SetShotFields("a1", title="x"))
-        assert heard == [Change("shot_changed", ("a1",)), Change("history")]
+        assert heard == [Change(ChangeKind.SHOT_CHANGED, ("a1",)), Change(ChangeKind.HISTORY)]
         heard.clear()
         doc.undo()
-        assert heard == [Change("shot_changed", ("a1",)), Change("history")]
+        assert heard == [Change(ChangeKind.SHOT_CHANGED, ("a1",)), Change(ChangeKind.HISTORY)]
         heard.clear()
         doc.record_take(sample_take("t7", "a2"))
-        assert heard == [Change("take_recorded", ("t7",)), Change("shot_changed", ("a2",))]
+        assert heard == [Change(ChangeKind.TAKE_RECORDED, ("t7",)), Change(ChangeKind.SHOT_CHANGED, ("a2",))]
         heard.clear()
         doc.job_store.save({"job_id": "j1", "status": "queued"})
-        assert heard == [Change("jobs", ("j1",))]
+        assert heard == [Change(ChangeKind.JOBS, ("j1",))]
         leave()
         doc.redo()
         assert len(heard) == 1
@@ -147,3 +147,19 @@ def test_settings(tmp_path):
         assert doc.get_setting("missing", 5) == 5
         with pytest.raises(ValidationError):
             SetProjectSetting("bad", object())
+
+
+def test_change_kinds_are_typed_and_a_misspelt_kind_fails_loudly():
+    """A view comparing `change.kind` with a misspelt string used to be a silent no-op."""
+    change = Change(ChangeKind.SHOT_CHANGED, ("a1",))
+    assert change.kind is ChangeKind.SHOT_CHANGED and change.kind in {ChangeKind.SHOT_CHANGED}
+    assert Change("shot_changed", ("a1",)) == change and change.kind == "shot_changed"  # the old names, spelt right
+    assert change.kind in ("bible", "shot_changed") and change.kind != "bible"
+    with pytest.raises(ValueError):
+        Change("shot_chnged", ("a1",))
+    with pytest.raises(ValueError):
+        change.kind == "shot_chnged"  # noqa: B015 (the comparison is what raises)
+    with pytest.raises(ValueError):
+        change.kind in ("bible", "shot_chnged")  # noqa: B015
+    with pytest.raises(AttributeError):
+        ChangeKind.SHOT_CHNGED  # noqa: B018

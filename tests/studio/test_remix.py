@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import queue
+import shutil
 import struct
 from pathlib import Path
 
@@ -69,12 +70,24 @@ class _Loop:
         self.runner.shutdown()
 
 
-@pytest.fixture()
-def chain(tmp_path: Path):
-    doc = _project(tmp_path / "p.shotreel")
+@pytest.fixture(scope="module")
+def rendered_chain(tmp_path_factory) -> Path:
+    """Two chained shots rendered once per module; each test edits its own copy of the folder."""
+    folder = tmp_path_factory.mktemp("chain") / "p.shotreel"
+    doc = _project(folder)
     loop = _Loop(doc)
     loop.service.queue_shots([s.id for _, s in doc.project.shots()])
     loop.drain()
+    loop.close()
+    doc.close()
+    return folder
+
+
+@pytest.fixture()
+def chain(tmp_path: Path, rendered_chain: Path):
+    shutil.copytree(rendered_chain, tmp_path / "p.shotreel")
+    doc = Document.open(tmp_path / "p.shotreel")
+    loop = _Loop(doc)
     yield doc, loop
     loop.close()
     doc.close()

@@ -338,11 +338,11 @@ def test_a_second_writer_is_detected_not_mixed_in(closed_project):
 
 
 def test_store_resyncs_positions_a_change_did_not_announce(closed_project):
-    from studio.commands import Change
+    from studio.commands import Change, ChangeKind
     with Document.open(closed_project) as doc:
         seq = doc.project.sequences[0]
         seq.shots.insert(0, seq.shots.pop(2))  # moved in memory, announced only as a field change
-        doc.store.write(doc.project, [Change("shot_changed", (seq.shots[0].id,))])
+        doc.store.write(doc.project, [Change(ChangeKind.SHOT_CHANGED, (seq.shots[0].id,))])
         expected = doc.project.to_dict()
     assert disk_state(closed_project)[0] == expected
 

@@ -6,6 +6,7 @@ import sys
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
 
 from engine.errors import EngineError, ErrorKind
 from studio.commands import SetShotFields
@@ -93,6 +94,37 @@ def test_edit_menu_shows_command_labels_and_undoes(qtbot, tmp_path, studio_env):
     assert redo.text().startswith("Redo") and "Title" in redo.text() and undo.text() == "Undo Duplicate Shot"
     redo.trigger()
     assert doc.project.shot(shot_id).title == "A new title"
+    studio.close()
+
+
+def test_focus_leaving_a_field_ends_its_gesture(qtbot, tmp_path, studio_env):
+    """Typing pauses in the action box merge into one undo step; coming back to it later is a new step."""
+    studio = _studio(tmp_path)
+    window = studio.window
+    qtbot.addWidget(window)
+    doc = studio.open(_small_project(tmp_path))
+    window.show()
+    qtbot.waitExposed(window)
+    shot_id = window.selection.current()
+    inspector = window.panels["InspectorDock"]
+    start = len(doc.history)
+
+    def type_action(text: str) -> None:
+        inspector.action.setFocus()
+        qtbot.waitUntil(inspector.action.hasFocus)
+        inspector.action.moveCursor(inspector.action.textCursor().MoveOperation.End)
+        QTest.keyClicks(inspector.action, text)
+        inspector.action.commit()                     # what a typing pause does
+
+    type_action(" in")
+    type_action(" the rain")                          # same gesture: merges
+    assert doc.history[start:] == ["Edit Action"]
+    inspector.title.setFocus()                        # focus moves on: the gesture ends
+    qtbot.waitUntil(inspector.title.hasFocus)
+    type_action(", slowly")
+    assert doc.history[start:] == ["Edit Action", "Edit Action"]
+    doc.undo()
+    assert doc.project.shot(shot_id).prompt.endswith(" in the rain")
     studio.close()
 
 

@@ -75,7 +75,10 @@ def test_add_edit_remove_entries_through_the_panel(qtbot, tmp_path, studio_env):
     QTest.keyClicks(panel.description, "Brass, dented, still lit.")
     panel.description.commit()
     assert doc.project.bible_entry(entry_id).description == "Brass, dented, still lit."
-    doc.undo()  # the consecutive edits of one entry are one step
+    doc.undo()  # the description is its own step (edits merge per field: issue 15 item 4)
+    assert doc.project.bible_entry(entry_id).description == ""
+    assert doc.project.bible_entry(entry_id).name == "Storm lantern"
+    doc.undo()  # the name edits in a row are one step
     assert doc.project.bible_entry(entry_id).name == "New prop"
     # removing an entry drops the shots' references; undo restores both
     assert panel.select_entry("pr_parcel")

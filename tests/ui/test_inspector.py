@@ -61,6 +61,30 @@ def test_camera_move_change_through_the_combo_is_one_command(qtbot, doc):
     panel.detach()
 
 
+def test_move_amount_lens_and_size_edited_in_turn_are_four_undo_steps(qtbot, doc):
+    """Issue 15 item 4: one undo reverted four different camera edits (they merged as one 'camera' field)."""
+    panel = _panel(qtbot, doc, "sh000")
+    start = len(doc.history)
+    seen = [doc.project.shot("sh000").camera]
+    panel.move.setFocus()
+    QTest.keyClick(panel.move, Qt.Key.Key_Down)                 # static -> pan
+    seen.append(doc.project.shot("sh000").camera)
+    panel.amount.setFocus()
+    QTest.keyClick(panel.amount, Qt.Key.Key_PageUp)             # a keyboard step commits at once
+    seen.append(doc.project.shot("sh000").camera)
+    _type_line(panel.lens.lineEdit(), "85")
+    seen.append(doc.project.shot("sh000").camera)
+    panel.shot_size.setFocus()
+    QTest.keyClick(panel.shot_size, Qt.Key.Key_Down)
+    seen.append(doc.project.shot("sh000").camera)
+    assert len(set(seen)) == 5                                   # each widget changed the cue
+    assert doc.history[start:] == ["Change Camera"] * 4
+    for expected in reversed(seen[:-1]):
+        doc.undo()
+        assert doc.project.shot("sh000").camera == expected
+    panel.detach()
+
+
 def test_lens_edit_and_an_impossible_lens_is_marked_and_kept(qtbot, doc):
     panel = _panel(qtbot, doc, "sh001")
     line = panel.lens.lineEdit()

@@ -170,16 +170,16 @@ def test_reverse_playback_shows_decreasing_frames(qtbot, player, cut):
 
 def test_playback_on_injected_clock_shows_every_frame_in_order(qtbot, player, cut):
     player.set_playlist(cut)
-    player.seek(50)
-    shows(qtbot, player, 50)
+    player.seek(59)
+    shows(qtbot, player, 59)
     seen, stamps = [], []
     player.frame_displayed.connect(seen.append)
-    player.frame_displayed.connect(lambda f: stamps.append(widget_stamp(player)) if f % 6 == 0 else None)
+    player.frame_displayed.connect(lambda f: stamps.append(widget_stamp(player)) if f % 3 == 0 else None)
     player.play()
-    tick_frames(qtbot, player, 48)               # crosses the A -> B cut
-    assert seen == list(range(51, 99))
+    tick_frames(qtbot, player, 24)               # crosses the A -> B cut at 72 (one real second)
+    assert seen == list(range(60, 84))
     assert player.dropped_frames == 0
-    assert stamps == [code_at(f) for f in range(51, 99) if f % 6 == 0]
+    assert stamps == [code_at(f) for f in range(60, 84) if f % 3 == 0]
 
 
 def test_stops_at_the_end_without_looping(qtbot, player, cut):

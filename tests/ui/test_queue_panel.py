@@ -97,13 +97,22 @@ def test_cancel_a_running_previs_job(qtbot, doc, engine):
     assert job_id not in doc.project.takes
     out = doc.folder / "media" / "takes" / job_id
     assert not out.exists() or not [p for p in out.iterdir() if p.suffix in (".mp4", ".wav")]
-    # retry runs it again to the end (short now)
-    doc.execute(SetShotFields("sh001", duration=12))
     panel.select_job(job_id)
+    assert panel.actions_by_name["retry"].isEnabled()
+    # retry runs a cancelled job again to the end: a short one, cancelled while it was queued (a retry of the
+    # 40 s job above would render all of it again; the engine tests retry a job cancelled mid-render)
+    runner.pause()
+    short, = panel.generate(["sh004"])
+    panel.select_job(short)
+    with qtbot.waitSignal(bridge.job_finished, timeout=20000):
+        panel.actions_by_name["cancel"].trigger()
+    assert panel.model.job(short).status == "cancelled"
+    runner.resume()
+    panel.select_job(short)
     assert panel.actions_by_name["retry"].isEnabled()
     with qtbot.waitSignal(bridge.job_finished, timeout=60000):
         panel.actions_by_name["retry"].trigger()
-    assert panel.model.job(job_id).status == "done" and job_id in doc.project.takes
+    assert panel.model.job(short).status == "done" and short in doc.project.takes
 
 
 def test_continuity_order_and_reorder(qtbot, doc, engine):

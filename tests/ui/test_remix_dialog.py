@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import queue
+import shutil
 import struct
 from pathlib import Path
 
@@ -45,17 +46,27 @@ class _Engine:
         return takes
 
 
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> Path:
+    """Three chained shots rendered once per module; each test opens its own copy of the folder."""
+    folder = tmp_path_factory.mktemp("remix") / "r.shotreel"
+    with pytest.MonkeyPatch.context() as mp, Document.create(folder, fps=24, width=192, height=108) as doc:
+        mp.setenv("SHOTREEL_CONFIG_DIR", str(folder.parent / "config"))  # as studio_env does
+        seq = doc.project.sequences[0].id
+        for i in range(3):
+            doc.execute(AddShot(seq, Shot.create(title=f"Shot {i + 1}", duration=12, seed=i + 1,
+                                                 camera=CameraCue(move="pan", amount=0.3),
+                                                 motion=(MotionCue(action="walks", screen_direction="right"),),
+                                                 continuity="previous")))
+        takes, failures = generate_shots(doc, [s.id for _, s in doc.project.shots()], sign=False)
+        assert len(takes) == 3 and not failures
+    return folder
+
+
 @pytest.fixture()
-def project(tmp_path, studio_env):
-    doc = Document.create(tmp_path / "r.shotreel", fps=24, width=192, height=108)
-    seq = doc.project.sequences[0].id
-    for i in range(3):
-        doc.execute(AddShot(seq, Shot.create(title=f"Shot {i + 1}", duration=12, seed=i + 1,
-                                             camera=CameraCue(move="pan", amount=0.3),
-                                             motion=(MotionCue(action="walks", screen_direction="right"),),
-                                             continuity="previous")))
-    takes, failures = generate_shots(doc, [s.id for _, s in doc.project.shots()], sign=False)
-    assert len(takes) == 3 and not failures
+def project(tmp_path, studio_env, rendered):
+    shutil.copytree(rendered, tmp_path / "r.shotreel")
+    doc = Document.open(tmp_path / "r.shotreel")
     engine = _Engine(doc)
     yield doc, engine
     engine.runner.shutdown()

@@ -127,6 +127,23 @@ def test_dragging_a_cue_moves_its_start_snaps_and_undoes(qtbot, doc):
     panel.detach()
 
 
+def test_two_drags_of_one_cue_are_two_undo_steps(qtbot, doc):
+    """A drag ends its gesture at the release: the next drag of the same cue does not merge into it."""
+    panel = _panel(qtbot, doc)
+    canvas = panel.canvas
+    canvas.set_zoom(10.0, anchor_x=HEADER_W)
+    canvas.set_snapping(False)
+    for _ in range(2):
+        start = _center(canvas.cue_rect(panel.layout_data.cue("sh001", "au1")))
+        _drag(canvas, start, start + QPoint(30, 0))
+        panel.refresh()
+    assert doc.project.shot("sh001").audio_cue("au1").start == 10
+    assert doc.history[-2:] == ["Edit Sound Effect"] * 2
+    doc.undo()
+    assert doc.project.shot("sh001").audio_cue("au1").start == 7
+    panel.detach()
+
+
 def test_trimming_a_cue_sets_its_length_and_delete_removes_it(qtbot, doc):
     panel = _panel(qtbot, doc)
     canvas = panel.canvas

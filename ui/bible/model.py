@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 
-from studio.commands import Change
+from studio.commands import Change, ChangeKind
 from studio.consent import standing
 from studio.model import BibleEntry, BibleKind
 
@@ -47,7 +47,7 @@ class BibleItemModel(QAbstractListModel):
             self._unsubscribe = None
 
     def _on_change(self, change: Change) -> None:
-        if change.kind in ("bible", "project"):
+        if change.kind in (ChangeKind.BIBLE, ChangeKind.PROJECT):
             self.beginResetModel()
             self._entries = list(self.doc.project.bible)
             self.endResetModel()

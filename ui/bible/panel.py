@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFileDialog, 
                                QWidget)
 
 from engine.errors import EngineError
-from studio.commands import AddBibleEntry, Change, RemoveBibleEntry, SetBibleEntry
+from studio.commands import AddBibleEntry, Change, ChangeKind, RemoveBibleEntry, SetBibleEntry
 from studio.consent import USE_LABELS, import_evidence, is_likeness, likeness_uses, standing
 from studio.consent_commands import RemoveConsent, RevokeConsent, SetConsent
 from studio.errors import UserError
@@ -339,7 +339,7 @@ class BiblePanel(QWidget):
         self.model.detach()
 
     def _on_change(self, change: Change) -> None:
-        if change.kind in ("bible", "project"):
+        if change.kind in (ChangeKind.BIBLE, ChangeKind.PROJECT):
             self._load()
         elif change.kind in _USE_KINDS and self.entry is not None and is_likeness(self.entry):
             self._fill_uses(self.entry)

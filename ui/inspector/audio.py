@@ -258,7 +258,7 @@ class AudioCueEditor(QWidget):
         cue = AudioCue(kind=kind, **_NEW_CUE[kind])
         command = AddAudioCue(self.shot.id, cue)
         if run_edit(self.doc, self.add_button, lambda: command):
-            cue_id = command.cue["cue_id"]
+            cue_id = command.cue.cue_id
             self.select_cue(cue_id)
             return cue_id
         return None

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 
 from engine.backends import backend_names
 from engine.cues import MOVE_DIRECTIONS, Angle, CameraMove, Easing, ShotSize
-from studio.commands import Change, SetCameraCue, SetMotionCues, SetShotFields
+from studio.commands import Change, ChangeKind, SetCameraCue, SetMotionCues, SetShotFields
 from studio.consent import standing
 from studio.errors import UserError
 from studio.model import BibleKind, Continuity, Shot, ValidationError
@@ -297,9 +297,10 @@ class ShotInspectorPanel(QWidget):
 
     def _on_change(self, change: Change) -> None:
         current = self.selection.current()
-        if change.kind == "shot_changed" and current in change.ids:
+        if change.kind is ChangeKind.SHOT_CHANGED and current in change.ids:
             self.load()
-        elif change.kind in ("bible", "project", "sequence", "shots_moved", "shot_added", "shot_removed"):
+        elif change.kind in (ChangeKind.BIBLE, ChangeKind.PROJECT, ChangeKind.SEQUENCE, ChangeKind.SHOTS_MOVED,
+                             ChangeKind.SHOT_ADDED, ChangeKind.SHOT_REMOVED):
             self.load()
 
     def load(self) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from engine.cues import AudioKind, CameraMove
-from studio.commands import Change, Macro, MoveShot
+from studio.commands import Change, ChangeKind, Macro, MoveShot
 from studio.consent import withdrawn_takes
 from studio.continuity import stale_shots
 from studio.model import Shot, TakeStatus
@@ -37,7 +37,8 @@ CameraTextRole = Qt.ItemDataRole.UserRole + 11    # 'MS · pan right'
 CardKeyRole = Qt.ItemDataRole.UserRole + 12       # changes whenever what the card shows changes (paint cache key)
 WithdrawnRole = Qt.ItemDataRole.UserRole + 13     # why the selected take's likeness is withdrawn, '' when not
 
-_STRUCTURE = {"project", "sequence", "shot_added", "shot_removed", "shots_moved"}
+_STRUCTURE = {ChangeKind.PROJECT, ChangeKind.SEQUENCE, ChangeKind.SHOT_ADDED, ChangeKind.SHOT_REMOVED,
+              ChangeKind.SHOTS_MOVED}
 
 
 def shot_cues(shot: Shot) -> list[str]:
@@ -94,11 +95,12 @@ class ShotListItemModel(QAbstractListModel):
     def _on_change(self, change: Change) -> None:
         if change.kind in _STRUCTURE:
             self._sync_structure()
-        elif change.kind in ("shot_changed", "take_recorded", "take_changed", "bible"):
+        elif change.kind in (ChangeKind.SHOT_CHANGED, ChangeKind.TAKE_RECORDED, ChangeKind.TAKE_CHANGED,
+                             ChangeKind.BIBLE):
             old_stale, old_withdrawn = self._stale, self._withdrawn
             self._snapshot_values()
-            ids = set(change.ids) if change.kind == "shot_changed" else set()
-            if change.kind in ("take_recorded", "take_changed"):
+            ids = set(change.ids) if change.kind is ChangeKind.SHOT_CHANGED else set()
+            if change.kind in (ChangeKind.TAKE_RECORDED, ChangeKind.TAKE_CHANGED):
                 project = self.doc.project
                 ids |= {project.takes[t].shot_id for t in change.ids if t in project.takes}
             ids |= {i for i in set(old_stale) ^ set(self._stale)}

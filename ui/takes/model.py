@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QPixmap
 
-from studio.commands import Change
+from studio.commands import Change, ChangeKind
 from studio.consent import withdrawn_reason
 from studio.model import Take, TakeStatus
 
@@ -95,14 +95,14 @@ class TakeTreeItemModel(QAbstractItemModel):
     def _on_change(self, change: Change) -> None:
         if not self.shot_id:
             return
-        if change.kind in ("take_recorded", "take_changed"):
+        if change.kind in (ChangeKind.TAKE_RECORDED, ChangeKind.TAKE_CHANGED):
             project = self.doc.project
             if any(t in self._by_id or (t in project.takes and project.takes[t].shot_id == self.shot_id)
                    for t in change.ids):
                 self._rebuild()
-        elif change.kind == "shot_changed" and self.shot_id in change.ids:
+        elif change.kind is ChangeKind.SHOT_CHANGED and self.shot_id in change.ids:
             self._refresh_all()
-        elif change.kind in ("project", "bible"):  # a revocation marks takes "likeness withdrawn"
+        elif change.kind in (ChangeKind.PROJECT, ChangeKind.BIBLE):  # a revocation marks takes "likeness withdrawn"
             self._rebuild()
 
     def _refresh_all(self) -> None:

@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QSplitter, QToolBar, QTreeView, QVBoxLayout,
                                QWidget)
 
-from studio.commands import ChooseTake, Macro, RestoreTake, TrashTake
+from studio.commands import ChangeKind, ChooseTake, Macro, RestoreTake, TrashTake
 from studio.model import Take, TakeStatus
 
 from .. import theme
@@ -129,7 +129,8 @@ class TakesPanel(QWidget):
     # ---- state -------------------------------------------------------------------------------------
     def _on_change(self, change) -> None:
         # a rename, a move or a removal changes the header's number or title
-        if change.kind in ("project", "sequence", "shot_added", "shot_removed", "shot_changed", "shots_moved"):
+        if change.kind in (ChangeKind.PROJECT, ChangeKind.SEQUENCE, ChangeKind.SHOT_ADDED, ChangeKind.SHOT_REMOVED,
+                           ChangeKind.SHOT_CHANGED, ChangeKind.SHOTS_MOVED):
             self._update_title()
 
     def _shot_changed(self, ids: list[str]) -> None:

@@ -118,7 +118,7 @@ class TimelineCanvas(QWidget):
         self.withdrawn: dict[str, str] = {}   # shot id -> why its take's likeness is withdrawn (studio.consent)
         self.marks: tuple[int | None, int | None] = (None, None)  # the viewer's in / out (inclusive frames)
         self.media = None  # ui.timeline.media.TimelineMedia: thumbnails and waveforms (None: plain boxes)
-        self.execute: Callable[[object], bool] = lambda command: False  # set by the panel
+        self.execute: Callable[..., bool] = lambda command, whole_gesture=False: False  # set by the panel
         self._drag: _Drag | None = None
         self._fitted = False
         self._base: QPixmap | None = None  # everything but the playhead, painted once per change
@@ -842,7 +842,7 @@ class TimelineCanvas(QWidget):
             if (drag.start, drag.end) != (clip.trim_in, clip.trim_out):
                 command = SetTrim(clip.shot_id, drag.start, drag.end)
         if command is not None:
-            self.execute(command)
+            self.execute(command, whole_gesture=True)
         self.invalidate()
 
     def _scrub(self, x: float) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolBar, QVBoxLayout, QWidget
 
 from engine.cues import CueError
-from studio.commands import Change
+from studio.commands import Change, ChangeKind
 from studio.consent import withdrawn_takes
 from studio.errors import UserError
 
@@ -28,8 +28,8 @@ from .layout import TimelineLayout, build_layout
 
 log = logging.getLogger(__name__)
 
-_LAYOUT_CHANGES = {"project", "sequence", "shot_added", "shot_removed", "shot_changed", "shots_moved",
-                   "take_recorded", "take_changed"}
+_LAYOUT_CHANGES = {ChangeKind.PROJECT, ChangeKind.SEQUENCE, ChangeKind.SHOT_ADDED, ChangeKind.SHOT_REMOVED,
+                   ChangeKind.SHOT_CHANGED, ChangeKind.SHOTS_MOVED, ChangeKind.TAKE_RECORDED, ChangeKind.TAKE_CHANGED}
 
 
 class TimelinePanel(QWidget):
@@ -174,14 +174,17 @@ class TimelinePanel(QWidget):
         """Mark the cut INTO each flagged shot (shot id -> why, shown as a tooltip); {} clears them."""
         self.canvas.set_seam_flags(flags)
 
-    def execute(self, command) -> bool:
-        """Run a command; a refusal is shown inline and leaves the document as it was."""
+    def execute(self, command, whole_gesture: bool = False) -> bool:
+        """Run a command; a refusal is shown inline and leaves the document as it was. A whole gesture
+        (a drag, ended by the release) is its own undo step; nudges in a row merge."""
         try:
             self.doc.execute(command)
         except (UserError, CueError, ValueError) as exc:
             self.show_message(str(exc))
             self.edit_failed.emit(str(exc))
             return False
+        if whole_gesture:
+            self.doc.end_gesture()
         self.message.clear()
         self._relayout()  # show the result at once (the drag preview ends now)
         return True
@@ -193,10 +196,10 @@ class TimelinePanel(QWidget):
 
     # ---- wiring -----------------------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
-        if change.kind == "bible":  # a revocation: clips whose take shows the likeness turn red
+        if change.kind is ChangeKind.BIBLE:  # a revocation: clips whose take shows the likeness turn red
             self._mark_withdrawn()
             return
-        if change.kind == "shot_changed":
+        if change.kind is ChangeKind.SHOT_CHANGED:
             self._pending_ids.update(change.ids)
         elif change.kind in _LAYOUT_CHANGES:
             self._pending_full = True
