@@ -6,7 +6,9 @@ values are the engine's own option names (engine.diffusion.settings), checked he
 a bad value is refused when it is typed, not when a job starts.
 
 Who calls: studio.prompting.build_request (merges them into a diffusion request), `shotreel
-generate` / `shotreel estimate`, and the inspector's generation section (ui).
+generate` / `shotreel estimate`, and the inspector's generation section (ui). The estimate of a shot
+as it would be queued is studio.diffusion_estimate (it builds the request: kept apart so this module
+needs nothing from the studio's model or prompting, which import it).
 """
 from __future__ import annotations
 
@@ -173,65 +175,3 @@ def lora_options(project: Any, shot: Any, folder: Any = None) -> list[dict]:
 def shot_override(shot: Any) -> dict:
     """The shot's override as engine options (stored as sorted pairs to keep the Shot hashable)."""
     return {k: dict(v) if k == "dtype" and isinstance(v, tuple) else v for k, v in shot.generation}
-
-
-def estimate_for_shot(doc: Any, shot_id: str, options: Mapping[str, Any] | None = None,
-                      device: str | None = None) -> tuple[Any, Any]:
-    """(the request the shot would be queued as on the diffusion backend, its estimate on `device`).
-
-    Raises UserError with the reason when the model is missing or the combination cannot run."""
-    from engine.diffusion.backend import estimate_request
-
-    from .prompting import build_request
-    opts = dict(options or {})
-    model = opts.pop("model", None)
-    overrides = {"model": model} if model else {}
-    request = build_request(doc.project, doc.folder, shot_id, backend="diffusion", options=opts, **overrides)
-    if not request.model:
-        raise UserError("no diffusion model for this shot: give --model DIR or set the shot's model")
-    try:
-        return request, estimate_request(request, device=device)
-    except EngineError as exc:
-        raise UserError(exc.message + (f". {exc.suggestion}" if exc.suggestion else "")) from None
-
-
-def shots_that_do_not_fit(doc: Any, shot_ids: Iterable[str], options: Mapping[str, Any] | None = None,
-                          backend: str | None = None, *, strict: bool = True) -> list[str]:
-    """'title: estimate' for each diffusion shot whose estimate says it will not fit this machine's
-    device: the CLI refuses them unless --force, the window asks first. A shot whose settings cannot
-    run at all raises UserError with the reason (strict), or is left to fail in the queue with it."""
-    from .prompting import backend_of
-    out = []
-    for shot_id in shot_ids:
-        shot = doc.project.shot(shot_id)
-        if (backend or backend_of(doc.project, shot)) != "diffusion":
-            continue
-        try:
-            _, est = estimate_for_shot(doc, shot_id, options)
-        except UserError:
-            if strict:
-                raise
-            continue
-        if est.fits is False:
-            out.append(f"{shot.title or shot.id}: {est.summary()}")
-    return out
-
-
-def parse_lora_flags(values: Iterable[str]) -> tuple:
-    """`--lora FILE[:WEIGHT[:TRIGGER WORDS]]` (repeatable; '' clears) -> LoraRefs."""
-    from .model import LoraRef
-    out = []
-    for raw in values:
-        if not str(raw).strip():
-            continue
-        path, _, rest = str(raw).partition(".safetensors")
-        if not _ and not rest:
-            raise UserError(f"--lora {raw!r}: a LoRA is a .safetensors file")
-        weight, trigger = 1.0, ""
-        if rest.startswith(":"):
-            weight_text, _, trigger = rest[1:].partition(":")
-            weight = _number(weight_text or 1.0, float, -4.0, 4.0, f"--lora {raw!r}: weight")
-        elif rest:
-            raise UserError(f"--lora {raw!r}: expected FILE.safetensors[:WEIGHT[:TRIGGER]]")
-        out.append(LoraRef(path + ".safetensors", weight, trigger.strip()))
-    return tuple(out)

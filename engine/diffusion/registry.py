@@ -525,30 +525,9 @@ def scan_model_dirs(paths: Iterable[str | os.PathLike], errors: list[EngineError
 MEMORY_MODES = ("gpu", "model_offload", "sequential_offload", "group_offload", "group_offload_disk")
 
 
-def __getattr__(name: str) -> Any:
-    # `Estimate` moved to engine.diffusion.estimate (the calibrated model); old imports still work
-    if name in ("Estimate", "DTYPE_BYTES"):
-        from . import estimate as _estimate
-        return getattr(_estimate, name)
-    raise AttributeError(name)
-
-
 def rule_frames(frames: int, step: int) -> int:
     """Smallest step*k+1 >= frames."""
     return max(1, math.ceil(max(frames - 1, 0) / step)) * step + 1
-
-
-def estimate(info: ModelInfo, width: int, height: int, frames: int, steps: int | None = None,
-             memory_mode: str = "gpu", *, dtype: Any = "bfloat16", guidance: float | None = None,
-             vae_tiling: bool = False, device: Any = None):
-    """Memory and time for one shot on an accelerator (see engine.diffusion.estimate.estimate_shot;
-    `device`: a name such as 'H100', or an estimate.Device; default H100)."""
-    from .estimate import Device, estimate_shot, find_device
-    from .settings import dtype_names
-    dev = device if isinstance(device, Device) else find_device(device or "H100")
-    names = dtype_names(dtype, "cpu" if dev.name == "CPU" else "cuda", info.family)
-    return estimate_shot(info, width, height, frames, steps or info.spec.default_steps, memory_mode, dtypes=names,
-                         guidance=guidance, vae_tiling=vae_tiling, device=dev)
 
 
 def capability_names(models: Iterable[ModelInfo], capability: Capability) -> str:

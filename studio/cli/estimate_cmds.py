@@ -55,7 +55,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_estimate(args: argparse.Namespace) -> int:
-    from ..diffusion_settings import estimate_for_shot
+    from ..diffusion_estimate import estimate_for_shot
     options = generation_options(args)
     with open_document(args.project) as doc:
         project = doc.project

@@ -165,7 +165,7 @@ def run_generate(args: argparse.Namespace) -> int:
 def _check_fits(doc: Any, shots: list, options: dict, args: argparse.Namespace) -> None:
     """Before queueing: every diffusion shot's settings must be able to run (else the reason), and its
     estimate must fit this machine's device unless --force (a job that cannot fit asks first)."""
-    from ..diffusion_settings import shots_that_do_not_fit
+    from ..diffusion_estimate import shots_that_do_not_fit
     too_big = shots_that_do_not_fit(doc, [s.id for s in shots], options, args.backend)
     if too_big and not args.force:
         raise UserError("the estimate says these shots will not fit: " + "; ".join(too_big) +

@@ -168,7 +168,6 @@ def _shot_values(doc: Any, args: argparse.Namespace, shot: Any = None) -> dict[s
     if refs is not None:
         values["bible_refs"] = refs
     if getattr(args, "lora", None) is not None:
-        from ..diffusion_settings import parse_lora_flags
         values["loras"] = parse_lora_flags(args.lora)
     return values
 
@@ -344,3 +343,26 @@ def run_demo(args: argparse.Namespace) -> int:
             lines.append(f"List the shots with: shotreel shots {doc.folder}")
         emit(args, record, "\n".join(lines))
     return 0
+
+
+def parse_lora_flags(values: list[str]) -> tuple:
+    """`--lora FILE[:WEIGHT[:TRIGGER WORDS]]` (repeatable; '' clears) -> LoraRefs."""
+    from ..model import LoraRef
+    out = []
+    for raw in values:
+        if not str(raw).strip():
+            continue
+        path, _, rest = str(raw).partition(".safetensors")
+        if not _ and not rest:
+            raise UserError(f"--lora {raw!r}: a LoRA is a .safetensors file")
+        weight, trigger = 1.0, ""
+        if rest.startswith(":"):
+            weight_text, _, trigger = rest[1:].partition(":")
+            try:
+                weight = float(weight_text or 1.0)
+            except ValueError:
+                raise UserError(f"--lora {raw!r}: weight {weight_text!r} is not a number") from None
+        elif rest:
+            raise UserError(f"--lora {raw!r}: expected FILE.safetensors[:WEIGHT[:TRIGGER]]")
+        out.append(LoraRef(path + ".safetensors", weight, trigger.strip()))
+    return tuple(out)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from studio.diffusion_settings import estimate_for_shot, project_defaults, shot_override
+from studio.diffusion_estimate import estimate_for_shot
+from studio.diffusion_settings import project_defaults, shot_override
 from studio.errors import UserError
 
 from .. import theme

@@ -109,7 +109,7 @@ class QueuePanel(QWidget):
     def generate(self, shot_ids: list[str]) -> list[str]:
         """Queue generation of these shots (continuity order). Returns the job ids. Diffusion shots the
         estimate says will not fit this machine's GPU are queued only if the user says so."""
-        from studio.diffusion_settings import shots_that_do_not_fit
+        from studio.diffusion_estimate import shots_that_do_not_fit
         too_big = shots_that_do_not_fit(self.control.doc, shot_ids, self.control.options or None, strict=False)
         if too_big and not self.confirm_too_big(too_big):
             return []

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.diffusion.registry import (Capability, ModelInfo, estimate, inspect_model_dir, rule_frames,
-                                       safetensors_param_count, scan_model_dirs)
+from engine.diffusion.estimate import DEVICES, estimate_shot
+from engine.diffusion.registry import (Capability, ModelInfo, inspect_model_dir, rule_frames, safetensors_param_count,
+                                       scan_model_dirs)
 from engine.errors import EngineError, ErrorKind
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -125,6 +126,12 @@ def _wan_1_3b() -> ModelInfo:
                      size_multiple=16, params={"transformer": 1_419_000_000, "text_encoder": 5_681_000_000,
                                                "vae": 127_000_000},
                      hidden_size=1536, layers=30)
+
+
+def estimate(info, width, height, frames, steps, mode, **kw):
+    """On an H100 in the GPU's default dtypes for Wan (bf16, the VAE in float32)."""
+    return estimate_shot(info, width, height, frames, steps, mode, dtypes={"default": "bfloat16", "vae": "float32"},
+                         device=DEVICES["H100"], **kw)
 
 
 def test_estimate_orders_memory_modes_and_scales_with_size():
