@@ -23,12 +23,15 @@ import numpy as np
 from ..cues import CameraMove, MotionCue
 from ..errors import EngineError, ErrorKind
 from ..jobs import GenerationRequest
+from dataclasses import replace
+
 from .camera import CameraPath, CameraPose, initial_pose, subject_distance
+from .framing import follow, layout, prop_dims, solve
 from .figures import FigureState, FigureTrack, default_figures, figure_parts
 from .raster import Raster
-from .scene import World, build_world
+from .scene import World, build_world, rgb
 
-RENDERER_VERSION = "previs-1.1"  # 1.1: sets dressed by location kind (dressing.py)
+RENDERER_VERSION = "previs-1.2"  # 1.1: sets dressed by location kind (dressing.py); 1.2: the shot plan
 
 # Box corner signs and the 6 faces (corner indices, which axis, which side).
 _SIGNS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=np.float64)
@@ -60,6 +63,56 @@ def draw_burn_in(img: np.ndarray, text: str, frame: int, fps: float) -> None:
                 cv2.LINE_AA)
 
 
+# The old dressing's kinds for the plan's place kinds (engine/previs/dressing.py reads words).
+_OLD_SET_WORD = {"street": "street", "alley": "street", "car_park": "parking", "square": "square",
+                 "station": "station", "mountain_road": "road", "harbour": "harbour", "boat_deck": "harbour",
+                 "lighthouse": "harbour", "beach": "beach", "forest": "forest", "park": "park", "field": "field",
+                 "desert": "desert", "rooftop": "rooftop", "kitchen": "kitchen", "diner": "diner", "bar": "bar",
+                 "office": "office", "classroom": "classroom", "bank_vault": "bank", "living_room": "living",
+                 "bedroom": "bedroom", "hall": "hall"}
+_PALETTE = ("#c0504d", "#4f81bd", "#9bbb59", "#f79646", "#8064a2", "#4bacc6", "#d4a017", "#7f7f7f")
+_PROP_COLOUR = "#8a6a4a"
+
+
+def plan_figures(plan, characters) -> list[FigureState]:
+    """The plan's people on the framing solver's marks, in their garment (or bible) colour."""
+    by_name = {c.name.lower(): c for c in characters}
+    out = []
+    for m in layout(plan).marks:
+        person = plan.people[m.person]
+        spec = by_name.get(person.name.lower()) if person.name else None
+        colour = m.colour or (spec.color if spec is not None else "") or _PALETTE[m.person % len(_PALETTE)]
+        # Named people carry their label (and their motion cues); described ones draw unlabelled.
+        out.append(FigureState(person.name if m.member == 0 else "", colour, m.height, x=m.x, z=m.z,
+                               heading=m.heading))
+    return out
+
+
+def _add_props(world: World, plan, shift=np.zeros(3), turn: float = 0.0, about=(0.0, 0.0)) -> None:
+    """The plan's props as plain boxes on their marks (the 3D renderer dresses them properly), moved
+    and turned with the subject when a chained shot finds it off its mark."""
+    marks = layout(plan).props
+    if not marks:
+        return
+    a = math.radians(turn)
+    rot = np.array([[math.cos(a), 0.0, -math.sin(a)], [0.0, 1.0, 0.0], [math.sin(a), 0.0, math.cos(a)]])
+    centre = np.array([about[0], 0.0, about[1]])
+    centres, axes, half, colours = [], [], [], []
+    for pm in marks:
+        prop = plan.props[pm.prop]
+        w, h, d = prop_dims(prop.kind, pm.size)
+        p = np.array([pm.x, pm.y, pm.z]) + shift - centre
+        p = centre + np.array([p[0] * math.cos(a) + p[2] * math.sin(a), p[1], -p[0] * math.sin(a) + p[2] * math.cos(a)])
+        centres.append(p)
+        axes.append(rot)
+        half.append([w / 2, h / 2, d / 2])
+        colours.append(rgb(prop.colour or _PROP_COLOUR))
+    world.box_centres = np.concatenate([world.box_centres, np.array(centres)])
+    world.box_axes = np.concatenate([world.box_axes, np.array(axes)])
+    world.box_half = np.concatenate([world.box_half, np.array(half)])
+    world.box_colours = np.concatenate([world.box_colours, np.array(colours)])
+
+
 def _subject_cues(request: GenerationRequest, names: list[str]) -> dict[str, MotionCue]:
     """Which motion cue drives which figure: by name (case-insensitive), empty subject = first figure."""
     out: dict[str, MotionCue] = {}
@@ -83,12 +136,23 @@ class BlockingRenderer:
         self.width, self.height, self.frames = request.width, request.height, request.frames
         self.fps = float(request.fps)
         scene = request.scene
+        plan = request.plan
+        if plan is not None:
+            # The plan is resolved by the studio: its light, interior and place win over the heading's
+            # words (this renderer's dressing knows a few kinds: name the nearest one it knows).
+            word = _OLD_SET_WORD.get(plan.place.kind, "")
+            scene = replace(scene, time_of_day=plan.light, interior=plan.place.interior,
+                            heading=f"{'INT' if plan.place.interior else 'EXT'}. {word.upper()}",
+                            location=word, style=scene.style)
         self.world = world or build_world(scene)
+        if plan is not None and world is None:
+            if plan.weather in ("rain", "storm"):
+                self.world.weather = "rain"
         state = dict(scene.start_state) if scene.start_state else None
         if state is not None and state.get("mode", "blocking") != "blocking":
             state = None  # a board take's end state says nothing about this set
         self.continued = state is not None
-        figures = default_figures(scene.characters)
+        figures = plan_figures(plan, scene.characters) if plan is not None else default_figures(scene.characters)
         if state is not None:
             try:
                 saved = {f["name"]: FigureState.from_dict(f) for f in state.get("figures", [])}
@@ -110,16 +174,52 @@ class BlockingRenderer:
         # A chained shot with another size, lens or angle is a new setup on the continued world: the
         # figures stay where the previous take left them and the camera frames them afresh.
         self.camera_continued = state is not None and _same_setup(state, request.camera, subject.name)
-        if not self.camera_continued:
-            start_pose, aim = initial_pose(request.camera, (subject.x, 0.0, subject.z), self.width, self.height,
-                                           subject.heading, subject.height)
-            aim_height = float(aim[1])
-        self.aim_height = aim_height
-        aim = np.array([subject.x, aim_height, subject.z])
-        self.path = CameraPath(request.camera, start_pose, aim, self.frames, self.fps, request.seed)
+        if plan is not None:
+            # The framing solver places the camera from the plan; moves are relative to its subject.
+            framing = solve(plan, request.camera, self.width, self.height)
+            lead = framing.layout.marks[0] if framing.layout.marks else None
+            prop_shift, prop_turn = np.zeros(3), 0.0
+            if state is not None and lead is not None and figures:
+                # A chained shot on a new setup: the subject stands (and faces) where the previous take
+                # left it; the framing, and the props the plan puts about it, go with it.
+                prop_shift = np.array([subject.x - lead.x, 0.0, subject.z - lead.z])
+                prop_turn = ((subject.heading - lead.heading + 180.0) % 360.0) - 180.0
+                framing = framing.shifted(prop_shift).turned(prop_turn, (subject.x, 0.0, subject.z))
+            if world is None:
+                _add_props(self.world, plan, prop_shift, prop_turn, (subject.x, subject.z))
+            if not self.camera_continued:
+                start_pose = framing.pose
+            self.aim_height = float(framing.aim[1])
+            self.path = framing.path(request.camera, self.frames, self.fps, request.seed, start=start_pose)
+        else:
+            if not self.camera_continued:
+                start_pose, aim = initial_pose(request.camera, (subject.x, 0.0, subject.z), self.width, self.height,
+                                               subject.heading, subject.height)
+                aim_height = float(aim[1])
+            self.aim_height = aim_height
+            aim = np.array([subject.x, aim_height, subject.z])
+            self.path = CameraPath(request.camera, start_pose, aim, self.frames, self.fps, request.seed)
         right, _, _ = start_pose.basis()
         self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
                                    np.asarray(start_pose.position), fresh=state is None) for f in figures]
+        self._follow = None
+        if plan is not None and self.tracks and self.tracks[0].walking:
+            lead_track = self.tracks[0]
+            if request.camera.move in (CameraMove.PAN, CameraMove.TILT):
+                # A pan on a walker goes the way the walker goes (its span as cued, uncapped).
+                across = float(np.dot(lead_track.travel, right))
+                if request.camera.move is CameraMove.PAN and abs(across) > 1e-6 and not self.camera_continued:
+                    # It starts on the walker (off its mark at frame 0) and pans the way it walks.
+                    cue = request.camera.with_(direction="right" if across > 0 else "left")
+                    s0 = lead_track.state(0)
+                    begin = follow(start_pose, np.array(framing.aim),
+                                   np.array([s0.x - figures[0].x, 0.0, s0.z - figures[0].z]))
+                    self.path = CameraPath(cue, begin, np.array(framing.aim), self.frames, self.fps,
+                                           request.seed, focus=np.array(framing.focus))
+            else:
+                # Otherwise the operator follows the walker on top of the cued move. Applied per frame
+                # from the subject's state, so remix retimings of path and figures keep it.
+                self._follow = (np.array(framing.aim), np.array([figures[0].x, 0.0, figures[0].z]))
         self.raster = Raster(self.width, self.height)
         self._prepare_static()
 
@@ -176,8 +276,21 @@ class BlockingRenderer:
     def figure_states(self, i: int) -> list[FigureState]:
         return [t.state(i) for t in self.tracks]
 
-    def frame(self, i: int) -> np.ndarray:
+    def camera_pose(self, i: int) -> CameraPose:
+        """Frame i's camera: the cue's path, turned to follow a walking subject."""
         pose = self.path.pose(i)
+        follow_info = getattr(self, "_follow", None)
+        if follow_info is None:
+            return pose
+        aim, mark = follow_info
+        lead = self.figure_states(i)[0]
+        # The walker may drift a fifth of the field of view off its framing before the camera turns.
+        hfov = math.degrees(2 * math.atan(18.0 / pose.lens_mm))
+        dead = (0.2 * hfov, 0.2 * hfov * self.height / self.width)
+        return follow(pose, aim, np.array([lead.x, 0.0, lead.z]) - mark, dead)
+
+    def frame(self, i: int) -> np.ndarray:
+        pose = self.camera_pose(i)
         r = self.raster
         r.set_camera(pose)
         plan = self._ground_plan()
@@ -385,7 +498,7 @@ class BlockingRenderer:
     def end_state(self) -> dict[str, Any]:
         last = self.frames - 1
         return {"renderer": RENDERER_VERSION, "mode": self.mode, "frame": last,
-                "camera": self.path.pose(last).to_dict(), "aim_height": self.aim_height,
+                "camera": self.camera_pose(last).to_dict(), "aim_height": self.aim_height,
                 "framing": framing_of(self.request.camera),
                 "subject": self.subject_name, "figures": [f.to_dict() for f in self.figure_states(last)],
                 "world": {"set_seed": self.request.scene.set_seed, **self.world.info}}

@@ -27,7 +27,9 @@ COMMAND_MODULES = (
     "models_cmds",     # models
     "remix_cmds",      # remix
     "import_cmds",     # import
-    "bible_cmds",      # bible (consent, revoke, uses: studio.cli.consent_cmds)
+    "plan_cmds",       # plan
+    "scene_cmds",      # scene add|edit|list
+    "bible_cmds",      # bible add|edit|list; consent|revoke|uses (studio.cli.consent_cmds)
     "estimate_cmds",   # estimate (diffusion memory and time before queueing)
 )
 

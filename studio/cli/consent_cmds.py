@@ -1,6 +1,6 @@
 """`shotreel bible consent / revoke / uses`: a likeness's consent record from the command line.
 
-`add_consent_commands(bible_subparsers)` is called by the `bible` group (studio/cli/bible_cmds.py), so
+`register_bible(bible_subparsers)` is called by the `bible` group (studio/cli/bible_cmds.py), so
 these live beside add/edit/list without owning the group. Every change is an undoable command
 (studio.consent.SetConsent / RevokeConsent), kept in the project's history.
 """
@@ -15,7 +15,7 @@ SCOPE_HELP = "uses it covers, comma-separated: previs, diffusion, reference (ref
              "export (export and distribution), or all"
 
 
-def add_consent_commands(bible_subparsers: Any) -> None:
+def register_bible(bible_subparsers: Any) -> None:
     p = add_command(bible_subparsers, "consent", "Record or edit a real person's consent for their likeness",
                     run_consent)
     p.add_argument("project")

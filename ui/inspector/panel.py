@@ -13,6 +13,7 @@ typed. The panel follows the document: undo, redo and other panels' edits show u
 """
 from __future__ import annotations
 
+import html
 import random
 
 from PySide6.QtCore import Qt, Signal
@@ -22,11 +23,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 
 from engine.backends import backend_names
 from engine.cues import MOVE_DIRECTIONS, Angle, CameraMove, Easing, ShotSize
-from studio.commands import Change, ChangeKind, SetCameraCue, SetMotionCues, SetShotFields
+from studio.commands import AddBibleEntry, Change, ChangeKind, SetCameraCue, SetMotionCues, SetShotFields
 from studio.consent import standing
 from studio.errors import UserError
-from studio.model import BibleKind, Continuity, Shot, ValidationError
-from studio.prompting import compiled_prompt
+from studio.model import BibleEntry, BibleKind, Continuity, Shot, ValidationError, new_id
+from studio.prompting import compiled_prompt, prompt_family
+from studio.shotplan import plan_for_shot
 from studio.timebase import format_duration, parse_duration
 
 from .. import theme
@@ -150,6 +152,16 @@ class ShotInspectorPanel(QWidget):
         form.addRow("Title", row)
         form.addRow("Action", self.action)
         box.addLayout(form)
+        # What the shot reader makes of the words, live as the user types (studio.shotplan).
+        self.previs_sees = QLabel(self.body)
+        self.previs_sees.setObjectName("previsSees")
+        self.previs_sees.setWordWrap(True)
+        self.previs_sees.setTextFormat(Qt.TextFormat.RichText)
+        self.previs_sees.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                 | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.previs_sees.linkActivated.connect(self._previs_link)
+        box.addWidget(self.previs_sees)
+        self.action.textChanged.connect(self._action_typed)
 
     def _build_prompt(self, box: QVBoxLayout) -> None:
         self.override = QCheckBox("Edit", self.body)
@@ -351,7 +363,8 @@ class ShotInspectorPanel(QWidget):
             self.action.set_text(shot.prompt)
         self._load_prompt(shot, seq)
         cue = shot.camera
-        self.diagram.set_cue(cue)
+        plan = self._show_plan(shot, seq, self.action.toPlainText() if self.action.dirty else shot.prompt)
+        self.diagram.set_cue(cue, plan)
         self.move.setCurrentIndex(self.move.findData(cue.move.value))
         self.direction.clear()
         for direction in MOVE_DIRECTIONS[cue.move]:
@@ -379,6 +392,37 @@ class ShotInspectorPanel(QWidget):
         self._set_line(self.model, shot.model)
         self.diffusion.set_shot(shot)
 
+    def _show_plan(self, shot: Shot, seq, action: str):
+        """Show the plan the previs will draw for `action` (the typed text) and return it."""
+        try:
+            plan = plan_for_shot(self.doc.project, seq, shot.with_(prompt=action))
+        except Exception as exc:  # a reader failure must not break the inspector; say it plainly
+            self.previs_sees.setText(f"Previs cannot read this shot: {exc}")
+            return None
+        lines = [html.escape("Previs sees: " + plan.summary()).replace(". ", ".<br>", 4)]
+        for w in plan.warnings:
+            line = f"⚠ {html.escape(w.message)}"
+            if w.kind == "not_in_bible" and w.name:
+                # The offer to fix it: one click adds the name to the bible (one undoable command).
+                line += f' <a href="add:{html.escape(w.name, quote=True)}">Add {html.escape(w.name)} to the bible</a>'
+            lines.append(line)
+        self.previs_sees.setText("<br>".join(lines))
+        return plan
+
+    def _previs_link(self, url: str) -> None:
+        if not url.startswith("add:") or self.shot is None:
+            return
+        name = url[4:]
+        if self.doc.project.bible_by_name(name) is None:
+            self._edit(self.previs_sees, lambda: AddBibleEntry(BibleEntry(new_id("ch"), "character", name)))
+
+    def _action_typed(self) -> None:
+        if self._loading or self.shot is None:
+            return
+        seq, _, shot = self.doc.project.find_shot(self.shot.id)
+        plan = self._show_plan(shot, seq, self.action.toPlainText())
+        self.diagram.set_cue(shot.camera, plan)
+
     def _load_prompt(self, shot: Shot, seq) -> None:
         overridden = bool(shot.prompt_override.strip())
         self.override.blockSignals(True)
@@ -391,9 +435,10 @@ class ShotInspectorPanel(QWidget):
             text, negative = "", ""
             self.prompt_hint.setText(f"The prompt cannot be compiled: {exc}")
         else:
-            backend = shot.backend or self.doc.project.default_backend
+            family, label = prompt_family(self.doc.project, shot)
             self.prompt_hint.setText("Your prompt (replaces the compiled one)" if overridden else
-                                     f"What the {backend} backend receives")
+                                     f"Prompt for {label}" + ("" if family else
+                                                              ": kept with the take; the previs draws what it sees"))
         if not field_error(self.prompt) and not (self.prompt.hasFocus() and self.prompt.dirty):
             self.prompt.set_text(text)
         self.negative.setText(f"Negative: {negative}" if negative else "")
@@ -534,24 +579,9 @@ class ShotInspectorPanel(QWidget):
 
 
 def amount_text(move: CameraMove, amount: float) -> str:
-    """The amount in the move's own unit (MOVE_SPAN): '32°', '1.5 m', '21% closer'."""
-    from engine.cues import MOVE_SPAN
-    span = MOVE_SPAN[move][0] * amount
-    if move in (CameraMove.PAN, CameraMove.TILT, CameraMove.ORBIT):
-        return f"{span:.0f}°"
-    if move in (CameraMove.TRUCK, CameraMove.PEDESTAL, CameraMove.CRANE):
-        return f"{span:.1f} m"
-    if move is CameraMove.DOLLY_IN:
-        return f"{span * 100:.0f}% closer"
-    if move is CameraMove.DOLLY_OUT:
-        return f"+{span:.2f}× distance"
-    if move is CameraMove.ZOOM_IN:
-        return f"×{1 + span:.2f} focal"
-    if move is CameraMove.ZOOM_OUT:
-        return f"×{1 - span:.2f} focal"
-    if move is CameraMove.HANDHELD:
-        return f"shake {amount:.2f}"
-    return ""
+    """The amount in the move's own unit, from the engine's one camera table."""
+    from engine.cues import amount_text as table_text
+    return table_text(move, amount)
 
 
 def _lens_command(shot: Shot, text: str) -> SetCameraCue:
