@@ -62,7 +62,8 @@ _FIELD_LABELS = {
     "camera": "Camera", "motion": "Motion", "audio": "Sound", "continuity": "Continuity",
     "bible_refs": "References", "seed": "Seed", "backend": "Backend", "model": "Model",
     "selected_take": "Take", "trim_in": "Trim", "trim_out": "Trim", "board_image": "Board Image",
-    "transition": "Transition", "prompt_override": "Prompt",
+    "transition": "Transition", "prompt_override": "Prompt", "generation": "Generation",
+    "loras": "LoRAs",
 }
 
 

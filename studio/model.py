@@ -265,6 +265,38 @@ class ConsentRecord(_Value):
 
 
 @dataclass(frozen=True)
+class LoraRef(_Value):
+    """A LoRA adapter (a .safetensors file) a character, style or shot brings to diffusion shots."""
+    path: str                # absolute, or relative to the project folder
+    weight: float = 1.0
+    trigger: str = ""        # the words it was trained to answer to; put in front of the prompt
+
+    def __post_init__(self) -> None:
+        path = _text(self.path, "LoRA file", 4096).strip()
+        if not path.endswith(".safetensors"):
+            raise ValidationError(f"LoRA {path!r}: only .safetensors files are loaded (a pickle can run code)")
+        object.__setattr__(self, "path", path)
+        try:
+            weight = float(self.weight)
+        except (TypeError, ValueError):
+            raise ValidationError(f"LoRA weight {self.weight!r} is not a number") from None
+        if not -4.0 <= weight <= 4.0:
+            raise ValidationError(f"LoRA weight {weight:g} is outside -4..4")
+        object.__setattr__(self, "weight", weight)
+        object.__setattr__(self, "trigger", _text(self.trigger, "LoRA trigger words", 200).strip())
+
+    def __fspath__(self) -> str:
+        # a LoraRef stands for its file wherever a path is expected (consent fingerprints, os.path)
+        return self.path
+
+
+def _loras(values: Any) -> tuple[LoraRef, ...]:
+    """LoraRefs from LoraRefs, dicts, or plain paths (weight 1, no trigger words)."""
+    return tuple(v if isinstance(v, LoraRef) else LoraRef(v) if isinstance(v, str) else LoraRef.from_dict(v)
+                 for v in values or ())
+
+
+@dataclass(frozen=True)
 class BibleEntry(_Value):
     """A character, location, prop or style that keeps the world consistent across shots."""
     id: str
@@ -276,9 +308,10 @@ class BibleEntry(_Value):
     voice: str = ""        # characters: espeak-ng voice for scratch dialogue
     real_person: bool = False
     consent: ConsentRecord | None = None
-    loras: tuple[str, ...] = ()   # characters: project-relative LoRA weights of the likeness (consent: 'reference')
+    loras: tuple[LoraRef, ...] = ()   # a character or style LoRA, used by every shot that references the entry
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "loras", _loras(self.loras))
         object.__setattr__(self, "kind", BibleKind.parse(self.kind, "bible entry kind"))
         name = _text(self.name, "bible entry name", 200).strip()
         if not name:
@@ -295,7 +328,6 @@ class BibleEntry(_Value):
         object.__setattr__(self, "real_person", bool(self.real_person))
         if self.consent is not None and not isinstance(self.consent, ConsentRecord):
             object.__setattr__(self, "consent", ConsentRecord.from_dict(self.consent))
-        object.__setattr__(self, "loras", tuple(_relpath(p, "LoRA file") for p in self.loras or ()))
         if self.real_person and self.kind is not BibleKind.CHARACTER:
             raise ValidationError("only a character can be marked as a real person")
 
@@ -327,6 +359,8 @@ class Shot(_Value):
     board_image: str = ""            # project-relative board drawing: previs board mode, i2v first frame
     transition: Transition = field(default_factory=Transition)
     prompt_override: str = ""        # the user's edit of the compiled prompt ('' = compile it)
+    generation: tuple = ()           # diffusion settings override, (key, value) pairs (studio.diffusion_settings)
+    loras: tuple[LoraRef, ...] = ()  # the shot's own LoRAs (besides its bible entries')
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", str(self.id or "")):
@@ -358,6 +392,17 @@ class Shot(_Value):
         object.__setattr__(self, "board_image", _relpath(self.board_image, "board image"))
         if not isinstance(self.transition, Transition):
             object.__setattr__(self, "transition", Transition.from_dict(self.transition or {}))
+        object.__setattr__(self, "loras", _loras(self.loras))
+        if not self.generation:
+            object.__setattr__(self, "generation", ())     # JSON gives [] back: keep the Shot hashable
+        else:
+            from .diffusion_settings import normalise
+            try:
+                checked = normalise(self.generation, "shot generation override")
+            except Exception as exc:  # a UserError: the model's own error type for a bad value
+                raise ValidationError(str(exc)) from None
+            object.__setattr__(self, "generation", tuple(sorted(
+                (k, tuple(sorted(v.items())) if isinstance(v, dict) else v) for k, v in checked.items())))
 
     @classmethod
     def create(cls, **values: Any) -> "Shot":
@@ -469,6 +514,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "training_mining": "notAllowed",  # cawg.training-mining for exports: notAllowed | allowed | constrained
     "conform_fps": "blend",           # diffusion native fps -> project fps: blend | interpolate | drop
     "model_dirs": [],
+    "diffusion": {},                  # generation defaults: memory_mode, dtype, attention_backend, cache, compile
 }
 
 

@@ -166,6 +166,8 @@ def build_request(project: Project, folder: Path, shot_id: str, *, job_id: str |
         # The backend compiles the prompt for its model family itself (engine.diffusion.prompt): it gets
         # the action text, and the user's edit of the compiled prompt as an override used verbatim.
         opts.setdefault("conform_fps", project.settings.get("conform_fps", "blend"))
+        from .diffusion_settings import merged  # project defaults < the shot's override < this command
+        opts = merged(project, shot, opts, folder)
         if shot.prompt_override.strip():
             opts.setdefault("prompt_override", shot.prompt_override.strip())
     prompt = shot.prompt_override.strip() if backend != "diffusion" and shot.prompt_override.strip() else shot.prompt

@@ -46,14 +46,19 @@ from ..jobs import CancelToken, GenerationRequest, GenerationResult, Progress, P
 from ..takes import Splice, WrittenTake, scratch_audio, take_paths, write_take
 from . import conform
 from .media import read_clip, read_image, retime
-from .memory import (cache_acceleration, free_accelerator_memory, is_oom, oom_error, parse_memory_mode, pick_device, set_attention_backend,
+from .memory import (attention_backend, cache_acceleration, free_accelerator_memory, is_oom, oom_error, pick_device,
                      set_vae_tiling)
+from .control import control_frames, parse_control
+from .estimate import Device, Estimate, estimate_shot, find_device
+from .lora import apply_loras, parse_loras, with_triggers
 from .prompt import compile_prompt
-from .registry import Estimate, ModelInfo, estimate
+from .registry import ModelInfo
+from .settings import check_settings
 from .task import ShotInputs, choose_task, needed_capabilities, unsupported
 
 _FAMILY_MODULES = {"wan": "engine.diffusion.wan", "ltx": "engine.diffusion.ltx", "ltx2": "engine.diffusion.ltx2",
-                   "cogvideox": "engine.diffusion.cogvideox"}
+                   "cogvideox": "engine.diffusion.cogvideox", "skyreels": "engine.diffusion.skyreels",
+                   "hunyuan15": "engine.diffusion.hunyuan15"}
 PREVIEW_MAX = 192
 
 
@@ -94,9 +99,11 @@ def working_geometry(req: GenerationRequest, info: ModelInfo) -> tuple[str, Frac
     return conform_mode, native_fps, size
 
 
-def estimate_request(req: GenerationRequest, info: ModelInfo | None = None) -> Estimate:
+def estimate_request(req: GenerationRequest, info: ModelInfo | None = None, device: Any = None) -> Estimate:
     """Memory and time for a request as it would run (working size, model frames, steps, memory
-    mode): what the studio shows before queueing. No torch, nothing loaded."""
+    mode, dtypes) on `device` (a name from estimate.DEVICES; default: this machine's GPU, else its
+    CPU): what the studio shows before queueing. No torch, nothing loaded. A combination that cannot
+    run is refused here too (settings.check_settings)."""
     from .loader import resolve_model
     info = info or resolve_model(req.model, allow_download=False)
     conform_mode, native_fps, size = working_geometry(req, info)
@@ -104,13 +111,15 @@ def estimate_request(req: GenerationRequest, info: ModelInfo | None = None) -> E
     skip = max(0, cond.video_frames - 1) if cond.video and cond.strength is None else 0
     plan = conform.plan_frames(req.frames, req.fps, native_fps, info.frame_step, skip=skip,
                                conform_fps=conform_mode != "none")
-    mode = parse_memory_mode(req.options.get("memory_mode"), bool(req.options.get("vae_tiling")))
+    torch_device = str(req.options.get("device") or "")
+    dev = device if isinstance(device, Device) else find_device(device or (torch_device if torch_device.startswith(
+        "cpu") else None))
+    kind = torch_device or ("cpu" if dev.name == "CPU" else "cuda")
+    settings = check_settings(req.options, info, "cpu" if kind.startswith("cpu") else kind)
     steps = _int_opt(req.options, "steps", info.spec.default_steps, 1, 500)
     guidance = _float_opt(req.options, "guidance", info.spec.default_guidance, 0.0, 50.0)
-    dtype = req.options.get("dtype")
-    name = dtype if isinstance(dtype, str) else (dtype or {}).get("transformer", (dtype or {}).get("default"))
-    return estimate(info, size.gen_w, size.gen_h, plan.model_frames, steps, mode.placement,
-                    dtype=str(name or "bfloat16"), guidance=guidance, vae_tiling=mode.vae_tiling)
+    return estimate_shot(info, size.gen_w, size.gen_h, plan.model_frames, steps, settings.mode.placement,
+                         dtypes=settings.dtypes, guidance=guidance, vae_tiling=settings.mode.vae_tiling, device=dev)
 
 
 class DiffusionBackend:
@@ -143,6 +152,8 @@ class _Job:
         self.splice = Splice.from_options(opts)
         info = resolve_model(req.model, allow_download=bool(opts.get("allow_download")))
         family = family_module(info)
+        # refused here, before any clip is read or weight loaded, when the combination cannot run
+        self.settings = check_settings(opts, info, pick_device(opts.get("device")))
         spec = info.spec
         cond = req.conditioning
         board = req.scene.board_image
@@ -154,10 +165,18 @@ class _Job:
             if not info.can(cap):
                 raise unsupported(info.label, task if cap.value == task else cap.value)
         prompt, negative, prompt_source = resolve_prompt(req, info.family)
+        self.loras = parse_loras(opts.get("loras"))
+        control = parse_control(opts.get("control"))
+        if control is not None and not getattr(family, "takes_control", lambda i, l: False)(info, self.loras):
+            raise EngineError(ErrorKind.UNSUPPORTED, f"{info.label} takes no control video here, so it cannot follow "
+                                                     "the previs camera and blocking",
+                              "Use a Wan VACE model, or LTX-2 with an IC-LoRA (depth / pose) attached to the shot; "
+                              "or set follow previs to off.")
+        prompt = with_triggers(prompt, self.loras)
         steps = _int_opt(opts, "steps", spec.default_steps, 1, 500)
         guidance = _float_opt(opts, "guidance", spec.default_guidance, 0.0, 50.0)
         shift = _float_opt(opts, "shift", None, 0.05, 100.0)  # None: the checkpoint's own
-        mode = parse_memory_mode(opts.get("memory_mode"), bool(opts.get("vae_tiling")))
+        mode = self.settings.mode
         conform_mode, native_fps, size = working_geometry(req, info)
         retime_fps = conform_mode != "none"
         clip_fps = native_fps if retime_fps else req.fps
@@ -189,17 +208,24 @@ class _Job:
             plan = conform.FramePlan(plan.model_frames, plan.skip,
                                      _stretch(plan.positions, plan.model_frames - 1 - plan.skip))
         references = [_pil(read_image(p)) for p in cond.references]
+        guide: list[Any] = []
+        if control is not None:
+            # the previs covers the shot's output frames: the continued clip's overlap comes first
+            frames_ = control_frames(control, plan.model_frames - plan.skip, clip_fps, size)
+            guide = [None] * plan.skip + [_pil(f) for f in frames_]
         inputs = ShotInputs(task=task, prompt=prompt, negative_prompt=negative, width=size.gen_w, height=size.gen_h,
                             num_frames=plan.model_frames, steps=steps, guidance=guidance, seed=req.seed,
                             native_fps=float(native_fps),
                             max_sequence_length=_int_opt(opts, "max_sequence_length", spec.max_sequence_length, 8, 4096),
                             images=images, video=[_pil(conform.to_model(f, size)) for f in video],
-                            strength=cond.strength, references=references, options=opts)
-        guess = estimate(info, size.gen_w, size.gen_h, plan.model_frames, steps, mode.placement,
-                         guidance=guidance, vae_tiling=mode.vae_tiling)
+                            strength=cond.strength, references=references, control=guide, options=opts)
+        guess = estimate_shot(info, size.gen_w, size.gen_h, plan.model_frames, steps, mode.placement,
+                              dtypes=self.settings.dtypes, guidance=guidance, vae_tiling=mode.vae_tiling,
+                              device=find_device("cpu" if self.settings.device == "cpu" else None))
         self.cancel.raise_if_cancelled()
         return self.generate(info, family, inputs, plan, size, mode, shift, conform_mode, started,
                              {"prompt_source": prompt_source, "estimate": guess.to_dict(),
+                              "follow_previs": control.describe() if control is not None else None,
                               "first_frame": cond.first_frame, "board_as_first_frame": cond.first_frame == board
                               and bool(board)})
 
@@ -209,22 +235,19 @@ class _Job:
         import torch
         from .loader import load_pipeline
         req, opts = self.request, self.opts
-        device = pick_device(opts.get("device"))
+        settings = self.settings
+        device = settings.device
         self.report("loading", message=f"loading {info.label}")
-        try:
-            loaded = load_pipeline(info, family.load_class(info.class_name), dtype=opts.get("dtype"), mode=mode,
-                                   device=device, compile_=bool(opts.get("compile")),
-                                   offload_dir=opts.get("offload_dir"))
-        except EngineError:
-            raise
-        except Exception as exc:
-            if is_oom(exc):
-                raise oom_error(exc, mode, inputs.width, inputs.height, inputs.num_frames) from exc
-            raise
+        loaded = load_pipeline(info, family.load_class(info.class_name), dtype=settings.dtypes, mode=mode,
+                               device=device, compile_=settings.compile, offload_dir=opts.get("offload_dir"))
+        adapters = apply_loras(loaded, self.loras)
+        if self.loras:
+            meta["loras"] = [dict(s.describe(), adapter=a) for s, a in zip(self.loras, adapters)]
         self.cancel.raise_if_cancelled()
         generator = torch.Generator("cpu").manual_seed(int(req.seed))
         pipe, kwargs = family.build_call(loaded, inputs, generator)
-        set_attention_backend(pipe, opts.get("attention_backend"))
+        if hasattr(family, "describe_experts") and family.describe_experts(pipe):
+            meta["experts"] = {**family.describe_experts(pipe), "guidance_2": kwargs.get("guidance_scale_2")}
         set_vae_tiling(pipe, mode.vae_tiling, opts.get("vae_tile_px"))
         _set_scheduler(pipe, loaded.scheduler_config, shift, getattr(family, "SCHEDULER_OVERRIDES", {}))
         state = {"steps_done": 0, "stopped_early": False, "t0": time.monotonic(), "cpu0": time.process_time()}
@@ -251,21 +274,38 @@ class _Job:
             return tensors
 
         self.report("denoising", 0, inputs.steps)
+        oom: EngineError | None = None
+        steps_hook = None
+        if getattr(family, "STEP_CALLBACK", True):
+            kwargs.update(callback_on_step_end=on_step, callback_on_step_end_tensor_inputs=["latents"])
+        else:
+            steps_hook = _StepsFromTransformer(pipe, on_step)
         try:
-            with cache_acceleration(pipe, opts.get("cache"), info.spec.caches, inputs.steps, opts), \
+            with attention_backend(pipe, settings.attention) as attention_used, \
+                    cache_acceleration(pipe, settings.cache, info.spec.caches, inputs.steps, opts), \
                     torch.inference_mode():
-                output = pipe(**kwargs, callback_on_step_end=on_step, callback_on_step_end_tensor_inputs=["latents"])
+                output = pipe(**kwargs)
+                if steps_hook is not None:
+                    steps_hook.finish()
         except (JobCancelled, EngineError):
             raise
         except Exception as exc:
-            if is_oom(exc):
-                free_accelerator_memory()             # the next job in the queue starts clean
-                raise oom_error(exc, mode, inputs.width, inputs.height, inputs.num_frames) from exc
-            raise EngineError(ErrorKind.BUG, f"{info.label} failed: {type(exc).__name__}: {exc}",
-                              details=repr(exc)[:4000]) from exc
+            if not is_oom(exc):
+                raise EngineError(ErrorKind.BUG, f"{info.label} failed: {type(exc).__name__}: {exc}",
+                                  details=repr(exc)[:4000]) from exc
+            # Only text is kept: the exception's traceback holds every frame of the failed step and
+            # so its activations; chaining it (`from exc`) would keep them alive in the job's error.
+            oom = oom_error(exc, mode, inputs.width, inputs.height, inputs.num_frames)
         finally:
             with contextlib.suppress(Exception):
                 pipe._interrupt = False
+            if steps_hook is not None:
+                steps_hook.remove()
+        if oom is not None:
+            # Out of the except block the traceback is gone; now the memory can really be returned.
+            del kwargs
+            free_accelerator_memory()
+            raise oom
         self.cancel.raise_if_cancelled()
         generated_audio = family.audio_of(output, pipe) if getattr(family, "JOINT_AUDIO", False) else None
         clip = conform.to_uint8(np.asarray(output.frames[0]))
@@ -275,6 +315,7 @@ class _Job:
                     denoise_seconds=round(time.monotonic() - state["t0"], 3),
                     denoise_cpu_seconds=round(time.process_time() - state["cpu0"], 3), device=device,
                     memory_mode=mode.label, placement=loaded.placement, dtypes=loaded.dtypes,
+                    attention_backend=attention_used, cache=settings.cache,
                     compiled=loaded.compiled, load_seconds=round(loaded.load_seconds, 3))
         if generated_audio is not None:
             # the model's sound starts where the shot starts (after a continued clip's overlap)
@@ -334,6 +375,32 @@ class _Job:
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+class _StepsFromTransformer:
+    """Step progress, cancel and stop-early for a pipeline without `callback_on_step_end`
+    (HunyuanVideo 1.5): a denoising step ends when the transformer is called with a new timestep;
+    the step callback then runs as if the pipeline had called it (without latents: no preview)."""
+
+    def __init__(self, pipe: Any, on_step: Any):
+        self.pipe, self.on_step = pipe, on_step
+        self.step, self.last = -1, None
+        self.handle = pipe.transformer.register_forward_pre_hook(self._pre, with_kwargs=True)
+
+    def _pre(self, module: Any, args: Any, kwargs: dict) -> None:
+        t = kwargs.get("timestep")
+        value = float(t.flatten()[0]) if t is not None else None
+        if value != self.last:
+            if self.step >= 0:
+                self.on_step(self.pipe, self.step, self.last, {})
+            self.step, self.last = self.step + 1, value
+
+    def finish(self) -> None:
+        if self.step >= 0:
+            self.on_step(self.pipe, self.step, self.last, {})
+
+    def remove(self) -> None:
+        self.handle.remove()
+
 
 def _pil(array: np.ndarray):
     from PIL import Image

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import EngineError, ErrorKind
-from .memory import MemoryMode, compile_regional, free_accelerator_memory, parse_dtypes, place
+from .memory import (MemoryMode, apply_storage_dtypes, compile_regional, free_accelerator_memory, is_oom,
+                     match_vae_input_dtype, parse_dtypes, place)
 from .registry import ModelInfo, inspect_model_dir
 
 _HUB_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken", "tokenizer*", "spiece*"]
@@ -73,15 +74,33 @@ class LoadedPipeline:
     scheduler_config: dict
     load_seconds: float
     siblings: dict[str, Any] = field(default_factory=dict)
+    loras: dict[str, str] = field(default_factory=dict)    # adapter name -> LoRA file (engine.diffusion.lora)
 
     def sibling(self, class_name: str) -> Any:
-        """The pipeline class `class_name` over the same components (diffusers `from_pipe`)."""
+        """The pipeline class `class_name` over the same components.
+
+        Built like diffusers' `from_pipe` (same components, the pipeline's config such as Wan 2.2's
+        boundary_ratio / expand_timesteps), but without its last step: from_pipe ends with
+        `.to(dtype)` for ONE dtype (float32 when none is given), which casts the shared, already
+        placed components in place: a bf16 transformer would turn fp32 (double the memory) and a
+        mixed bf16/fp32 load cannot be expressed at all."""
         if type(self.pipe).__name__ == class_name:
             return self.pipe
         if class_name not in self.siblings:
             import diffusers
             cls = getattr(diffusers, class_name)
-            self.siblings[class_name] = cls.from_pipe(self.pipe)
+            expected, optional = cls._get_signature_keys(cls)
+            components = dict(self.pipe.components)
+            kwargs = {name: components.get(name) for name in expected}
+            kwargs.update({k: self.pipe.config[k] for k in optional if k in self.pipe.config})
+            missing = [n for n in expected if kwargs[n] is None and n not in getattr(cls, "_optional_components", [])
+                       and n not in optional]
+            if missing:
+                raise EngineError(ErrorKind.MODEL_INVALID, f"{self.info.label} has no {', '.join(missing)} for "
+                                                           f"{class_name}")
+            sibling = cls(**kwargs)
+            sibling.set_progress_bar_config(disable=True)
+            self.siblings[class_name] = sibling
         return self.siblings[class_name]
 
     def all_pipelines(self) -> list[Any]:
@@ -96,7 +115,10 @@ KEEP_LOADED = 1
 def cache_key(info: ModelInfo, dtypes: dict[str, str], mode: MemoryMode, device: str, compile_: bool) -> tuple:
     index = Path(info.path) / "model_index.json"
     stamp = index.stat().st_mtime_ns if index.exists() else 0
-    return (info.path, stamp, tuple(sorted(dtypes.items())), mode.placement, device, bool(compile_))
+    # group offload plans a tiled VAE differently on CUDA (no stream prefetch): part of what is loaded
+    tiled = mode.vae_tiling and mode.placement.startswith("group_offload") and device.startswith("cuda")
+    return (info.path, stamp, tuple(sorted(dtypes.items())), mode.placement, device, bool(compile_)) + \
+        (("vae_tiling",) if tiled else ())
 
 
 def load_pipeline(info: ModelInfo, load_class: str, *, dtype: Any = None, mode: MemoryMode, device: str,
@@ -105,7 +127,7 @@ def load_pipeline(info: ModelInfo, load_class: str, *, dtype: Any = None, mode: 
     """Load (or reuse) `info` as pipeline class `load_class`. Raises MODEL_* errors with advice."""
     import time
 
-    torch_dtypes, dtype_names = parse_dtypes(dtype, device)
+    torch_dtypes, dtype_names = parse_dtypes(dtype, device, info.family)
     key = cache_key(info, dtype_names, mode, device, compile_)
     with _LOCK:
         hit = _CACHE.get(key)
@@ -124,30 +146,53 @@ def load_pipeline(info: ModelInfo, load_class: str, *, dtype: Any = None, mode: 
         progress(f"loading {info.label}")
     started = time.monotonic()
     cls = getattr(diffusers, load_class)
+    failure: EngineError | None = None
     try:
         pipe = cls.from_pretrained(info.path, dtype=torch_dtypes, use_safetensors=True, local_files_only=True)
     except EngineError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-        from .memory import is_oom
-        if is_oom(exc):
-            raise EngineError(ErrorKind.OUT_OF_MEMORY, f"not enough memory to load {info.label}",
-                              "Close other programs, pick a lower-precision dtype, or use group_offload_disk.",
-                              details=str(exc)[:2000]) from exc
-        raise EngineError(ErrorKind.MODEL_INVALID, f"{Path(info.path).name} could not be loaded as {load_class}: "
-                                                   f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-                          details=str(exc)[:4000]) from exc
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, MemoryError) as exc:
+        failure = _load_error(exc, info, load_class, "load")
+    if failure is not None:
+        free_accelerator_memory()      # outside the except block: the half-loaded weights are unreachable now
+        raise failure
     pipe.set_progress_bar_config(disable=True)
     if offload_dir is None and mode.placement == "group_offload_disk":
         offload_dir = default_offload_dir(info)
-    placement = place(pipe, mode, device, offload_dir)
-    compiled = compile_regional(pipe) if compile_ else False
+    try:
+        apply_storage_dtypes(pipe, dtype_names)
+        match_vae_input_dtype(pipe)
+        placement = place(pipe, mode, device, offload_dir)
+        compiled = compile_regional(pipe) if compile_ else False
+    except EngineError:
+        raise
+    except Exception as exc:
+        if not is_oom(exc):
+            raise
+        failure = _load_error(exc, info, load_class, f"place ({mode.label})")
+    if failure is not None:
+        del pipe                       # a placement that ran out of memory leaves nothing behind
+        free_accelerator_memory()
+        raise failure
     loaded = LoadedPipeline(pipe=pipe, info=info, device=device, mode=mode, placement=placement,
                             dtypes=dtype_names, compiled=compiled, scheduler_config=dict(pipe.scheduler.config),
                             load_seconds=time.monotonic() - started)
     with _LOCK:
         _CACHE[key] = loaded
     return loaded
+
+
+def _load_error(exc: BaseException, info: ModelInfo, load_class: str, what: str) -> EngineError:
+    """An error that keeps the message only (a chained exception would keep its frames, and so the
+    weights it was loading, alive for as long as the job's error is stored)."""
+    text = str(exc)
+    if is_oom(exc):
+        return EngineError(ErrorKind.OUT_OF_MEMORY, f"not enough memory to {what} {info.label}",
+                           "Close other programs, pick a lower-precision dtype (bf16, fp8), or use a smaller "
+                           "memory mode (model_offload, group_offload, group_offload_disk).", details=text[:2000])
+    return EngineError(ErrorKind.MODEL_INVALID, f"{Path(info.path).name} could not be loaded as {load_class}: "
+                                                f"{text.splitlines()[0] if text else type(exc).__name__}",
+                       details=text[:4000])
 
 
 def default_offload_dir(info: ModelInfo) -> str:

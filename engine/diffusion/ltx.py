@@ -23,8 +23,20 @@ SCHEDULER_OVERRIDES = {"use_dynamic_shifting": False}
 CONTINUE_FOLLOWS_FRAME_RULE = True
 
 
+# LTX-Video distilled checkpoints (0.9.7 / 0.9.8 '-distilled' folders) are trained for this schedule, no
+# classifier-free guidance (Lightricks' and diffusers' published recipe); the full model's 40 steps at
+# guidance 3 over-cook them.
+DISTILLED_TIMESTEPS = (1000, 993, 987, 981, 975, 909, 725, 0.03)
+
+
 def load_class(class_name: str) -> str:
     return "LTXConditionPipeline"
+
+
+def is_distilled(info: Any) -> bool:
+    """The published distilled folders say so in their name (their configs equal the full model's)."""
+    from pathlib import Path
+    return "distill" in Path(info.path).name.lower()
 
 
 def _video_len(n: int, step: int) -> int:
@@ -55,6 +67,10 @@ def build_call(loaded: LoadedPipeline, inp: ShotInputs, generator: Any) -> tuple
         "height": inp.height, "width": inp.width, "num_frames": inp.num_frames, "frame_rate": int(round(inp.native_fps)),
         "num_inference_steps": inp.steps, "guidance_scale": inp.guidance, "generator": generator,
         "output_type": "np", "max_sequence_length": inp.max_sequence_length}
+    if is_distilled(info) and inp.options.get("steps") in (None, ""):
+        kwargs.update(timesteps=list(DISTILLED_TIMESTEPS), num_inference_steps=len(DISTILLED_TIMESTEPS))
+        if inp.options.get("guidance") in (None, ""):
+            kwargs["guidance_scale"] = 1.0
     if getattr(pipe.vae.config, "timestep_conditioning", False):   # LTX 0.9.1+: decode with a little noise
         kwargs.update(decode_timestep=float(inp.options.get("decode_timestep", 0.05)),
                       decode_noise_scale=float(inp.options.get("decode_noise_scale", 0.025)))

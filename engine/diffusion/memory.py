@@ -18,39 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
+import shutil
 from typing import Any, Iterator, Mapping
 
 from ..errors import EngineError, ErrorKind
-from .registry import MEMORY_MODES
 
-CACHE_KINDS = ("first_block", "mag", "pab")
-_DTYPE_NAMES = {"float32": "float32", "fp32": "float32", "float": "float32", "bfloat16": "bfloat16",
-                "bf16": "bfloat16", "float16": "float16", "fp16": "float16", "half": "float16"}
-
-
-@dataclass(frozen=True)
-class MemoryMode:
-    placement: str        # one of registry.MEMORY_MODES
-    vae_tiling: bool
-
-    @property
-    def label(self) -> str:
-        return self.placement + ("+vae_tiling" if self.vae_tiling else "")
-
-
-def parse_memory_mode(value: Any, vae_tiling: bool = False) -> MemoryMode:
-    parts = [p.strip().lower() for p in str(value or "gpu").replace(",", "+").split("+") if p.strip()]
-    placement = "gpu"
-    for part in parts:
-        if part in ("vae_tiling", "tiling"):
-            vae_tiling = True
-        elif part in MEMORY_MODES:
-            placement = part
-        else:
-            raise EngineError(ErrorKind.BAD_INPUT, f"memory mode {part!r} is not one of "
-                                                   f"{', '.join(MEMORY_MODES)}, vae_tiling")
-    return MemoryMode(placement, bool(vae_tiling))
+from .settings import (CACHE_KINDS, FP8, FP8_COMPONENTS, MemoryMode, compute_dtype, dtype_names,  # noqa: F401
+                       parse_memory_mode)
 
 
 def pick_device(requested: str | None = None) -> str:
@@ -64,33 +38,60 @@ def pick_device(requested: str | None = None) -> str:
     return "cpu"
 
 
-def parse_dtypes(spec: Any, device: str) -> tuple[Any, dict[str, str]]:
-    """Option `dtype` -> (what from_pretrained takes, a JSON-able description).
-
-    spec: None (bfloat16 on an accelerator with the VAE in float32; float32 on CPU), a name
-    ('bfloat16'), or a dict per component ({'transformer': 'bf16', 'vae': 'fp32', 'default': 'bf16'}).
-    """
+def parse_dtypes(spec: Any, device: str, family: str = "") -> tuple[Any, dict[str, str]]:
+    """Option `dtype` -> (what from_pretrained takes, the names per component; see
+    settings.dtype_names). An fp8 component loads in bfloat16; `apply_storage_dtypes` then stores
+    its weights in fp8."""
     import torch
-    if spec in (None, "", "auto"):
-        spec = {"default": "bfloat16", "vae": "float32"} if device != "cpu" else {"default": "float32"}
-    if isinstance(spec, str):
-        spec = {"default": spec}
-    if not isinstance(spec, Mapping):
-        raise EngineError(ErrorKind.BAD_INPUT, f"dtype {spec!r} must be a name or a component -> name mapping")
-    names: dict[str, str] = {}
-    for component, name in spec.items():
-        canonical = _DTYPE_NAMES.get(str(name).lower())
-        if canonical is None:
-            raise EngineError(ErrorKind.BAD_INPUT, f"dtype {name!r} for {component} is not one of "
-                                                   "float32, bfloat16, float16")
-        names[str(component)] = canonical
-    names.setdefault("default", "float32")
-    return {k: getattr(torch, v) for k, v in names.items()}, names
+    names = dtype_names(spec, device, family)
+    loaded = {k: getattr(torch, compute_dtype(names, k)) for k in names}
+    return loaded, names
+
+
+def apply_storage_dtypes(pipe: Any, names: Mapping[str, str]) -> list[str]:
+    """fp8 storage for the components that asked for it (diffusers layerwise casting: weights in
+    float8_e4m3fn, each layer upcast to bfloat16 to compute). Returns the components so stored."""
+    import torch
+    stored = []
+    for component in FP8_COMPONENTS:
+        model = getattr(pipe, component, None)
+        if model is not None and names.get(component, names["default"]) == FP8:
+            model.enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn, compute_dtype=torch.bfloat16)
+            stored.append(component)
+    return stored
+
+
+def match_vae_input_dtype(pipe: Any) -> None:
+    """Cast what reaches the VAE to the VAE's own dtype.
+
+    LTX-Video and CogVideoX hand the VAE latents in the transformer's dtype; a float32 VAE under a
+    bfloat16 pipeline (a user's per-component choice) then fails at decode ("Input type (BFloat16)
+    and bias type (float)"). The VAE's encode/decode get their floating inputs cast first."""
+    vae = getattr(pipe, "vae", None)
+    if vae is None or getattr(vae, "_shotreel_casts_inputs", False):
+        return
+    import functools
+    import torch
+
+    def cast(value: Any) -> Any:
+        if isinstance(value, torch.Tensor) and value.is_floating_point() and value.dtype != vae.dtype:
+            return value.to(vae.dtype)
+        return value
+
+    for name in ("encode", "decode"):
+        method = getattr(vae, name, None)
+        if method is None:
+            continue
+
+        @functools.wraps(method)
+        def wrapper(*args: Any, _method=method, **kwargs: Any) -> Any:
+            return _method(*(cast(a) for a in args), **{k: cast(v) for k, v in kwargs.items()})
+        setattr(vae, name, wrapper)
+    vae._shotreel_casts_inputs = True
 
 
 def place(pipe: Any, mode: MemoryMode, device: str, offload_dir: str | None) -> str:
     """Put the pipeline's components where `mode` says. Returns the effective placement."""
-    import torch
     placement = mode.placement
     accelerator = device != "cpu"
     if placement in ("model_offload", "sequential_offload") and not accelerator:
@@ -102,16 +103,60 @@ def place(pipe: Any, mode: MemoryMode, device: str, offload_dir: str | None) -> 
     elif placement == "sequential_offload":
         pipe.enable_sequential_cpu_offload(device=device)
     else:
+        if placement == "group_offload_disk" and not offload_dir:
+            raise EngineError(ErrorKind.BUG, "group offload to disk needs a folder")
+        group_offload(pipe, device, offload_dir if placement == "group_offload_disk" else None, mode.vae_tiling)
+    return placement
+
+
+def group_offload_plan(pipe: Any, device: str, vae_tiling: bool) -> dict[str, dict[str, Any]]:
+    """Component -> the apply_group_offloading arguments it gets (no torch work; tests read it).
+
+    Every component streams block by block: diffusers' own `enable_group_offload` groups only a
+    model's top-level lists, so a transformers text encoder (UMT5-XXL: 11 GB) moved as ONE group.
+    Here its largest nested block list is named (`block_modules`), one block on the device at a time.
+    CUDA streams prefetch the next group, except for a tiled VAE: the tiles re-enter the decoder
+    out of the order the prefetch assumes (a known diffusers hazard), so that VAE moves in step."""
+    import torch
+    stream = device.startswith("cuda")
+    plan: dict[str, dict[str, Any]] = {}
+    for name, component in pipe.components.items():
+        if not isinstance(component, torch.nn.Module):
+            continue
         kwargs: dict[str, Any] = {"onload_device": torch.device(device), "offload_device": torch.device("cpu"),
                                   "offload_type": "block_level", "num_blocks_per_group": 1,
-                                  "use_stream": device.startswith("cuda")}
-        if placement == "group_offload_disk":
-            if not offload_dir:
-                raise EngineError(ErrorKind.BUG, "group offload to disk needs a folder")
-            os.makedirs(offload_dir, exist_ok=True)
-            kwargs["offload_to_disk_path"] = offload_dir
-        pipe.enable_group_offload(**kwargs)
-    return placement
+                                  "use_stream": stream and not (vae_tiling and name == "vae")}
+        path = [] if hasattr(component, "enable_group_offload") else _block_path(component)   # diffusers' own
+        if path:
+            kwargs["block_modules"] = path
+        plan[name] = kwargs
+    return plan
+
+
+def _block_path(module: Any) -> list[str]:
+    """Names of the modules that lead to `module`'s largest nested ModuleList ([] when the largest
+    list is a direct child, which diffusers groups by itself)."""
+    import torch
+    best, best_n = "", 0
+    for name, sub in module.named_modules():
+        if isinstance(sub, (torch.nn.ModuleList, torch.nn.Sequential)) and len(sub) > 1:
+            n = sum(p.numel() for p in sub.parameters())
+            if n > best_n:
+                best, best_n = name, n
+    return best.split(".")[:-1] if "." in best else []
+
+
+def group_offload(pipe: Any, device: str, offload_dir: str | None, vae_tiling: bool) -> None:
+    from diffusers.hooks import apply_group_offloading
+    for name, kwargs in group_offload_plan(pipe, device, vae_tiling).items():
+        if offload_dir:
+            folder = os.path.join(offload_dir, name)       # one folder each: group ids repeat across models
+            # diffusers reuses files it finds there, keyed by position: files from another load
+            # (another dtype, another grouping) would be read into the wrong tensors
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(folder, exist_ok=True)
+            kwargs["offload_to_disk_path"] = folder
+        apply_group_offloading(module=getattr(pipe, name), **kwargs)
 
 
 def set_vae_tiling(pipe: Any, enabled: bool, tile_px: int | None = None) -> None:
@@ -134,20 +179,50 @@ def set_vae_tiling(pipe: Any, enabled: bool, tile_px: int | None = None) -> None
     vae.enable_tiling(**{k: v for k, v in kwargs.items() if k in accepted})
 
 
-def set_attention_backend(pipe: Any, name: str | None) -> None:
-    """diffusers' attention dispatcher ('native', 'flash', 'sage', '_native_cudnn', ...).
+@contextlib.contextmanager
+def attention_backend(pipe: Any, name: str | None) -> Iterator[str]:
+    """Run one shot with diffusers' attention dispatcher set to `name` ('flash', 'sage', ...) and
+    put everything back afterwards. Yields the backend the denoiser really uses: 'native' when its
+    attention processors ignore the dispatcher (CogVideoX's call SDPA directly), so the take never
+    records a kernel that did not run.
 
-    The choice is process-wide inside diffusers, so it is set on every shot, not cached."""
-    if not name:
+    `model.set_attention_backend` also sets diffusers' process-wide active backend, which every
+    later model would inherit; it and the processors are restored on the way out."""
+    if not name or name == "native":
+        yield "native"
         return
-    for component in ("transformer", "transformer_2"):
-        model = getattr(pipe, component, None)
-        if model is not None and hasattr(model, "set_attention_backend"):
+    from diffusers.models.attention_dispatch import _AttentionBackendRegistry
+    models = [m for m in (getattr(pipe, c, None) for c in ("transformer", "transformer_2"))
+              if m is not None and hasattr(m, "set_attention_backend")]
+    processors = [p for m in models for p in _attention_processors(m)]
+    if not any(hasattr(p, "_attention_backend") for p in processors):
+        yield "native"
+        return
+    previous_active = _AttentionBackendRegistry.get_active_backend()
+    previous = [(p, p.__dict__.get("_attention_backend", _UNSET)) for p in processors]
+    try:
+        for model in models:
             try:
                 model.set_attention_backend(name)
             except (ValueError, RuntimeError, ImportError) as exc:
                 raise EngineError(ErrorKind.UNSUPPORTED, f"attention backend {name!r} is not available here: {exc}",
-                                  "Leave the attention backend on 'native' or install the kernel package.") from exc
+                                  "Leave the attention backend on 'native' or install the kernel package.") from None
+        yield name
+    finally:
+        for processor, value in previous:
+            if value is _UNSET:
+                processor.__dict__.pop("_attention_backend", None)
+            else:
+                processor._attention_backend = value
+        active = previous_active[0] if isinstance(previous_active, tuple) else previous_active
+        _AttentionBackendRegistry.set_active_backend(active)
+
+
+_UNSET = object()
+
+
+def _attention_processors(model: Any) -> list[Any]:
+    return [m.processor for m in model.modules() if getattr(m, "processor", None) is not None]
 
 
 def compile_regional(pipe: Any) -> bool:
@@ -169,9 +244,7 @@ def cache_acceleration(pipe: Any, kind: str | None, family_caches: tuple[str, ..
     if not kind:
         yield
         return
-    if kind not in CACHE_KINDS:
-        raise EngineError(ErrorKind.BAD_INPUT, f"cache {kind!r} is not one of {', '.join(CACHE_KINDS)}")
-    if kind not in family_caches:
+    if kind not in family_caches:     # check_settings refused it before; the bench calls this directly
         raise EngineError(ErrorKind.UNSUPPORTED, f"the {kind} cache does not run on this model family",
                           f"Use one of: {', '.join(family_caches) or 'no cache'}.")
     from diffusers.hooks import FirstBlockCacheConfig, MagCacheConfig, PyramidAttentionBroadcastConfig

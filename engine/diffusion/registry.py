@@ -16,7 +16,7 @@ import json
 import math
 import os
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 from pathlib import Path
@@ -92,21 +92,42 @@ VARIANTS: dict[str, VariantSpec] = {v.class_name: v for v in (
                 frozenset({C.T2V, C.I2V, C.FLF2V, C.KEYFRAMES, C.CONTINUE, C.V2V})),
     VariantSpec("LTXImageToVideoPipeline", "ltx", "condition",
                 frozenset({C.T2V, C.I2V, C.FLF2V, C.KEYFRAMES, C.CONTINUE, C.V2V})),
-    VariantSpec("LTX2Pipeline", "ltx2", "t2v", frozenset({C.T2V, C.I2V, C.JOINT_AUDIO})),
-    VariantSpec("LTX2ImageToVideoPipeline", "ltx2", "i2v", frozenset({C.T2V, C.I2V, C.JOINT_AUDIO})),
+    VariantSpec("LTX2Pipeline", "ltx2", "t2v", frozenset({C.T2V, C.I2V, C.FLF2V, C.KEYFRAMES, C.JOINT_AUDIO})),
+    VariantSpec("LTX2ImageToVideoPipeline", "ltx2", "i2v",
+                frozenset({C.T2V, C.I2V, C.FLF2V, C.KEYFRAMES, C.JOINT_AUDIO})),
     VariantSpec("LTX2ConditionPipeline", "ltx2", "condition",
-                frozenset({C.T2V, C.I2V, C.KEYFRAMES, C.JOINT_AUDIO}), driven=False,
-                note="recognised; Shotreel drives LTX-2 through LTX2Pipeline (T2V, I2V) only"),
+                frozenset({C.T2V, C.I2V, C.FLF2V, C.KEYFRAMES, C.JOINT_AUDIO})),
     VariantSpec("CogVideoXPipeline", "cogvideox", "t2v", frozenset({C.T2V, C.V2V})),
     VariantSpec("CogVideoXVideoToVideoPipeline", "cogvideox", "t2v", frozenset({C.T2V, C.V2V})),
     VariantSpec("CogVideoXImageToVideoPipeline", "cogvideox", "i2v", frozenset({C.I2V})),
 )}
 
+def _add_skyreels() -> None:
+    """SkyReels-V2 (Wan architecture, 24 fps): diffusion forcing generates long shots in overlapping
+    windows (base_num_frames + overlap_history)."""
+    FAMILIES["skyreels"] = FamilySpec("skyreels", "SkyReels-V2", Fraction(24), 4, 16, (960, 544), 97, 30, 6.0, 8.0,
+                                      512, ("first_block",))
+    for name in ("SkyReelsV2DiffusionForcingPipeline", "SkyReelsV2Pipeline"):
+        VARIANTS[name] = VariantSpec(name, "skyreels", "t2v", frozenset({C.T2V}))
+
+
+_add_skyreels()
+
+
+def _add_hunyuan15() -> None:
+    """HunyuanVideo 1.5 (24 fps, 4k+1 frames, its own VAE; guidance through the pipeline's guider)."""
+    FAMILIES["hunyuan15"] = FamilySpec("hunyuan15", "HunyuanVideo 1.5", Fraction(24), 4, 16, (848, 480), 121, 50,
+                                       6.0, None, 256, ())
+    VARIANTS["HunyuanVideo15Pipeline"] = VariantSpec("HunyuanVideo15Pipeline", "hunyuan15", "t2v", frozenset({C.T2V}))
+
+
+_add_hunyuan15()
+
 # Where a component may come from. Anything else in model_index.json names code to import.
 _LIBRARIES = {"diffusers", "transformers"}
 _PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 # Components that are weights-free: configs and tokenizers only.
-_NO_WEIGHTS = {"scheduler", "tokenizer", "tokenizer_2", "feature_extractor", "image_processor"}
+_NO_WEIGHTS = {"scheduler", "tokenizer", "tokenizer_2", "feature_extractor", "image_processor", "guider"}
 
 
 @dataclass(frozen=True)
@@ -361,6 +382,10 @@ def inspect_model_dir(path: str | os.PathLike) -> ModelInfo:
 
 
 def _describe(folder: Path, index: dict, variant: VariantSpec, params: dict[str, int]) -> ModelInfo:
+    if variant.family == "skyreels":
+        return _describe_skyreels(folder, variant, params)
+    if variant.family == "hunyuan15":
+        return _describe_hunyuan15(folder, variant, params)
     spec = FAMILIES[variant.family]
     tcfg = _read_json(folder / "transformer" / "config.json") or _read_json(folder / "transformer_2" / "config.json")
     vcfg = _read_json(folder / "vae" / "config.json")
@@ -414,6 +439,40 @@ def _describe(folder: Path, index: dict, variant: VariantSpec, params: dict[str,
                      patch=patch, driven=variant.driven, note=variant.note)
 
 
+def _describe_skyreels(folder: Path, variant: VariantSpec, params: dict[str, int]) -> ModelInfo:
+    spec = FAMILIES["skyreels"]
+    tcfg = _read_json(folder / "transformer" / "config.json")
+    vcfg = _read_json(folder / "vae" / "config.json")
+    patch = tuple(tcfg.get("patch_size") or (1, 2, 2))
+    temporal_down = vcfg.get("temperal_downsample") or [False, True, True]
+    spatial = 2 ** len(temporal_down)
+    temporal = 2 ** sum(bool(x) for x in temporal_down)
+    label = spec.label + (" diffusion forcing" if "DiffusionForcing" in variant.class_name else "")
+    return ModelInfo(path=str(folder.resolve()), class_name=variant.class_name, family="skyreels",
+                     variant=variant.variant, label=label, capabilities=variant.capabilities,
+                     native_fps=spec.native_fps, frame_step=temporal, size_multiple=spatial * int(patch[-1]),
+                     params=params, hidden_size=int(tcfg.get("num_attention_heads") or 0) * int(
+                         tcfg.get("attention_head_dim") or 0), layers=int(tcfg.get("num_layers") or 0),
+                     latent_channels=int(vcfg.get("z_dim") or 16), vae_spatial=spatial, vae_temporal=temporal,
+                     patch=patch, driven=variant.driven, note=variant.note)
+
+
+def _describe_hunyuan15(folder: Path, variant: VariantSpec, params: dict[str, int]) -> ModelInfo:
+    spec = FAMILIES["hunyuan15"]
+    tcfg = _read_json(folder / "transformer" / "config.json")
+    vcfg = _read_json(folder / "vae" / "config.json")
+    spatial = int(vcfg.get("spatial_compression_ratio") or 16)
+    temporal = int(vcfg.get("temporal_compression_ratio") or 4)
+    p = int(tcfg.get("patch_size") or 1)
+    return ModelInfo(path=str(folder.resolve()), class_name=variant.class_name, family="hunyuan15",
+                     variant=variant.variant, label=spec.label, capabilities=variant.capabilities,
+                     native_fps=spec.native_fps, frame_step=temporal, size_multiple=spatial * p, params=params,
+                     hidden_size=int(tcfg.get("num_attention_heads") or 0) * int(tcfg.get("attention_head_dim") or 0),
+                     layers=int(tcfg.get("num_layers") or 0), latent_channels=int(vcfg.get("latent_channels") or 32),
+                     vae_spatial=spatial, vae_temporal=temporal, patch=(int(tcfg.get("patch_size_t") or 1), p, p),
+                     driven=variant.driven, note=variant.note)
+
+
 def _ltx_ratio(vcfg: dict, *, spatial: bool) -> int:
     scaling = vcfg.get("spatio_temporal_scaling") or (True, True, True, False)
     base = int(vcfg.get("patch_size") or 4) if spatial else int(vcfg.get("patch_size_t") or 1)
@@ -463,93 +522,12 @@ def scan_model_dirs(paths: Iterable[str | os.PathLike], errors: list[EngineError
 
 # -- estimates --------------------------------------------------------------------------------------
 
-DTYPE_BYTES = {"float32": 4, "fp32": 4, "bfloat16": 2, "bf16": 2, "float16": 2, "fp16": 2,
-               "float8_e4m3fn": 1, "fp8": 1}
 MEMORY_MODES = ("gpu", "model_offload", "sequential_offload", "group_offload", "group_offload_disk")
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A guess shown before queueing. peak_gb is accelerator memory; the times assume `device_tflops`."""
-    peak_gb: float
-    weights_gb: float
-    host_ram_gb: float
-    tokens: int
-    model_frames: int
-    seconds_per_step_guess: float
-    seconds_total_guess: float
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"peak_gb": round(self.peak_gb, 2), "weights_gb": round(self.weights_gb, 2),
-                "host_ram_gb": round(self.host_ram_gb, 2), "tokens": self.tokens, "model_frames": self.model_frames,
-                "seconds_per_step_guess": round(self.seconds_per_step_guess, 2),
-                "seconds_total_guess": round(self.seconds_total_guess, 1), "warnings": list(self.warnings)}
 
 
 def rule_frames(frames: int, step: int) -> int:
     """Smallest step*k+1 >= frames."""
     return max(1, math.ceil(max(frames - 1, 0) / step)) * step + 1
-
-
-def estimate(info: ModelInfo, width: int, height: int, frames: int, steps: int | None = None,
-             memory_mode: str = "gpu", *, dtype: str = "bfloat16", guidance: float | None = None,
-             vae_tiling: bool = False, device_tflops: float = 80.0) -> Estimate:
-    """Memory and time for one shot, from parameter counts and the token count.
-
-    `frames` are model frames at the model's native rate (the backend conforms them). The time is a
-    FLOP count (2 * params * tokens for the linear layers, 4 * tokens^2 * width * layers for
-    attention, doubled with classifier-free guidance) over an effective throughput; good to a
-    factor of two, which is what a queue ETA needs.
-    """
-    if memory_mode not in MEMORY_MODES:
-        raise EngineError(ErrorKind.BAD_INPUT, f"memory mode {memory_mode!r} is not one of {', '.join(MEMORY_MODES)}")
-    spec = info.spec
-    steps = steps or spec.default_steps
-    guidance = spec.default_guidance if guidance is None else guidance
-    nbytes = DTYPE_BYTES.get(dtype, 2)
-    model_frames = rule_frames(frames, info.frame_step)
-    lat_f = (model_frames - 1) // info.vae_temporal + 1
-    lat_h, lat_w = math.ceil(height / info.vae_spatial), math.ceil(width / info.vae_spatial)
-    pt, ph, pw = info.patch
-    tokens = math.ceil(lat_f / pt) * math.ceil(lat_h / ph) * math.ceil(lat_w / pw)
-    denoiser = sum(v for k, v in info.params.items() if k.startswith("transformer"))
-    text = sum(v for k, v in info.params.items() if k.startswith("text_encoder") or k == "image_encoder")
-    vae = info.params.get("vae", 0)
-    gb = 1024 ** 3
-    weights = (denoiser + text) * nbytes + vae * 4          # the VAE runs in float32
-    hidden = info.hidden_size or 1536
-    # Activations of one block (SDPA keeps no tokens^2 matrix): a few copies of tokens x hidden x mlp.
-    batch = 2 if guidance and guidance > 1 else 1
-    activations = tokens * hidden * nbytes * 12 * batch
-    # The VAE decode holds a few full-resolution feature maps per frame unless it is tiled.
-    vae_work = model_frames * height * width * 4 * (24 if not vae_tiling else 2)
-    if memory_mode == "gpu":
-        peak = weights + activations + vae_work
-    elif memory_mode == "model_offload":
-        largest = max(denoiser * nbytes, text * nbytes, vae * 4)
-        peak = largest + activations + vae_work
-    else:  # group and sequential offload keep a block or two on the device
-        per_block = denoiser * nbytes / max(info.layers, 1)
-        peak = per_block * 2 + activations + vae_work + vae * 4
-    flops = 2 * denoiser * tokens + 4 * tokens * tokens * hidden * max(info.layers, 1)
-    seconds_per_step = flops * batch / (device_tflops * 1e12)
-    if memory_mode in ("group_offload", "group_offload_disk", "sequential_offload"):
-        seconds_per_step *= 1.3 if memory_mode == "group_offload" else 2.5
-    decode_s = model_frames * width * height * 2e-6
-    warnings = []
-    if model_frames > spec.max_frames:
-        warnings.append(f"{model_frames} frames is longer than the {spec.max_frames} {spec.label} was trained on; "
-                        "expect drift (split the shot or extend it)")
-    if width * height > spec.default_size[0] * spec.default_size[1] * 2.5:
-        warnings.append(f"{width}x{height} is far above the {spec.default_size[0]}x{spec.default_size[1]} "
-                        f"{spec.label} was trained around")
-    host = (denoiser + text) * nbytes + vae * 4
-    if memory_mode == "group_offload_disk":
-        host = host / max(info.layers, 1) * 4
-    return Estimate(peak_gb=peak / gb, weights_gb=weights / gb, host_ram_gb=host / gb, tokens=tokens,
-                    model_frames=model_frames, seconds_per_step_guess=seconds_per_step,
-                    seconds_total_guess=seconds_per_step * steps + decode_s, warnings=tuple(warnings))
 
 
 def capability_names(models: Iterable[ModelInfo], capability: Capability) -> str:

@@ -105,6 +105,7 @@ class ShotInputs:
     video: list[Any] = field(default_factory=list)                      # PIL frames (continue / v2v)
     strength: float | None = None                                       # v2v: how much to change
     references: list[Any] = field(default_factory=list)                 # PIL
+    control: list[Any] = field(default_factory=list)                    # PIL per model frame (previs guide)
     options: dict[str, Any] = field(default_factory=dict)
 
     @property

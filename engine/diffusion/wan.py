@@ -24,6 +24,11 @@ def load_class(class_name: str) -> str:
     return class_name
 
 
+def takes_control(info: Any, loras: Any = ()) -> bool:
+    """Only VACE reads a control video (depth / pose / layout) with its mask."""
+    return info.variant == "vace"
+
+
 def _common(inp: ShotInputs, generator: Any) -> dict[str, Any]:
     return {"prompt": inp.prompt, "negative_prompt": inp.negative_prompt or None,
             "num_inference_steps": inp.steps, "guidance_scale": inp.guidance, "generator": generator,
@@ -31,6 +36,28 @@ def _common(inp: ShotInputs, generator: Any) -> dict[str, Any]:
 
 
 def build_call(loaded: LoadedPipeline, inp: ShotInputs, generator: Any) -> tuple[Any, dict[str, Any]]:
+    pipe, kwargs = _build_call(loaded, inp, generator)
+    return pipe, {**kwargs, **experts(pipe, inp)}
+
+
+def experts(pipe: Any, inp: ShotInputs) -> dict[str, Any]:
+    """Wan 2.2 A14B: the high-noise expert (transformer) runs until boundary_ratio x 1000, then the
+    low-noise one (transformer_2); `guidance_2` is the second expert's guidance (default: the same)."""
+    import inspect
+    if getattr(pipe, "transformer_2", None) is None or pipe.config.get("boundary_ratio") is None:
+        return {}
+    if "guidance_scale_2" not in inspect.signature(type(pipe).__call__).parameters:
+        return {}
+    return {"guidance_scale_2": float(inp.options.get("guidance_2", inp.guidance))}
+
+
+def describe_experts(pipe: Any) -> dict[str, Any] | None:
+    if getattr(pipe, "transformer_2", None) is None:
+        return None
+    return {"boundary_ratio": pipe.config.get("boundary_ratio"), "count": 2}
+
+
+def _build_call(loaded: LoadedPipeline, inp: ShotInputs, generator: Any) -> tuple[Any, dict[str, Any]]:
     info = loaded.info
     kwargs = _common(inp, generator)
     if getattr(loaded.pipe.transformer.config, "image_dim", None):
@@ -64,13 +91,15 @@ def vace_inputs(inp: ShotInputs) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if inp.references:
         out["reference_images"] = list(inp.references)
-    if inp.task == "t2v":
+    if inp.task == "t2v" and not inp.control:
         return out
     if "conditioning_scale" in inp.options:
         out["conditioning_scale"] = float(inp.options["conditioning_scale"])
     grey = Image.new("RGB", (w, h), _GREY)
     generate, keep = Image.new("L", (w, h), 255), Image.new("L", (w, h), 0)
-    video = [grey] * inp.num_frames
+    # a previs control frame guides its frame (white mask: generate, following it); elsewhere grey
+    video = [grey if frame is None else frame for frame in inp.control] if inp.control else [grey] * inp.num_frames
+    video += [grey] * (inp.num_frames - len(video))
     mask = [generate] * inp.num_frames
     for i, frame in enumerate(inp.video[: inp.num_frames]):
         video[i], mask[i] = frame, keep

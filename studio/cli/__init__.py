@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "scene_cmds",      # scene add|edit|list
     "bible_cmds",      # bible add|edit|list; consent|revoke|uses (studio.cli.consent_cmds)
     "farm_cmds",       # farm start|join|status|stop
+    "estimate_cmds",   # estimate (diffusion memory and time before queueing)
 )
 
 

@@ -10,6 +10,7 @@ from engine.jobs import JobStatus
 
 from ..errors import UserError
 from .common import add_command, emit, open_document, progress_for, table
+from .estimate_cmds import add_generation_flags, generation_options
 
 
 def register(subparsers: Any) -> None:
@@ -18,9 +19,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("project")
     p.add_argument("--shot", action="append", metavar="SHOT", help="shot id, number or title (repeatable)")
     p.add_argument("--backend", choices=("previs", "diffusion"), help="override the shot/project backend")
-    p.add_argument("--model", help="diffusion model folder (or hub id with --allow-download)")
-    p.add_argument("--steps", type=int, help="diffusion denoising steps")
-    p.add_argument("--allow-download", action="store_true", help="let a hub id download weights")
+    add_generation_flags(p)
+    p.add_argument("--force", action="store_true", help="queue diffusion shots even when the estimate says they "
+                                                        "will not fit in this machine's memory")
     p.add_argument("--missing", action="store_true", help="only shots without a selected take")
     p.add_argument("--no-sign", action="store_true", help="do not sign takes with C2PA")
     p.add_argument("--farm", nargs="?", const="", metavar="ADDRESS",
@@ -140,13 +141,8 @@ def run_generate(args: argparse.Namespace) -> int:
         if not shots:
             raise UserError("nothing to generate: the project has no shots" if not args.missing
                             else "every shot already has a take")
-        options: dict[str, Any] = {}
-        if args.model:
-            options["model"] = args.model
-        if args.steps:
-            options["steps"] = args.steps
-        if args.allow_download:
-            options["allow_download"] = True
+        options: dict[str, Any] = generation_options(args)
+        _check_fits(doc, shots, options, args)
         numbers = {shot.id: i + 1 for i, (_, shot) in enumerate(project.shots())}
         bar = progress_for(args, "generate")
         done: list[str] = []
@@ -170,6 +166,17 @@ def run_generate(args: argparse.Namespace) -> int:
                                    if isinstance(e, NotGenerated) else f"FAILED: {e}") for s, e in failures] +
                                [f"{len(takes)} take(s) generated" + (f", {len(failures)} failed" if failures else "")]))
         return 1 if failures else 0
+
+
+def _check_fits(doc: Any, shots: list, options: dict, args: argparse.Namespace) -> None:
+    """Before queueing: every diffusion shot's settings must be able to run (else the reason), and its
+    estimate must fit this machine's device unless --force (a job that cannot fit asks first)."""
+    from ..diffusion_estimate import shots_that_do_not_fit
+    too_big = shots_that_do_not_fit(doc, [s.id for s in shots], options, args.backend)
+    if too_big and not args.force:
+        raise UserError("the estimate says these shots will not fit: " + "; ".join(too_big) +
+                        ". Lower the memory mode, size or dtype (see `shotreel estimate`), or pass --force to "
+                        "queue them anyway")
 
 
 def _take_json(doc: Any, take: Any) -> dict[str, Any]:

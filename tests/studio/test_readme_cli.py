@@ -23,6 +23,7 @@ SKIPPED = {"open": "opens the studio window (tests/ui covers the window)"}
 # exit codes the README gives for a command other than 0
 EXPECTED_CODE = {
     "models": 1,   # no model folder on this machine: it says so and where to add one
+    "estimate": 1,  # no diffusion model for the demo's shots: it says to give --model or set the shot's model
     "verify": 6,   # shortest form, no --anchors/--trust-own: intact but untrusted signer (the README's table)
 }
 

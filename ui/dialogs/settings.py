@@ -85,6 +85,14 @@ class SettingsDialog(QDialog):
         dirs.addLayout(dir_buttons)
         eform.addRow("Model folders", dirs)
 
+        from ui.inspector.diffusion import DiffusionSettingsForm   # one set of choices with the inspector
+        from studio.diffusion_settings import project_defaults
+        diffusion = QGroupBox("Diffusion defaults (this project; a shot can override them)", self)
+        QVBoxLayout(diffusion).addWidget(DiffusionSettingsForm(diffusion, follow_previs=False,
+                                                               default_label="Engine default"))
+        self.diffusion = diffusion.findChild(DiffusionSettingsForm)
+        self.diffusion.set_values(project_defaults(project) if project else {})
+
         wm = dict(psettings.get("watermark") or {})
         mark = QGroupBox("Export watermark (this project)", self)
         wform = QFormLayout(mark)
@@ -119,13 +127,13 @@ class SettingsDialog(QDialog):
         self.identity_text.setMaximumHeight(130)
         iv.addWidget(self.identity_text)
 
-        for box in (engine, mark, self.farm_box):
+        for box in (engine, diffusion, mark, self.farm_box):
             box.setEnabled(project is not None)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for widget in (general, engine, mark, self.farm_box, ident):
+        for widget in (general, engine, diffusion, mark, self.farm_box, ident):
             layout.addWidget(widget)
         layout.addWidget(buttons)
 
@@ -186,6 +194,9 @@ class SettingsDialog(QDialog):
         farm = {"enabled": self.farm_enabled.isChecked(), "address": validate_address(self.farm_address.text())}
         if farm != farm_setting(project.settings):
             commands.append(SetProjectSetting(FARM_SETTING, farm))   # used when the project opens next
+        from studio.diffusion_settings import project_defaults
+        if self.diffusion.values() != project_defaults(project):
+            commands.append(SetProjectSetting("diffusion", self.diffusion.values()))
         if not commands:
             return None
         return commands[0] if len(commands) == 1 else Macro("Change Settings", commands)

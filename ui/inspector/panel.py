@@ -36,6 +36,7 @@ from ..labels import take_label
 from ..selection import ShotSelection
 from .audio import AudioCueEditor
 from .camera_diagram import CameraDiagramWidget
+from .diffusion import DiffusionOverrideEditor
 from .fields import (AlignedForm, CommitTextEdit, ReleaseSlider, clear_error, compact_combos, field_error,
                      fit_list_height, run_edit, section)
 from .motion import MotionCueEditor
@@ -286,6 +287,10 @@ class ShotInspectorPanel(QWidget):
             self.model, lambda t: SetShotFields(self.shot.id, model=t.strip())))
         form.addRow("Model", self.model)
         box.addLayout(form)
+        self.diffusion = DiffusionOverrideEditor(self.doc, self.body)   # diffusion override + estimate
+        self.diffusion.edited.connect(lambda values: self._edit(
+            self.diffusion, lambda: SetShotFields(self.shot.id, generation=values)))
+        box.addWidget(self.diffusion)
 
     # ---- document -> widgets ----------------------------------------------------------------------
     def detach(self) -> None:
@@ -385,6 +390,7 @@ class ShotInspectorPanel(QWidget):
             self.backend.addItem(name, name)
         self.backend.setCurrentIndex(max(0, self.backend.findData(shot.backend)))
         self._set_line(self.model, shot.model)
+        self.diffusion.set_shot(shot)
 
     def _show_plan(self, shot: Shot, seq, action: str):
         """Show the plan the previs will draw for `action` (the typed text) and return it."""

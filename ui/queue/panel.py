@@ -107,11 +107,24 @@ class QueuePanel(QWidget):
 
     # ---- submitting -------------------------------------------------------------------------------------
     def generate(self, shot_ids: list[str]) -> list[str]:
-        """Queue generation of these shots (continuity order). Returns the job ids."""
+        """Queue generation of these shots (continuity order). Returns the job ids. Diffusion shots the
+        estimate says will not fit this machine's GPU are queued only if the user says so."""
+        from studio.diffusion_estimate import shots_that_do_not_fit
+        too_big = shots_that_do_not_fit(self.control.doc, shot_ids, self.control.options or None, strict=False)
+        if too_big and not self.confirm_too_big(too_big):
+            return []
         jobs = self.control.submit_shots(shot_ids)
         for job in jobs:
             self._add(job)
         return [j.job_id for j in jobs]
+
+    def confirm_too_big(self, shots: list[str]) -> bool:
+        """Ask before queueing shots that will not fit (tests replace this)."""
+        from PySide6.QtWidgets import QMessageBox
+        answer = QMessageBox.question(self, "Queue shots that will not fit?",
+                                      "The estimate says these shots need more memory than this machine's GPU "
+                                      "has:\n\n" + "\n".join(shots) + "\n\nQueue them anyway?")
+        return answer == QMessageBox.StandardButton.Yes
 
     def generate_missing_and_stale(self) -> list[str]:
         return self.generate(self.control.shots_needing_takes())

@@ -17,7 +17,7 @@ def tiny_models(tmp_path_factory):
     from engine.diffusion import loader
     torch.set_num_threads(1)   # a loaded 2-core box: OpenMP barriers stall when a thread is descheduled
     # Keep every tiny pipeline loaded (a few MB each): tests switch models often. Users keep one.
-    loader.KEEP_LOADED = 16
+    loader.KEEP_LOADED = 32
     folders = build_all(tmp_path_factory.mktemp("tiny-models"))
     yield folders
     loader.unload_all()

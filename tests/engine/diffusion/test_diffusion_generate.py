@@ -250,7 +250,8 @@ def test_hard_cancel_stops_before_decoding(tiny_models, tmp_path):
     from engine.diffusion.loader import loaded_keys
     run(tiny_models["wan_t2v"], tmp_path / "warm")
     from engine.diffusion import loader
-    loaded = [loader._CACHE[k] for k in loaded_keys() if k[0] == str(Path(tiny_models["wan_t2v"]).resolve())][0]
+    loaded = [loader._CACHE[k] for k in loaded_keys() if k[0] == str(Path(tiny_models["wan_t2v"]).resolve())
+              and k[3] == "gpu" and dict(k[2]) == {"default": "float32"}][0]
     vae = loaded.pipe.vae
     decodes = []
     original = vae.decode
@@ -327,7 +328,7 @@ def test_out_of_memory_mocked_gpu_becomes_advice(tiny_models, tmp_path, monkeypa
     from engine.diffusion import loader
     run(tiny_models["wan_t2v"], tmp_path / "warm")
     key = [k for k in loader.loaded_keys() if k[0] == str(Path(tiny_models["wan_t2v"]).resolve())
-           and k[3] == "gpu"][0]
+           and k[3] == "gpu" and dict(k[2]) == {"default": "float32"}][0]
     transformer = loader._CACHE[key].pipe.transformer
 
     def boom(*a, **k):

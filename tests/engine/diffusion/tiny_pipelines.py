@@ -77,6 +77,58 @@ def build_wan_t2v(tokenizer):
                        scheduler=_wan_scheduler(), transformer=_wan_transformer())
 
 
+def build_wan22_a14b(tokenizer):
+    """Wan 2.2 A14B-style: two experts (high noise, then low noise below boundary_ratio x 1000)."""
+    import torch
+    from diffusers import WanPipeline
+    high = _wan_transformer()
+    torch.manual_seed(1)
+    low = _wan_transformer()
+    with torch.no_grad():                  # a second expert that differs from the first
+        for p in low.parameters():
+            p.add_(torch.randn_like(p) * 0.02)
+    return WanPipeline(tokenizer=tokenizer, text_encoder=_text_encoder("umt5", len(tokenizer)), vae=_wan_vae(),
+                       scheduler=_wan_scheduler(), transformer=high, transformer_2=low, boundary_ratio=0.875)
+
+
+def build_skyreels_df(tokenizer):
+    """SkyReels-V2 diffusion forcing (Wan architecture, its own transformer class)."""
+    from diffusers import SkyReelsV2DiffusionForcingPipeline
+    return SkyReelsV2DiffusionForcingPipeline(tokenizer=tokenizer, text_encoder=_text_encoder("umt5", len(tokenizer)),
+                                              vae=_wan_vae(), scheduler=_wan_scheduler(),
+                                              transformer=_wan_transformer("SkyReelsV2Transformer3DModel"))
+
+
+def build_hunyuan15(tokenizer):
+    """HunyuanVideo 1.5 at the size diffusers' own fast test uses: tiny Qwen2.5-VL text model (fed by the
+    offline tokenizer with a one-line chat template), tiny T5 for the glyph encoder, offline ByT5."""
+    import torch
+    from diffusers import (AutoencoderKLHunyuanVideo15, FlowMatchEulerDiscreteScheduler, HunyuanVideo15Pipeline,
+                           HunyuanVideo15Transformer3DModel)
+    from diffusers.guiders import ClassifierFreeGuidance
+    from transformers import ByT5Tokenizer, Qwen2_5_VLTextConfig, Qwen2_5_VLTextModel
+    torch.manual_seed(0)
+    transformer = HunyuanVideo15Transformer3DModel(
+        in_channels=9, out_channels=4, num_attention_heads=2, attention_head_dim=8, num_layers=1,
+        num_refiner_layers=1, mlp_ratio=2.0, patch_size=1, patch_size_t=1, text_embed_dim=16, text_embed_2_dim=32,
+        image_embed_dim=12, rope_axes_dim=(2, 2, 4), target_size=16, task_type="t2v")
+    torch.manual_seed(0)
+    vae = AutoencoderKLHunyuanVideo15(in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(16, 16),
+                                      layers_per_block=1, spatial_compression_ratio=4, temporal_compression_ratio=4,
+                                      downsample_match_channel=False, upsample_match_channel=False)
+    torch.manual_seed(0)
+    text = Qwen2_5_VLTextModel(Qwen2_5_VLTextConfig(
+        vocab_size=len(tokenizer), hidden_size=16, intermediate_size=16, num_hidden_layers=2, num_attention_heads=2,
+        num_key_value_heads=2, rope_theta=1000000.0,
+        rope_scaling={"mrope_section": [1, 1, 2], "rope_type": "default", "type": "default"})).eval()
+    qwen_tok = build_tokenizer()
+    qwen_tok.chat_template = "{% for m in messages %}{{ m['content'] }} {% endfor %}"
+    return HunyuanVideo15Pipeline(text_encoder=text, tokenizer=qwen_tok, transformer=transformer, vae=vae,
+                                  scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
+                                  text_encoder_2=_text_encoder("t5", 384), tokenizer_2=ByT5Tokenizer(),
+                                  guider=ClassifierFreeGuidance(guidance_scale=1.0))
+
+
 def build_wan_i2v(tokenizer):
     """Wan 2.2-style image-to-video (no CLIP image encoder): 16 noise + 4 mask + 16 image channels."""
     from diffusers import WanImageToVideoPipeline
@@ -241,9 +293,11 @@ def amplify(pipe, transformer_gain: float = 10.0, vae_gain: float = 10.0):
     return pipe
 
 
-BUILDERS = {"wan_t2v": build_wan_t2v, "wan_i2v": build_wan_i2v, "wan_i2v_clip": build_wan_i2v_clip,
+BUILDERS = {"wan_t2v": build_wan_t2v, "wan22_a14b": build_wan22_a14b, "wan_i2v": build_wan_i2v,
+            "wan_i2v_clip": build_wan_i2v_clip,
             "wan_vace": build_wan_vace, "ltx": build_ltx, "ltx2": build_ltx2,
-            "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v}
+            "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v,
+            "skyreels_df": build_skyreels_df, "hunyuan15": build_hunyuan15}
 
 
 def build_all(root: str | Path, names=None) -> dict[str, Path]:

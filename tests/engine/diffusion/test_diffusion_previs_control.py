@@ -1,0 +1,163 @@
+"""Previs-guided generation: a control video (built here as a depth-like pass: a bright square moving over
+black, near = bright) reaches Wan VACE with the right frames and size; a different control changes the
+take; 'off' is plain generation; the studio takes the control from the shot's previs take."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.errors import EngineError, ErrorKind
+
+from test_diffusion_generate import assert_take, differs, run  # same folder, on sys.path under pytest
+
+
+def write_pass(path: Path, frames: int = 9, size: int = 32, fps: int = 16, direction: int = 1) -> Path:
+    import av
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width = stream.height = size
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": "0", "preset": "ultrafast"}
+        for i in range(frames):
+            img = np.zeros((size, size, 3), np.uint8)
+            x = 2 + (i * 2 if direction > 0 else (frames - 1 - i) * 2)
+            img[8:24, x:x + 10] = 230
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    import diffusers
+    seen: dict = {}
+    original = diffusers.WanVACEPipeline.__call__
+
+    def record(self, *args, **kwargs):
+        seen.clear()
+        seen.update(kwargs)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(diffusers.WanVACEPipeline, "__call__", record)
+    return seen
+
+
+def test_control_video_reaches_vace_with_the_right_frames_and_size(tiny_models, tmp_path, spy):
+    depth = write_pass(tmp_path / "take.depth.mp4")
+    result, _ = run(tiny_models["wan_vace"], tmp_path / "a", control={"mode": "camera", "video": str(depth)})
+    meta = assert_take(result, 9, 32, 32, 16)
+    assert meta["follow_previs"]["mode"] == "camera" and meta["follow_previs"]["video"] == str(depth)
+    video, mask = spy["video"], spy["mask"]
+    assert len(video) == len(mask) == 9 and all(f.size == (32, 32) for f in video)
+    frame4 = np.asarray(video[4]).astype(int)
+    assert frame4[16, 2 + 8 + 4].min() > 200 and frame4[16, 2].max() < 30     # the square moved 8 px by frame 4
+    assert all(np.asarray(m).min() == 255 for m in mask)              # generate everywhere, guided
+    other = write_pass(tmp_path / "other.depth.mp4", direction=-1)
+    b, _ = run(tiny_models["wan_vace"], tmp_path / "b", control={"mode": "camera", "video": str(other)})
+    assert differs(result, b)
+    plain, _ = run(tiny_models["wan_vace"], tmp_path / "c", control={"mode": "off", "video": str(depth)})
+    assert "video" not in spy and json.loads(Path(plain.metadata_file).read_text())["follow_previs"] is None
+
+
+def test_camera_and_blocking_draws_the_pose_over_the_depth(tiny_models, tmp_path, spy):
+    import av
+    depth = write_pass(tmp_path / "t.depth.mp4")
+    pose = tmp_path / "t.pose.mp4"
+    with av.open(str(pose), "w") as out:            # a static skeleton line at row 28
+        s = out.add_stream("libx264", rate=16)
+        s.width = s.height = 32
+        s.pix_fmt = "yuv420p"
+        s.options = {"crf": "0", "preset": "ultrafast"}
+        for _ in range(9):
+            img = np.zeros((32, 32, 3), np.uint8)
+            img[27:30, 4:28] = (255, 0, 0)
+            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(p)
+        for p in s.encode():
+            out.mux(p)
+    run(tiny_models["wan_vace"], tmp_path / "a", control={"mode": "camera_blocking", "video": str(depth),
+                                                          "pose": str(pose)})
+    frame = np.asarray(spy["video"][0]).astype(int)
+    assert frame[28, 16, 0] > 200 and frame[12, 4, 0] > 200           # pose line and depth square both there
+
+
+def test_models_without_a_control_input_refuse_it(tiny_models, tmp_path):
+    depth = write_pass(tmp_path / "d.mp4")
+    with pytest.raises(EngineError) as err:
+        run(tiny_models["wan_t2v"], tmp_path, control={"mode": "camera", "video": str(depth)})
+    assert err.value.kind is ErrorKind.UNSUPPORTED and "VACE" in err.value.suggestion
+    with pytest.raises(EngineError) as err:
+        run(tiny_models["wan_vace"], tmp_path, control={"mode": "dance", "video": str(depth)})
+    assert err.value.kind is ErrorKind.BAD_INPUT
+
+
+def test_studio_takes_the_control_from_the_shots_previs_take(tmp_path):
+    """Contract with the previs passes (issue 12): metadata 'passes': {name: {'file', 'format'}}, files beside
+    the take video. Without passes (today's renderer) the previs picture itself is the control."""
+    from studio.commands import AddShot
+    from studio.document import Document
+    from studio.model import Shot, Take
+    from studio.prompting import build_request
+    doc = Document.create(tmp_path / "p.shotreel", fps=16, width=32, height=32)
+    seq = doc.project.sequences[0].id
+    shot = Shot.create(title="Pier", prompt="a woman walks", model="/m", generation={"follow_previs": "camera"})
+    doc.execute(AddShot(seq, shot))
+    from studio.errors import UserError
+    with pytest.raises(UserError) as err:
+        build_request(doc.project, doc.folder, shot.id, backend="diffusion")
+    assert "no previs take" in str(err.value)
+    takes = doc.folder / "media" / "takes" / "tk1"
+    takes.mkdir(parents=True)
+    write_pass(takes / "tk1.mp4")
+    (takes / "tk1.json").write_text(json.dumps({"passes": {}}))
+    take = Take(id="tk1", shot_id=shot.id, backend="previs", files={"video": "media/takes/tk1/tk1.mp4",
+                                                                     "metadata": "media/takes/tk1/tk1.json"})
+    doc.record_take(take, select=True)
+    req = build_request(doc.project, doc.folder, shot.id, backend="diffusion")
+    assert req.options["control"] == {"mode": "camera", "video": str(takes / "tk1.mp4"), "kind": "rgb", "pose": "",
+                                      "take_id": "tk1"}
+    write_pass(takes / "tk1.depth.mp4")
+    write_pass(takes / "tk1.pose.mp4")
+    (takes / "tk1.json").write_text(json.dumps({"passes": {
+        "depth": {"file": "tk1.depth.mp4", "format": "gray8"}, "pose": {"file": "tk1.pose.mp4", "format": "rgb"}}}))
+    from studio.commands import SetShotFields
+    doc.execute(SetShotFields(shot.id, generation={"follow_previs": "camera and blocking"}))
+    req = build_request(doc.project, doc.folder, shot.id, backend="diffusion")
+    assert req.options["control"]["kind"] == "depth" and req.options["control"]["video"].endswith("tk1.depth.mp4")
+    assert req.options["control"]["pose"].endswith("tk1.pose.mp4")
+    doc.close()
+
+
+def test_ltx2_follows_the_control_in_context_with_an_ic_lora(tiny_models, tmp_path, monkeypatch):
+    """LTX-2: the control video becomes LTX2InContextPipeline's reference tokens, read by an IC-LoRA (a
+    random one made here with peft); without any LoRA the shot is refused with the reason."""
+    import diffusers
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+    depth = write_pass(tmp_path / "d.mp4")
+    with pytest.raises(EngineError) as err:
+        run(tiny_models["ltx2"], tmp_path / "no", fps=24, control={"mode": "camera", "video": str(depth)})
+    assert err.value.kind is ErrorKind.UNSUPPORTED and "IC-LoRA" in err.value.suggestion
+    transformer = diffusers.LTX2VideoTransformer3DModel.from_pretrained(tiny_models["ltx2"], subfolder="transformer")
+    transformer.add_adapter(LoraConfig(r=2, lora_alpha=2, init_lora_weights=False,
+                                       target_modules=["attn1.to_q", "attn1.to_k", "attn1.to_v"]))
+    diffusers.LTX2Pipeline.save_lora_weights(str(tmp_path), transformer_lora_layers=get_peft_model_state_dict(
+        transformer), weight_name="ic.safetensors")
+    seen = {}
+    original = diffusers.LTX2InContextPipeline.__call__
+
+    def spy(self, *a, **k):
+        seen.update(k)
+        return original(self, *a, **k)
+    monkeypatch.setattr(diffusers.LTX2InContextPipeline, "__call__", spy)
+    ic = [{"path": str(tmp_path / "ic.safetensors")}]
+    result, _ = run(tiny_models["ltx2"], tmp_path / "a", fps=24, loras=ic,
+                    control={"mode": "camera", "video": str(depth)})
+    assert_take(result, 9, 32, 32, 24)
+    reference = seen["reference_conditions"][0].frames
+    assert len(reference) == 9 and reference[0].size == (32, 32)
+    run(tiny_models["ltx2"], tmp_path / "clean", fps=24)            # adapters unloaded for the other tests
