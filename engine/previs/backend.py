@@ -22,7 +22,8 @@ from typing import Any
 
 from ..jobs import CancelToken, GenerationRequest, GenerationResult, Progress, ProgressFn
 from ..takes import PREVIEW_EVERY_S, PREVIEW_WIDTH, PROGRESS_EVERY_S, preview_of, take_paths, write_take
-from .render import RENDERER_VERSION, ignored_cues, make_renderer
+from .factory import make_renderer
+from .render import RENDERER_VERSION, ignored_cues
 
 # take_paths, preview_of and the progress rates live in engine.takes (shared by every backend);
 # re-exported here for callers that import them from the previs backend.

@@ -57,12 +57,14 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..jobs import SceneSpec
-from .scene import GroundSpec, SetBuilder, grid_quads, is_interior, rgb, tile_colours
+from .scene import (PRACTICALS, GroundSpec, SetBuilder, World, grid_quads, ground_texture, is_interior, key_light,
+                    light_for, rgb, sky_objects, tile_colours, time_of_day)
 
 KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("rooftop", ("rooftop", "roof", "terrace")),
@@ -806,3 +808,40 @@ def _room_walls(b: SetBuilder, rng, hx: float, z0: float, z1: float, h: float) -
     down = np.array([0.0, -1.0, 0.0])
     b.add(q, np.clip(tile_colours(rgb((205, 200, 190)), ix, iz, rng, 0.1, 0.03) * light.tint * 0.72, 0, 255),
           np.repeat(down[None, :], len(q), axis=0), grouped=True)
+
+
+def location_kind(spec: SceneSpec) -> str:
+    """The set-dressing kind of a scene (see `dressing` for the keyword vocabulary)."""
+    return classify(spec).kind
+
+
+def build_world(spec: SceneSpec) -> World:
+    """The dressed set of a scene: from the SceneSpec alone, so every shot of a scene shares it."""
+    plan = classify(spec)
+    tod = time_of_day(spec)
+    interior = plan.kind == "interior"
+    light = light_for(tod, interior)
+    seed_key = zlib.crc32(f"{plan.kind}|{spec.location.strip().lower()}".encode())
+    seed = int(spec.set_seed) & 0xFFFFFFFF
+
+    def rng(stage: int) -> np.random.Generator:
+        # One stream per stage: the set pieces do not change when the sky does (clouds by day,
+        # none at night), so a sequence's world is the same at any time of day.
+        return np.random.default_rng([seed, seed_key, stage])
+    # Indoors the practicals are on at any hour (dimmer by day, when the windows light the room).
+    practicals = PRACTICALS[tod] if not interior else max(0.35, PRACTICALS[tod] * 0.7)
+    b = SetBuilder(light, practicals)
+    if not interior:
+        sky_objects(b, light, rng(1))
+    ground = dress(b, plan, rng)
+    b.ground = ground_texture(light, ground, rng(3), b.pools, practicals)
+    info = {"kind": plan.kind, "time_of_day": tod, "interior": interior}
+    if plan.room:
+        info["room_kind"] = plan.room
+    if b.room_box:
+        info["room"] = [float(v) for v in b.room_box]
+    up = np.array([0.0, 1.0, 0.0])
+    world = b.world(plan.kind, light.shade(rgb(ground.base) * 0.97, up[None, :])[0], info,
+                    weather="rain" if plan.rain else "")
+    world.figure_light = key_light(light)
+    return world

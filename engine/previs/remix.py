@@ -1,6 +1,6 @@
 """Previs renderings of the remix operations: extend, loop, blend and variation.
 
-Who calls: `render.make_renderer` when a request carries `options['previs_op']`; the studio's
+Who calls: `factory.make_renderer` when a request carries `options['previs_op']`; the studio's
 `studio.remix` builds those requests. Every operation is a re-simulation, never an image edit: the
 parent take's request (in the options) is rendered again in the same world, so the state at any
 of its frames (camera pose, figure poses) is exact and deterministic, and the operation continues,
@@ -32,12 +32,12 @@ import numpy as np
 
 from ..cues import CameraMove, CueError, Easing, MotionKind
 from ..errors import EngineError, ErrorKind
-from ..jobs import GenerationRequest, SceneSpec
+from ..jobs import GenerationRequest
 from .camera import CameraPath, CameraPose, look_angles
 from .figures import FigureState, FigureTrack
 
 OPS = ("extend", "loop", "blend", "variation")
-_WORLD_KEYS = ("heading", "location", "interior", "time_of_day", "style", "set_seed")
+WORLD_KEYS = ("heading", "location", "interior", "time_of_day", "style", "set_seed")
 GESTURE_HZ = 1.6       # figures.FigureTrack waves at this rate
 RAMP_S = 0.5           # an extension reaches the shot's pace over this long
 
@@ -66,25 +66,6 @@ def _frame_opt(opts: Mapping[str, Any], name: str, lo: int, hi: int) -> int:
     if not lo <= number <= hi:
         raise _bad(f"{name}: frame {number} is outside {lo}..{hi}")
     return number
-
-
-def _world_key(scene: SceneSpec) -> tuple:
-    return tuple(getattr(scene, k) for k in _WORLD_KEYS)
-
-
-def simulate(request: GenerationRequest, worlds: dict):
-    """A renderer for `request` (recursing into operations). `worlds` caches the sets built so far
-    (building one costs more than simulating a take), keyed by what a set depends on."""
-    from .render import BlockingRenderer, BoardRenderer
-    if request.options.get("previs_op"):
-        return make_op_renderer(request, worlds)
-    if request.scene.board_image:
-        return BoardRenderer(request)
-    key = _world_key(request.scene)
-    if key not in worlds:
-        from .scene import build_world
-        worlds[key] = build_world(request.scene)
-    return BlockingRenderer(request, worlds[key])
 
 
 # -- camera ----------------------------------------------------------------------------------------
@@ -210,7 +191,7 @@ def _attach(base, path, figures: Optional[Callable[[int], list]]) -> Any:
     return base
 
 
-def _extend(request: GenerationRequest, worlds):
+def _extend(request: GenerationRequest, worlds, simulate):
     opts = request.options
     parent = simulate(_request(opts.get("parent"), "parent take's"), worlds)
     n0 = parent.frames
@@ -317,7 +298,7 @@ def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, 
     return out
 
 
-def _loop(request: GenerationRequest, worlds):
+def _loop(request: GenerationRequest, worlds, simulate):
     opts = request.options
     parent = simulate(_request(opts.get("parent"), "parent take's"), worlds)
     n0, n, fps = parent.frames, request.frames, parent.fps
@@ -387,7 +368,7 @@ def _lerp_figure(a: FigureState, b: FigureState, u: float) -> FigureState:
                    gesture_phase=a.gesture_phase + (b.gesture_phase - a.gesture_phase) * u)
 
 
-def _blend(request: GenerationRequest, worlds):
+def _blend(request: GenerationRequest, worlds, simulate):
     opts = request.options
     a = simulate(_request(opts.get("blend_from"), "first take's"), worlds)
     b = simulate(_request(opts.get("blend_to"), "second take's"), worlds)
@@ -414,7 +395,7 @@ def _blend(request: GenerationRequest, worlds):
     return out
 
 
-def _variation(request: GenerationRequest, worlds):
+def _variation(request: GenerationRequest, worlds, simulate):
     """The shot's cues performed a little differently, chosen by the seed."""
     rng = np.random.default_rng([int(request.seed) & 0xFFFFFFFF, 0x7A71])
     amount = float(request.options.get("variation", 0.5))
@@ -449,8 +430,10 @@ def _variation(request: GenerationRequest, worlds):
 _BUILDERS = {"extend": _extend, "loop": _loop, "blend": _blend, "variation": _variation}
 
 
-def make_op_renderer(request: GenerationRequest, worlds: Optional[dict] = None):
+def make_op_renderer(request: GenerationRequest, worlds: dict, simulate: Callable):
+    """The renderer of a remix operation; `simulate(request, worlds)` makes the renderers of the
+    takes it re-simulates (factory.make_renderer, passed in so this module imports no renderer)."""
     op = str(request.options.get("previs_op") or "")
     if op not in _BUILDERS:
         raise _bad(f"previs cannot do the operation {op!r} (it can: {', '.join(OPS)})")
-    return _BUILDERS[op](request, {} if worlds is None else worlds)
+    return _BUILDERS[op](request, worlds, simulate)

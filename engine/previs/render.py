@@ -1,4 +1,4 @@
-"""Frame renderers: the 3D blocking set and the board-image parallax animatic.
+"""Frame renderers: the 3D blocking set (Panda3D, stage.py) and the board-image parallax animatic.
 
 Both take a GenerationRequest, render frame i on demand (`frame(i)` is pure: the same request and i
 give the same pixels, BGR uint8) and report the world state at the last frame (`end_state()`), which
@@ -23,21 +23,15 @@ import numpy as np
 from ..cues import CameraMove, MotionCue
 from ..errors import EngineError, ErrorKind
 from ..jobs import GenerationRequest
+from . import geom, sets, stage
 from .camera import CameraPath, CameraPose, initial_pose, subject_distance
-from .figures import FigureState, FigureTrack, default_figures, figure_parts
-from .raster import Raster
-from .scene import World, build_world
+from .figures import FigureState, FigureTrack, default_figures
+from .mannequin import Look, Mannequin, hex_rgb
+from .projection import Pinhole
+from .rig import COCO_LIMBS, OPENPOSE_COLOURS, coco_keypoints, skeleton
+from .scene import World
 
-RENDERER_VERSION = "previs-1.1"  # 1.1: sets dressed by location kind (dressing.py)
-
-# Box corner signs and the 6 faces (corner indices, which axis, which side).
-_SIGNS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=np.float64)
-_FACES = [((0, 1, 3, 2), 0, -1), ((4, 6, 7, 5), 0, 1), ((0, 4, 5, 1), 1, -1), ((2, 3, 7, 6), 1, 1),
-          ((0, 2, 6, 4), 2, -1), ((1, 5, 7, 3), 2, 1)]
-_FACE_IDX = np.array([f[0] for f in _FACES])
-_FACE_AXIS = np.array([f[1] for f in _FACES])
-_FACE_SIDE = np.array([f[2] for f in _FACES], dtype=np.float64)
-SKY_DOWNSCALE = 16
+RENDERER_VERSION = "previs-2.0"  # 2.0: Panda3D renders the set and the mannequins (stage.py)
 
 
 def timecode(frame: int, fps: float) -> str:
@@ -74,7 +68,9 @@ def _subject_cues(request: GenerationRequest, names: list[str]) -> dict[str, Mot
 
 
 class BlockingRenderer:
-    """The procedural 3D set with mannequins, seen through the cue's pinhole camera."""
+    """The dressed set with acting mannequins, rendered by Panda3D through the cue's pinhole camera.
+
+    Every Panda call runs on the stage thread (stage.call); this object only holds the scene."""
 
     mode = "blocking"
 
@@ -83,7 +79,10 @@ class BlockingRenderer:
         self.width, self.height, self.frames = request.width, request.height, request.frames
         self.fps = float(request.fps)
         scene = request.scene
-        self.world = world or build_world(scene)
+        if world is None:
+            from .dressing import build_world
+            world = build_world(scene)
+        self.world = world
         state = dict(scene.start_state) if scene.start_state else None
         if state is not None and state.get("mode", "blocking") != "blocking":
             state = None  # a board take's end state says nothing about this set
@@ -120,57 +119,14 @@ class BlockingRenderer:
         right, _, _ = start_pose.basis()
         self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
                                    np.asarray(start_pose.position), fresh=state is None) for f in figures]
-        self.raster = Raster(self.width, self.height)
-        self._prepare_static()
+        self.looks = {c.name: look_of(c) for c in scene.characters}
+        self._scene = stage.call(_Scene, self.world, [t.start for t in self.tracks], self.looks,
+                                 self.width, self.height)
 
-    # -- setup -----------------------------------------------------------------------------------
-    def _prepare_static(self) -> None:
-        w = self.world
-        light = w.light
-        self._box_faces = self._faces_of(w.box_centres, w.box_axes, w.box_half, w.box_colours)
-        self._box_radius = np.linalg.norm(w.box_half, axis=1) if len(w.box_half) else np.zeros(0)
-        self._box_centres = w.box_centres
-        if w.decals is not None and len(w.decals):
-            # Decals join the painter's sort as one-face "boxes": the other five faces have zero
-            # normals, so they are never visible.
-            q = len(w.decals)
-            corners = np.zeros((q, 8, 3))
-            corners[:, [0, 1, 3, 2]] = w.decals  # face 0 uses corners (0, 1, 3, 2)
-            normals = np.zeros((q, 6, 3))
-            normals[:, 0] = w.decal_normals
-            colours = np.zeros((q, 6, 3))
-            colours[:, 0] = w.decal_colours
-            c, n, col = self._box_faces
-            self._box_faces = (np.concatenate([c, corners]), np.concatenate([n, normals]),
-                               np.concatenate([col, colours]))
-            centres = w.decals.mean(axis=1)
-            self._box_centres = np.concatenate([w.box_centres, centres])
-            radius = np.linalg.norm(w.decals - centres[:, None, :], axis=2).max(axis=1)
-            self._box_radius = np.concatenate([self._box_radius, radius])
-        self._figure_cache: dict[FigureState, tuple] = {}
-        self._figure_light = w.figure_light or light
-        sw, sh = max(2, -(-self.width // SKY_DOWNSCALE)), max(2, -(-self.height // SKY_DOWNSCALE))
-        us = (np.arange(sw) + 0.5) * self.width / sw
-        vs = (np.arange(sh) + 0.5) * self.height / sh
-        self._sky_uv = np.stack(np.meshgrid(us, vs), -1)
-        self._sky_top, self._sky_hor = light.sky_top * light.tint ** 0.3, light.sky_horizon
-        self._ground = w.ground_colour
-        a = np.linspace(0, 2 * math.pi, 16, endpoint=False)
-        self._shadow_ring = np.stack([np.cos(a) * 0.34, np.full_like(a, 0.002), np.sin(a) * 0.26], -1)
-        self._shadow_colour = (w.ground_texture.border if w.ground_texture is not None else self._ground) * 0.55
-        self._haze = self._sky_hor * 0.55 + self._ground * 0.45
-
-    def _faces_of(self, centres, axes, half, colours, light=None):
-        """Per box: its 8 corners and the 6 lit face colours (unlit colours (M, 3))."""
-        if len(centres) == 0:
-            return np.zeros((0, 8, 3)), np.zeros((0, 6, 3)), np.zeros((0, 6, 3))
-        scaled = axes * half[:, :, None]                        # (M, 3, 3)
-        corners = centres[:, None, :] + _SIGNS @ scaled         # (M, 8, 3)
-        normals = axes[:, _FACE_AXIS, :] * _FACE_SIDE[None, :, None]  # (M, 6, 3)
-        light = light or self.world.light
-        lam = np.clip(normals @ light.sun, 0, 1)
-        lit = colours[:, None, :] * light.tint * (light.ambient + light.diffuse * lam)[..., None]
-        return corners, normals, np.clip(lit, 0, 255)
+    def __del__(self):
+        scene = getattr(self, "_scene", None)
+        if scene is not None and stage is not None:  # (None at interpreter exit)
+            stage.release(scene)  # Panda objects are freed on the Panda thread
 
     # -- per frame -------------------------------------------------------------------------------
     def figure_states(self, i: int) -> list[FigureState]:
@@ -178,28 +134,28 @@ class BlockingRenderer:
 
     def frame(self, i: int) -> np.ndarray:
         pose = self.path.pose(i)
-        r = self.raster
-        r.set_camera(pose)
-        plan = self._ground_plan()
-        # Rows fully below the horizon are all ground: the sky is only painted above them.
-        full_rows = plan is not None and plan[3] and plan[2][0] == 0 and plan[2][2] == self.width
-        sky_rows = plan[2][1] if full_rows else self.height
-        img = self._sky(pose, max(1, sky_rows))
-        if plan is not None:
-            self._draw_ground(img, plan)
-        cam_pos = r.C
-        for layer in self.world.layers:
-            vis = np.einsum("ij,ij->i", cam_pos - layer.centres, layer.normals) > 0
-            if not vis.any():
-                continue
-            cam = r.to_camera(layer.quads[vis])
-            r.fill_batch(img, cam, layer.colours[vis], layer.classes[vis] if layer.grouped else None, aa=layer.aa)
-        self._draw_objects(img, i, pose)
+        states = self.figure_states(i)
+        img = stage.call(self._scene.render, pose, states, "colour")
         if self.world.weather == "rain":
             self._rain(img, i)
+        self._labels(img, pose, states)
         if self.request.burn_in:
             draw_burn_in(img, self.request.burn_in, i, self.fps)
         return img
+
+    def control_passes(self, i: int) -> dict[str, Any]:
+        """The control passes of frame i: depth (gray, near = bright), mask (one id colour per figure
+        and prop) and pose (OpenPose COCO-18 drawing + keypoints)."""
+        pose = self.path.pose(i)
+        states = self.figure_states(i)
+        depth = stage.call(self._scene.render, pose, states, "depth")
+        mask = stage.call(self._scene.render, pose, states, "mask")
+        drawing, people = pose_pass(pose, states, self.width, self.height)
+        return {"depth": depth, "mask": mask, "pose": drawing, "pose_keypoints": people}
+
+    def pass_ids(self) -> dict[str, list[int]]:
+        """Mask colours (RGB) by figure name."""
+        return {name: list(c) for name, c in zip([t.start.name for t in self.tracks], MASK_COLOURS)}
 
     def _rain(self, img: np.ndarray, i: int) -> None:
         """Rain streaks over the frame: short slanted lines, new every frame from a seed of the set
@@ -217,169 +173,24 @@ class BlockingRenderer:
         for part, colour in ((lines[:half], (120, 114, 108)), (lines[half:], (170, 164, 156))):
             cv2.polylines(img, list(part), False, colour, thick, cv2.LINE_AA, 4)
 
-    def _ground_plan(self):
-        """(homography texture -> image, ground polygon, bbox, every bbox pixel sees ground) or None."""
-        gt = self.world.ground_texture
-        r = self.raster
-        if gt is None or r.C[1] <= 1e-3:
-            return None
-        K = np.array([[r.f, 0, r.cx], [0, r.f, r.cy], [0, 0, 1.0]])
-        plane = np.stack([r.R[:, 0], r.R[:, 2], -r.R @ r.C], axis=1)       # (x, z, 1) -> camera
-        tex_to_world = np.array([[1 / gt.ppm, 0, gt.x0 + 0.5 / gt.ppm], [0, 1 / gt.ppm, gt.z0 + 0.5 / gt.ppm],
-                                 [0, 0, 1.0]])
-        hmat = K @ plane @ tex_to_world
-        # Pixels whose rays point downward (world y < 0) see the ground: a half-plane of the image.
-        g = (r.R.T @ np.linalg.inv(K))[1]
-        region = _clip_rect_halfplane(self.width, self.height, g)
-        if region is None:
-            return None
-        x0, y0 = int(np.floor(region[:, 0].min())), int(np.ceil(region[:, 1].min() - 1e-9))
-        x1, y1 = int(np.ceil(region[:, 0].max())), int(np.ceil(region[:, 1].max()))
-        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(self.width, x1), min(self.height, y1)
-        if x1 <= x0 or y1 <= y0:
-            return None
-        corners = np.array([[x0, y0, 1], [x1 - 1, y0, 1], [x0, y1 - 1, 1], [x1 - 1, y1 - 1, 1]], dtype=np.float64)
-        inside = bool((corners @ g < 0).all())
-        return hmat, region, (x0, y0, x1, y1), inside
-
-    def _draw_ground(self, img: np.ndarray, plan) -> None:
-        """The floor texture through the plane's homography, only where view rays go down to it.
-        At 480 px wide and up it is warped at half resolution and scaled up: the texture is smooth
-        at that scale and the warp is the costliest step of a frame."""
-        gt = self.world.ground_texture
-        hmat, region, (x0, y0, x1, y1), inside = plan
-        w, h = x1 - x0, y1 - y0
-        border = tuple(float(v) for v in gt.border)
-        shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1.0]]) @ hmat
-        if self.width >= 480 and w >= 8 and h >= 8:
-            hw, hh = (w + 1) // 2, (h + 1) // 2
-            # pyrUp puts half-res pixel j at full-res pixel 2j (and smooths: no blocky texels)
-            half = np.array([[0.5, 0, 0], [0, 0.5, 0], [0, 0, 1.0]]) @ shift
-            small = cv2.warpPerspective(gt.image, half, (hw, hh), flags=cv2.INTER_LINEAR,
-                                        borderMode=cv2.BORDER_CONSTANT, borderValue=border)
-            warped = cv2.pyrUp(small, dstsize=(hw * 2, hh * 2))[:h, :w]
-        else:
-            warped = cv2.warpPerspective(gt.image, shift, (w, h), flags=cv2.INTER_LINEAR,
-                                         borderMode=cv2.BORDER_CONSTANT, borderValue=border)
-        roi = img[y0:y1, x0:x1]
-        if inside:
-            roi[:] = warped
-            return
-        mask = np.zeros((h, w), np.uint8)
-        pts = np.rint((region - [x0, y0]) * 16).astype(np.int32)
-        cv2.fillPoly(mask, [pts], 255, lineType=cv2.LINE_8, shift=4)
-        cv2.copyTo(warped, mask, roi)
-
-    def _sky(self, pose: CameraPose, rows: int) -> np.ndarray:
-        """The sky gradient by elevation. Without roll it is one colour per row (the centre
-        column's elevation), painted only over the `rows` above the ground; with roll it is
-        computed on a coarse grid and scaled up."""
-        r = self.raster
-        img = np.empty((self.height, self.width, 3), np.uint8)
-        if abs(pose.roll) < 1e-9:
-            vs = np.arange(rows) + 0.5
-            rays = np.stack([np.zeros(rows), (vs - r.cy) / r.f, np.ones(rows)], -1)
-            column = self._sky_colours(rays @ r.R)[:, None, :]
-            cv2.resize(column, (self.width, rows), dst=img[:rows], interpolation=cv2.INTER_NEAREST)
-            return img
-        rays = np.concatenate([(self._sky_uv - [r.cx, r.cy]) / r.f, np.ones(self._sky_uv.shape[:2] + (1,))], -1)
-        small = self._sky_colours(rays @ r.R)  # camera -> world directions
-        return cv2.resize(small, (self.width, self.height), interpolation=cv2.INTER_LINEAR, dst=img)
-
-    def _sky_colours(self, world: np.ndarray) -> np.ndarray:
-        elev = world[..., 1] / np.linalg.norm(world, axis=-1)
-        up = np.clip(elev, 0, 1)[..., None] ** 0.55
-        sky = self._sky_hor * (1 - up) + self._sky_top * up
-        down = np.clip(-elev * 12, 0, 1)[..., None]
-        below = self._haze * (1 - down) + self._ground * down
-        return np.rint(np.where((elev >= 0)[..., None], sky, below)).astype(np.uint8)
-
-    def _figure_geometry(self, f: FigureState):
-        """Posed boxes of a figure, cached by its (frozen, hashable) state: a figure standing still
-        or repeating a pose costs nothing after the first frame."""
-        hit = self._figure_cache.get(f)
-        if hit is None:
-            parts, head = figure_parts(f)
-            pc = np.array([p.centre for p in parts])
-            c, n, col = self._faces_of(pc, np.array([p.axes for p in parts]), np.array([p.half for p in parts]),
-                                       np.array([p.colour for p in parts]), self._figure_light)
-            if len(self._figure_cache) > 256:
-                self._figure_cache.clear()
-            hit = self._figure_cache[f] = (pc, c, n, col, head)
-        return hit
-
-    def _in_frustum(self, cam_centres: np.ndarray, radius: np.ndarray) -> np.ndarray:
-        r = self.raster
-        hx, hy = r.cx / r.f, r.cy / r.f
-        x, y, z = cam_centres[:, 0], cam_centres[:, 1], cam_centres[:, 2]
-        nx, ny = math.hypot(1, hx), math.hypot(1, hy)
-        return ((z + radius > 0.05) & ((x + hx * z) / nx > -radius) & ((-x + hx * z) / nx > -radius) &
-                ((y + hy * z) / ny > -radius) & ((-y + hy * z) / ny > -radius))
-
-    def _draw_objects(self, img: np.ndarray, i: int, pose: CameraPose) -> None:
-        """Set pieces and figures, far to near (painter's order by box centre distance)."""
-        r = self.raster
-        cam_pos = r.C
-        corners, normals, colours = self._box_faces
-        centres = self._box_centres
-        if len(centres):  # frustum-cull set pieces by their bounding spheres
-            keep = self._in_frustum(r.to_camera(centres), self._box_radius)
-            corners, normals, colours, centres = corners[keep], normals[keep], colours[keep], centres[keep]
-        heads, labels, shadows = [], [], []
-        for f in self.figure_states(i):
-            shadows.append(np.array([f.x, 0.0, f.z]) + self._shadow_ring * (f.height / 1.75))
-            pc, c, n, col, (head, radius, skin) = self._figure_geometry(f)
-            corners, normals, colours = (np.concatenate([corners, c]), np.concatenate([normals, n]),
-                                         np.concatenate([colours, col]))
-            centres = np.concatenate([centres, pc])
-            heads.append((float(np.linalg.norm(head - cam_pos)) - radius * 0.5, head, radius, skin))
-            labels.append((f.name, head + np.array([0.0, radius * 2.2, 0.0])))
-        if shadows and self.world.ground_texture is not None:
-            # Contact shadows ground the mannequins (drawn on the floor, before anything stands on it).
-            polys_s = r.to_camera(np.array(shadows))
-            r.fill_batch(img, polys_s, np.repeat(self._shadow_colour[None, :], len(shadows), axis=0))
-        dist = np.linalg.norm(centres - cam_pos, axis=1)
-        order = np.argsort(-dist, kind="stable")
-        faces = corners[order][:, _FACE_IDX]                       # (M, 6, 4, 3)
-        vis = np.einsum("mfk,mfk->mf", cam_pos - faces.mean(axis=2), normals[order]) > 0
-        face_count = np.concatenate([[0], np.cumsum(vis.sum(axis=1))])
-        polys = r.to_camera(faces[vis]) if vis.any() else np.zeros((0, 4, 3))
-        cols = colours[order][vis]
-        sorted_dist = dist[order]
-        drawn = 0
-        light = self._figure_light
-        for d, head, radius, skin in sorted(heads, key=lambda h: -h[0]):
-            upto = int(face_count[int(np.sum(sorted_dist > d))])
-            r.fill_batch(img, polys[drawn:upto], cols[drawn:upto])
-            drawn = max(drawn, upto)
-            cam = r.to_camera(head[None, :])[0]
-            if cam[2] > radius + 0.02:
-                p = r.project(cam[None, :])[0]
-                rad = r.f * radius / cam[2]
-                if -rad < p[0] < self.width + rad and -rad < p[1] < self.height + rad and rad < 4 * self.width:
-                    shade = np.clip(skin * light.tint * (light.ambient + light.diffuse * 0.6), 0, 255)
-                    cv2.circle(img, (int(round(p[0] * 16)), int(round(p[1] * 16))), int(round(rad * 16)),
-                               tuple(float(v) for v in shade), -1, cv2.LINE_AA, 4)
-        r.fill_batch(img, polys[drawn:], cols[drawn:])
-        self._labels(img, labels)
-
-    def _labels(self, img: np.ndarray, labels) -> None:
-        r = self.raster
+    def _labels(self, img: np.ndarray, pose: CameraPose, states: list[FigureState]) -> None:
+        r = Pinhole(pose, self.width, self.height)
         scale = max(0.3, self.height / 720 * 0.55)
         thick = max(1, int(round(self.height / 540)))
-        for name, point in labels:
-            if not name:
+        for f in states:
+            if not f.name:
                 continue
+            point = np.array([f.x, f.height * 1.06 + 0.12, f.z])
             cam = r.to_camera(point[None, :])[0]
-            if cam[2] <= 0.3:
-                continue
+            if cam[2] <= 0.3 or f.height * r.f / cam[2] > 1.2 * self.height:
+                continue  # behind, or so close that the label would cover the face
             p = r.project(cam[None, :])[0]
-            (tw, th), _ = cv2.getTextSize(name, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+            (tw, th), _ = cv2.getTextSize(f.name, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
             x, y = int(round(p[0] - tw / 2)), int(round(p[1]))
             if -tw < x < self.width and 0 < y < self.height + th:
-                cv2.putText(img, name, (x + 1, y + 1), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick + 1,
+                cv2.putText(img, f.name, (x + 1, y + 1), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick + 1,
                             cv2.LINE_AA)
-                cv2.putText(img, name, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
+                cv2.putText(img, f.name, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
 
     # -- continuity ------------------------------------------------------------------------------
     def end_state(self) -> dict[str, Any]:
@@ -389,6 +200,178 @@ class BlockingRenderer:
                 "framing": framing_of(self.request.camera),
                 "subject": self.subject_name, "figures": [f.to_dict() for f in self.figure_states(last)],
                 "world": {"set_seed": self.request.scene.set_seed, **self.world.info}}
+
+
+# Mask pass ids: one flat colour per figure (then prop) in order; the set is black.
+MASK_COLOURS = ((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 0, 255), (0, 255, 255),
+                (255, 128, 0), (128, 0, 255), (0, 128, 255), (255, 0, 128), (128, 255, 0), (0, 255, 128))
+DEPTH_FAR_M = 40.0
+SSAA_MAX_PIXELS = 480 * 270  # the depth pass: 255 at the near plane .. 0 at this distance and beyond
+
+
+def look_of(c) -> Look:
+    return Look(colour=hex_rgb(c.color or "#c0504d"))
+
+
+def pose_pass(pose: CameraPose, states: list[FigureState], width: int, height: int):
+    """The OpenPose drawing (BGR) and the keypoints [[x, y, visible] * 18] per figure of one frame."""
+    r = Pinhole(pose, width, height)
+    img = np.zeros((height, width, 3), np.uint8)
+    people = []
+    stick = max(1, int(round(height / 180)))
+    for f in states:
+        pts, depth = r.pixels(coco_keypoints(skeleton(f)))
+        vis = (depth > 0.05) & (pts[:, 0] >= 0) & (pts[:, 0] < width) & (pts[:, 1] >= 0) & (pts[:, 1] < height)
+        people.append({"name": f.name, "keypoints": [[round(float(p[0]), 2), round(float(p[1]), 2), int(v)]
+                                                      for p, v in zip(pts, vis)]})
+        for k, (a, b) in enumerate(COCO_LIMBS):
+            if depth[a] > 0.05 and depth[b] > 0.05:
+                c = OPENPOSE_COLOURS[k]
+                cv2.line(img, tuple(int(v) for v in np.rint(pts[a])), tuple(int(v) for v in np.rint(pts[b])),
+                         (int(c[2] * 0.6), int(c[1] * 0.6), int(c[0] * 0.6)), stick * 2, cv2.LINE_AA)
+        for k in range(18):
+            if depth[k] > 0.05:
+                c = OPENPOSE_COLOURS[k]
+                cv2.circle(img, tuple(int(v) for v in np.rint(pts[k])), stick * 2, (c[2], c[1], c[0]), -1,
+                           cv2.LINE_AA)
+    return img, people
+
+
+class _Scene:
+    """The Panda3D scene of one renderer: set, sky, mannequins, lights and three cameras (colour,
+    depth, mask) sharing one lens. Created and used on the Panda thread only."""
+
+    def __init__(self, world: World, starts: list[FigureState], looks: dict, width: int, height: int):
+        from panda3d.core import (AmbientLight, Camera, DirectionalLight, LMatrix4f, NodePath, PerspectiveLens,
+                                  TexGenAttrib, Texture, TextureStage, TransformState, SamplerState)
+        self.stage = stage.stage()
+        # Small frames are rendered at twice the size and averaged down (anti-aliased edges, so slow
+        # moves glide); at 720p and up the pixels are small enough and the budget is tight.
+        self.ssaa = 2 if width * height <= SSAA_MAX_PIXELS else 1
+        self.target = self.stage.target(width * self.ssaa, height * self.ssaa)
+        self.width, self.height = width, height
+        self.root = NodePath("previs")
+        self.world = world
+        self.set = sets.set_node(world, self.root)
+        self.lens = PerspectiveLens()
+        cam = Camera("colour", self.lens)
+        self.camera = self.root.attachNewNode(cam)
+        self.sky = sets.sky_node(world, self.root)
+        light = world.figure_light or world.light
+        tint = np.clip(light.tint, 0, 2)
+        sun = DirectionalLight("key")
+        sun.setColor((*(tint[::-1] * light.diffuse), 1))
+        sun_np = self.root.attachNewNode(sun)
+        d = stage.to_panda(-np.asarray(light.sun))
+        sun_np.lookAt(*d)
+        amb = AmbientLight("ambient")
+        amb.setColor((*(tint[::-1] * light.ambient * 0.8), 1))
+        amb_np = self.root.attachNewNode(amb)
+        # A soft fill from the camera's side of the set: shapes read even with the sun behind them.
+        fill = DirectionalLight("fill")
+        fill.setColor((*(tint[::-1] * light.ambient * 0.35), 1))
+        fill_np = self.root.attachNewNode(fill)
+        fill_np.lookAt(*stage.to_panda(-np.array([-0.45, 0.55, -0.7])))
+        self.actors = self.root.attachNewNode("actors")
+        for lnp in (sun_np, amb_np, fill_np):
+            self.actors.setLight(lnp)
+        self.figures = []
+        for k, f in enumerate(starts):
+            m = Mannequin(self.actors, looks.get(f.name) or Look(colour=hex_rgb(f.color)), f.name)
+            m.root.setTag("pass", f"id{k}")
+            self.figures.append(m)
+        self.stools = []
+        for k, f in enumerate(starts):
+            stool = None
+            if f.seat:
+                stool = NodePath(geom.quads_mesh("stool", *_stool_quads()))
+                stool.reparentTo(self.actors)
+                stool.setTag("pass", f"id{k}")
+            self.stools.append(stool)
+        self.shadows = self.root.attachNewNode("shadows")
+        gt = world.ground_texture
+        shade = (gt.border if gt is not None else world.ground_colour)[::-1] * 0.55
+        self.shadow_proto = NodePath(geom.sphere("shadow", tuple(shade), 4, 16))
+        self.shadow_nodes = []
+        for _ in starts:
+            s = self.shadow_proto.copyTo(self.shadows)
+            self.shadow_nodes.append(s)
+        self.shadows.setLightOff(1)
+        self.shadows.setDepthOffset(1)
+        # Depth camera: eye-space distance along the optical axis -> a gray ramp by texgen (the
+        # software renderer has no depth read-back and no shaders; texgen is fixed-function).
+        ramp = Texture("depth-ramp")
+        ramp.setup1dTexture(256, Texture.T_unsigned_byte, Texture.F_luminance)
+        ramp.setRamImage(bytes(range(255, -1, -1)))
+        ramp.setWrapU(SamplerState.WM_clamp)
+        ramp.setMinfilter(SamplerState.FT_nearest)
+        ramp.setMagfilter(SamplerState.FT_nearest)
+        ts = TextureStage("depth")
+        near, far = 0.05, DEPTH_FAR_M
+        m = LMatrix4f(0, 0, 0, 0, 1 / (far - near), 0, 0, 0, 0, 0, 0, 0, -near / (far - near), 0.5, 0, 1)
+        depth_state = NodePath("depth-state")
+        depth_state.setLightOff(1000)
+        depth_state.setColor(1, 1, 1, 1, 1000)
+        depth_state.setTextureOff(1000)
+        depth_state.setTexture(ts, ramp, 1001)
+        depth_state.setTexGen(ts, TexGenAttrib.MEyePosition, 1001)
+        depth_state.setTexTransform(ts, TransformState.makeMat(m))
+        dcam = Camera("depth", self.lens)
+        dcam.setInitialState(depth_state.getState())
+        dcam.setTagStateKey("pass")
+        self.depth_camera = self.camera.attachNewNode(dcam)
+        mask_state = NodePath("mask-state")
+        mask_state.setLightOff(1000)
+        mask_state.setTextureOff(1000)
+        mask_state.setColor(0, 0, 0, 1, 1000)
+        mcam = Camera("mask", self.lens)
+        mcam.setInitialState(mask_state.getState())
+        mcam.setTagStateKey("pass")
+        for k in range(len(MASK_COLOURS)):
+            c = MASK_COLOURS[k]
+            s = NodePath("id")
+            s.setColor(c[0] / 255, c[1] / 255, c[2] / 255, 1, 1001)
+            s.setLightOff(1001)
+            s.setTextureOff(1001)
+            mcam.setTagState(f"id{k}", s.getState())
+        self.mask_camera = self.camera.attachNewNode(mcam)
+
+    def render(self, pose: CameraPose, states: list[FigureState], kind: str) -> np.ndarray:
+        self.camera.setMat(stage.camera_matrix(pose))
+        stage.set_lens(self.lens, pose, self.width * self.ssaa, self.height * self.ssaa)
+        self.sky.setPos(*stage.to_panda(pose.position))
+        for m, stool, shadow, f in zip(self.figures, self.stools, self.shadow_nodes, states):
+            m.pose(f)
+            k = f.height / 1.75
+            shadow.setPos(f.x, f.z, 0.004)
+            shadow.setScale(0.34 * k, 0.26 * k, 0.001)
+            shadow.setH(-f.heading)
+            if stool is not None:
+                h = math.radians(f.heading)
+                stool.setPos(f.x - math.sin(h) * 0.12 * k, f.z - math.cos(h) * 0.12 * k, 0)
+                stool.setScale(k)
+                stool.setH(-f.heading)
+        cam = {"colour": self.camera, "depth": self.depth_camera, "mask": self.mask_camera}[kind]
+        if kind != "colour":
+            self.shadows.hide()
+        try:
+            img = stage.render_to_array(self.target, cam, (0, 0, 0))
+        finally:
+            self.shadows.show()
+        if self.ssaa > 1 and kind != "mask":  # the mask keeps its exact id colours
+            img = cv2.resize(img, (self.width, self.height), interpolation=cv2.INTER_AREA)
+        elif self.ssaa > 1:
+            img = np.ascontiguousarray(img[::self.ssaa, ::self.ssaa])
+        if kind == "depth":
+            return np.ascontiguousarray(img[..., 1])
+        return img
+
+
+def _stool_quads():
+    from . import geom as g
+    from .rig import SEAT_HEIGHT
+    q, n = g.box_quads([[0.0, SEAT_HEIGHT / 2, 0.0]], [np.eye(3)], [[0.24, SEAT_HEIGHT / 2, 0.24]])
+    return q, np.repeat([[105, 82, 60]], len(q), axis=0), n
 
 
 def framing_of(cue) -> dict[str, Any]:
@@ -470,8 +453,7 @@ class BoardRenderer:
 
     def frame(self, i: int) -> np.ndarray:
         pose = self.path.pose(i)
-        r = Raster(self.width, self.height)
-        r.set_camera(pose)
+        r = Pinhole(pose, self.width, self.height)
         out = None
         layers = self.LAYERS
         if np.allclose(pose.position, self.canonical.position, atol=1e-9, rtol=0):
@@ -525,20 +507,6 @@ class BoardRenderer:
                 "camera": self.path.pose(last).to_dict(), "canonical": self.canonical.to_dict()}
 
 
-def _clip_rect_halfplane(width: int, height: int, g: np.ndarray) -> Optional[np.ndarray]:
-    """The part of the image rectangle where g . (x, y, 1) < 0, as a polygon (or None)."""
-    pts = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float64)
-    d = pts @ g[:2] + g[2]
-    out = []
-    for i in range(4):
-        a, b, da, db = pts[i], pts[(i + 1) % 4], d[i], d[(i + 1) % 4]
-        if da < 0:
-            out.append(a)
-        if (da < 0) != (db < 0):
-            out.append(a + (b - a) * (da / (da - db)))
-    return np.array(out) if len(out) >= 3 else None
-
-
 def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
     """Scale to cover width x height and crop the centre (the board keeps its proportions)."""
     h, w = image.shape[:2]
@@ -547,13 +515,6 @@ def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
     resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     x0, y0 = (nw - width) // 2, (nh - height) // 2
     return np.ascontiguousarray(resized[y0:y0 + height, x0:x0 + width])
-
-
-def make_renderer(request: GenerationRequest):
-    if request.options.get("previs_op"):  # remix operations (extend, loop, blend, variation): remix.py
-        from .remix import make_op_renderer
-        return make_op_renderer(request)
-    return BoardRenderer(request) if request.scene.board_image else BlockingRenderer(request)
 
 
 def ignored_cues(request: GenerationRequest) -> list[str]:
