@@ -236,6 +236,7 @@ class GenerationResult:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     error: EngineError | None = None
     seconds: float = 0.0
+    passes: Mapping[str, str] = field(default_factory=dict)  # control pass name -> absolute path (previs)
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {}

@@ -14,6 +14,7 @@ Remix options (request.options, written by studio.remix; see engine/previs/remix
   blend_from, blend_to, blend_from_frame, blend_to_frame
                      blend: the two takes' requests and the frames the transition joins
   variation          variation: 0..1, how far the performance may stray (default 0.5)
+  control_passes     false: no depth / mask / pose passes beside the take (default: written)
 """
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ from .render import RENDERER_VERSION, ignored_cues
 __all__ = ["PrevisBackend", "take_paths", "preview_of", "PREVIEW_EVERY_S", "PREVIEW_WIDTH", "PROGRESS_EVERY_S"]
 
 
+def wants_passes(request: GenerationRequest) -> bool:
+    """Control passes (depth, mask, pose) are written beside every 3D take unless the request says
+    options['control_passes'] = False (a board animatic has no 3D scene to take them from)."""
+    return bool(request.options.get("control_passes", True))
+
+
 class PrevisBackend:
     """engine.jobs.Backend for the built-in renderer. Stateless: one instance serves every job."""
 
@@ -41,10 +48,13 @@ class PrevisBackend:
         progress(Progress(request.job_id, "loading", 0, request.frames, message="building the set"))
         renderer = make_renderer(request)
         frames = (renderer.frame(i) for i in range(request.frames))
+        passes = renderer.control_passes if wants_passes(request) and hasattr(renderer, "control_passes") else None
+        info = {"mask": {"ids": renderer.pass_ids()}} if passes is not None else None
         return write_take(request, frames, total=request.frames, progress=progress, cancel=cancel,
                           backend=self.name, renderer_version=RENDERER_VERSION, channel_order="bgr",
                           stage="rendering", end_state=renderer.end_state, started=started,
-                          metadata=lambda written: self._metadata(request, renderer, written))
+                          metadata=lambda written: self._metadata(request, renderer, written),
+                          passes=passes, pass_info=info)
 
     @staticmethod
     def _metadata(request: GenerationRequest, renderer, written) -> dict[str, Any]:

@@ -206,7 +206,8 @@ class BlockingRenderer:
 MASK_COLOURS = ((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 0, 255), (0, 255, 255),
                 (255, 128, 0), (128, 0, 255), (0, 128, 255), (255, 0, 128), (128, 255, 0), (0, 255, 128))
 DEPTH_FAR_M = 40.0
-SSAA_MAX_PIXELS = 480 * 270  # the depth pass: 255 at the near plane .. 0 at this distance and beyond
+SSAA_MAX_PIXELS = 480 * 270
+DEPTH_SPAN_M = 2048.0  # the depth pass: 255 at the near plane .. 0 at this distance and beyond
 
 
 def look_of(c) -> Look:
@@ -273,7 +274,13 @@ class _Scene:
         fill_np = self.root.attachNewNode(fill)
         fill_np.lookAt(*stage.to_panda(-np.array([-0.45, 0.55, -0.7])))
         self.actors = self.root.attachNewNode("actors")
-        for lnp in (sun_np, amb_np, fill_np):
+        # Drawn in scene-graph order: the default opaque bin sorts by state (pointer order), which
+        # decides ties between touching parts differently from run to run.
+        self.actors.setBin("unsorted", 0)
+        # Distinct priorities fix the order lights are summed in (else it follows pointer order, and
+        # float rounding makes runs differ by a level here and there).
+        for prio, lnp in enumerate((fill_np, amb_np, sun_np)):
+            lnp.node().setPriority(prio + 1)
             self.actors.setLight(lnp)
         self.figures = []
         for k, f in enumerate(starts):
@@ -300,15 +307,21 @@ class _Scene:
         self.shadows.setDepthOffset(1)
         # Depth camera: eye-space distance along the optical axis -> a gray ramp by texgen (the
         # software renderer has no depth read-back and no shaders; texgen is fixed-function).
+        # The ramp spans the whole scene (u = distance / DEPTH_SPAN_M stays in 0..1 at every vertex:
+        # the software rasterizer garbles texture coordinates far outside that) and is linear up
+        # to DEPTH_FAR_M: bilinear filtering reproduces a linear ramp exactly between texels.
+        n = 2048
+        metres = (np.arange(n) + 0.5) * DEPTH_SPAN_M / n
+        values = np.clip(np.rint(255 * (1 - metres / DEPTH_FAR_M)), 0, 255).astype(np.uint8)
         ramp = Texture("depth-ramp")
-        ramp.setup1dTexture(256, Texture.T_unsigned_byte, Texture.F_luminance)
-        ramp.setRamImage(bytes(range(255, -1, -1)))
+        ramp.setup2dTexture(n, 1, Texture.T_unsigned_byte, Texture.F_luminance)
+        ramp.setRamImage(values.tobytes())
         ramp.setWrapU(SamplerState.WM_clamp)
-        ramp.setMinfilter(SamplerState.FT_nearest)
-        ramp.setMagfilter(SamplerState.FT_nearest)
-        ts = TextureStage("depth")
-        near, far = 0.05, DEPTH_FAR_M
-        m = LMatrix4f(0, 0, 0, 0, 1 / (far - near), 0, 0, 0, 0, 0, 0, 0, -near / (far - near), 0.5, 0, 1)
+        ramp.setWrapV(SamplerState.WM_clamp)
+        ramp.setMinfilter(SamplerState.FT_linear)
+        ramp.setMagfilter(SamplerState.FT_linear)
+        ts = TextureStage.getDefault()
+        m = LMatrix4f(0, 0, 0, 0, 1 / DEPTH_SPAN_M, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, 0, 1)
         depth_state = NodePath("depth-state")
         depth_state.setLightOff(1000)
         depth_state.setColor(1, 1, 1, 1, 1000)
@@ -354,10 +367,12 @@ class _Scene:
         cam = {"colour": self.camera, "depth": self.depth_camera, "mask": self.mask_camera}[kind]
         if kind != "colour":
             self.shadows.hide()
+            self.sky.hide()  # the passes clear to black: far, no id
         try:
             img = stage.render_to_array(self.target, cam, (0, 0, 0))
         finally:
             self.shadows.show()
+            self.sky.show()
         if self.ssaa > 1 and kind != "mask":  # the mask keeps its exact id colours
             img = cv2.resize(img, (self.width, self.height), interpolation=cv2.INTER_AREA)
         elif self.ssaa > 1:

@@ -98,6 +98,7 @@ def set_node(world: World, parent):
         c = np.concatenate(colours)[:, ::-1]  # BGR -> RGB
         solid.attachNewNode(geom.quads_mesh("set-pieces", np.concatenate(quads), c, np.concatenate(normals)))
     root.setLightOff(1)
+    solid.setBin("unsorted", 0)  # deterministic draw order (see render._Scene)
     solid.flattenStrong()
     return root
 

@@ -93,6 +93,10 @@ class _Target:
             raise EngineError(ErrorKind.BUG, f"Panda3D ({stage.kind}) could not open a {width}x{height} buffer")
         self.texture = Texture("colour")
         self.buffer.addRenderTexture(self.texture, GraphicsOutput.RTMCopyRam, GraphicsOutput.RTPColor)
+        # Colour and depth cleared before every frame: nothing of the previous take may show through.
+        self.buffer.setClearColorActive(True)
+        self.buffer.setClearDepthActive(True)
+        self.buffer.setClearDepth(1.0)
         self.region = self.buffer.makeDisplayRegion()
         self.width, self.height = width, height
         self.buffer.setActive(False)
