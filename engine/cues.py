@@ -191,38 +191,68 @@ class AudioKind(_Choice):
     MUSIC = "music"
 
 
-# What "amount" (0..1) means for each move; the renderer and the prompt compiler both read this.
-# amount 1.0 is the strongest move a storyboard would ask for in one shot.
-MOVE_SPAN: dict[CameraMove, tuple[float, str]] = {
-    CameraMove.STATIC: (0.0, ""),
-    CameraMove.PAN: (60.0, "degrees of yaw"),
-    CameraMove.TILT: (40.0, "degrees of pitch"),
-    CameraMove.DOLLY_IN: (0.6, "fraction of the distance to the subject"),
-    CameraMove.DOLLY_OUT: (1.0, "times the distance to the subject, added"),
-    CameraMove.TRUCK: (3.0, "metres sideways"),
-    CameraMove.PEDESTAL: (1.5, "metres vertically"),
-    CameraMove.CRANE: (4.0, "metres vertically, tilting to hold the subject"),
-    CameraMove.ZOOM_IN: (2.0, "times the focal length, added (35 mm -> 105 mm at 1.0)"),
-    CameraMove.ZOOM_OUT: (0.66, "fraction of the focal length, removed"),
-    CameraMove.ORBIT: (90.0, "degrees around the subject"),
-    CameraMove.HANDHELD: (1.0, "shake strength (1.0 = nervous run-and-gun)"),
+@dataclass(frozen=True)
+class MoveSpec:
+    """One row of the camera table: what a move's amount means and how every reader words it.
+
+    span/unit: amount 1.0 is `span` `unit` (the strongest move a storyboard asks for in one shot);
+    directions: the first is the default; words: the prompt phrase ({dir} = direction words);
+    label: the describe text's name; amount: the amount text's format of the span ({v} = span x amount);
+    directed: describe names the direction; pair: the move the other direction means ('--camera dolly
+    --direction out' is a dolly out).
+    """
+    span: float
+    unit: str
+    directions: tuple[Direction, ...]
+    words: str
+    label: str
+    amount: str
+    directed: bool = False
+    pair: str = ""
+
+
+# The one camera table: the renderer, the framing solver, describe(), amount_text(), the diffusion
+# prompt's camera words and the inspector's diagram all read it.
+CAMERA_MOVES: dict[CameraMove, MoveSpec] = {
+    CameraMove.STATIC: MoveSpec(0.0, "", (Direction.NONE,), "static camera, locked-off tripod shot", "static", ""),
+    CameraMove.PAN: MoveSpec(60.0, "degrees of yaw", (Direction.RIGHT, Direction.LEFT), "the camera pans {dir}",
+                             "pan", "{v:.0f}°", True),
+    CameraMove.TILT: MoveSpec(40.0, "degrees of pitch", (Direction.UP, Direction.DOWN), "the camera tilts {dir}",
+                              "tilt", "{v:.0f}°", True),
+    CameraMove.DOLLY_IN: MoveSpec(0.6, "fraction of the distance to the subject", (Direction.IN,),
+                                  "the camera dollies in toward the subject, push in", "dolly in",
+                                  "{p:.0f}% closer", pair="dolly_out"),
+    CameraMove.DOLLY_OUT: MoveSpec(1.0, "times the distance to the subject, added", (Direction.OUT,),
+                                   "the camera dollies out away from the subject, pull back", "dolly out",
+                                   "+{v:.2f}× distance", pair="dolly_in"),
+    CameraMove.TRUCK: MoveSpec(3.0, "metres sideways", (Direction.RIGHT, Direction.LEFT),
+                               "tracking shot, the camera trucks {dir}", "truck", "{v:.1f} m", True),
+    CameraMove.PEDESTAL: MoveSpec(1.5, "metres vertically", (Direction.UP, Direction.DOWN),
+                                  "the camera rises {dir}", "pedestal", "{v:.1f} m", True),
+    CameraMove.CRANE: MoveSpec(4.0, "metres vertically, tilting to hold the subject", (Direction.UP, Direction.DOWN),
+                               "crane shot, the camera cranes {dir}", "crane", "{v:.1f} m", True),
+    CameraMove.ZOOM_IN: MoveSpec(2.0, "times the focal length, added (35 mm -> 105 mm at 1.0)", (Direction.IN,),
+                                 "the camera zooms in", "zoom in", "×{z_in:.2f} focal", pair="zoom_out"),
+    CameraMove.ZOOM_OUT: MoveSpec(0.66, "fraction of the focal length, removed", (Direction.OUT,),
+                                  "the camera zooms out", "zoom out", "×{z_out:.2f} focal", pair="zoom_in"),
+    CameraMove.ORBIT: MoveSpec(90.0, "degrees around the subject",
+                               (Direction.CW, Direction.CCW, Direction.LEFT, Direction.RIGHT),
+                               "arc shot, the camera orbits around the subject {dir}", "orbit", "{v:.0f}°", True),
+    CameraMove.HANDHELD: MoveSpec(1.0, "shake strength (1.0 = nervous run-and-gun)", (Direction.NONE,),
+                                  "handheld camera, shaky footage", "handheld", "shake {v:.2f}"),
 }
 
-# Directions that make sense for each move; the first is the default when none is given.
-MOVE_DIRECTIONS: dict[CameraMove, tuple[Direction, ...]] = {
-    CameraMove.STATIC: (Direction.NONE,),
-    CameraMove.PAN: (Direction.RIGHT, Direction.LEFT),
-    CameraMove.TILT: (Direction.UP, Direction.DOWN),
-    CameraMove.DOLLY_IN: (Direction.IN,),
-    CameraMove.DOLLY_OUT: (Direction.OUT,),
-    CameraMove.TRUCK: (Direction.RIGHT, Direction.LEFT),
-    CameraMove.PEDESTAL: (Direction.UP, Direction.DOWN),
-    CameraMove.CRANE: (Direction.UP, Direction.DOWN),
-    CameraMove.ZOOM_IN: (Direction.IN,),
-    CameraMove.ZOOM_OUT: (Direction.OUT,),
-    CameraMove.ORBIT: (Direction.CW, Direction.CCW, Direction.LEFT, Direction.RIGHT),
-    CameraMove.HANDHELD: (Direction.NONE,),
-}
+# Views of the table kept for their many readers.
+MOVE_SPAN: dict[CameraMove, tuple[float, str]] = {m: (s.span, s.unit) for m, s in CAMERA_MOVES.items()}
+MOVE_DIRECTIONS: dict[CameraMove, tuple[Direction, ...]] = {m: s.directions for m, s in CAMERA_MOVES.items()}
+
+
+def amount_text(move: "CameraMove", amount: float) -> str:
+    """The amount in the move's own unit: '32°', '1.5 m', '21% closer', '×1.80 focal'."""
+    spec = CAMERA_MOVES[CameraMove.parse(move)]
+    v = spec.span * amount
+    return spec.amount.format(v=v, p=v * 100, z_in=1 + v, z_out=1 - v) if spec.amount else ""
+
 
 LENS_MM_RANGE = (8.0, 600.0)
 
@@ -272,6 +302,9 @@ class CameraCue(_Cue):
     def __post_init__(self) -> None:
         move = CameraMove.parse(self.move, "camera move")
         direction = Direction.parse(self.direction, "camera direction")
+        pair = CAMERA_MOVES[move].pair
+        if direction not in MOVE_DIRECTIONS[move] and pair and direction in MOVE_DIRECTIONS[CameraMove(pair)]:
+            move = CameraMove(pair)  # 'dolly' + 'out' is a dolly out, 'zoom' + 'out' a zoom out
         allowed = MOVE_DIRECTIONS[move]
         if direction is Direction.NONE:
             direction = allowed[0]
@@ -294,14 +327,13 @@ class CameraCue(_Cue):
     def describe(self) -> str:
         """Short human text: 'slow dolly in, 50 mm, MS, low angle'."""
         speed = "slow " if self.amount < 0.34 else ("fast " if self.amount > 0.75 else "")
-        move = self.move.value.replace("_", " ")
+        spec = CAMERA_MOVES[self.move]
         if self.move is CameraMove.STATIC:
             head = "static"
-        elif self.move in (CameraMove.PAN, CameraMove.TILT, CameraMove.TRUCK, CameraMove.PEDESTAL,
-                           CameraMove.CRANE, CameraMove.ORBIT):
-            head = f"{speed}{move} {self.direction.value}"
+        elif spec.directed:
+            head = f"{speed}{spec.label} {self.direction.value}"
         else:
-            head = f"{speed}{move}"
+            head = f"{speed}{spec.label}"
         return f"{head}, {self.lens_mm:g} mm, {self.shot_size.value}, {self.angle.value} angle"
 
 
@@ -369,5 +401,6 @@ class AudioCue(_Cue):
 
 __all__ = [
     "CueError", "CameraMove", "Direction", "Easing", "ShotSize", "Angle", "ScreenDirection", "MotionKind",
-    "AudioKind", "CameraCue", "MotionCue", "AudioCue", "MOVE_SPAN", "MOVE_DIRECTIONS", "LENS_MM_RANGE",
+    "AudioKind", "CameraCue", "MotionCue", "AudioCue", "MoveSpec", "CAMERA_MOVES", "MOVE_SPAN", "MOVE_DIRECTIONS",
+    "amount_text", "LENS_MM_RANGE",
 ]

@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 from .cues import AudioCue, CameraCue, CueError, MotionCue
 from .errors import EngineError, JobCancelled
+from .plan import ShotPlan
 
 
 def fps_to_str(fps: Fraction) -> str:
@@ -159,6 +160,7 @@ class GenerationRequest:
     options: Mapping[str, Any] = field(default_factory=dict)  # backend options (steps, guidance, memory mode…)
     shot_id: str = ""                 # for the studio's bookkeeping; backends ignore it
     operation: str = "generate"       # generate, variation, remix, extend, loop, blend…
+    plan: ShotPlan | None = None      # what the shot shows, resolved by the studio (engine.plan)
 
     def __post_init__(self) -> None:
         if not self.job_id:
@@ -171,6 +173,8 @@ class GenerationRequest:
         object.__setattr__(self, "motion", tuple(self.motion))
         object.__setattr__(self, "audio", tuple(self.audio))
         object.__setattr__(self, "options", dict(self.options))
+        if self.plan is not None and not isinstance(self.plan, ShotPlan):
+            object.__setattr__(self, "plan", ShotPlan.from_dict(self.plan))
 
     @property
     def duration_s(self) -> float:
@@ -183,7 +187,7 @@ class GenerationRequest:
                 "width": self.width, "height": self.height, "frames": self.frames, "fps": fps_to_str(self.fps),
                 "seed": self.seed, "scene": self.scene.to_dict(), "conditioning": self.conditioning.to_dict(),
                 "burn_in": self.burn_in, "options": dict(self.options), "shot_id": self.shot_id,
-                "operation": self.operation}
+                "operation": self.operation, "plan": self.plan.to_dict() if self.plan is not None else None}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "GenerationRequest":
@@ -194,6 +198,7 @@ class GenerationRequest:
         data["fps"] = parse_fps(data.get("fps", 24))
         data["scene"] = SceneSpec.from_dict(data.get("scene"))
         data["conditioning"] = Conditioning.from_dict(data.get("conditioning"))
+        data["plan"] = ShotPlan.from_dict(data["plan"]) if data.get("plan") else None
         return cls(**data)
 
     def with_(self, **changes: Any) -> "GenerationRequest":

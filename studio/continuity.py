@@ -110,3 +110,15 @@ def stale_shots(project: Project) -> dict[str, str]:
             elif previous.id in stale:
                 stale[shot.id] = f"'{name}' upstream is stale"
     return stale
+
+
+def default_continuity(project: Project, seq_id: str, index: int | None, shot: Shot) -> Continuity:
+    """What a new shot starts from: 'none' for the first shot of the project and of every scene (a new
+    scene is a new setup); later shots chain onto the previous take ('previous') only when the shot plan
+    says they continue the same setup ('continues', 'still', 'CONTINUOUS'), else they start fresh."""
+    from .shotplan import plan_for_shot  # the reader imports the model only; keep continuity light to import
+    seq = project.sequence(seq_id)
+    position = len(seq.shots) if index is None else index
+    if position == 0:
+        return Continuity.NONE
+    return Continuity.PREVIOUS if plan_for_shot(project, seq, shot).continues_setup else Continuity.NONE

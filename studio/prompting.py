@@ -14,13 +14,14 @@ from typing import Any, Mapping
 
 from engine.cues import AudioCue
 from engine.jobs import CharacterSpec, GenerationRequest, SceneSpec
+from engine.plan import ShotPlan, heading_time
 
 from .continuity import inheritance
 from .model import BibleEntry, BibleKind, Project, Sequence, Shot, new_id
+from .shotplan import plan_for_shot
 
 _PALETTE = ("#c0504d", "#4f81bd", "#9bbb59", "#f79646", "#8064a2", "#4bacc6", "#d4a017", "#7f7f7f")
 _VOICES = ("en-us+m3", "en-gb+f3", "en-us+f2", "en-gb+m7", "en-us+m1", "en-us+f4")
-_TIMES = ("dawn", "morning", "day", "afternoon", "dusk", "evening", "sunset", "night", "continuous")
 
 
 @dataclass(frozen=True)
@@ -31,17 +32,16 @@ class Heading:
 
 
 def parse_heading(text: str) -> Heading:
-    """'EXT. HARBOUR - NIGHT' -> exterior, 'HARBOUR', 'night'. Forgiving: anything else is a location."""
+    """'EXT. HARBOUR - NIGHT' -> exterior, 'HARBOUR', 'night'. Forgiving: anything else is a location.
+    The time is engine.plan's reading (whole words: 'MORNING' is morning, 'KNIGHT'S HALL' no night)."""
     text = (text or "").strip()
     interior = bool(re.match(r"^(INT|I/E|INT\./EXT)\b", text, re.I))
     body = re.sub(r"^(INT\./EXT\.|INT/EXT|I/E|INT|EXT|EST)\.?\s*", "", text, flags=re.I)
-    time = "day"
+    time = heading_time(text)
     parts = [p.strip() for p in re.split(r"\s+-+\s+|\s+–\s+", body) if p.strip()]
-    if len(parts) > 1 and parts[-1].lower() in _TIMES:
-        word = parts.pop().lower()
-        time = {"morning": "day", "afternoon": "day", "evening": "dusk", "sunset": "dusk",
-                "continuous": "day"}.get(word, word)
-    return Heading(interior, " - ".join(parts), time)
+    if len(parts) > 1 and time:
+        parts.pop()
+    return Heading(interior, " - ".join(parts), time or "day")
 
 
 def stable_seed(*parts: str) -> int:
@@ -66,9 +66,11 @@ def shot_characters(project: Project, shot: Shot) -> list[BibleEntry]:
 
 
 def scene_spec(project: Project, seq: Sequence, shot: Shot, folder: Path,
-               start_state: Mapping[str, Any] | None = None) -> SceneSpec:
-    """The world of a shot. Built from the scene, so every shot of a scene shares set, light and cast."""
+               start_state: Mapping[str, Any] | None = None, plan: ShotPlan | None = None) -> SceneSpec:
+    """The world of a shot. Built from the scene, so every shot of a scene shares set, light and cast.
+    Its light and interior come from the shot plan (one reading of the heading for studio and engine)."""
     heading = parse_heading(seq.heading)
+    plan = plan if plan is not None else plan_for_shot(project, seq, shot)
     refs = [project.bible_entry(r) for r in shot.bible_refs]
     location = next((e for e in refs if e.kind is BibleKind.LOCATION), None) or \
         next((e for e in project.bible if e.kind is BibleKind.LOCATION), None)
@@ -76,13 +78,15 @@ def scene_spec(project: Project, seq: Sequence, shot: Shot, folder: Path,
         [e.description or e.name for e in project.bible if e.kind is BibleKind.STYLE]
     all_chars = [e for e in project.bible if e.kind is BibleKind.CHARACTER]
     in_shot = shot_characters(project, shot)
+    planned = {p.name.lower() for p in plan.people if p.in_bible}
+    in_shot += [e for e in all_chars if e.name.lower() in planned and e not in in_shot]
     # Colours and voices come from a character's place in the whole bible, so they never change per shot.
     characters = tuple(character_spec(e, all_chars.index(e)) for e in in_shot)
     location_text = heading.location
     if location is not None:
         location_text = f"{location.name}: {location.description}".strip(": ")
-    return SceneSpec(heading=seq.heading, location=location_text, interior=heading.interior,
-                     time_of_day=heading.time_of_day, style="; ".join(styles), characters=characters,
+    return SceneSpec(heading=seq.heading, location=location_text, interior=plan.place.interior,
+                     time_of_day=plan.light, style="; ".join(styles), characters=characters,
                      set_seed=stable_seed(project.name, seq.id),
                      board_image=str(Path(folder) / shot.board_image) if shot.board_image else None,
                      start_state=start_state)
@@ -107,14 +111,42 @@ def backend_of(project: Project, shot: Shot) -> str:
     return shot.backend or project.default_backend or "previs"
 
 
+_FAMILY_CACHE: dict[tuple[str, float], str] = {}
+
+
+def prompt_family(project: Project, shot: Shot) -> tuple[str, str]:
+    """(family, what the preview says) of the backend and model the shot will really use:
+    previs -> ('', 'previs'); diffusion -> the family read from the model folder (no torch)."""
+    if backend_of(project, shot) != "diffusion":
+        return "", "previs (built-in renderer)"
+    model = (shot.model or "").strip()
+    if not model:
+        return "wan", "diffusion, no model chosen yet (Wan-style prompt)"
+    path = Path(model).expanduser()
+    try:
+        key = (str(path), path.stat().st_mtime)
+    except OSError:
+        return "wan", f"diffusion, {model} (not a folder here: Wan-style prompt)"
+    if key not in _FAMILY_CACHE:
+        from engine.diffusion.registry import inspect_model_dir  # no torch: reads the folder's JSON
+        try:
+            _FAMILY_CACHE[key] = inspect_model_dir(path).family
+        except Exception:  # an unreadable folder: the generate step reports it properly
+            _FAMILY_CACHE[key] = ""
+    family = _FAMILY_CACHE[key]
+    return (family, f"diffusion, {family} ({path.name})") if family else \
+        ("wan", f"diffusion, {path.name} (unreadable model folder: Wan-style prompt)")
+
+
 def compiled_prompt(project: Project, seq: Sequence, shot: Shot, folder: Path, family: str = "") -> tuple[str, str]:
-    """The prompt and negative prompt a backend receives. The user's override wins."""
+    """The prompt and negative prompt a backend receives, for the model family it will really use.
+    The user's override wins."""
     if shot.prompt_override.strip():
         return shot.prompt_override.strip(), ""
     if backend_of(project, shot) == "diffusion":
         from engine.diffusion.prompt import compile_prompt  # no torch: the compiler is plain text work
         compiled = compile_prompt(shot.prompt, shot.camera, shot.motion, scene_spec(project, seq, shot, folder),
-                                  family or "wan")
+                                  family or prompt_family(project, shot)[0] or "wan")
         return compiled.prompt, compiled.negative_prompt
     return shot.prompt, ""
 
@@ -137,6 +169,7 @@ def build_request(project: Project, folder: Path, shot_id: str, *, job_id: str |
         if shot.prompt_override.strip():
             opts.setdefault("prompt_override", shot.prompt_override.strip())
     prompt = shot.prompt_override.strip() if backend != "diffusion" and shot.prompt_override.strip() else shot.prompt
+    plan = plan_for_shot(project, seq, shot)
     number = sum(len(s.shots) for s in project.sequences[:project.sequences.index(seq)]) + index + 1
     burn_in = f"{number:02d} {shot.title}".strip() if project.settings.get("burn_in") else ""
     request = GenerationRequest(
@@ -145,6 +178,7 @@ def build_request(project: Project, folder: Path, shot_id: str, *, job_id: str |
         audio=absolute_audio(project, shot, folder),
         width=project.width, height=project.height, frames=shot.duration, fps=project.fps,
         seed=shot.seed if seed is None else seed,
-        scene=scene_spec(project, seq, shot, folder, inherited.start_state),
-        conditioning=inherited.conditioning, burn_in=burn_in, options=opts, shot_id=shot.id, operation=operation)
+        scene=scene_spec(project, seq, shot, folder, inherited.start_state, plan),
+        conditioning=inherited.conditioning, burn_in=burn_in, options=opts, shot_id=shot.id, operation=operation,
+        plan=plan)
     return request.with_(**overrides) if overrides else request

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..cues import Angle, CameraCue, CameraMove, Direction, MotionCue, MotionKind, ScreenDirection, \
+from ..cues import CAMERA_MOVES, Angle, CameraCue, CameraMove, Direction, MotionCue, MotionKind, ScreenDirection, \
     ShotSize
 from ..jobs import SceneSpec
 
@@ -32,19 +32,7 @@ class CompiledPrompt:
 
 
 # Move phrases in the words these models were captioned with (camera-motion LoRA and caption sets).
-_MOVE_WORDS = {
-    CameraMove.PAN: "the camera pans {dir}",
-    CameraMove.TILT: "the camera tilts {dir}",
-    CameraMove.DOLLY_IN: "the camera dollies in toward the subject, push in",
-    CameraMove.DOLLY_OUT: "the camera dollies out away from the subject, pull back",
-    CameraMove.TRUCK: "tracking shot, the camera trucks {dir}",
-    CameraMove.PEDESTAL: "the camera rises {dir}",
-    CameraMove.CRANE: "crane shot, the camera cranes {dir}",
-    CameraMove.ZOOM_IN: "the camera zooms in",
-    CameraMove.ZOOM_OUT: "the camera zooms out",
-    CameraMove.ORBIT: "arc shot, the camera orbits around the subject {dir}",
-    CameraMove.HANDHELD: "handheld camera, shaky footage",
-}
+_MOVE_WORDS = {move: spec.words for move, spec in CAMERA_MOVES.items()}  # engine.cues' one camera table
 _DIR_WORDS = {Direction.LEFT: "to the left", Direction.RIGHT: "to the right", Direction.UP: "up",
               Direction.DOWN: "down", Direction.CW: "clockwise", Direction.CCW: "counterclockwise",
               Direction.IN: "", Direction.OUT: "", Direction.NONE: ""}

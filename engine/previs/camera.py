@@ -120,10 +120,17 @@ class CameraPath:
     exactly where the previous take ended). `pose(i)` is pure: frame i's pose depends only on i."""
 
     def __init__(self, cue: CameraCue, start: CameraPose, subject: np.ndarray, frames: int, fps: float,
-                 seed: int):
+                 seed: int, focus: np.ndarray | None = None, span: float | None = None):
+        """`subject`: the point the frame centres on. `focus` (the framing solver's): the face or
+        detail a dolly in or a zoom in ends on, travelling toward it while the aim drifts onto it.
+        `span`: the move's span in MOVE_SPAN units when the solver capped it to keep the subject in."""
         self.cue, self.start, self.frames, self.fps = cue, start, frames, float(fps)
         self.subject = np.asarray(subject, dtype=np.float64)
-        self.span = MOVE_SPAN[cue.move][0] * cue.amount
+        self.focus = None if focus is None else np.asarray(focus, dtype=np.float64)
+        self.span = MOVE_SPAN[cue.move][0] * cue.amount if span is None else float(span)
+        if self.focus is not None:
+            yaw0, pitch0 = look_angles(np.asarray(start.position, dtype=np.float64), self.subject)
+            self._offset = (start.yaw - yaw0, start.pitch - pitch0)
         self._shake = _Shake(seed) if cue.move is CameraMove.HANDHELD else None
 
     def progress(self, i: int) -> float:
@@ -144,6 +151,8 @@ class CameraPath:
             return replace(start, yaw=start.yaw + sign * self.span * s)
         if move is CameraMove.TILT:
             return replace(start, pitch=_clamp_pitch(start.pitch + sign * self.span * s))
+        if self.focus is not None and move in (CameraMove.DOLLY_IN, CameraMove.ZOOM_IN):
+            return self._onto_focus(pos, s)
         if move in (CameraMove.DOLLY_IN, CameraMove.DOLLY_OUT):
             # Along the optical axis, by a fraction of the distance to the subject along that axis.
             along = max(0.3, float(np.dot(self.subject - pos, fwd)))
@@ -182,6 +191,23 @@ class CameraPath:
             return replace(start, position=_tuple(pos + offset), yaw=start.yaw + d[0] * 1.4 * k,
                            pitch=start.pitch + d[1] * 0.9 * k, roll=start.roll + d[2] * 0.7 * k)
         return start
+
+
+    def _onto_focus(self, pos: np.ndarray, s: float) -> CameraPose:
+        """Dolly in / zoom in relative to the subject: travel (or zoom) by a fraction of the distance to
+        the face while the aim drifts from the framing centre onto it, so the move ends on the face."""
+        start, focus = self.start, self.focus
+        aim = self.subject + (focus - self.subject) * min(1.0, max(0.0, s))
+        if self.cue.move is CameraMove.DOLLY_IN:
+            to_face = focus - pos
+            dist = float(np.linalg.norm(to_face))
+            new = pos + to_face / max(dist, 1e-9) * min(self.span, 0.95) * dist * s
+            lens = start.lens_mm
+        else:
+            new, lens = pos, start.lens_mm * (1.0 + self.span * s)
+        yaw, pitch = look_angles(new, aim)
+        return replace(start, position=_tuple(new), yaw=yaw + self._offset[0],
+                       pitch=_clamp_pitch(pitch + self._offset[1]), lens_mm=lens)
 
 
 class _Shake:

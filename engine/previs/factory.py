@@ -6,8 +6,8 @@ from typing import Optional
 
 from ..jobs import GenerationRequest
 from .dressing import build_world
-from .remix import WORLD_KEYS, make_op_renderer
-from .render import BlockingRenderer, BoardRenderer
+from .remix import make_op_renderer
+from .render import BlockingRenderer, BoardRenderer, effective_scene, world_key
 
 
 def make_renderer(request: GenerationRequest, worlds: Optional[dict] = None):
@@ -18,7 +18,7 @@ def make_renderer(request: GenerationRequest, worlds: Optional[dict] = None):
         return make_op_renderer(request, worlds, make_renderer)
     if request.scene.board_image:
         return BoardRenderer(request)
-    key = tuple(getattr(request.scene, k) for k in WORLD_KEYS)
+    key = world_key(request)
     if key not in worlds:
-        worlds[key] = build_world(request.scene)
+        worlds[key] = build_world(effective_scene(request), request.plan)
     return BlockingRenderer(request, worlds[key])

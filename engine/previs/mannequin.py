@@ -21,9 +21,9 @@ from .rig import skeleton
 SKIN = (214, 184, 152)
 HAIR = (62, 46, 36)
 SHOE = (44, 38, 34)
-EYE_WHITE = (236, 234, 228)
+EYE_WHITE = (232, 222, 206)
 PUPIL = (26, 22, 20)
-LIP = (150, 70, 66)
+LIP = (204, 150, 132)
 MOUTH_IN = (60, 20, 22)
 
 
@@ -82,7 +82,7 @@ class Mannequin:
 
         def add(kind, proto, colour, spec):
             np_ = proto.copyTo(self.root)
-            np_.setMaterial(_material(colour), 1)
+            np_.setMaterial(_material(colour, glow=colour in (SKIN, LIP)), 1)
             self.parts.append((np_, kind, spec))
 
         r = 0.052 * girth
@@ -96,7 +96,8 @@ class Mannequin:
             add("ball", self._sph, shirt, (f"{s}_elbow", r * 0.86))
             add("limb", self._cyl, shirt, (f"{s}_elbow", f"{s}_wrist", r * 0.84, r * 0.7))
             add("hand", self._sph, SKIN, (f"{s}_wrist", f"{s}_hand"))
-        add("torso", self._sph, shirt, ("chest", 0.18 * girth, 0.115 * girth, 0.27))
+        add("torso", self._sph, shirt, ("chest", 0.195 * girth, 0.12 * girth, 0.25))
+        add("limb", self._cyl, shirt, ("r_shoulder", "l_shoulder", 0.06 * girth, 0.06 * girth))
         add("torso", self._sph, trousers, ("pelvis", 0.165 * girth, 0.11 * girth, 0.13))
         add("limb", self._cyl, SKIN, ("neck", "head", 0.045, 0.045))
         if "coat" in look.garments:
@@ -105,13 +106,13 @@ class Mannequin:
             add("skirt", self._cyl, shirt, ("pelvis", 0.17 * girth, 0.27 * girth, 0.5))
         # the head and face, in the head's own frame (right, forward, up)
         add("head", self._sph, SKIN, ((0, 0, 0), (0.083, 0.098, 0.113)))
-        add("head", self._sph, hair, ((0, -0.014, 0.03), (0.088, 0.098, 0.094)))
+        add("head", self._sph, hair, ((0, -0.022, 0.046), (0.087, 0.095, 0.083)))
         for side in (1, -1):
             add("head", self._sph, EYE_WHITE, ((side * 0.034, 0.072, 0.022), (0.016, 0.012, 0.011)))
             add("head", self._sph, PUPIL, ((side * 0.034, 0.083, 0.022), (0.0075, 0.006, 0.0075)))
-            add("brow", self._sph, hair, (side, 0.052))
+            add("brow", self._sph, tuple(int(0.7 * h + 0.3 * k) for h, k in zip(hair, SKIN)), (side, 0.052))
             add("head", self._sph, SKIN, ((side * 0.085, -0.004, 0.0), (0.012, 0.022, 0.03)))   # ears
-        add("head", self._sph, tuple(int(c * 0.93) for c in SKIN), ((0, 0.098, -0.004), (0.014, 0.024, 0.026)))
+        add("head", self._sph, SKIN, ((0, 0.098, -0.004), (0.014, 0.024, 0.026)))   # nose
         add("mouth", self._sph, MOUTH_IN, ())
         add("head", self._sph, LIP, ((0, 0.083, -0.05), (0.026, 0.012, 0.005)))
         if "hat" in look.garments:
@@ -200,19 +201,24 @@ class Mannequin:
 _MATERIALS: dict = {}
 
 
-def _material(colour):
+def _material(colour, glow: bool = False):
     """A Material per colour (the lit colour comes from it; a plain vertex colour would be
-    multiplied in a second time by the fixed-function pipeline)."""
-    hit = _MATERIALS.get(colour)
+    multiplied in a second time by the fixed-function pipeline). `glow`: skin keeps half its
+    colour as emission, so a face is lit softly (as a key light and bounce would) and its features
+    read against one even tone instead of a shaded ball."""
+    hit = _MATERIALS.get((colour, glow))
     if hit is None:
         from panda3d.core import Material
-        hit = Material(f"c{colour}")
+        hit = Material(f"c{colour}{'g' if glow else ''}")
         c = (colour[0] / 255, colour[1] / 255, colour[2] / 255, 1.0)
-        hit.setAmbient(c)
-        hit.setDiffuse(c)
+        k = 0.55 if glow else 1.0
+        hit.setAmbient((c[0] * k, c[1] * k, c[2] * k, 1.0))
+        hit.setDiffuse((c[0] * k, c[1] * k, c[2] * k, 1.0))
+        if glow:
+            hit.setEmission((c[0] * 0.5, c[1] * 0.5, c[2] * 0.5, 1.0))
         if len(_MATERIALS) > 512:
             _MATERIALS.clear()
-        _MATERIALS[colour] = hit
+        _MATERIALS[(colour, glow)] = hit
     return hit
 
 

@@ -37,7 +37,6 @@ from .camera import CameraPath, CameraPose, look_angles
 from .figures import FigureState, FigureTrack
 
 OPS = ("extend", "loop", "blend", "variation")
-WORLD_KEYS = ("heading", "location", "interior", "time_of_day", "style", "set_seed")
 GESTURE_HZ = 1.6       # figures.FigureTrack waves at this rate
 RAMP_S = 0.5           # an extension reaches the shot's pace over this long
 

@@ -23,15 +23,19 @@ import numpy as np
 from ..cues import CameraMove, MotionCue
 from ..errors import EngineError, ErrorKind
 from ..jobs import GenerationRequest
+from dataclasses import replace
+
 from . import geom, sets, stage
 from .camera import CameraPath, CameraPose, initial_pose, subject_distance
 from .figures import FigureState, FigureTrack, default_figures
-from .mannequin import Look, Mannequin, hex_rgb
+from .framing import layout, prop_dims, solve
+from .mannequin import Look, Mannequin, _material, hex_rgb
+from .props import DEFAULT_COLOURS, prop_node
 from .projection import Pinhole
 from .rig import COCO_LIMBS, OPENPOSE_COLOURS, coco_keypoints, skeleton
 from .scene import World
 
-RENDERER_VERSION = "previs-2.0"  # 2.0: Panda3D renders the set and the mannequins (stage.py)
+RENDERER_VERSION = "previs-2.0"  # 2.0: Panda3D renders the set, the mannequins and the plan's props (stage.py)
 
 
 def timecode(frame: int, fps: float) -> str:
@@ -52,6 +56,142 @@ def draw_burn_in(img: np.ndarray, text: str, frame: int, fps: float) -> None:
     cv2.rectangle(img, (x0, y0), (x0 + tw + 2 * pad, h - pad), (0, 0, 0), -1)
     cv2.putText(img, label, (x0 + pad, h - pad - base), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick,
                 cv2.LINE_AA)
+
+
+_PALETTE = ("#c0504d", "#4f81bd", "#9bbb59", "#f79646", "#8064a2", "#4bacc6", "#d4a017", "#7f7f7f")
+_PROP_COLOUR = "#8a6a4a"
+
+
+def plan_figures(plan, characters) -> list[FigureState]:
+    """The plan's people on the framing solver's marks, in their garment (or bible) colour."""
+    by_name = {c.name.lower(): c for c in characters}
+    out = []
+    for m in layout(plan).marks:
+        person = plan.people[m.person]
+        spec = by_name.get(person.name.lower()) if person.name else None
+        colour = m.colour or (spec.color if spec is not None else "") or _PALETTE[m.person % len(_PALETTE)]
+        # Named people carry their label (and their motion cues); described ones draw unlabelled.
+        out.append(FigureState(person.name if m.member == 0 else "", colour, m.height, x=m.x, z=m.z,
+                               heading=m.heading))
+    return out
+
+
+def effective_scene(request: GenerationRequest):
+    """The scene a take renders: the plan is resolved by the studio, so its light and interior win
+    over the heading's words."""
+    plan = request.plan
+    if plan is None:
+        return request.scene
+    return replace(request.scene, time_of_day=plan.light, interior=plan.place.interior)
+
+
+def world_key(request: GenerationRequest) -> tuple:
+    """What a take's set depends on (renderers of one operation share a set with the same key)."""
+    scene, plan = effective_scene(request), request.plan
+    kind = (plan.place.kind, plan.weather) if plan is not None else ()
+    return (scene.heading, scene.location, scene.interior, scene.time_of_day, scene.style, scene.set_seed, kind)
+
+
+def plan_looks(plan, characters) -> list[Look]:
+    """Each plan figure's build, age and garments (in the layout's mark order)."""
+    by_name = {c.name.lower(): c for c in characters}
+    out = []
+    for m in layout(plan).marks:
+        p = plan.people[m.person]
+        spec = by_name.get(p.name.lower()) if p.name else None
+        top = m.colour or (spec.color if spec is not None else "") or _PALETTE[m.person % len(_PALETTE)]
+        kinds = {g.kind for g in p.garments}
+        garments = tuple(sorted({"coat" for k in kinds if k in COAT_WORDS} | {"dress" for k in kinds if k in DRESS_WORDS}
+                                | {"suit" for k in kinds if k == "suit"} | {"hat" for k in kinds if k in HAT_WORDS}))
+        lower = p.main_colour("bottom") if any(g.region == "bottom" for g in p.garments) else ""
+        hat = next((g.colour for g in p.garments if g.region == "head" and g.colour), "")
+        out.append(Look(colour=hex_rgb(top), lower=hex_rgb(lower) if lower else None,
+                        build={"thin": "slim", "slim": "slim", "heavy": "heavy", "stout": "heavy", "fat": "heavy",
+                               "big": "heavy"}.get(p.build, "average"),
+                        age=p.age or "adult", garments=garments, hat_colour=hex_rgb(hat) if hat else None))
+    return out
+
+
+COAT_WORDS = {"coat", "overcoat", "raincoat", "trench coat", "oilskin", "cloak", "cape", "robe", "parka", "habit"}
+DRESS_WORDS = {"dress", "gown", "skirt"}
+HAT_WORDS = {"hat", "cap", "helmet", "hood", "beret"}
+
+
+def plan_poses(plan, figures: list[FigureState]) -> list[FigureState]:
+    """The plan's actions as poses held through the shot (a motion cue still moves the figure):
+    sit, kneel, point, wave, hold/carry, read, look up/down/at, talk."""
+    marks = layout(plan).marks
+    out = []
+    for f, m in zip(figures, marks):
+        acts = [a for a in plan.actions if a.actor == m.person]
+        changes: dict[str, Any] = {}
+        for a in acts:
+            v = a.verb
+            if v in ("sit", "eat", "write", "drive") and m.member == 0:
+                changes.update(sit=1.0, seat=True)
+            elif v in ("kneel", "mend", "hide"):
+                changes["kneel"] = 1.0
+            elif v == "point":
+                changes["point"] = 1.0
+            elif v == "wave":
+                changes["gesture"] = 0.9
+            elif v in ("hold", "carry", "read"):
+                changes["carry"] = 1.0
+                if v == "read":
+                    changes["head_pitch"] = -28.0
+            elif v == "look_up":
+                changes["head_pitch"] = 25.0
+            elif v == "look_down":
+                changes["head_pitch"] = -25.0
+            elif v == "sleep":
+                changes.update(sit=1.0, seat=True, head_pitch=-30.0)
+            if a.target_person is not None and a.target_person != m.person:
+                target = next((t for t in marks if t.person == a.target_person and t.member == 0), None)
+                if target is not None:
+                    changes["head_yaw"] = look_yaw(f, (target.x, target.z))
+        held = any(pr.held_by == m.person for pr in plan.props) and m.member == 0
+        if held:
+            changes["carry"] = 1.0
+        if acts:
+            changes["expression"] = expression_of(" ".join(a.words for a in acts))
+        out.append(replace(f, **changes) if changes else f)
+    return out
+
+
+def plan_props(plan) -> list[dict]:
+    """The plan's props on the framing solver's marks: kind, colour, box, and who holds it (the
+    holder's index among the figures, or None)."""
+    lay = layout(plan)
+    lead = {m.person: k for k, m in enumerate(lay.marks) if m.member == 0}
+    out = []
+    for pm in lay.props:
+        prop = plan.props[pm.prop]
+        colour = hex_rgb(prop.colour) if prop.colour else DEFAULT_COLOURS.get(prop.kind, (138, 106, 74))
+        out.append({"kind": prop.kind, "colour": colour, "dims": prop_dims(prop.kind, pm.size),
+                    "at": (pm.x, pm.y, pm.z), "holder": lead.get(prop.held_by) if prop.held_by is not None else None})
+    return out
+
+
+def look_yaw(f: FigureState, target_xz) -> float:
+    """Head yaw (degrees right of the body's heading) that faces (x, z), within the neck's reach."""
+    want = math.degrees(math.atan2(target_xz[0] - f.x, target_xz[1] - f.z))
+    delta = (want - f.heading + 180.0) % 360.0 - 180.0
+    return max(-75.0, min(75.0, delta))
+
+
+EXPRESSIONS = (("smile", ("smile", "laugh", "grin", "happy", "joy", "delight", "cheer")),
+               ("frown", ("frown", "angry", "anger", "scowl", "argue", "furious", "sad", "cry", "weep")),
+               ("surprise", ("surprise", "astonish", "gasp", "shock", "startle", "amaze")),
+               ("fear", ("fear", "afraid", "scared", "terrified", "panic", "flee", "horror")))
+
+
+def expression_of(words: str) -> str:
+    """A face from the action's words (neutral when none say otherwise)."""
+    text = words.lower()
+    for name, stems in EXPRESSIONS:
+        if any(stem in text for stem in stems):
+            return name
+    return "neutral"
 
 
 def _subject_cues(request: GenerationRequest, names: list[str]) -> dict[str, MotionCue]:
@@ -78,16 +218,24 @@ class BlockingRenderer:
         self.request = request
         self.width, self.height, self.frames = request.width, request.height, request.frames
         self.fps = float(request.fps)
-        scene = request.scene
+        scene = effective_scene(request)
+        plan = request.plan
         if world is None:
             from .dressing import build_world
-            world = build_world(scene)
+            world = build_world(scene, plan)
         self.world = world
+        self.plan = plan
+        self.weather = "rain" if (plan is not None and plan.weather in ("rain", "storm")) else world.weather
         state = dict(scene.start_state) if scene.start_state else None
         if state is not None and state.get("mode", "blocking") != "blocking":
             state = None  # a board take's end state says nothing about this set
         self.continued = state is not None
-        figures = default_figures(scene.characters)
+        if plan is not None:
+            figures = plan_poses(plan, plan_figures(plan, scene.characters))
+            looks = plan_looks(plan, scene.characters)
+        else:
+            figures = default_figures(scene.characters)
+            looks = [look_of(c) for c in scene.characters]
         if state is not None:
             try:
                 saved = {f["name"]: FigureState.from_dict(f) for f in state.get("figures", [])}
@@ -109,19 +257,28 @@ class BlockingRenderer:
         # A chained shot with another size, lens or angle is a new setup on the continued world: the
         # figures stay where the previous take left them and the camera frames them afresh.
         self.camera_continued = state is not None and _same_setup(state, request.camera, subject.name)
-        if not self.camera_continued:
-            start_pose, aim = initial_pose(request.camera, (subject.x, 0.0, subject.z), self.width, self.height,
-                                           subject.heading, subject.height)
-            aim_height = float(aim[1])
-        self.aim_height = aim_height
-        aim = np.array([subject.x, aim_height, subject.z])
-        self.path = CameraPath(request.camera, start_pose, aim, self.frames, self.fps, request.seed)
+        if plan is not None:
+            # The framing solver places the camera from the plan; moves are relative to its subject.
+            framing = solve(plan, request.camera, self.width, self.height)
+            if not self.camera_continued:
+                start_pose = framing.pose
+            self.aim_height = float(framing.aim[1])
+            self.path = framing.path(request.camera, self.frames, self.fps, request.seed, start=start_pose)
+        else:
+            if not self.camera_continued:
+                start_pose, aim = initial_pose(request.camera, (subject.x, 0.0, subject.z), self.width, self.height,
+                                               subject.heading, subject.height)
+                aim_height = float(aim[1])
+            self.aim_height = aim_height
+            aim = np.array([subject.x, aim_height, subject.z])
+            self.path = CameraPath(request.camera, start_pose, aim, self.frames, self.fps, request.seed)
         right, _, _ = start_pose.basis()
         self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
                                    np.asarray(start_pose.position), fresh=state is None) for f in figures]
-        self.looks = {c.name: look_of(c) for c in scene.characters}
+        self.looks = looks
+        self.props = plan_props(plan) if plan is not None else []
         self._scene = stage.call(_Scene, self.world, [t.start for t in self.tracks], self.looks,
-                                 self.width, self.height)
+                                 self.width, self.height, self.props)
 
     def __del__(self):
         scene = getattr(self, "_scene", None)
@@ -154,8 +311,10 @@ class BlockingRenderer:
         return {"depth": depth, "mask": mask, "pose": drawing, "pose_keypoints": people}
 
     def pass_ids(self) -> dict[str, list[int]]:
-        """Mask colours (RGB) by figure name."""
-        return {name: list(c) for name, c in zip([t.start.name for t in self.tracks], MASK_COLOURS)}
+        """Mask colours (RGB) by figure (name, or 'figure N') then prop ('prop N: kind')."""
+        names = [t.start.name or f"figure {k}" for k, t in enumerate(self.tracks)]
+        names += [f"prop {j}: {p['kind']}" for j, p in enumerate(self.props)]
+        return {n: list(MASK_COLOURS[k % len(MASK_COLOURS)]) for k, n in enumerate(names)}
 
     def _rain(self, img: np.ndarray, i: int) -> None:
         """Rain streaks over the frame: short slanted lines, new every frame from a seed of the set
@@ -242,7 +401,8 @@ class _Scene:
     """The Panda3D scene of one renderer: set, sky, mannequins, lights and three cameras (colour,
     depth, mask) sharing one lens. Created and used on the Panda thread only."""
 
-    def __init__(self, world: World, starts: list[FigureState], looks: dict, width: int, height: int):
+    def __init__(self, world: World, starts: list[FigureState], looks: list, width: int, height: int,
+                 props: list | None = None):
         from panda3d.core import (AmbientLight, Camera, DirectionalLight, LMatrix4f, NodePath, PerspectiveLens,
                                   TexGenAttrib, Texture, TextureStage, TransformState, SamplerState)
         self.stage = stage.stage()
@@ -266,13 +426,13 @@ class _Scene:
         d = stage.to_panda(-np.asarray(light.sun))
         sun_np.lookAt(*d)
         amb = AmbientLight("ambient")
-        amb.setColor((*(tint[::-1] * light.ambient * 0.8), 1))
+        amb.setColor((*(tint[::-1] * light.ambient * 0.75), 1))
         amb_np = self.root.attachNewNode(amb)
-        # A soft fill from the camera's side of the set: shapes read even with the sun behind them.
+        # A fill from the lens (parented to the camera, as a film crew keys the subject): faces and
+        # garments read whatever side the sun is on.
         fill = DirectionalLight("fill")
-        fill.setColor((*(tint[::-1] * light.ambient * 0.35), 1))
-        fill_np = self.root.attachNewNode(fill)
-        fill_np.lookAt(*stage.to_panda(-np.array([-0.45, 0.55, -0.7])))
+        fill.setColor((*(tint[::-1] * 0.5), 1))
+        fill_np = self.camera.attachNewNode(fill)
         self.actors = self.root.attachNewNode("actors")
         # Drawn in scene-graph order: the default opaque bin sorts by state (pointer order), which
         # decides ties between touching parts differently from run to run.
@@ -284,7 +444,8 @@ class _Scene:
             self.actors.setLight(lnp)
         self.figures = []
         for k, f in enumerate(starts):
-            m = Mannequin(self.actors, looks.get(f.name) or Look(colour=hex_rgb(f.color)), f.name)
+            look = looks[k] if k < len(looks) else Look(colour=hex_rgb(f.color))
+            m = Mannequin(self.actors, look, f.name)
             m.root.setTag("pass", f"id{k}")
             self.figures.append(m)
         self.stools = []
@@ -292,9 +453,18 @@ class _Scene:
             stool = None
             if f.seat:
                 stool = NodePath(geom.quads_mesh("stool", *_stool_quads()))
+                stool.setMaterial(_material((105, 82, 60)), 1)
                 stool.reparentTo(self.actors)
                 stool.setTag("pass", f"id{k}")
             self.stools.append(stool)
+        # Props: lit, one mask id each after the figures'; a held prop rides in its holder's hand.
+        lamps_on = world.light.name in ("dusk", "night") or world.info.get("interior", False)
+        self.props = []
+        for j, p in enumerate(props or []):
+            node = prop_node(self.actors, p["kind"], p["colour"], p["dims"], lamps_on, _material)
+            node.setPos(*stage.to_panda(p["at"]))
+            node.setTag("pass", f"id{(len(starts) + j) % len(MASK_COLOURS)}")
+            self.props.append((node, p))
         self.shadows = self.root.attachNewNode("shadows")
         gt = world.ground_texture
         shade = (gt.border if gt is not None else world.ground_colour)[::-1] * 0.55
@@ -353,8 +523,9 @@ class _Scene:
         self.camera.setMat(stage.camera_matrix(pose))
         stage.set_lens(self.lens, pose, self.width * self.ssaa, self.height * self.ssaa)
         self.sky.setPos(*stage.to_panda(pose.position))
+        joints = []
         for m, stool, shadow, f in zip(self.figures, self.stools, self.shadow_nodes, states):
-            m.pose(f)
+            joints.append(m.pose(f))
             k = f.height / 1.75
             shadow.setPos(f.x, f.z, 0.004)
             shadow.setScale(0.34 * k, 0.26 * k, 0.001)
@@ -364,6 +535,12 @@ class _Scene:
                 stool.setPos(f.x - math.sin(h) * 0.12 * k, f.z - math.cos(h) * 0.12 * k, 0)
                 stool.setScale(k)
                 stool.setH(-f.heading)
+        for node, p in self.props:
+            k = p["holder"]
+            if k is not None and k < len(joints) and states[k].carry > 0:
+                hand = joints[k]["r_hand"]
+                node.setPos(*stage.to_panda(hand + np.array([0.0, -0.02, 0.0])))  # the solver's mark
+                node.setH(-states[k].heading)
         cam = {"colour": self.camera, "depth": self.depth_camera, "mask": self.mask_camera}[kind]
         if kind != "colour":
             self.shadows.hide()
@@ -386,7 +563,7 @@ def _stool_quads():
     from . import geom as g
     from .rig import SEAT_HEIGHT
     q, n = g.box_quads([[0.0, SEAT_HEIGHT / 2, 0.0]], [np.eye(3)], [[0.24, SEAT_HEIGHT / 2, 0.24]])
-    return q, np.repeat([[105, 82, 60]], len(q), axis=0), n
+    return q, np.full((len(q), 3), 255.0), n
 
 
 def framing_of(cue) -> dict[str, Any]:

@@ -19,6 +19,7 @@ SEAT_HEIGHT = 0.47
 THIGH, SHIN = 0.46, 0.46   # of a 1.75 m figure
 HIP_HEIGHT = 0.93
 FOOT_LIFT = 0.09
+HELD_HAND, HELD_FWD, HELD_SIDE = 0.87, 0.26, 0.12   # where a held prop sits (framing.HAND, HELD_OUT)
 
 # COCO-18 (OpenPose order) and the joints they come from.
 COCO18 = ("nose", "neck", "r_shoulder", "r_elbow", "r_wrist", "l_shoulder", "l_elbow", "l_wrist", "r_hip",
@@ -128,16 +129,24 @@ def skeleton(f) -> dict[str, np.ndarray]:
         if side > 0 and point > 0:  # the right arm straight toward where the figure looks
             aim = _unit(_look_dir(f, fwd, right) + up * 0.05)
             upper, fore = _unit(upper * (1 - point) + aim * point), _unit(fore * (1 - point) + aim * point)
-        carry = getattr(f, "carry", 0.0)
-        if side < 0 and carry > 0:  # the left hand holds a prop out in front at waist height
-            upper = _unit(upper * (1 - carry) + _unit(-up + fwd * 0.35) * carry)
-            fore = _unit(fore * (1 - carry) + _unit(fwd + up * 0.25) * carry)
+        carry = getattr(f, "carry", 0.0) if side > 0 and point <= 0 and f.gesture <= 0 else 0.0
         if sit > 0:
             fore = _unit(fore * (1 - sit) + _unit(fwd - up * 0.3) * sit)
         elbow = shoulder + upper * 0.29 * k
         wrist = elbow + fore * 0.26 * k
+        hand = wrist + fore * 0.07 * k
+        if carry > 0:
+            # The right hand holds a prop where the framing solver marks it (framing.HELD_OUT in front,
+            # at framing.HAND height): the arm reaches it by two-bone IK, the elbow back and out.
+            grip = base + up * (HELD_HAND * k) + fwd * HELD_FWD * k + right * HELD_SIDE * k
+            if sit > 0:
+                grip = grip + up * (hip_y - HIP_HEIGHT * k) * 0.8
+            e, h_ = _ik(shoulder, grip, 0.29 * k, 0.33 * k, _unit(-fwd * 0.6 + right * 0.4 - up * 0.2))
+            elbow = elbow * (1 - carry) + e * carry
+            hand = hand * (1 - carry) + h_ * carry
+            wrist = elbow + (hand - elbow) * (0.26 / 0.33)
         j[f"{name}_shoulder"], j[f"{name}_elbow"], j[f"{name}_wrist"] = shoulder, elbow, wrist
-        j[f"{name}_hand"] = wrist + fore * 0.07 * k
+        j[f"{name}_hand"] = hand
     # head: turned by head_yaw / head_pitch (look at), on top of the neck
     look = _look_dir(f, fwd, right)
     head = j["neck"] + torso * 0.13 * k

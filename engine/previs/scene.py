@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..jobs import SceneSpec
+from ..plan import TIMES, heading_time
 
 Colour = tuple[float, float, float]  # BGR 0..255
 
@@ -66,13 +67,14 @@ class Light:
 
 
 def time_of_day(spec: SceneSpec) -> str:
-    text = f"{spec.time_of_day} {spec.heading}".lower()
-    for word, name in (("night", "night"), ("midnight", "night"), ("dawn", "dawn"), ("sunrise", "dawn"),
-                       ("morning", "dawn"), ("dusk", "dusk"), ("sunset", "dusk"), ("evening", "dusk"),
-                       ("twilight", "dusk")):
-        if word in text:
-            return name
-    return "day"
+    """The four-step light of a scene. The studio resolves it (from the shot plan, engine.plan);
+    a spec that leaves the default reads its heading's time part by whole words, through the same
+    vocabulary: 'MORNING' is day light, 'KNIGHT'S HALL - DAY' is day."""
+    named = TIMES.get(str(spec.time_of_day or "day").lower())
+    if named is not None and spec.time_of_day != "day":
+        return named[1]
+    said = heading_time(spec.heading)
+    return TIMES[said][1] if said else "day"
 
 
 def light_for(name: str, interior: bool) -> Light:

@@ -26,6 +26,9 @@ COMMAND_MODULES = (
     "models_cmds",     # models
     "remix_cmds",      # remix
     "import_cmds",     # import
+    "plan_cmds",       # plan
+    "scene_cmds",      # scene add|edit|list
+    "bible_cmds",      # bible add|edit|list (+ BIBLE_SUBCOMMAND_MODULES)
 )
 
 

@@ -176,6 +176,7 @@ def _shot_record(doc: Any, shot_id: str) -> dict[str, Any]:
 
 def run_add_shot(args: argparse.Namespace) -> int:
     from ..commands import AddShot
+    from ..continuity import default_continuity
     from ..model import Shot
     with open_document(args.project) as doc:
         seq = _find_scene(doc, args.scene)
@@ -186,6 +187,8 @@ def run_add_shot(args: argparse.Namespace) -> int:
                 raise UserError(f"--at {args.at}: the scene has positions 1..{len(seq.shots) + 1}")
             index = args.at - 1
         shot = Shot.create(**values)
+        if args.continuity is None:
+            shot = shot.with_(continuity=default_continuity(doc.project, seq.id, index, shot))
         doc.execute(AddShot(seq.id, shot, index))
         record = _shot_record(doc, shot.id)
         emit(args, record, f"Added shot {record['number']} {shot.title!r} ({shot.id}) to "

@@ -19,6 +19,8 @@ from engine.fsio import atomic_path
 
 from ..commands import AddBibleEntry, AddSequence, AddShot, Command, Macro, RemoveSequence
 from ..errors import UserError
+from ..model import Continuity
+from ..shotplan import build_plan
 from .imported import ParsedImport, PendingFile
 
 
@@ -101,7 +103,10 @@ def build_macro(project, parsed: ParsedImport) -> Macro:
             notes = shot.notes
             if n == 0 and seq.notes.strip():  # scene synopsis: AddSequence has no notes, keep it on shot 1
                 notes = f"Scene: {seq.notes.strip()}" + (f"\n{notes}" if notes else "")
-            commands.append(AddShot(seq.id, shot.with_(bible_refs=refs, notes=notes)))
+            # An imported scene starts fresh; a shot chains on only when its words continue the setup.
+            continuity = Continuity.NONE if n == 0 else (
+                Continuity.PREVIOUS if build_plan(seq.heading, shot.prompt).continues_setup else Continuity.NONE)
+            commands.append(AddShot(seq.id, shot.with_(bible_refs=refs, notes=notes, continuity=continuity)))
     blank = [s for s in project.sequences if not s.shots and not s.heading.strip()]
     if len(project.sequences) == 1 and blank:  # a new project's placeholder scene: the import replaces it
         commands.append(RemoveSequence(blank[0].id))

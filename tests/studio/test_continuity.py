@@ -144,7 +144,9 @@ def test_request_is_complete_and_serializable(tmp_path: Path):
     request = build_request(project, tmp_path, "s1", job_id="tk_test")
     assert request.frames == 48 and request.fps == 24 and request.width == 1280
     assert request.output_dir == str(tmp_path / "media/takes/tk_test")
-    assert [c.name for c in request.scene.characters] == ["Mara"]
+    # Theo is named in the action: the shot plan puts him in the set too (issue 10), after the refs.
+    assert [c.name for c in request.scene.characters] == ["Mara", "Theo"]
+    assert [p.name for p in request.plan.people] == ["Mara", "Theo"]
     assert request.scene.characters[0].color == "#aa3344"
     assert request.scene.time_of_day == "night" and not request.scene.interior
     assert request.scene.location.startswith("Harbour")

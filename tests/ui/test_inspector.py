@@ -252,3 +252,31 @@ def test_waveforms_queued_for_cues_no_longer_shown_are_dropped(qtbot, tmp_path, 
     peaks, fill, error = renderer.result(keys[-1])
     assert error == "" and peaks.shape == (600, 2) and fill > 0.9
     renderer.shutdown()
+
+
+def test_previs_sees_follows_typing_and_the_old_label_is_gone(qtbot, doc):
+    panel = _panel(qtbot, doc, "sh001")
+    assert panel.previs_sees.text().startswith("Previs sees: ")
+    assert "backend receives" not in panel.prompt_hint.text()
+    panel.action.setFocus()
+    panel.action.selectAll()
+    QTest.keyClicks(panel.action, "A fisherman in a yellow oilskin mends a net at dusk")
+    text = panel.previs_sees.text()   # before the edit commits: updated as the user types
+    assert "fisherman in yellow oilskin" in text and "net" in text and "dusk" in text and "mend" in text
+    QTest.keyClicks(panel.action, ". Rey waves.")
+    assert "Rey is not in the bible" in panel.previs_sees.text()
+    panel.detach()
+
+
+def test_camera_diagram_draws_the_engine_camera_path(qtbot, doc):
+    from engine.cues import CameraCue
+    from engine.previs.framing import solve
+    from ui.inspector.camera_diagram import CameraPose, _DEFAULT_PLAN
+    cue = CameraCue(move="dolly_in", amount=0.8, shot_size="MS", easing="linear")
+    framing = solve(_DEFAULT_PLAN, cue, 1280, 720)
+    path = framing.path(cue, 72, 24.0, 0)
+    for t in (0.0, 0.5, 1.0):
+        drawn = CameraPose(cue, t)
+        engine = path.pose_at(t, t * 3.2)
+        assert (drawn.x, drawn.y, drawn.z) == (engine.position[0], engine.position[2], engine.position[1])
+        assert drawn.pitch == engine.pitch and drawn.lens == engine.lens_mm

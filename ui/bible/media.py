@@ -6,42 +6,14 @@ short content hash: importing the same file twice reuses the first copy.
 """
 from __future__ import annotations
 
-import hashlib
-import re
-import shutil
 from pathlib import Path
 
 from PySide6.QtGui import QImageReader
 
-from engine.fsio import atomic_path
 from studio.errors import UserError
+from studio.media import import_file  # noqa: F401  (the one copy routine; re-exported for the panel)
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)"
-
-
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:10]
-
-
-def import_file(doc, source: str | Path, subdir: str = "imports") -> str:
-    """Copy `source` into media/<subdir>/ and return its project-relative path."""
-    source = Path(source)
-    if not source.is_file():
-        raise UserError(f"{source} is not a file")
-    stem = re.sub(r"[^A-Za-z0-9_\-]+", "_", source.stem).strip("_")[:48] or "file"
-    try:
-        name = f"{stem}-{_digest(source)}{source.suffix.lower()}"
-    except OSError as exc:
-        raise UserError(f"cannot read {source.name}: {exc.strerror or exc}") from None
-    target = doc.media_dir / subdir / name
-    if not target.exists():
-        with atomic_path(target) as tmp:
-            shutil.copyfile(source, tmp)
-    return doc.relpath(target)
 
 
 def import_image(doc, source: str | Path) -> str:

@@ -1,21 +1,24 @@
 """`CameraDiagramWidget`: a small animated schematic of a camera cue — a top view and a side view of the
 camera and its subject, the move played on a loop.
 
-What `amount` means per move comes from `engine.cues.MOVE_SPAN` (the renderer reads the same table),
-the field of view from the lens on a 36x24 mm frame, the camera distance from the shot size (the subject
-fills `ShotSize.frame_height_m` of the frame height). The QTimer runs only while the widget is visible,
+The poses are the engine's own: `engine.previs.framing.solve` places the camera for the shot plan and
+its `CameraPath` runs the move (the renderer executes the same path), so the diagram is no second camera
+model. The field of view comes from the lens on a 36x24 mm frame. The QTimer runs only while the widget is visible,
 so a hidden inspector costs nothing.
 """
 from __future__ import annotations
 
 import math
 import time
+from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.cues import MOVE_SPAN, Angle, CameraCue, CameraMove
+from engine.cues import Angle, CameraCue, CameraMove
+from engine.plan import Person, ShotPlan, Subject
+from engine.previs.framing import solve
 
 from .. import theme
 
@@ -25,60 +28,36 @@ _CAM = QColor(236, 196, 90)
 _SUBJECT = QColor(120, 180, 240)
 _CONE = QColor(236, 196, 90, 46)
 
-# camera height (m) and pitch (degrees, + looks up) per angle; overhead looks straight down
-_ANGLE_POSE = {Angle.EYE: (1.6, 0.0), Angle.HIGH: (3.2, -28.0), Angle.LOW: (0.45, 18.0),
-               Angle.OVERHEAD: (6.0, -80.0), Angle.DUTCH: (1.6, 0.0)}
 
 
 def fov_deg(lens_mm: float, sensor_mm: float) -> float:
     return math.degrees(2 * math.atan(sensor_mm / 2 / max(1e-3, lens_mm)))
 
 
-class CameraPose:
-    """Where the camera is at progress t (0..1 of the move), in metres around a subject at the origin.
-    x: right, y: away from the camera's start (depth), z: up. yaw/pitch in degrees (0 = toward +y)."""
+_DEFAULT_PLAN = ShotPlan(people=(Person(description="figure", is_subject=True),), subject=Subject("person", 0))
 
-    def __init__(self, cue: CameraCue, t: float):
-        span = MOVE_SPAN[cue.move][0] * cue.amount
-        e = cue.easing.apply(t)
-        s = cue.sign
-        height, pitch0 = _ANGLE_POSE[cue.angle]
-        lens = cue.lens_mm
-        vfov = math.radians(fov_deg(lens, 24.0))
-        distance = max(0.6, cue.shot_size.frame_height_m / (2 * math.tan(vfov / 2)))
-        self.x, self.y, self.z = 0.0, -distance, height
-        self.yaw, self.pitch = 0.0, pitch0
-        self.lens = lens
-        move = cue.move
-        if move is CameraMove.PAN:
-            self.yaw = s * span * e
-        elif move is CameraMove.TILT:
-            self.pitch = pitch0 + s * span * e
-        elif move is CameraMove.DOLLY_IN:
-            self.y = -distance * (1 - span * e)
-        elif move is CameraMove.DOLLY_OUT:
-            self.y = -distance * (1 + span * e)
-        elif move is CameraMove.TRUCK:
-            self.x = s * span * e
-        elif move is CameraMove.PEDESTAL:
-            self.z = height + s * span * e
-        elif move is CameraMove.CRANE:
-            self.z = height + s * span * e
-            self.pitch = math.degrees(math.atan2(1.2 - self.z, distance))
-        elif move is CameraMove.ZOOM_IN:
-            self.lens = lens * (1 + span * e)
-        elif move is CameraMove.ZOOM_OUT:
-            self.lens = lens * (1 - span * e)
-        elif move is CameraMove.ORBIT:
-            a = math.radians(s * span * e)
-            self.x, self.y = distance * math.sin(a), -distance * math.cos(a)
-            self.yaw = -math.degrees(a)
-        elif move is CameraMove.HANDHELD:
-            k = span * 0.08
-            self.x += k * math.sin(t * 23.0) * 0.6
-            self.z += k * math.sin(t * 31.0 + 1.0) * 0.4
-            self.yaw += k * 30 * math.sin(t * 17.0 + 2.0)
-        self.distance = distance
+
+@lru_cache(maxsize=64)
+def _engine_path(cue: CameraCue, plan: ShotPlan):
+    """The engine's own framing and camera path for the cue (engine.previs.framing + camera): the
+    diagram draws exactly what the renderer will do, at the studio's 16:9."""
+    framing = solve(plan, cue, 1280, 720)
+    return framing, framing.path(cue, 72, 24.0, 0)
+
+
+class CameraPose:
+    """Where the camera is at progress t (0..1 of the move), in metres around the subject's mark.
+    x: right, y: away from the camera's start (depth), z: up. yaw/pitch in degrees (0 = toward +y).
+    Read from the engine's camera path (engine x, y, z = diagram x, z, y)."""
+
+    def __init__(self, cue: CameraCue, t: float, plan: ShotPlan | None = None):
+        framing, path = _engine_path(cue, plan or _DEFAULT_PLAN)
+        pose = path.pose_at(cue.easing.apply(t), t * LOOP_S)
+        x, y, z = pose.position
+        self.x, self.y, self.z = x, z, y
+        self.yaw, self.pitch, self.lens = pose.yaw, pose.pitch, pose.lens_mm
+        aim = framing.aim
+        self.distance = math.dist(framing.pose.position, aim)
         self.hfov = fov_deg(self.lens, 36.0)
         self.vfov = fov_deg(self.lens, 24.0)
 
@@ -90,15 +69,17 @@ class CameraDiagramWidget(QWidget):
         self.setMinimumHeight(132)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.cue = CameraCue()
+        self.plan: ShotPlan | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(33)
         self.timer.timeout.connect(self.update)
         self._t0 = time.monotonic()
         self.fixed_t: float | None = None  # tests and screenshots can freeze the loop at a progress
 
-    def set_cue(self, cue: CameraCue) -> None:
-        if cue != self.cue:
-            self.cue = cue
+    def set_cue(self, cue: CameraCue, plan: ShotPlan | None = None) -> None:
+        """The cue (and the shot plan its framing is solved for: people, subject, facing)."""
+        if cue != self.cue or plan != self.plan:
+            self.cue, self.plan = cue, plan
             self._t0 = time.monotonic()
             self.update()
 
@@ -131,9 +112,9 @@ class CameraDiagramWidget(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.fillRect(self.rect(), theme.BASE)
-        pose = CameraPose(self.cue, self.progress())
-        start = CameraPose(self.cue, 0.0)
-        end = CameraPose(self.cue, 1.0)
+        pose = CameraPose(self.cue, self.progress(), self.plan)
+        start = CameraPose(self.cue, 0.0, self.plan)
+        end = CameraPose(self.cue, 1.0, self.plan)
         w, h = self.width(), self.height()
         half = (w - 18) / 2
         top = QRectF(6, 6, half, h - 12)
@@ -163,7 +144,7 @@ class CameraDiagramWidget(QWidget):
         def pt(x: float, y: float) -> QPointF:  # world depth +y is up on screen
             return QPointF(cx + x * k, cy - y * k)
 
-        self._path(p, [pt(c.x, c.y) for c in _samples(self.cue)])
+        self._path(p, [pt(c.x, c.y) for c in _samples(self.cue, self.plan)])
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(_SUBJECT)
         p.drawEllipse(pt(0, 0), 5, 5)
@@ -180,7 +161,7 @@ class CameraDiagramWidget(QWidget):
 
         p.setPen(QPen(theme.BORDER, 1))
         p.drawLine(QPointF(rect.left() + 6, ground), QPointF(rect.right() - 6, ground))
-        self._path(p, [pt(c.y, c.z) for c in _samples(self.cue)])
+        self._path(p, [pt(c.y, c.z) for c in _samples(self.cue, self.plan)])
         # the subject: a 1.75 m figure
         p.setPen(QPen(_SUBJECT, 3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         p.drawLine(pt(0, 0), pt(0, 1.45))
@@ -220,5 +201,5 @@ class CameraDiagramWidget(QWidget):
         p.restore()
 
 
-def _samples(cue: CameraCue, n: int = 24) -> list[CameraPose]:
-    return [CameraPose(cue, i / (n - 1)) for i in range(n)]
+def _samples(cue: CameraCue, plan: ShotPlan | None = None, n: int = 24) -> list[CameraPose]:
+    return [CameraPose(cue, i / (n - 1), plan) for i in range(n)]

@@ -24,7 +24,8 @@ from engine.backends import backend_names
 from engine.cues import MOVE_DIRECTIONS, Angle, CameraMove, Easing, ShotSize
 from studio.commands import Change, SetCameraCue, SetMotionCues, SetShotFields
 from studio.model import BibleKind, Continuity, Shot, ValidationError
-from studio.prompting import compiled_prompt
+from studio.prompting import compiled_prompt, prompt_family
+from studio.shotplan import plan_for_shot
 from studio.timebase import format_duration, parse_duration
 
 from .. import theme
@@ -146,6 +147,13 @@ class ShotInspectorPanel(QWidget):
         form.addRow("Title", row)
         form.addRow("Action", self.action)
         box.addLayout(form)
+        # What the shot reader makes of the words, live as the user types (studio.shotplan).
+        self.previs_sees = QLabel(self.body)
+        self.previs_sees.setObjectName("previsSees")
+        self.previs_sees.setWordWrap(True)
+        self.previs_sees.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.addWidget(self.previs_sees)
+        self.action.textChanged.connect(self._action_typed)
 
     def _build_prompt(self, box: QVBoxLayout) -> None:
         self.override = QCheckBox("Edit", self.body)
@@ -333,7 +341,8 @@ class ShotInspectorPanel(QWidget):
             self.action.set_text(shot.prompt)
         self._load_prompt(shot, seq)
         cue = shot.camera
-        self.diagram.set_cue(cue)
+        plan = self._show_plan(shot, seq, self.action.toPlainText() if self.action.dirty else shot.prompt)
+        self.diagram.set_cue(cue, plan)
         self.move.setCurrentIndex(self.move.findData(cue.move.value))
         self.direction.clear()
         for direction in MOVE_DIRECTIONS[cue.move]:
@@ -360,6 +369,25 @@ class ShotInspectorPanel(QWidget):
         self.backend.setCurrentIndex(max(0, self.backend.findData(shot.backend)))
         self._set_line(self.model, shot.model)
 
+    def _show_plan(self, shot: Shot, seq, action: str):
+        """Show the plan the previs will draw for `action` (the typed text) and return it."""
+        try:
+            plan = plan_for_shot(self.doc.project, seq, shot.with_(prompt=action))
+        except Exception as exc:  # a reader failure must not break the inspector; say it plainly
+            self.previs_sees.setText(f"Previs cannot read this shot: {exc}")
+            return None
+        lines = ["Previs sees: " + plan.summary().replace(". ", ".\n", 4)]
+        lines += [f"⚠ {w.message}" for w in plan.warnings]
+        self.previs_sees.setText("\n".join(lines))
+        return plan
+
+    def _action_typed(self) -> None:
+        if self._loading or self.shot is None:
+            return
+        seq, _, shot = self.doc.project.find_shot(self.shot.id)
+        plan = self._show_plan(shot, seq, self.action.toPlainText())
+        self.diagram.set_cue(shot.camera, plan)
+
     def _load_prompt(self, shot: Shot, seq) -> None:
         overridden = bool(shot.prompt_override.strip())
         self.override.blockSignals(True)
@@ -372,9 +400,10 @@ class ShotInspectorPanel(QWidget):
             text, negative = "", ""
             self.prompt_hint.setText(f"The prompt cannot be compiled: {exc}")
         else:
-            backend = shot.backend or self.doc.project.default_backend
+            family, label = prompt_family(self.doc.project, shot)
             self.prompt_hint.setText("Your prompt (replaces the compiled one)" if overridden else
-                                     f"What the {backend} backend receives")
+                                     f"Prompt for {label}" + ("" if family else
+                                                              ": kept with the take; the previs draws what it sees"))
         if not field_error(self.prompt) and not (self.prompt.hasFocus() and self.prompt.dirty):
             self.prompt.set_text(text)
         self.negative.setText(f"Negative: {negative}" if negative else "")
@@ -482,24 +511,9 @@ class ShotInspectorPanel(QWidget):
 
 
 def amount_text(move: CameraMove, amount: float) -> str:
-    """The amount in the move's own unit (MOVE_SPAN): '32°', '1.5 m', '21% closer'."""
-    from engine.cues import MOVE_SPAN
-    span = MOVE_SPAN[move][0] * amount
-    if move in (CameraMove.PAN, CameraMove.TILT, CameraMove.ORBIT):
-        return f"{span:.0f}°"
-    if move in (CameraMove.TRUCK, CameraMove.PEDESTAL, CameraMove.CRANE):
-        return f"{span:.1f} m"
-    if move is CameraMove.DOLLY_IN:
-        return f"{span * 100:.0f}% closer"
-    if move is CameraMove.DOLLY_OUT:
-        return f"+{span:.2f}× distance"
-    if move is CameraMove.ZOOM_IN:
-        return f"×{1 + span:.2f} focal"
-    if move is CameraMove.ZOOM_OUT:
-        return f"×{1 - span:.2f} focal"
-    if move is CameraMove.HANDHELD:
-        return f"shake {amount:.2f}"
-    return ""
+    """The amount in the move's own unit, from the engine's one camera table."""
+    from engine.cues import amount_text as table_text
+    return table_text(move, amount)
 
 
 def _lens_command(shot: Shot, text: str) -> SetCameraCue:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from studio.commands import AddShot, DuplicateShot, Macro, RemoveShot, SplitShot
+from studio.continuity import default_continuity
 from studio.model import Shot
 
 from .. import theme
@@ -216,6 +217,7 @@ class StoryboardPanel(QWidget):
         else:
             raise RuntimeError("the project has no scene to add a shot to")
         shot = Shot.create(title="New shot", duration=int(round(3 * float(project.fps))))
+        shot = shot.with_(continuity=default_continuity(project, seq_id, at, shot))
         self.doc.execute(AddShot(seq_id, shot, at))
         self.selection.set([shot.id])
         return shot.id

@@ -1,0 +1,117 @@
+"""The shot plan reaches the pixels: rendered through the previs backend's public entry point (real
+encode, real decode) at 320x180, a few frames. These hold for any previs renderer behind the backend."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from engine.cues import CameraCue
+from engine.jobs import SceneSpec
+from engine.previs.framing import project, solve
+from previs_testkit import decode, render, request
+from studio.model import BibleEntry, BibleKind
+from studio.shotplan import build_plan
+
+W, H = 320, 180
+BIBLE = (BibleEntry("ch_mara", BibleKind.CHARACTER, "Mara", "A courier.", color="#e020e0"),)
+# OpenCV hue (0..180) of the colour words
+HUES = {"red": 0, "yellow": 30, "green": 60, "blue": 120}
+
+
+def take(tmp_path, heading, action, size="MS", move="static", frames=2, subject="", seed=3):
+    cam = CameraCue(move=move, shot_size=size, amount=0.8, easing="linear")
+    plan = build_plan(heading, action, camera=cam, bible=BIBLE, subject=subject)
+    job = f"j{abs(hash((heading, action, size, move, subject))) % 10**8}"
+    req = request(tmp_path / job, job, cam, frames=frames, width=W, height=H,
+                  scene=SceneSpec(heading=heading, set_seed=seed), plan=plan)
+    return decode(render(req).video), plan, req
+
+
+def hue_fraction(rgb: np.ndarray, hue: int) -> float:
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).astype(int)
+    d = np.minimum(np.abs(hsv[..., 0] - hue), 180 - np.abs(hsv[..., 0] - hue))
+    return float(((d <= 10) & (hsv[..., 1] > 120) & (hsv[..., 2] > 60)).mean())
+
+
+def changed(a: np.ndarray, b: np.ndarray) -> float:
+    """The fraction of pixels that differ clearly (beyond the encoder's noise)."""
+    return float((np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 30).mean())
+
+
+SHOTS = [("EXT. STREET - NIGHT", "A woman in a red coat walks down a street.", "WS", "red"),
+         ("EXT. BEACH - NOON", "A fisherman in a yellow oilskin mends a net.", "MS", "yellow"),
+         ("INT. KITCHEN - DAY", "Two men in blue suits argue.", "MS", "blue"),
+         ("INT. KITCHEN - DAY", "A green lantern on a table.", "ECU", "green")]
+
+
+@pytest.mark.parametrize("heading,action,size,colour", SHOTS, ids=[s[3] for s in SHOTS])
+def test_colour_word_is_a_saturated_region_and_the_blank_twin_differs(tmp_path, heading, action, size, colour):
+    frames, plan, _ = take(tmp_path, heading, action, size)
+    blank, _, _ = take(tmp_path, heading, "", size)
+    written = hue_fraction(frames[0], HUES[colour])
+    assert written > 0.02, (colour, written)
+    assert hue_fraction(blank[0], HUES[colour]) < written / 4
+    assert changed(frames[0], blank[0]) > 0.01
+
+
+def test_night_is_far_darker_than_midday(tmp_path):
+    night, _, _ = take(tmp_path, "EXT. CAR PARK - NIGHT", "", "WS")
+    noon, _, _ = take(tmp_path, "EXT. CAR PARK - DAY", "An empty car park at midday.", "WS")
+    # The time in the action counts too: no heading time, 'at night' in the words.
+    said, plan, _ = take(tmp_path, "EXT. CAR PARK", "An empty car park at night.", "WS")
+    lum = [float(np.median(cv2.cvtColor(f[0], cv2.COLOR_RGB2GRAY))) for f in (night, noon, said)]
+    assert plan.time_of_day == "night"
+    assert lum[0] < 0.6 * lum[1] and lum[2] < 0.6 * lum[1], lum
+
+
+def test_knights_hall_is_lit_as_day_and_morning_is_not_dawn(tmp_path):
+    knight, _, req = take(tmp_path, "EXT. KNIGHT'S YARD - DAY", "", "WS")
+    day, _, _ = take(tmp_path, "EXT. YARD - DAY", "", "WS")
+    assert req.scene.time_of_day == "day" and req.plan.light == "day"
+    assert np.abs(knight[0].astype(int) - day[0].astype(int)).mean() < 1.0   # the same light
+    _, plan, req = take(tmp_path, "EXT. COVE - MORNING", "", "WS")
+    assert plan.time_of_day == "morning" and req.scene.time_of_day == "day"
+
+
+def test_a_named_person_is_present(tmp_path):
+    with_mara, plan, _ = take(tmp_path, "EXT. SQUARE - DAY", "Mara waits by the fountain.", "MS")
+    without, _, _ = take(tmp_path, "EXT. SQUARE - DAY", "", "MS")
+    assert [p.name for p in plan.people] == ["Mara"] and plan.people[0].in_bible
+    magenta = 150   # #e020e0
+    assert hue_fraction(with_mara[0], magenta) > 0.03 > hue_fraction(without[0], magenta)
+    # A name not in the bible is still drawn (and warned about).
+    rey, plan, _ = take(tmp_path, "INT. VAULT - NIGHT", "Rey cracks the vault door.", "MS")
+    empty, _, _ = take(tmp_path, "INT. VAULT - NIGHT", "", "MS")
+    assert plan.people[0].name == "Rey" and any(w.name == "Rey" for w in plan.warnings)
+    assert changed(rey[0], empty[0]) > 0.03
+
+
+def _skin_height(rgb: np.ndarray, near: np.ndarray) -> tuple[float, tuple[int, int, int, int]]:
+    """Height fraction and bbox of the skin-coloured blob (the mannequin's head) nearest `near`."""
+    d = np.abs(rgb.astype(int) - np.array([214, 190, 160])).max(axis=2)
+    n, labels, stats, centroids = cv2.connectedComponentsWithStats((d < 45).astype(np.uint8))
+    if n < 2:
+        return 0.0, (0, 0, 0, 0)
+    k = 1 + int(np.argmin(np.linalg.norm(centroids[1:] - near, axis=1)))
+    x, y, w, h, _ = stats[k]
+    return h / rgb.shape[0], (x, y, x + w, y + h)
+
+
+def test_head_in_frame_through_a_move_and_growing_from_ews_to_cu(tmp_path):
+    action = "A man in a red coat waits."
+    heights = []
+    for size in ("EWS", "WS", "MLS", "MS", "MCU", "CU"):
+        frames, plan, req = take(tmp_path, "EXT. SQUARE - NOON", action, size, frames=1)
+        fr = solve(plan, req.camera, W, H)
+        near = project(fr.pose, np.array([fr.box]).reshape(-1, 3), W, H).mean(axis=0)
+        heights.append(_skin_height(frames[0], near)[0])
+    assert heights == sorted(heights) and heights[-1] > 0.35, heights
+    for move in ("dolly_in", "zoom_in", "pan"):
+        frames, plan, req = take(tmp_path, "EXT. SQUARE - NOON", action, "MS", move=move, frames=6)
+        fr = solve(plan, req.camera, W, H)
+        path = fr.path(req.camera, 6, 24, req.seed)
+        for i, f in enumerate(frames):
+            near = project(path.pose(i), np.array(fr.box), W, H).mean(axis=0)
+            frac, (x0, y0, x1, y1) = _skin_height(f, near)
+            assert frac > 0.05 and x0 > 0 and y0 > 0 and x1 < W and y1 < H, (move, i, (x0, y0, x1, y1))
