@@ -79,6 +79,7 @@ class Mannequin:
         hair = (178, 176, 172) if grey else look.hair
         cyl, sph = geom.cylinder("cyl", (255, 255, 255), 12), geom.sphere("sph", (255, 255, 255), 8, 14)
         self._cyl, self._sph = NodePath(cyl), NodePath(sph)
+        small = NodePath(geom.sphere("sph-small", (255, 255, 255), 5, 8))  # eyes, brows, lips: a few pixels
 
         def add(kind, proto, colour, spec):
             np_ = proto.copyTo(self.root)
@@ -108,21 +109,27 @@ class Mannequin:
         add("head", self._sph, SKIN, ((0, 0, 0), (0.083, 0.098, 0.113)))
         add("head", self._sph, hair, ((0, -0.022, 0.046), (0.087, 0.095, 0.083)))
         for side in (1, -1):
-            add("head", self._sph, EYE_WHITE, ((side * 0.034, 0.072, 0.022), (0.016, 0.012, 0.011)))
-            add("head", self._sph, PUPIL, ((side * 0.034, 0.083, 0.022), (0.0075, 0.006, 0.0075)))
-            add("brow", self._sph, tuple(int(0.7 * h + 0.3 * k) for h, k in zip(hair, SKIN)), (side, 0.052))
+            add("head", small, EYE_WHITE, ((side * 0.034, 0.072, 0.022), (0.016, 0.012, 0.011)))
+            add("head", small, PUPIL, ((side * 0.034, 0.083, 0.022), (0.0075, 0.006, 0.0075)))
+            add("brow", small, tuple(int(0.7 * h + 0.3 * k) for h, k in zip(hair, SKIN)), (side, 0.052))
             add("head", self._sph, SKIN, ((side * 0.085, -0.004, 0.0), (0.012, 0.022, 0.03)))   # ears
         add("head", self._sph, SKIN, ((0, 0.098, -0.004), (0.014, 0.024, 0.026)))   # nose
-        add("mouth", self._sph, MOUTH_IN, ())
-        add("head", self._sph, LIP, ((0, 0.083, -0.05), (0.026, 0.012, 0.005)))
+        add("mouth", small, MOUTH_IN, ())
+        add("head", small, LIP, ((0, 0.083, -0.05), (0.026, 0.012, 0.005)))
         if "hat" in look.garments:
             hat = look.hat_colour or tuple(int(c * 0.5) for c in shirt)
             add("head", self._sph, hat, ((0, -0.005, 0.075), (0.16, 0.16, 0.012)))
             add("head", self._sph, hat, ((0, -0.005, 0.1), (0.09, 0.1, 0.06)))
-        self.mouth_open = 0.0
-        self.expression = "neutral"
+        self._last: tuple = (None, None)
 
     def pose(self, state) -> dict:
+        if state == self._last[0]:  # a figure holding still costs nothing (states are frozen values)
+            return self._last[1]
+        j = self._pose(state)
+        self._last = (state, j)
+        return j
+
+    def _pose(self, state) -> dict:
         from panda3d.core import LMatrix4f
         j = skeleton(state)
         k = state.height / 1.75

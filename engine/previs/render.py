@@ -412,6 +412,7 @@ class _Scene:
         self.target = self.stage.target(width * self.ssaa, height * self.ssaa)
         self.width, self.height = width, height
         self.root = NodePath("previs")
+        stage.mirrored(self.root)
         self.world = world
         self.set = sets.set_node(world, self.root)
         self.lens = PerspectiveLens()

@@ -18,7 +18,8 @@ film size in pixels and the focal length in pixels (f_px = lens_mm / 36 * width)
 at the centre, near plane camera.NEAR_M, so a world point lands on the same pixel as
 `CameraPose.world_to_camera` + the pinhole projection says.
 
-Frames come back from RAM rows bottom-up (OpenGL order) and are flipped to top-down BGR uint8.
+Frames come back from RAM rows bottom-up (OpenGL order) of an image rendered upside down (see
+camera_matrix), i.e. top-down: BGR uint8 with no flip.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import threading
 from concurrent.futures import Future
 from typing import Any, Callable, Optional
 
+import cv2
 import numpy as np
 
 from ..errors import EngineError, ErrorKind
@@ -148,11 +150,21 @@ def to_panda(v) -> tuple[float, float, float]:
 
 
 def camera_matrix(pose: CameraPose):
-    """The Panda camera transform of a pose (rows: right, forward, up, position; Panda row vectors)."""
+    """The Panda camera transform of a pose (rows: right, forward, up, position; Panda row vectors).
+
+    The up row is negated: the image is rendered upside down, so the bottom-up rows OpenGL hands
+    back are the picture top-down, with no flip copy per frame. The mirror reverses every
+    triangle's winding on screen, so the scene culls with CullFaceAttrib reversed (MIRRORED)."""
     from panda3d.core import LMatrix4f
     right, up, fwd = pose.basis()
-    r, f, u, p = to_panda(right), to_panda(fwd), to_panda(up), to_panda(pose.position)
+    r, f, u, p = to_panda(right), to_panda(fwd), to_panda(-up), to_panda(pose.position)
     return LMatrix4f(r[0], r[1], r[2], 0, f[0], f[1], f[2], 0, u[0], u[1], u[2], 0, p[0], p[1], p[2], 1)
+
+
+def mirrored(root) -> None:
+    """Cull the faces the mirrored camera (camera_matrix) sees as back faces: the front ones stay."""
+    from panda3d.core import CullFaceAttrib
+    root.setAttrib(CullFaceAttrib.makeReverse())
 
 
 def set_lens(lens, pose: CameraPose, width: int, height: int, far: float = FAR_M) -> None:
@@ -173,9 +185,13 @@ def render_to_array(target: _Target, camera_np, clear_colour=(0, 0, 0)) -> np.nd
         st.engine.renderFrame()
     finally:
         target.buffer.setActive(False)
-    data = target.texture.getRamImageAs("BGR")
-    img = np.frombuffer(memoryview(data), np.uint8).reshape(target.height, target.width, 3)
-    return np.ascontiguousarray(img[::-1])
+    data = target.texture.getRamImage()   # BGRA (or BGR), rows already top-down (camera_matrix)
+    raw = np.frombuffer(memoryview(data), np.uint8)
+    channels = raw.size // (target.height * target.width)
+    img = raw.reshape(target.height, target.width, channels)
+    if channels == 4:
+        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
+    return img.copy()
 
 
 def release(obj: Any) -> None:

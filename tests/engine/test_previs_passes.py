@@ -112,4 +112,4 @@ def test_opengl_path_matches_software_within_psnr(tmp_path):
         pytest.skip(f"pandagl (EGL) cannot start in this environment: {reason}")
     a, b = np.load(soft), np.load(gl)
     assert a.shape == b.shape
-    assert psnr(a, b) > 24, psnr(a, b)
+    assert psnr(a, b) > 28, psnr(a, b)   # 32.7 dB measured on llvmpipe
