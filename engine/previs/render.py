@@ -276,6 +276,8 @@ class BlockingRenderer:
         self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
                                    np.asarray(start_pose.position), fresh=state is None) for f in figures]
         self.looks = looks
+        from .lipsync import mouth_curves
+        self.mouths = mouth_curves(request)   # speaking characters' mouths follow their lines
         self.props = plan_props(plan) if plan is not None else []
         self._scene = stage.call(_Scene, self.world, [t.start for t in self.tracks], self.looks,
                                  self.width, self.height, self.props)
@@ -287,7 +289,11 @@ class BlockingRenderer:
 
     # -- per frame -------------------------------------------------------------------------------
     def figure_states(self, i: int) -> list[FigureState]:
-        return [t.state(i) for t in self.tracks]
+        states = [t.state(i) for t in self.tracks]
+        if self.mouths:
+            states = [replace(f, mouth=float(self.mouths[f.name.lower()][min(i, len(self.mouths[f.name.lower()]) - 1)]))
+                      if f.name.lower() in self.mouths else f for f in states]
+        return states
 
     def frame(self, i: int) -> np.ndarray:
         pose = self.path.pose(i)
