@@ -102,6 +102,7 @@ class CharacterSpec:
     color: str = "#c0504d"     # mannequin colour, '#rrggbb'
     voice: str = ""            # espeak-ng voice for this character's lines
     height_m: float = 1.75
+    model: str = ""            # the user's own 3D model (absolute .glb path inside the project), placed rigidly
 
 
 @dataclass(frozen=True)

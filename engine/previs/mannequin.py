@@ -47,6 +47,7 @@ class Look:
     garments: tuple[str, ...] = ()                   # coat, dress, suit, hat, ...
     hat_colour: tuple[int, int, int] | None = None
     hair: tuple[int, int, int] = HAIR
+    model: str = ""                                  # a user's .glb instead of the mannequin (assets.py)
 
     def trousers(self) -> tuple[int, int, int]:
         if self.lower is not None:
@@ -227,6 +228,21 @@ def _material(colour, glow: bool = False):
             _MATERIALS.clear()
         _MATERIALS[(colour, glow)] = hit
     return hit
+
+
+class RigidModel:
+    """A user's model standing in for a figure: it travels and turns with the figure's state (its
+    own skeleton, if any, is not posed), and the rig's joints still drive the pose pass and props."""
+
+    def __init__(self, parent, look: Look, name: str, height: float):
+        from .assets import load_model
+        self.root = load_model(look.model, height, parent, f"model-{name}")
+        self.look = look
+
+    def pose(self, state) -> dict:
+        self.root.setPos(state.x, state.z, 0.0)
+        self.root.setH(-state.heading)
+        return skeleton(state)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ from . import geom, sets, stage
 from .camera import CameraPath, CameraPose, initial_pose, subject_distance
 from .figures import FigureState, FigureTrack, default_figures
 from .framing import layout, prop_dims, solve
-from .mannequin import Look, Mannequin, _material, hex_rgb
+from .mannequin import Look, Mannequin, RigidModel, _material, hex_rgb
 from .props import DEFAULT_COLOURS, prop_node
 from .projection import Pinhole
 from .rig import COCO_LIMBS, OPENPOSE_COLOURS, coco_keypoints, skeleton
@@ -106,6 +106,7 @@ def plan_looks(plan, characters) -> list[Look]:
         lower = p.main_colour("bottom") if any(g.region == "bottom" for g in p.garments) else ""
         hat = next((g.colour for g in p.garments if g.region == "head" and g.colour), "")
         out.append(Look(colour=hex_rgb(top), lower=hex_rgb(lower) if lower else None,
+                        model=(getattr(spec, "model", "") or "") if spec is not None and m.member == 0 else "",
                         build={"thin": "slim", "slim": "slim", "heavy": "heavy", "stout": "heavy", "fat": "heavy",
                                "big": "heavy"}.get(p.build, "average"),
                         age=p.age or "adult", garments=garments, hat_colour=hex_rgb(hat) if hat else None))
@@ -376,7 +377,7 @@ DEPTH_SPAN_M = 2048.0  # the depth pass: 255 at the near plane .. 0 at this dist
 
 
 def look_of(c) -> Look:
-    return Look(colour=hex_rgb(c.color or "#c0504d"))
+    return Look(colour=hex_rgb(c.color or "#c0504d"), model=getattr(c, "model", "") or "")
 
 
 def pose_pass(pose: CameraPose, states: list[FigureState], width: int, height: int):
@@ -452,7 +453,7 @@ class _Scene:
         self.figures = []
         for k, f in enumerate(starts):
             look = looks[k] if k < len(looks) else Look(colour=hex_rgb(f.color))
-            m = Mannequin(self.actors, look, f.name)
+            m = RigidModel(self.actors, look, f.name, f.height) if look.model else Mannequin(self.actors, look, f.name)
             m.root.setTag("pass", f"id{k}")
             self.figures.append(m)
         self.stools = []
