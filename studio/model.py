@@ -196,9 +196,11 @@ class BibleEntry(_Value):
     voice: str = ""        # characters: espeak-ng voice for scratch dialogue
     real_person: bool = False
     consent: ConsentRecord | None = None
+    model: str = ""        # the user's own 3D model (.glb in media/models/, project-relative); previs draws it
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", BibleKind.parse(self.kind, "bible entry kind"))
+        object.__setattr__(self, "model", _relpath(self.model, "3D model"))
         name = _text(self.name, "bible entry name", 200).strip()
         if not name:
             raise ValidationError("a bible entry needs a name")
