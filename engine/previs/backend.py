@@ -47,7 +47,8 @@ class PrevisBackend:
         take_paths(request)                        # a bad output folder fails before the set is built
         progress(Progress(request.job_id, "loading", 0, request.frames, message="building the set"))
         renderer = make_renderer(request)
-        frames = (renderer.frame(i) for i in range(request.frames))
+        frames = (renderer.iter_frames(request.frames) if hasattr(renderer, "iter_frames")
+                  else (renderer.frame(i) for i in range(request.frames)))
         passes = renderer.control_passes if wants_passes(request) and hasattr(renderer, "control_passes") else None
         info = {"mask": {"ids": renderer.pass_ids()}} if passes is not None else None
         return write_take(request, frames, total=request.frames, progress=progress, cancel=cancel,

@@ -124,7 +124,10 @@ class _LoopShake:
         self.base, self.t0, self.period = base, t0, max(period, 1e-6)
 
     def at(self, t: float) -> np.ndarray:
-        w = min(1.0, max(0.0, (t - self.t0) / self.period))
+        # A smoothstep weight: flat at both ends, so the shake's speed matches across the seam too
+        # (a linear fade leaves a kink there, a visible jolt once per loop).
+        u = min(1.0, max(0.0, (t - self.t0) / self.period))
+        w = u * u * (3.0 - 2.0 * u)
         return self.base.at(t) * (1.0 - w) + self.base.at(t - self.period) * w
 
 

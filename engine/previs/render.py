@@ -299,8 +299,24 @@ class BlockingRenderer:
     def frame(self, i: int) -> np.ndarray:
         pose = self.path.pose(i)
         states = self.figure_states(i)
-        img = stage.call(self._scene.render, pose, states, "colour")
-        if self.world.weather == "rain":
+        return self._finish(stage.call(self._scene.render, pose, states, "colour"), i, pose, states)
+
+    def iter_frames(self, count: int):
+        """frame(0..count-1) with the next frame rendering on the Panda thread while this one is
+        finished (labels, burn-in) and encoded here: the two cores work at once."""
+        def start(i):
+            pose, states = self.path.pose(i), self.figure_states(i)
+            return stage.submit(self._scene.render, pose, states, "colour"), pose, states
+        pending = start(0) if count > 0 else None
+        for i in range(count):
+            fut, pose, states = pending
+            img = fut.result()
+            if i + 1 < count:
+                pending = start(i + 1)
+            yield self._finish(img, i, pose, states)
+
+    def _finish(self, img: np.ndarray, i: int, pose: CameraPose, states) -> np.ndarray:
+        if self.weather == "rain":
             self._rain(img, i)
         self._labels(img, pose, states)
         if self.request.burn_in:

@@ -55,18 +55,23 @@ def _loop() -> None:
             fut.set_exception(exc)
 
 
-def call(fn: Callable[..., Any], *args) -> Any:
-    """Run fn(*args) on the Panda thread and return its result (re-raising its exception)."""
+def submit(fn: Callable[..., Any], *args) -> Future:
+    """Queue fn(*args) on the Panda thread; its Future (jobs run in the order submitted)."""
     global _thread
-    if threading.current_thread() is _thread:
-        return fn(*args)
     with _lock:
         if _thread is None:
             _thread = threading.Thread(target=_loop, name="panda3d", daemon=True)
             _thread.start()
     fut: Future = Future()
     _jobs.put((fn, args, fut))
-    return fut.result()
+    return fut
+
+
+def call(fn: Callable[..., Any], *args) -> Any:
+    """Run fn(*args) on the Panda thread and return its result (re-raising its exception)."""
+    if threading.current_thread() is _thread:
+        return fn(*args)
+    return submit(fn, *args).result()
 
 
 def renderer_kind() -> str:
