@@ -844,6 +844,8 @@ def plan_set(spec: SceneSpec, shot_plan) -> tuple[SetPlan, tuple[str, ...]]:
     if kind not in PLAN_SETS:
         return words, ()
     set_kind, room, extras = PLAN_SETS[kind]
+    if kind == "lighthouse" and getattr(shot_plan.place, "interior", False):
+        set_kind, room, extras = "interior", "room", ("spiral_stairs",)   # inside: the tower's stair
     rain = words.rain or getattr(shot_plan, "weather", "") in ("rain", "storm")
     if set_kind == "interior":
         return SetPlan("interior", room or "room", rain), extras
