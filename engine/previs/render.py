@@ -226,7 +226,8 @@ class BlockingRenderer:
             world = build_world(scene, plan)
         self.world = world
         self.plan = plan
-        self.weather = "rain" if (plan is not None and plan.weather in ("rain", "storm")) else world.weather
+        said = plan.weather if plan is not None else ""
+        self.weather = "rain" if said in ("rain", "storm") else (said if said in ("snow", "fog") else world.weather)
         state = dict(scene.start_state) if scene.start_state else None
         if state is not None and state.get("mode", "blocking") != "blocking":
             state = None  # a board take's end state says nothing about this set
@@ -318,6 +319,10 @@ class BlockingRenderer:
     def _finish(self, img: np.ndarray, i: int, pose: CameraPose, states) -> np.ndarray:
         if self.weather == "rain":
             self._rain(img, i)
+        elif self.weather == "snow":
+            self._snow(img, i)
+        elif self.weather == "fog":
+            self._fog(img, pose, states)
         self._labels(img, pose, states)
         if self.request.burn_in:
             draw_burn_in(img, self.request.burn_in, i, self.fps)
@@ -354,6 +359,27 @@ class BlockingRenderer:
         half = n // 2
         for part, colour in ((lines[:half], (120, 114, 108)), (lines[half:], (170, 164, 156))):
             cv2.polylines(img, list(part), False, colour, thick, cv2.LINE_AA, 4)
+
+    def _snow(self, img: np.ndarray, i: int) -> None:
+        """Snowflakes drifting down: seeded per flake, positions a pure function of the frame index."""
+        rng = np.random.default_rng([int(self.request.scene.set_seed) & 0xFFFFFFFF, 0x736E6F77])
+        w, h = self.width, self.height
+        n = max(8, w * h // 3000)
+        x0, y0 = rng.uniform(0, w, n), rng.uniform(0, h, n)
+        speed, sway, size = rng.uniform(0.004, 0.012, n) * h, rng.uniform(0.5, 2.0, n), rng.uniform(0.6, 1.8, n)
+        x = (x0 + sway * np.sin(i * 0.15 + x0)) % w
+        y = (y0 + speed * i) % h
+        radius = np.maximum(1, np.rint(size * h / 480)).astype(int)
+        for xx, yy, rr in zip(np.rint(x * 16).astype(int), np.rint(y * 16).astype(int), radius):
+            cv2.circle(img, (int(xx), int(yy)), int(rr) * 16, (235, 235, 235), -1, cv2.LINE_AA, 4)
+
+    def _fog(self, img: np.ndarray, pose: CameraPose, states) -> None:
+        """Fog by distance: the depth pass of the frame (near = bright) blends the picture into haze."""
+        depth = stage.call(self._scene.render, pose, states, "depth").astype(np.float32) / 255.0
+        far = (1.0 - depth) ** 0.7                       # 0 at the lens .. 1 at 40 m and beyond
+        haze = np.array([190, 188, 182], np.float32) * float(np.clip(self.world.light.ambient * 1.6, 0.3, 1.0))
+        a = (far * 0.85)[..., None]
+        img[:] = np.clip(img.astype(np.float32) * (1 - a) + haze * a, 0, 255).astype(np.uint8)
 
     def _labels(self, img: np.ndarray, pose: CameraPose, states: list[FigureState]) -> None:
         r = Pinhole(pose, self.width, self.height)
