@@ -80,6 +80,8 @@ class Mannequin:
         hair = (178, 176, 172) if grey else look.hair
         cyl, sph = geom.cylinder("cyl", (255, 255, 255), 12), geom.sphere("sph", (255, 255, 255), 8, 14)
         self._cyl, self._sph = NodePath(cyl), NodePath(sph)
+        self._taper = NodePath(geom.cylinder("trunk", (255, 255, 255), 16, taper=1.35))
+        self._flare = NodePath(geom.cylinder("skirt", (255, 255, 255), 16, taper=1.45))
         small = NodePath(geom.sphere("sph-small", (255, 255, 255), 5, 8))  # eyes, brows, lips: a few pixels
 
         def add(kind, proto, colour, spec):
@@ -98,14 +100,16 @@ class Mannequin:
             add("ball", self._sph, shirt, (f"{s}_elbow", r * 0.86))
             add("limb", self._cyl, shirt, (f"{s}_elbow", f"{s}_wrist", r * 0.84, r * 0.7))
             add("hand", self._sph, SKIN, (f"{s}_wrist", f"{s}_hand"))
-        add("torso", self._sph, shirt, ("chest", 0.195 * girth, 0.12 * girth, 0.25))
-        add("limb", self._cyl, shirt, ("r_shoulder", "l_shoulder", 0.06 * girth, 0.06 * girth))
+        # the trunk: a tapered cylinder from the waist (narrow) to the chest (wide), capped by a
+        # flattened ball that rounds the shoulders into the arms
+        add("trunk", self._taper, shirt, (0.145 * girth, 0.1 * girth))
+        add("torso", self._sph, shirt, ("shoulders", 0.205 * girth, 0.115 * girth, 0.075))
         add("torso", self._sph, trousers, ("pelvis", 0.165 * girth, 0.11 * girth, 0.13))
         add("limb", self._cyl, SKIN, ("neck", "head", 0.045, 0.045))
         if "coat" in look.garments:
-            add("skirt", self._cyl, shirt, ("pelvis", 0.19 * girth, 0.23 * girth, 0.55))
+            add("skirt", self._flare, shirt, ("pelvis", 0.13 * girth, 0.175 * girth, 0.55))
         if "dress" in look.garments:
-            add("skirt", self._cyl, shirt, ("pelvis", 0.17 * girth, 0.27 * girth, 0.5))
+            add("skirt", self._flare, shirt, ("pelvis", 0.12 * girth, 0.165 * girth, 0.5))
         # the head and face, in the head's own frame (right, forward, up)
         add("head", self._sph, SKIN, ((0, 0, 0), (0.083, 0.098, 0.113)))
         add("head", self._sph, hair, ((0, -0.022, 0.046), (0.087, 0.095, 0.083)))
@@ -178,6 +182,16 @@ class Mannequin:
                 x = _unit(np.cross(d, body_u if abs(d[2]) < 0.9 else body_f))
                 z = _unit(np.cross(x, d))
                 node.setMat(mat(x * 0.028 * k, d * 0.06 * k, z * 0.045 * k, (a + b) / 2))
+            elif kind == "trunk":
+                waist = geom.swap(j["pelvis"]) + np.array([0, 0, 0.05 * k])
+                top = geom.swap(j["neck"]) - np.array([0, 0, 0.05 * k])
+                axis = top - waist
+                side = _unit(body_r - axis * float(np.dot(body_r, axis)) / max(1e-9, float(np.dot(axis, axis))))
+                depth = _unit(np.cross(side, axis))
+                node.setMat(mat(side * spec[0] * k, axis, depth * spec[1] * k, waist))
+            elif kind == "torso" and spec[0] == "shoulders":
+                top = geom.swap(j["neck"]) - np.array([0, 0, 0.07 * k])
+                node.setMat(mat(body_r * spec[1] * k, body_f * spec[2] * k, body_u * spec[3] * k, top))
             elif kind == "torso":
                 c = geom.swap(j[spec[0]])
                 if spec[0] == "chest":
