@@ -117,18 +117,25 @@ class _HeldPath:
 
 
 class _LoopShake:
-    """A handheld shake made periodic over [t0, t0 + period] by cross-fading it with itself one
-    period earlier; before t0 it is the original shake (so at(0) stays the path's reference)."""
+    """A handheld shake made periodic over [t0, t0 + period]: the same operator's shake (its sines'
+    weights and phases) with every frequency rounded to a whole number of cycles per loop, offset so
+    it starts exactly where the original was at t0. Its motion stays as lively across the loop as
+    anywhere (a cross-fade of two shakes would calm the middle and make the seam stand out); before
+    t0 it is the original shake (so at(0) stays the path's reference)."""
 
     def __init__(self, base, t0: float, period: float):
         self.base, self.t0, self.period = base, t0, max(period, 1e-6)
+        self.freq = np.maximum(1.0, np.round(base.freq * self.period)) / self.period
+        self.start = base.at(t0) - self._periodic(t0)
+
+    def _periodic(self, t: float) -> np.ndarray:
+        b = self.base
+        return (b.weight * np.sin(2 * math.pi * self.freq * t + b.phase)).sum(axis=1)
 
     def at(self, t: float) -> np.ndarray:
-        # A smoothstep weight: flat at both ends, so the shake's speed matches across the seam too
-        # (a linear fade leaves a kink there, a visible jolt once per loop).
-        u = min(1.0, max(0.0, (t - self.t0) / self.period))
-        w = u * u * (3.0 - 2.0 * u)
-        return self.base.at(t) * (1.0 - w) + self.base.at(t - self.period) * w
+        if t < self.t0:
+            return self.base.at(t)
+        return self.start + self._periodic(t)
 
 
 def _speed_at(path, i: int, sign: int) -> float:
