@@ -492,21 +492,10 @@ class _Scene:
         for prio, lnp in enumerate((fill_np, amb_np, sun_np)):
             lnp.node().setPriority(prio + 1)
             self.actors.setLight(lnp)
-        self.figures = []
-        for k, f in enumerate(starts):
-            look = looks[k] if k < len(looks) else Look(colour=hex_rgb(f.color))
-            m = RigidModel(self.actors, look, f.name, f.height) if look.model else Mannequin(self.actors, look, f.name)
-            m.root.setTag("pass", f"id{k}")
-            self.figures.append(m)
-        self.stools = []
-        for k, f in enumerate(starts):
-            stool = None
-            if f.seat:
-                stool = NodePath(geom.quads_mesh("stool", *_stool_quads()))
-                stool.setMaterial(_material((105, 82, 60)), 1)
-                stool.reparentTo(self.actors)
-                stool.setTag("pass", f"id{k}")
-            self.stools.append(stool)
+        self.looks_by_name = {f.name: (looks[k] if k < len(looks) else None) for k, f in enumerate(starts)}
+        self.looks_list = list(looks)
+        self.cast_nodes = []
+        self._cast(starts, looks)
         # Props: lit, one mask id each after the figures'; a held prop rides in its holder's hand.
         lamps_on = world.light.name in ("dusk", "night") or world.info.get("interior", False)
         self.props = []
@@ -569,7 +558,38 @@ class _Scene:
             mcam.setTagState(f"id{k}", s.getState())
         self.mask_camera = self.camera.attachNewNode(mcam)
 
+    def _cast(self, starts: list[FigureState], looks: list) -> None:
+        """Build the mannequins (and stools) for these figures, replacing any before."""
+        from panda3d.core import NodePath
+        for node in getattr(self, "cast_nodes", []):
+            node.removeNode()
+        self.cast_nodes = []
+        self.names = [f.name for f in starts]
+        self.figures = []
+        for k, f in enumerate(starts):
+            look = looks[k] if k < len(looks) and looks[k] is not None else Look(colour=hex_rgb(f.color))
+            m = RigidModel(self.actors, look, f.name, f.height) if look.model else Mannequin(self.actors, look, f.name)
+            m.root.setTag("pass", f"id{k}")
+            self.figures.append(m)
+            self.cast_nodes.append(m.root)
+        self.stools = []
+        for k, f in enumerate(starts):
+            stool = None
+            if f.seat:
+                stool = NodePath(geom.quads_mesh("stool", *_stool_quads()))
+                stool.setMaterial(_material((105, 82, 60)), 1)
+                stool.reparentTo(self.actors)
+                stool.setTag("pass", f"id{k}")
+                self.cast_nodes.append(stool)
+            self.stools.append(stool)
+
     def render(self, pose: CameraPose, states: list[FigureState], kind: str) -> np.ndarray:
+        if [f.name for f in states] != self.names or len(states) != len(self.figures):
+            # A remix operation's timeline (a blend of two takes, say) brings its own figures.
+            self._cast(states, [self.looks_by_name.get(f.name) for f in states])
+            for node in self.shadow_nodes:
+                node.removeNode()
+            self.shadow_nodes = [self.shadow_proto.copyTo(self.shadows) for _ in states]
         self.camera.setMat(stage.camera_matrix(pose))
         stage.set_lens(self.lens, pose, self.width * self.ssaa, self.height * self.ssaa)
         self.sky.setPos(*stage.to_panda(pose.position))
