@@ -457,7 +457,7 @@ class _Scene:
         self.stage = stage.stage()
         # Small frames are rendered at twice the size and averaged down (anti-aliased edges, so slow
         # moves glide); at 720p and up the pixels are small enough and the budget is tight.
-        self.ssaa = 2 if width * height <= SSAA_MAX_PIXELS else 1
+        self.ssaa = (4 if width * height <= SSAA_MAX_PIXELS // 2 else 2) if width * height <= SSAA_MAX_PIXELS else 1
         self.target = self.stage.target(width * self.ssaa, height * self.ssaa)
         self.width, self.height = width, height
         self.root = NodePath("previs")
