@@ -212,6 +212,7 @@ PERSON_NOUNS: dict[str, tuple[str, int]] = {
     "passenger": ("adult", 3), "traveller": ("adult", 2), "musician": ("adult", 2), "dancer": ("adult", 2),
     "king": ("adult", 1), "queen": ("adult", 1), "witch": ("adult", 2), "boxer": ("adult", 2),
     "mother": ("adult", 1), "father": ("adult", 1), "grandmother": ("old", 1), "grandfather": ("old", 1),
+    "prisoner": ("adult", 2), "villager": ("adult", 3), "agent": ("adult", 2), "pilot": ("adult", 1),
     "pilgrim": ("adult", 3), "monk": ("adult", 3), "hiker": ("adult", 2), "runner": ("adult", 2),
 }
 GROUP_NOUNS: tuple[str, ...] = ("crowd", "group", "gang", "family", "couple", "people")
@@ -230,7 +231,7 @@ PROP_KINDS: tuple[str, ...] = (
 VERBS: dict[str, tuple[str, ...]] = {
     "walk": ("walk", "stroll", "stride", "wander", "pace", "step", "cross", "head", "approach", "enter",
              "leave", "exit", "go", "come", "march", "limp", "trudge", "amble", "shuffle", "move", "follow"),
-    "run": ("run", "sprint", "dash", "race", "flee", "rush", "hurry", "chase", "jog", "bolt", "charge"),
+    "run": ("run", "sprint", "dash", "race", "flee", "rush", "hurry", "chase", "jog", "bolt", "charge", "lunge"),
     "climb": ("climb", "ascend", "clamber", "scale", "mount", "go up", "come up", "climb up"),
     "descend": ("descend", "go down", "come down", "climb down", "walk down the stairs", "walk down the steps"),
     "sit": ("sit", "sit down", "perch", "slump", "settle", "seat"),
@@ -253,7 +254,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "drive": ("drive", "steer", "ride"),
     "open_door": ("open the door", "open a door", "push the door", "open door", "unlock the door",
                   "open", "unlock"),
-    "turn": ("turn", "spin", "whirl", "look back", "look round", "look around"),
+    "turn": ("turn", "spin", "whirl", "twist", "look back", "look round", "look around"),
     "wait": ("wait", "stand", "linger", "loiter", "pause"),
     "hide": ("hide", "duck", "cower"),
     "sleep": ("sleep", "doze", "lie", "lie down", "nap"),

@@ -162,6 +162,7 @@ _GARMENTS = _Phrases((g, g) for g in GARMENTS)
 _PROPS = _Phrases((p, p) for p in PROP_KINDS)
 _PERSON_NOUNS = _Phrases((p, p) for p in PERSON_NOUNS)
 _PROP_WORDS = set(PROP_KINDS)
+_WEATHER_WORDS = {w for words in WEATHERS.values() for w in words} | {"water", "sea", "wind", "horn", "light"}
 _VOCAB_WORDS = ({w for k in PLACE_KINDS for w in k.words} | set(PROP_KINDS) | set(GARMENTS) | set(PERSON_NOUNS)
                 | {w for words in WEATHERS.values() for w in words} | set(_NUMBERS) | set(_AGES) | set(_BUILDS))
 
@@ -210,8 +211,7 @@ class _Reader:
             _describe(person, _tokens(getattr(entry, "description", "") or ""), 0, None)
         else:
             self.warnings.append(PlanWarning(
-                "not_in_bible", f"{name} is not in the bible: drawn as a plain figure. Add them with "
-                f"'shotreel bible add PROJECT --kind character --name {name}'.", name))
+                "not_in_bible", f"{name} is not in the bible: drawn as a plain figure.", name))
         self.people.append(person)
         return len(self.people) - 1
 
@@ -242,41 +242,38 @@ def _describe(person: dict, toks: Sequence[_Tok], start: int, stop: int | None) 
             n, kind = hit
             before = [toks[k].low for k in range(max(start, i - 2), i)]
             colour = colour_of(before)
-            if not any(g.kind == kind for g in person["garments"]):
+            same = [n for n, g in enumerate(person["garments"]) if g.kind == kind]
+            if not same:
                 person["garments"].append(Garment(kind, *(colour or ("", ""))))
+            elif colour:  # the shot's words recolour what the bible said ('in a grey coat' today)
+                person["garments"][same[0]] = Garment(kind, *colour)
             i += n
             continue
         i += 1
 
 
 def _people_and_props(reader: _Reader, toks: list[_Tok], subject: str, speakers: Iterable[str]) -> None:
-    names_done: set[str] = set()
     for i, t in enumerate(toks):
         if t.text in _BREAK or t.text == ",":
             continue
         prev = toks[i - 1].low if i else ""
         nxt = toks[i + 1] if i + 1 < len(toks) else None
-        # A bible character, by name (first word of a multi-word name too).
+        # A bible character by name (first word of a multi-word name too), or a capitalised name.
         if t.low in reader.bible_chars:
-            reader.mentions.append(_Mention(reader.person_named(t.text), i))
-            continue
-        if _is_name(t, prev, nxt):
+            idx = reader.person_named(t.text)
+        elif _is_name(t, prev, nxt):
             idx = reader.person_named(t.text if not t.text.isupper() else t.text.title())
-            reader.mentions.append(_Mention(idx, i))
-            names_done.add(t.low)
-            # 'NELL, an old fisherwoman, ...': the description belongs to the name.
-            if nxt is not None and nxt.text == ",":
-                end = next((k for k in range(i + 2, len(toks)) if toks[k].text in _BREAK | {","}), len(toks))
-                if i + 2 < len(toks) and toks[i + 2].low in ("a", "an", "the"):
-                    _describe(reader.people[idx], toks, i + 2, end)
-                    head = _PERSON_NOUNS.scan(toks[i + 2:end], "nouns")
-                    for _, _, noun in head:
-                        reader.people[idx]["description"] = noun
-                        break
-                    t_skip = end
-                    toks[i + 2:end] = [_skip(x) for x in toks[i + 2:end]]
-                    del t_skip
+        else:
             continue
+        reader.mentions.append(_Mention(idx, i))
+        _appositive(reader, toks, i, idx)
+        if nxt is not None and nxt.low in ("in", "wearing"):
+            # 'Anna in a red coat walks...': what a named person wears, up to the clause's verb.
+            end = next((k for k in range(i + 2, len(toks)) if toks[k].text in _BREAK or toks[k].text == ","
+                        or (toks[k].verbs and toks[k].low not in GARMENTS and not toks[k].nouns & set(GARMENTS)
+                            and _VERBS.at(toks, k, "verbs"))), len(toks))
+            if any(_GARMENTS.at(toks, k) for k in range(i + 2, end)):
+                _describe(reader.people[idx], toks, i + 2, end)
     # Described people and props (a second pass, so appositives above are already consumed).
     i = 0
     while i < len(toks):
@@ -342,6 +339,19 @@ def _people_and_props(reader: _Reader, toks: list[_Tok], subject: str, speakers:
                 reader.mentions.append(_Mention(idx, -1))
 
 
+def _appositive(reader: _Reader, toks: list[_Tok], i: int, idx: int) -> None:
+    """'NELL, an old fisherwoman, ...': the description belongs to the name (and is read only once)."""
+    if i + 2 >= len(toks) or toks[i + 1].text != "," or toks[i + 2].low not in ("a", "an", "the"):
+        return
+    end = next((k for k in range(i + 2, len(toks)) if toks[k].text in _BREAK | {","}), len(toks))
+    person = reader.people[idx]
+    _describe(person, toks, i + 2, end)
+    for _, _, noun in _PERSON_NOUNS.scan(toks[i + 2:end], "nouns"):
+        person["description"] = person["description"] or noun
+        break
+    toks[i + 2:end] = [_skip(x) for x in toks[i + 2:end]]
+
+
 def _skip(tok: _Tok) -> _Tok:
     """A token already read (an appositive): later passes do not read it again."""
     return _Tok("\x00" + tok.text, tok.low, tok.lemmas, frozenset(), frozenset(), tok.sentence, tok.first)
@@ -395,11 +405,11 @@ def _actions(reader: _Reader, toks: list[_Tok], extra: Sequence[tuple[int | None
             i += 1
             continue
         prev = toks[i - 1].low if i else ""
-        if prev in _DETERMINERS or (prev and toks[i - 1].low in ("to",) and not toks[i - 1].verbs and False):
+        if prev in _DETERMINERS:  # 'a look', 'the walk': a noun
             i += 1
             continue
         hit = _VERBS.at(toks, i, "verbs")
-        if not hit:
+        if not hit or _thing_acts(toks, i, reader):
             i += 1
             continue
         n, verb = hit
@@ -424,6 +434,21 @@ def _actions(reader: _Reader, toks: list[_Tok], extra: Sequence[tuple[int | None
                          act.words)
         out.append(act)
     return out
+
+
+def _thing_acts(toks, i: int, reader: _Reader) -> bool:
+    """'rain running off her collar', 'the lantern smashes': the verb's subject is a thing, not a person."""
+    if i == 0:
+        return False
+    prev = toks[i - 1]
+    if any(m.at == i - 1 for m in reader.mentions) or prev.low in _SUBJECT_PRONOUNS or not prev.nouns:
+        return False
+    if prev.after_possessive or prev.low in GARMENTS or prev.nouns & set(GARMENTS) or prev.text in _BREAK:
+        return False   # 'Tomas's eyes drop' is Tomas; 'two men in blue suits argue' are the men
+    if prev.verbs and not (prev.nouns & (_PROP_WORDS | _WEATHER_WORDS)):
+        return False   # 'stands up and waves': a verb before a verb
+    return bool(prev.nouns & (_PROP_WORDS | _WEATHER_WORDS)) or prev.low in _PROP_WORDS | _WEATHER_WORDS or \
+        not prev.verbs
 
 
 def _actor_before(reader: _Reader, toks, i: int, last_person: int | None) -> int | None:
@@ -578,7 +603,9 @@ def _best_place(toks: list[_Tok], in_action: bool):
                 continue  # 'walks to her car' names a prop; 'in the car' is a place
         if in_action and n == 1 and toks[i].low in ("stand", "step", "steps") and toks[i].verbs:
             continue
-        if n > best_len:
+        # Ties: the later word, the head of the phrase ('LIGHTHOUSE STAIRS' is stairs), except a plain
+        # road or street, which the place it runs through names better ('DESERT ROAD', 'HARBOUR STREET').
+        if n > best_len or (n == best_len and kind.name != "street"):
             best, best_len = kind, n
     return best
 
@@ -640,10 +667,20 @@ def build_plan(heading: str = "", action: str = "", *, dialogue: str = "", motio
     for i, t in enumerate(spoken):
         prev = spoken[i - 1].low if i else ""
         nxt = spoken[i + 1] if i + 1 < len(spoken) else None
-        if t.low in chars or _is_name(t, prev, nxt):
+        # Speech is no action line: a name is a bible name, a capital mid-sentence, or a vocative ('Rey, wait!').
+        vocative = t.first and nxt is not None and nxt.text == ","
+        if t.low in chars or (_is_name(t, prev, nxt) and (not t.first or vocative)):
             idx = reader.person_named(t.text.title() if t.text.isupper() else t.text)
             if not any(m.person == idx for m in reader.mentions):
                 reader.mentions.append(_Mention(idx, -1))
+    if not reader.people:
+        # 'She sleeps.', 'They drive at night.': a pronoun with nobody named is still somebody to draw.
+        pronoun = next((t.low for t in toks if t.low in ("he", "she", "they")), None)
+        if pronoun:
+            noun = {"he": "man", "she": "woman", "they": "people"}[pronoun]
+            reader.people.append({"name": "", "description": noun, "count": 2 if pronoun == "they" else 1,
+                                  "age": "adult", "build": "", "height_m": 1.75, "garments": [], "colour": "",
+                                  "facing": "camera", "in_bible": False})
     extra = []
     for m in motion:
         if m.action:
@@ -674,7 +711,7 @@ def build_plan(heading: str = "", action: str = "", *, dialogue: str = "", motio
              for n, p in enumerate(props)]
     continues = bool({t.low for t in toks} & _CONTINUE) or bool(re.search(r"\bCONTINUOUS\b", heading or ""))
     return ShotPlan(place=place, time_of_day=time, weather=weather, people=tuple(people), props=tuple(props),
-                    actions=tuple(a for a in actions if not people or a.actor < len(people)), subject=subj,
+                    actions=tuple(a for a in actions if a.actor < len(people)), subject=subj,
                     warnings=tuple(reader.warnings), continues_setup=continues)
 
 

@@ -59,7 +59,8 @@ def prop_dims(kind: str, size: float) -> tuple[float, float, float]:
     return size, size * 0.6, size * 0.7
 
 
-HELD_OUT = 0.28       # a held prop: this far in front of the figure at hand height
+HELD_OUT = 0.28       # a held prop: this far in front of the figure
+HELD_HEIGHT = 1.05 / 1.75   # held at the hip: a medium shot sees it, a close-up does not
 FIT_MARGIN = 0.04     # the subject box keeps this fraction of the frame from every edge
 TALK_VERBS = {"talk", "argue", "embrace"}
 
@@ -112,6 +113,32 @@ class Framing:
     kind: str                 # single | group | two_shot | over_the_shoulder | insert | empty
     span: float               # the move's span after the subject-keeping cap (MOVE_SPAN units)
     layout: Layout
+
+    def shifted(self, offset) -> "Framing":
+        """The same framing moved on the ground by `offset` (x, 0, z): a continued shot whose subject
+        stands where the previous take left it, not on its mark."""
+        d = np.asarray(offset, dtype=np.float64)
+        if not np.any(d):
+            return self
+        move = lambda p: tuple(float(v) for v in np.asarray(p, dtype=np.float64) + d)  # noqa: E731
+        return replace(self, pose=replace(self.pose, position=move(self.pose.position)), aim=move(self.aim),
+                       focus=move(self.focus), box=tuple(move(c) for c in self.box))
+
+    def turned(self, degrees: float, about) -> "Framing":
+        """The same framing swung `degrees` (heading convention: + toward +X) around the vertical axis
+        through `about`: a continued shot's subject faces where the previous take left it facing."""
+        if abs(degrees) < 1e-9:
+            return self
+        a = math.radians(degrees)
+        c = np.asarray(about, dtype=np.float64)
+
+        def swing(p):
+            d = np.asarray(p, dtype=np.float64) - c
+            return tuple(float(v) for v in c + [d[0] * math.cos(a) + d[2] * math.sin(a), d[1],
+                                                -d[0] * math.sin(a) + d[2] * math.cos(a)])
+        pose = replace(self.pose, position=swing(self.pose.position), yaw=self.pose.yaw + degrees)
+        return replace(self, pose=pose, aim=swing(self.aim), focus=swing(self.focus),
+                       box=tuple(swing(b) for b in self.box))
 
     def path(self, cue: CameraCue, frames: int, fps: float, seed: int, start: CameraPose | None = None) -> CameraPath:
         return CameraPath(cue, start or self.pose, np.array(self.aim), frames, fps, seed, focus=np.array(self.focus),
@@ -186,7 +213,8 @@ def layout(plan: ShotPlan) -> Layout:
             h = math.radians(holder.heading)
             fwd = np.array([math.sin(h), 0.0, math.cos(h)])
             right = np.array([math.cos(h), 0.0, -math.sin(h)])
-            pos = np.array([holder.x, holder.height * HAND, holder.z]) + fwd * HELD_OUT + right * 0.12
+            # Held out in front, at the right hand's side.
+            pos = np.array([holder.x, holder.height * HELD_HEIGHT, holder.z]) + fwd * HELD_OUT + right * 0.3
             props.append(PropMark(i, float(pos[0]), float(pos[1]), float(pos[2]), size))
         elif i == table:
             props.append(PropMark(i, 0.0, 0.39, 0.0 if prop_subject else 0.9, size))
@@ -196,9 +224,10 @@ def layout(plan: ShotPlan) -> Layout:
         else:
             free += 1
             side = 1 if free % 2 else -1
-            lift = 0.0 if size > 0.5 else 0.78   # small things on a surface, big ones on the floor
+            # Beside and behind the mark, clear of the figures' paths; small things at table height.
+            lift = 0.0 if size > 0.5 else 0.78
             props.append(PropMark(i, float(side * (0.9 + 0.5 * (free // 2))), lift + prop_dims(pr.kind, size)[1] / 2,
-                                  0.5, size))
+                                  1.3 + min(size, 3.0) * 0.5, size))
     return Layout(tuple(marks), tuple(props), talking)
 
 
@@ -430,6 +459,18 @@ def _end_fits(fr: Framing, cue: CameraCue, box, width, height) -> bool:
     return True
 
 
+def follow(pose: CameraPose, aim: np.ndarray, offset: np.ndarray) -> CameraPose:
+    """The operator keeps a moving subject: turn the camera by how much the aim point moved as seen from
+    the lens (relative, so an offset of zero leaves the pose exactly as it was)."""
+    if not np.any(offset):
+        return pose
+    pos = np.asarray(pose.position, dtype=np.float64)
+    yaw0, pitch0 = look_angles(pos, aim)
+    yaw1, pitch1 = look_angles(pos, np.asarray(aim) + offset)
+    turn = (yaw1 - yaw0 + 180.0) % 360.0 - 180.0
+    return replace(pose, yaw=pose.yaw + turn, pitch=max(-89.0, min(89.0, pose.pitch + pitch1 - pitch0)))
+
+
 def follow_direction(plan: ShotPlan | None) -> str:
     """The screen direction the subject moves ('left', 'right', 'up', 'down' or ''): what a pan or
     tilt with no direction of its own follows."""
@@ -442,5 +483,5 @@ def follow_direction(plan: ShotPlan | None) -> str:
     return ""
 
 
-__all__ = ["prop_dims", "Mark", "PropMark", "Layout", "Framing", "layout", "solve", "project", "box_in_frame",
+__all__ = ["follow", "prop_dims", "Mark", "PropMark", "Layout", "Framing", "layout", "solve", "project", "box_in_frame",
            "box_height_fraction", "follow_direction", "PROP_SIZES", "HEADINGS"]

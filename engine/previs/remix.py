@@ -386,7 +386,9 @@ def _blend(request: GenerationRequest, worlds, simulate):
     n = request.frames
     us = [(j + 1) / (n + 1) for j in range(n)]
     us = [u * u * (3 - 2 * u) for u in us]
-    pa, pb = a.path.pose(fa), b.path.pose(fb)
+    # The poses the takes really showed (a walking subject's follow included); the blend's own
+    # poses are explicit, so no follow is applied on top of them.
+    pa, pb = (getattr(r, "camera_pose", r.path.pose)(f) for r, f in ((a, fa), (b, fb)))
     path = _PosesPath([_lerp_pose(pa, pb, u) for u in us])
     base = simulate(request.with_(options={}), worlds)
     figures = None
@@ -401,6 +403,7 @@ def _blend(request: GenerationRequest, worlds, simulate):
         figures = blended
     out = _attach(base, path, figures)
     out.continued = True
+    out._follow = None
     return out
 
 

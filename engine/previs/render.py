@@ -28,7 +28,7 @@ from dataclasses import replace
 from . import geom, sets, stage
 from .camera import CameraPath, CameraPose, initial_pose, subject_distance
 from .figures import FigureState, FigureTrack, default_figures
-from .framing import layout, prop_dims, solve
+from .framing import follow, layout, prop_dims, solve
 from .mannequin import Look, Mannequin, RigidModel, _material, hex_rgb
 from .props import DEFAULT_COLOURS, prop_node
 from .projection import Pinhole
@@ -159,17 +159,23 @@ def plan_poses(plan, figures: list[FigureState]) -> list[FigureState]:
     return out
 
 
-def plan_props(plan) -> list[dict]:
-    """The plan's props on the framing solver's marks: kind, colour, box, and who holds it (the
-    holder's index among the figures, or None)."""
+def plan_props(plan, shift=np.zeros(3), turn: float = 0.0, about=(0.0, 0.0)) -> list[dict]:
+    """The plan's props on the framing solver's marks: kind, colour, box, heading, and who holds it
+    (the holder's index among the figures, or None); `shift`/`turn` about `about` move them with a
+    subject a chained shot finds off its mark (as framing.shifted/turned move the camera)."""
     lay = layout(plan)
     lead = {m.person: k for k, m in enumerate(lay.marks) if m.member == 0}
+    a = math.radians(turn)
+    centre = np.array([about[0], 0.0, about[1]])
     out = []
     for pm in lay.props:
         prop = plan.props[pm.prop]
         colour = hex_rgb(prop.colour) if prop.colour else DEFAULT_COLOURS.get(prop.kind, (138, 106, 74))
-        out.append({"kind": prop.kind, "colour": colour, "dims": prop_dims(prop.kind, pm.size),
-                    "at": (pm.x, pm.y, pm.z), "holder": lead.get(prop.held_by) if prop.held_by is not None else None})
+        p = np.array([pm.x, pm.y, pm.z]) + shift - centre
+        p = centre + np.array([p[0] * math.cos(a) + p[2] * math.sin(a), p[1], -p[0] * math.sin(a) + p[2] * math.cos(a)])
+        out.append({"kind": prop.kind, "colour": colour, "dims": prop_dims(prop.kind, pm.size), "turn": turn,
+                    "at": tuple(float(v) for v in p),
+                    "holder": lead.get(prop.held_by) if prop.held_by is not None else None})
     return out
 
 
@@ -259,9 +265,18 @@ class BlockingRenderer:
         # A chained shot with another size, lens or angle is a new setup on the continued world: the
         # figures stay where the previous take left them and the camera frames them afresh.
         self.camera_continued = state is not None and _same_setup(state, request.camera, subject.name)
+        prop_shift, prop_turn = np.zeros(3), 0.0
         if plan is not None:
             # The framing solver places the camera from the plan; moves are relative to its subject.
             framing = solve(plan, request.camera, self.width, self.height)
+            lead = framing.layout.marks[0] if framing.layout.marks else None
+            prop_shift, prop_turn = np.zeros(3), 0.0
+            if state is not None and lead is not None and figures:
+                # A chained shot on a new setup: the subject stands (and faces) where the previous take
+                # left it; the framing, and the props the plan puts about it, go with it.
+                prop_shift = np.array([subject.x - lead.x, 0.0, subject.z - lead.z])
+                prop_turn = ((subject.heading - lead.heading + 180.0) % 360.0) - 180.0
+                framing = framing.shifted(prop_shift).turned(prop_turn, (subject.x, 0.0, subject.z))
             if not self.camera_continued:
                 start_pose = framing.pose
             self.aim_height = float(framing.aim[1])
@@ -277,10 +292,29 @@ class BlockingRenderer:
         right, _, _ = start_pose.basis()
         self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
                                    np.asarray(start_pose.position), fresh=state is None) for f in figures]
+        self._follow = None
+        if plan is not None and self.tracks and self.tracks[0].walking:
+            lead_track = self.tracks[0]
+            if request.camera.move in (CameraMove.PAN, CameraMove.TILT):
+                # A pan on a walker goes the way the walker goes (its span as cued, uncapped).
+                across = float(np.dot(lead_track.travel, right))
+                if request.camera.move is CameraMove.PAN and abs(across) > 1e-6 and not self.camera_continued:
+                    # It starts on the walker (off its mark at frame 0) and pans the way it walks.
+                    cue = request.camera.with_(direction="right" if across > 0 else "left")
+                    s0 = lead_track.state(0)
+                    begin = follow(start_pose, np.array(framing.aim),
+                                   np.array([s0.x - figures[0].x, 0.0, s0.z - figures[0].z]))
+                    self.path = CameraPath(cue, begin, np.array(framing.aim), self.frames, self.fps,
+                                           request.seed, focus=np.array(framing.focus))
+            else:
+                # Otherwise the operator follows the walker on top of the cued move. Applied per frame
+                # from the subject's state, so remix retimings of path and figures keep it.
+                self._follow = (np.array(framing.aim), np.array([figures[0].x, 0.0, figures[0].z]))
         self.looks = looks
         from .lipsync import mouth_curves
         self.mouths = mouth_curves(request)   # speaking characters' mouths follow their lines
-        self.props = plan_props(plan) if plan is not None else []
+        # the plan's props, moved and turned with the subject when a chained shot finds it off its mark
+        self.props = plan_props(plan, prop_shift, prop_turn, (subject.x, subject.z)) if plan is not None else []
         self._scene = stage.call(_Scene, self.world, [t.start for t in self.tracks], self.looks,
                                  self.width, self.height, self.props)
 
@@ -297,8 +331,18 @@ class BlockingRenderer:
                       if f.name.lower() in self.mouths else f for f in states]
         return states
 
-    def frame(self, i: int) -> np.ndarray:
+    def camera_pose(self, i: int) -> CameraPose:
+        """Frame i's camera: the cue's path, turned to follow a walking subject."""
         pose = self.path.pose(i)
+        follow_info = getattr(self, "_follow", None)
+        if follow_info is None:
+            return pose
+        aim, mark = follow_info
+        lead = self.figure_states(i)[0]
+        return follow(pose, aim, np.array([lead.x, 0.0, lead.z]) - mark)
+
+    def frame(self, i: int) -> np.ndarray:
+        pose = self.camera_pose(i)
         states = self.figure_states(i)
         return self._finish(stage.call(self._scene.render, pose, states, "colour"), i, pose, states)
 
@@ -306,7 +350,7 @@ class BlockingRenderer:
         """frame(0..count-1) with the next frame rendering on the Panda thread while this one is
         finished (labels, burn-in) and encoded here: the two cores work at once."""
         def start(i):
-            pose, states = self.path.pose(i), self.figure_states(i)
+            pose, states = self.camera_pose(i), self.figure_states(i)
             return stage.submit(self._scene.render, pose, states, "colour"), pose, states
         pending = start(0) if count > 0 else None
         for i in range(count):
@@ -331,7 +375,7 @@ class BlockingRenderer:
     def control_passes(self, i: int) -> dict[str, Any]:
         """The control passes of frame i: depth (gray, near = bright), mask (one id colour per figure
         and prop) and pose (OpenPose COCO-18 drawing + keypoints)."""
-        pose = self.path.pose(i)
+        pose = self.camera_pose(i)
         states = self.figure_states(i)
         depth = stage.call(self._scene.render, pose, states, "depth")
         mask = stage.call(self._scene.render, pose, states, "mask")
@@ -404,7 +448,7 @@ class BlockingRenderer:
     def end_state(self) -> dict[str, Any]:
         last = self.frames - 1
         return {"renderer": RENDERER_VERSION, "mode": self.mode, "frame": last,
-                "camera": self.path.pose(last).to_dict(), "aim_height": self.aim_height,
+                "camera": self.camera_pose(last).to_dict(), "aim_height": self.aim_height,
                 "framing": framing_of(self.request.camera),
                 "subject": self.subject_name, "figures": [f.to_dict() for f in self.figure_states(last)],
                 "world": {"set_seed": self.request.scene.set_seed, **self.world.info}}
@@ -502,6 +546,7 @@ class _Scene:
         for j, p in enumerate(props or []):
             node = prop_node(self.actors, p["kind"], p["colour"], p["dims"], lamps_on, _material)
             node.setPos(*stage.to_panda(p["at"]))
+            node.setH(-p.get("turn", 0.0))
             node.setTag("pass", f"id{(len(starts) + j) % len(MASK_COLOURS)}")
             self.props.append((node, p))
         self.shadows = self.root.attachNewNode("shadows")

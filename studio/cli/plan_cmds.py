@@ -22,7 +22,9 @@ def plan_text(plan) -> str:
     elif subject.kind == "prop":
         lines.append(f"Subject: the {plan.props[subject.index].kind}")
     for w in plan.warnings:
-        lines.append(f"warning: {w.message}")
+        hint = f" Add them: shotreel bible add PROJECT --kind character --name {w.name!r}" \
+            if w.kind == "not_in_bible" else ""
+        lines.append(f"warning: {w.message}{hint}")
     return "\n".join(lines)
 
 

@@ -46,13 +46,17 @@ def emit(name: str, value: float, unit: str, target: float | None, ok: bool) -> 
 
 
 def shot(out: Path, job_id: str, frames: int, passes: bool = False) -> GenerationRequest:
-    """A typical blocking shot: exterior street at dusk, two figures, a dolly in while one crosses.
-    Control passes off (the take alone vs the encode floor); `passes` measures them separately."""
+    """A typical blocking shot: exterior street at dusk, two figures, a dolly in while one crosses; with
+    the shot plan the studio sends (dressed figures, a prop, framing by the solver). Control passes off
+    (the take alone vs the encode floor); `passes` measures them separately."""
+    from studio.shotplan import build_plan
+    camera = CameraCue(move="dolly_in", amount=0.5, shot_size="MLS")
+    motion = (MotionCue(subject="ANNA", kind="cross", screen_direction="right", intensity=0.5),)
+    plan = build_plan("EXT. HARBOUR STREET - DUSK", "Anna in a red coat walks past Ben in a blue jacket. He "
+                      "waits by a lamp.", motion=motion, camera=camera)
     return GenerationRequest(
         job_id=job_id, output_dir=str(out), width=W, height=H, frames=frames, fps=FPS, seed=5,
-        options={"control_passes": passes},
-        camera=CameraCue(move="dolly_in", amount=0.5, shot_size="MLS"),
-        motion=(MotionCue(subject="ANNA", kind="cross", screen_direction="right", intensity=0.5),),
+        camera=camera, motion=motion, plan=plan, options={"control_passes": passes},
         scene=SceneSpec(heading="EXT. HARBOUR STREET - DUSK", location="harbour street", set_seed=3,
                         characters=(CharacterSpec("ANNA", color="#c0504d"), CharacterSpec("BEN", color="#4f81bd"))))
 

@@ -19,11 +19,11 @@ BIBLE = (BibleEntry("ch_mara", BibleKind.CHARACTER, "Mara", "A courier.", color=
 HUES = {"red": 0, "yellow": 30, "green": 60, "blue": 120}
 
 
-def take(tmp_path, heading, action, size="MS", move="static", frames=2, subject="", seed=3):
+def take(tmp_path, heading, action, size="MS", move="static", frames=2, subject="", seed=3, motion=()):
     cam = CameraCue(move=move, shot_size=size, amount=0.8, easing="linear")
-    plan = build_plan(heading, action, camera=cam, bible=BIBLE, subject=subject)
-    job = f"j{abs(hash((heading, action, size, move, subject))) % 10**8}"
-    req = request(tmp_path / job, job, cam, frames=frames, width=W, height=H,
+    plan = build_plan(heading, action, camera=cam, bible=BIBLE, subject=subject, motion=motion)
+    job = f"j{abs(hash((heading, action, size, move, subject, motion))) % 10**8}"
+    req = request(tmp_path / job, job, cam, frames=frames, width=W, height=H, motion=motion,
                   scene=SceneSpec(heading=heading, set_seed=seed), plan=plan)
     return decode(render(req).video), plan, req
 
@@ -115,3 +115,94 @@ def test_head_in_frame_through_a_move_and_growing_from_ews_to_cu(tmp_path):
             near = project(path.pose(i), np.array(fr.box), W, H).mean(axis=0)
             frac, (x0, y0, x1, y1) = _skin_height(f, near)
             assert frac > 0.05 and x0 > 0 and y0 > 0 and x1 < W and y1 < H, (move, i, (x0, y0, x1, y1))
+
+
+@pytest.mark.parametrize("move,size", [("static", "MCU"), ("dolly_in", "MS"), ("pan", "WS")])
+def test_a_walking_subject_is_followed_and_stays_in_frame(tmp_path, move, size):
+    # The README's kind of shot: a character walks in a medium close-up (it rendered an empty set before).
+    from engine.cues import MotionCue
+    walk = (MotionCue("Mara", "walks to the vault", 0.5),)
+    frames, plan, _ = take(tmp_path, "INT. BANK VAULT - DAY", "Mara opens the vault door.", size, frames=48,
+                           motion=walk, move=move)   # 2 s: a 2.4 m cross, wider than the frame
+    assert plan.subject.kind == "person" and plan.people[0].name == "Mara"
+    for i, f in list(enumerate(frames))[::6]:
+        hsv = cv2.cvtColor(f, cv2.COLOR_RGB2HSV).astype(int)
+        mask = (np.abs(hsv[..., 0] - 150) <= 10) & (hsv[..., 1] > 120) & (hsv[..., 2] > 60)  # her #e020e0
+        assert mask.mean() > (0.04 if size != "WS" else 0.005), (i, mask.mean())
+        xs = np.nonzero(mask.any(axis=0))[0]
+        assert 0.2 * W < xs.mean() < 0.8 * W, (i, xs.mean())
+
+
+@pytest.mark.parametrize("move,direction,axis,sign", [("pan", "right", 0, -1), ("pan", "left", 0, 1),
+                                                      ("tilt", "up", 1, 1), ("truck", "right", 0, -1)])
+def test_camera_moves_flow_the_right_way_with_a_planned_subject(tmp_path, move, direction, axis, sign):
+    from previs_testkit import frames_hash, mean_flow
+    cam = CameraCue(move=move, direction=direction, amount=0.5, shot_size="WS", easing="linear")
+    plan = build_plan("EXT. SQUARE - DAY", "A man in a red coat waits.", camera=cam)
+    req = request(tmp_path, f"{move}{direction}", cam, frames=10, plan=plan,
+                  scene=SceneSpec(heading="EXT. SQUARE - DAY", location="town square", set_seed=7))
+    frames = decode(render(req).video)
+    dx, dy, _, _ = mean_flow(frames, 4, 5)
+    along, across = (dx, dy) if axis == 0 else (dy, dx)
+    assert sign * along > 0.3 and abs(across) < 0.35 * abs(along), (dx, dy)
+    again = decode(render(req.with_(job_id=f"{move}{direction}b", output_dir=str(tmp_path / "b"))).video)
+    assert frames_hash(frames) == frames_hash(again)       # deterministic with a plan too
+
+
+def test_a_chained_shot_frames_the_subject_where_the_last_take_left_it(tmp_path):
+    from engine.cues import MotionCue
+    walk = (MotionCue("Mara", "walks", 0.8, "right"),)
+    cam = CameraCue(shot_size="WS")
+    plan = build_plan("EXT. SQUARE - DAY", "Mara walks right.", camera=cam, bible=BIBLE, motion=walk)
+    first = render(request(tmp_path / "a", "a", cam, frames=48, width=W, height=H, motion=walk, plan=plan,
+                           scene=SceneSpec(heading="EXT. SQUARE - DAY", set_seed=3)))
+    ended = next(f for f in first.end_state["figures"] if f["name"] == "Mara")
+    assert ended["x"] > 1.0                       # she walked off her mark
+    close = CameraCue(shot_size="MCU")            # a new setup on the continued world
+    plan2 = build_plan("EXT. SQUARE - DAY", "Mara waits.", camera=close, bible=BIBLE)
+    second = render(request(tmp_path / "b", "b", close, frames=1, width=W, height=H, plan=plan2,
+                            scene=SceneSpec(heading="EXT. SQUARE - DAY", set_seed=3,
+                                            start_state=first.end_state)))
+    assert hue_fraction(decode(second.video)[0], 150) > 0.1   # Mara (#e020e0) fills the close shot
+
+
+TEN = [("", "An old keeper climbs the spiral stairs of a lighthouse at dusk, lantern in hand", "MS"),
+       ("", "A woman in a red coat stands on a street at night", "WS"),
+       ("", "A fisherman in a yellow oilskin mends a net on a beach at noon", "MS"),
+       ("", "Two men in blue suits argue in a kitchen", "MS"),
+       ("", "A green lantern on a table", "ECU"),
+       ("", "An empty car park at night", "WS"),
+       ("", "A girl in a pink dress runs across the field", "WS"),
+       ("", "Three soldiers in green uniforms wait in the rain", "WS"),
+       ("", "A nurse in a white uniform reads a letter in the hospital ward", "MCU"),
+       ("", "Rey opens the vault door", "MS")]
+
+
+@pytest.mark.parametrize("heading,action,size", TEN, ids=[a[:24] for _, a, _ in TEN])
+def test_ten_shots_from_scratch_differ_from_their_blank_twin(tmp_path, heading, action, size):
+    # The ten from-scratch shots rendered identical to an empty-action twin: no longer.
+    written, _, _ = take(tmp_path, heading, action, size, frames=1)
+    blank, _, _ = take(tmp_path, heading, "", size, frames=1)
+    assert changed(written[0], blank[0]) > 0.01
+
+
+def test_a_chained_close_up_stands_in_front_of_the_face_the_last_take_left(tmp_path):
+    # The demo's MCU of Tomas showed his back: he had walked off along the quay, facing left.
+    import math
+    from engine.cues import MotionCue
+    walk = (MotionCue("Mara", "walks", 0.6, "left"),)
+    cam = CameraCue(shot_size="WS")
+    plan = build_plan("EXT. QUAY - NIGHT", "Mara walks along the quay.", camera=cam, bible=BIBLE, motion=walk)
+    first = render(request(tmp_path / "a", "a", cam, frames=24, width=W, height=H, motion=walk, plan=plan,
+                           scene=SceneSpec(heading="EXT. QUAY - NIGHT", set_seed=3)))
+    close = CameraCue(shot_size="MCU", angle="low")
+    plan2 = build_plan("EXT. QUAY - NIGHT", "Mara stops and talks.", camera=close, bible=BIBLE)
+    second = render(request(tmp_path / "b", "b", close, frames=1, width=W, height=H, plan=plan2,
+                            scene=SceneSpec(heading="EXT. QUAY - NIGHT", set_seed=3,
+                                            start_state=first.end_state)))
+    mara = next(f for f in second.end_state["figures"] if f["name"] == "Mara")
+    assert abs(((mara["heading"] - 180.0 + 180.0) % 360.0) - 180.0) > 45   # she faces along the quay
+    cam_pos = np.array(second.end_state["camera"]["position"])
+    to_cam = cam_pos - np.array([mara["x"], cam_pos[1], mara["z"]])
+    facing = np.array([math.sin(math.radians(mara["heading"])), 0.0, math.cos(math.radians(mara["heading"]))])
+    assert float(to_cam @ facing) > 0.8 * float(np.linalg.norm(to_cam))    # the lens is in front of her face

@@ -264,7 +264,13 @@ def test_previs_sees_follows_typing_and_the_old_label_is_gone(qtbot, doc):
     text = panel.previs_sees.text()   # before the edit commits: updated as the user types
     assert "fisherman in yellow oilskin" in text and "net" in text and "dusk" in text and "mend" in text
     QTest.keyClicks(panel.action, ". Rey waves.")
-    assert "Rey is not in the bible" in panel.previs_sees.text()
+    assert "Rey is not in the bible" in panel.previs_sees.text() and 'href="add:Rey"' in panel.previs_sees.text()
+    panel.action.commit()
+    panel.previs_sees.linkActivated.emit("add:Rey")      # the offer: add Rey to the bible, one command
+    assert doc.project.bible_by_name("Rey") is not None and doc.undo_text == "Add Character"
+    assert "Rey is not in the bible" not in panel.previs_sees.text()
+    doc.undo()
+    assert doc.project.bible_by_name("Rey") is None
     panel.detach()
 
 

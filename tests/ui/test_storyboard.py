@@ -128,6 +128,7 @@ def test_panel_edits_are_commands_and_undo_restores(qtbot, doc):
     panel.show()
     selection.set(["sh001"])
     assert [i.row() for i in panel.view.selectionModel().selectedIndexes()] == [1]
+    panel.ask_heading = lambda title, text: None  # the scene has no heading: the user cancels the question
     new_id = panel.add_shot()
     assert ids(doc)[2] == new_id and doc.undo_text == "Add Shot" and selection.current() == new_id
     doc.undo()
@@ -183,4 +184,31 @@ def test_a_drop_on_the_card_view_moves_shots(qtbot, doc):
     assert ids(doc) == ["sh002", "sh003", "sh004", "sh000", "sh001"] and doc.undo_text == "Move 2 Shots"
     doc.undo()
     assert ids(doc)[:2] == ["sh000", "sh001"]
+    panel.detach()
+
+
+def test_new_scene_and_new_shot_take_a_typed_heading(qtbot, doc):
+    selection = ShotSelection()
+    panel = StoryboardPanel(doc, selection)
+    qtbot.addWidget(panel)
+    asked = []
+    panel.ask_heading = lambda title, text: asked.append((title, text)) or "EXT. COVE - NIGHT"
+    selection.set(["sh004"])
+    shot_id = panel.add_shot()               # the scene had no heading: asked once, one undo step
+    assert doc.project.sequences[0].heading == "EXT. COVE - NIGHT" and doc.undo_text == "Add Shot"
+    assert doc.project.shot(shot_id).continuity.value == "none"
+    doc.undo()
+    assert doc.project.sequences[0].heading == "" and shot_id not in ids(doc)
+    panel.ask_heading = lambda title, text: "INT. LAMP ROOM - DUSK"
+    first = panel.add_scene()
+    seq, index, shot = doc.project.find_shot(first)
+    assert seq.heading == "INT. LAMP ROOM - DUSK" and index == 0 and shot.continuity.value == "none"
+    assert doc.undo_text == "New Scene" and len(doc.project.sequences) == 2
+    panel.ask_heading = lambda title, text: "INT. LAMP ROOM - NIGHT"
+    assert panel.edit_heading() == "INT. LAMP ROOM - NIGHT" and seq.heading == "INT. LAMP ROOM - NIGHT"
+    doc.undo()
+    doc.undo()
+    assert len(doc.project.sequences) == 1
+    panel.ask_heading = lambda title, text: None
+    assert panel.add_scene() is None and len(doc.project.sequences) == 1   # cancelled: nothing changes
     panel.detach()

@@ -13,6 +13,7 @@ typed. The panel follows the document: undo, redo and other panels' edits show u
 """
 from __future__ import annotations
 
+import html
 import random
 
 from PySide6.QtCore import Qt, Signal
@@ -22,8 +23,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 
 from engine.backends import backend_names
 from engine.cues import MOVE_DIRECTIONS, Angle, CameraMove, Easing, ShotSize
-from studio.commands import Change, SetCameraCue, SetMotionCues, SetShotFields
-from studio.model import BibleKind, Continuity, Shot, ValidationError
+from studio.commands import AddBibleEntry, Change, SetCameraCue, SetMotionCues, SetShotFields
+from studio.model import BibleEntry, BibleKind, Continuity, Shot, ValidationError, new_id
 from studio.prompting import compiled_prompt, prompt_family
 from studio.shotplan import plan_for_shot
 from studio.timebase import format_duration, parse_duration
@@ -151,7 +152,10 @@ class ShotInspectorPanel(QWidget):
         self.previs_sees = QLabel(self.body)
         self.previs_sees.setObjectName("previsSees")
         self.previs_sees.setWordWrap(True)
-        self.previs_sees.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.previs_sees.setTextFormat(Qt.TextFormat.RichText)
+        self.previs_sees.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                 | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.previs_sees.linkActivated.connect(self._previs_link)
         box.addWidget(self.previs_sees)
         self.action.textChanged.connect(self._action_typed)
 
@@ -376,10 +380,22 @@ class ShotInspectorPanel(QWidget):
         except Exception as exc:  # a reader failure must not break the inspector; say it plainly
             self.previs_sees.setText(f"Previs cannot read this shot: {exc}")
             return None
-        lines = ["Previs sees: " + plan.summary().replace(". ", ".\n", 4)]
-        lines += [f"⚠ {w.message}" for w in plan.warnings]
-        self.previs_sees.setText("\n".join(lines))
+        lines = [html.escape("Previs sees: " + plan.summary()).replace(". ", ".<br>", 4)]
+        for w in plan.warnings:
+            line = f"⚠ {html.escape(w.message)}"
+            if w.kind == "not_in_bible" and w.name:
+                # The offer to fix it: one click adds the name to the bible (one undoable command).
+                line += f' <a href="add:{html.escape(w.name, quote=True)}">Add {html.escape(w.name)} to the bible</a>'
+            lines.append(line)
+        self.previs_sees.setText("<br>".join(lines))
         return plan
+
+    def _previs_link(self, url: str) -> None:
+        if not url.startswith("add:") or self.shot is None:
+            return
+        name = url[4:]
+        if self.doc.project.bible_by_name(name) is None:
+            self._edit(self.previs_sees, lambda: AddBibleEntry(BibleEntry(new_id("ch"), "character", name)))
 
     def _action_typed(self) -> None:
         if self._loading or self.shot is None:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QSi
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QToolBar, QVBoxLayout, QWidget
 
-from studio.commands import AddShot, DuplicateShot, Macro, RemoveShot, SplitShot
+from studio.commands import AddSequence, AddShot, DuplicateShot, Macro, RemoveShot, SetSequenceHeading, SplitShot
 from studio.continuity import default_continuity
 from studio.model import Shot
 
@@ -88,12 +88,16 @@ class StoryboardPanel(QWidget):
         self.view.setItemDelegate(ShotCardDelegate(self.view))
         self._syncing = False
         self.extra_actions: list[QAction] = []  # added to the card context menu by the window
+        # Asks for a scene heading: (title, current text) -> text, or None when cancelled (tests replace it).
+        self.ask_heading = self._ask_heading
 
         self.toolbar = QToolBar(self)
         self.toolbar.setIconSize(QSize(16, 16))
         self.actions_by_name: dict[str, QAction] = {}
         for name, text, icon, keys, slot in (
                 ("add", "Add Shot", "mdi6.plus-box-outline", "Ctrl+Shift+N", self.add_shot),
+                ("add_scene", "New Scene…", "mdi6.movie-open-plus-outline", "Ctrl+Alt+N", self.add_scene),
+                ("heading", "Scene Heading…", "mdi6.format-title", "Ctrl+Alt+H", self.edit_heading),
                 ("duplicate", "Duplicate Shot", "mdi6.content-copy", "Ctrl+D", self.duplicate_selected),
                 ("split", "Split Shot", "mdi6.content-cut", "Ctrl+K", self.split_current),
                 ("delete", "Delete Shot", "mdi6.trash-can-outline", QKeySequence.StandardKey.Delete,
@@ -205,6 +209,41 @@ class StoryboardPanel(QWidget):
         return self.model.shot_at(row) if row is not None else None
 
     # ---- edits (each one command) ------------------------------------------------------------------
+    def _ask_heading(self, title: str, text: str) -> str | None:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+        value, ok = QInputDialog.getText(self, title, "Heading (INT./EXT. PLACE - TIME), e.g. EXT. COVE - NIGHT:",
+                                         QLineEdit.EchoMode.Normal, text)
+        return value.strip() if ok else None
+
+    def edit_heading(self) -> str | None:
+        """Type the heading of the current shot's scene (or the last scene). One undoable step."""
+        project = self.doc.project
+        current = self.selection.current()
+        seq = project.find_shot(current)[0] if current and self.model.row_of(current) is not None else \
+            project.sequences[-1]
+        heading = self.ask_heading("Scene heading", seq.heading)
+        if heading is None or heading == seq.heading:
+            return None
+        self.doc.execute(SetSequenceHeading(seq.id, heading))
+        return heading
+
+    def add_scene(self) -> str | None:
+        """A new scene after the current one, with the heading the user types and a first shot
+        (which starts fresh). One undoable step. Returns the new shot's id (None when cancelled)."""
+        project = self.doc.project
+        heading = self.ask_heading("New scene", "")
+        if heading is None:
+            return None
+        current = self.selection.current()
+        index = len(project.sequences)
+        if current and self.model.row_of(current) is not None:
+            index = project.sequences.index(project.find_shot(current)[0]) + 1
+        scene = AddSequence(heading=heading, index=index)
+        shot = Shot.create(title="New shot", duration=int(round(3 * float(project.fps))), continuity="none")
+        self.doc.execute(Macro("New Scene", [scene, AddShot(scene.seq_id, shot, 0)]))
+        self.selection.set([shot.id])
+        return shot.id
+
     def add_shot(self) -> str:
         """A new shot after the current one (or at the end of the last scene). Returns its id."""
         project = self.doc.project
@@ -218,7 +257,13 @@ class StoryboardPanel(QWidget):
             raise RuntimeError("the project has no scene to add a shot to")
         shot = Shot.create(title="New shot", duration=int(round(3 * float(project.fps))))
         shot = shot.with_(continuity=default_continuity(project, seq_id, at, shot))
-        self.doc.execute(AddShot(seq_id, shot, at))
+        commands = [AddShot(seq_id, shot, at)]
+        if not project.sequence(seq_id).heading.strip():
+            # A scene without a heading: the previs reads place and time from it, so ask once.
+            heading = self.ask_heading("Scene heading for the new shot", "")
+            if heading:
+                commands.insert(0, SetSequenceHeading(seq_id, heading))
+        self.doc.execute(commands[0] if len(commands) == 1 else Macro("Add Shot", commands))
         self.selection.set([shot.id])
         return shot.id
 
