@@ -21,6 +21,8 @@ from .rig import SEAT_HEIGHT
 
 __all__ = ["SEAT_HEIGHT", "FigureState", "FigureTrack", "default_figures"]
 
+BREATHS_HZ = 0.25   # a calm breath every four seconds
+
 
 @dataclass(frozen=True)
 class FigureState:
@@ -162,6 +164,13 @@ class FigureTrack:
         self.gesture_amp = 0.55 + 0.45 * intensity
 
     def state(self, i: int) -> FigureState:
+        out = self._state(i)
+        if self.kind is not MotionKind.NONE:
+            # An acting figure breathes (a still one holds: a static shot of a mannequin is a still).
+            out = replace(out, breath=self.start.breath + i / self.fps * 2 * math.pi * BREATHS_HZ)
+        return out
+
+    def _state(self, i: int) -> FigureState:
         s0 = self.start
         t = i / (self.frames - 1) if self.frames > 1 else 0.0
         secs = i / self.fps

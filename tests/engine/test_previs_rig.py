@@ -86,3 +86,12 @@ def test_coco_keypoints_are_eighteen_in_openpose_order():
     assert kp.shape == (18, 3) and COCO18[0] == "nose" and COCO18[1] == "neck"
     assert kp[0, 1] > kp[1, 1] > kp[8, 1] > kp[9, 1] > kp[10, 1]    # nose > neck > hip > knee > ankle
     assert math.isclose(kp[2, 0], -kp[5, 0], abs_tol=1e-9)           # shoulders mirror about the body
+
+
+def test_an_acting_figure_breathes_and_a_still_one_holds():
+    _, states = _walk(frames=48)
+    still = FigureTrack(FigureState("B"), None, 48, 24, np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.6, -6.0]),
+                        fresh=True)
+    assert states[24].breath > states[0].breath and still.state(24) == still.state(0)
+    a, b = skeleton(FigureState("A", breath=0.0)), skeleton(FigureState("A", breath=math.pi / 2))
+    assert 0.003 < b["neck"][1] - a["neck"][1] < 0.02          # the chest rises a few millimetres
