@@ -123,7 +123,7 @@ def textured_quad(name: str, corners, image_bgr: np.ndarray, normal=(0.0, 1.0, 0
     tex = Texture(name)
     tex.setup2dTexture(w, h, Texture.T_unsigned_byte, Texture.F_rgb)
     tex.setRamImage(np.ascontiguousarray(image_bgr).tobytes())  # Panda's RAM order is BGR
-    tex.setMinfilter(SamplerState.FT_linear)
+    tex.setMinfilter(SamplerState.FT_linear_mipmap_linear)   # mipmaps: the far floor does not sparkle
     tex.setMagfilter(SamplerState.FT_linear)
     tex.setWrapU(SamplerState.WM_clamp)
     tex.setWrapV(SamplerState.WM_clamp)

@@ -390,7 +390,12 @@ def _blend(request: GenerationRequest, worlds, simulate):
     # poses are explicit, so no follow is applied on top of them.
     pa, pb = (getattr(r, "camera_pose", r.path.pose)(f) for r, f in ((a, fa), (b, fb)))
     path = _PosesPath([_lerp_pose(pa, pb, u) for u in us])
-    base = simulate(request.with_(options={}), worlds)
+    # The transition happens in A's world (its set, props and light): the blend shot's own words may
+    # read another place, and a cut that changes the set mid-blend would be a jump, not a blend.
+    req_a = _request(opts.get("blend_from"), "first take's")
+    base_req = request.with_(options={}, plan=req_a.plan, scene=req_a.scene) if not req_a.scene.board_image \
+        else request.with_(options={})
+    base = simulate(base_req, worlds)
     figures = None
     if hasattr(a, "tracks") or hasattr(b, "tracks"):
         sa = {f.name: f for f in (a.figure_states(fa) if hasattr(a, "tracks") else [])}
@@ -404,6 +409,14 @@ def _blend(request: GenerationRequest, worlds, simulate):
     out = _attach(base, path, figures)
     out.continued = True
     out._follow = None
+    if hasattr(out, "adopt_looks"):
+        # The blended figures are the two takes' own: dressed as they were there (the blend shot's
+        # own plan may describe nobody).
+        looks = {}
+        for r in (b, a):
+            if hasattr(r, "looks_by_name"):
+                looks.update(r.looks_by_name())
+        out.adopt_looks(looks)
     return out
 
 

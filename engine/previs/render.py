@@ -323,6 +323,15 @@ class BlockingRenderer:
         if scene is not None and stage is not None:  # (None at interpreter exit)
             stage.release(scene)  # Panda objects are freed on the Panda thread
 
+    def looks_by_name(self) -> dict[str, Look]:
+        """How each of this take's figures is dressed, by name."""
+        return {t.start.name: lk for t, lk in zip(self.tracks, self.looks)}
+
+    def adopt_looks(self, looks: dict) -> None:
+        """Dress figures of these names so (a remix timeline that brings other takes' figures)."""
+        stage.call(self._scene.looks_by_name.update, dict(looks))
+        stage.call(self._scene.reset_cast)
+
     # -- per frame -------------------------------------------------------------------------------
     def figure_states(self, i: int) -> list[FigureState]:
         states = [t.state(i) for t in self.tracks]
@@ -602,6 +611,9 @@ class _Scene:
             s.setTextureOff(1001)
             mcam.setTagState(f"id{k}", s.getState())
         self.mask_camera = self.camera.attachNewNode(mcam)
+
+    def reset_cast(self) -> None:
+        self.names = None   # the next render builds the cast again (with the looks now known)
 
     def _cast(self, starts: list[FigureState], looks: list) -> None:
         """Build the mannequins (and stools) for these figures, replacing any before."""
