@@ -47,6 +47,7 @@ class FigureState:
     point: float = 0.0        # right arm pointing where the head looks, 0..1
     carry: float = 0.0        # left hand holding a prop in front, 0..1
     expression: str = "neutral"  # neutral, smile, frown, surprise, fear
+    talk: float = 0.0         # talking hands: the forearms lift and turn out with the line's beat, 0..1
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in asdict(self).items()}

@@ -336,8 +336,17 @@ class BlockingRenderer:
     def figure_states(self, i: int) -> list[FigureState]:
         states = [t.state(i) for t in self.tracks]
         if self.mouths:
-            states = [replace(f, mouth=float(self.mouths[f.name.lower()][min(i, len(self.mouths[f.name.lower()]) - 1)]))
-                      if f.name.lower() in self.mouths else f for f in states]
+            out = []
+            for f in states:
+                curve = self.mouths.get(f.name.lower())
+                if curve is None:
+                    out.append(f)
+                    continue
+                m = float(curve[min(i, len(curve) - 1)])
+                # the hands follow the line's beat more slowly than the mouth (a 1/3 s average)
+                lo, hi = max(0, i - 4), min(len(curve), i + 5)
+                out.append(replace(f, mouth=m, talk=float(np.mean(curve[lo:hi])) if hi > lo else 0.0))
+            states = out
         return states
 
     def camera_pose(self, i: int) -> CameraPose:

@@ -130,6 +130,11 @@ def skeleton(f) -> dict[str, np.ndarray]:
             aim = _unit(_look_dir(f, fwd, right) + up * 0.05)
             upper, fore = _unit(upper * (1 - point) + aim * point), _unit(fore * (1 - point) + aim * point)
         carry = getattr(f, "carry", 0.0) if side > 0 and point <= 0 and f.gesture <= 0 else 0.0
+        talk = getattr(f, "talk", 0.0)
+        if talk > 0 and not (side > 0 and (f.gesture > 0 or point > 0 or carry > 0)):
+            # talking hands: the forearm comes up and out with the line (more on the right)
+            lift = talk * (0.8 if side > 0 else 0.45)
+            fore = _unit(fore * (1 - lift) + _unit(fwd * 0.8 + up * 0.35 + right * side * 0.35) * lift)
         if sit > 0:
             fore = _unit(fore * (1 - sit) + _unit(fwd - up * 0.3) * sit)
         elbow = shoulder + upper * 0.29 * k

@@ -95,3 +95,10 @@ def test_an_acting_figure_breathes_and_a_still_one_holds():
     assert states[24].breath > states[0].breath and still.state(24) == still.state(0)
     a, b = skeleton(FigureState("A", breath=0.0)), skeleton(FigureState("A", breath=math.pi / 2))
     assert 0.003 < b["neck"][1] - a["neck"][1] < 0.02          # the chest rises a few millimetres
+
+
+def test_talking_hands_lift_the_forearms():
+    still, talking = skeleton(FigureState("A")), skeleton(FigureState("A", talk=1.0))
+    assert talking["r_wrist"][1] > still["r_wrist"][1] + 0.08      # the right hand comes up with the line
+    assert talking["l_wrist"][1] > still["l_wrist"][1] + 0.03
+    assert np.allclose(talking["r_ankle"], still["r_ankle"])        # upper body only
