@@ -135,11 +135,12 @@ def textured_quad(name: str, corners, image_bgr: np.ndarray, normal=(0.0, 1.0, 0
 
 
 def sphere(name: str, colour, rings: int = 8, segments: int = 12, panda_axes: bool = True,
-           vertex_colours=None):
-    """A unit sphere (radius 1, Panda axes: z up). `vertex_colours(z)` may colour by height."""
+           vertex_colours=None, down_to: float = math.pi):
+    """A unit sphere (radius 1, Panda axes: z up). `vertex_colours(z)` may colour by height.
+    `down_to` (radians from the zenith) cuts it short: a dome."""
     pts, tris = [], []
     for i in range(rings + 1):
-        th = math.pi * i / rings
+        th = down_to * i / rings
         for j in range(segments + 1):
             ph = 2 * math.pi * j / segments
             pts.append((math.sin(th) * math.cos(ph), math.sin(th) * math.sin(ph), math.cos(th)))
