@@ -113,6 +113,7 @@ class CharacterSpec:
     color: str = "#c0504d"     # mannequin colour, '#rrggbb'
     voice: str = ""            # espeak-ng voice for this character's lines
     height_m: float = 1.75
+    model: str = ""            # the user's own 3D model (absolute .glb path inside the project), placed rigidly
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,7 @@ class GenerationResult:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     error: EngineError | None = None
     seconds: float = 0.0
+    passes: Mapping[str, str] = field(default_factory=dict)  # control pass name -> absolute path (previs)
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {}

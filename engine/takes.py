@@ -12,6 +12,7 @@ Splice (diffusion extend takes): `Splice` reads the parent take's frames before 
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -23,7 +24,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 import cv2
 import numpy as np
 
-from .encode import EncodedTake, VideoWriter
+from .encode import EncodedTake, EncodeSettings, VideoWriter
 from .errors import EngineError, ErrorKind
 from .fsio import atomic_write_text
 from .jobs import CancelToken, GenerationRequest, GenerationResult, JobStatus, Progress, ProgressFn
@@ -71,6 +72,26 @@ def scratch_audio(request: GenerationRequest, wav_path: Path, frames: int, cance
     return str(Path(shot.path).resolve())
 
 
+# Control passes written beside a take (previs): name -> (file suffix, format). Every video pass has
+# the take's frame count and size; 'pose' also writes its keypoints as JSON (<stem>.pose.json).
+CONTROL_PASSES = {
+    "depth": (".depth.mp4", "h264 8-bit gray (in yuv420p luma): 255 at the camera .. 0 at 40 m and beyond, "
+                            "linear in distance along the optical axis"),
+    "mask": (".mask.mp4", "h264 flat id colours: one colour per figure and prop (ids in 'ids'), black elsewhere"),
+    "pose": (".pose.mp4", "h264 OpenPose COCO-18 skeleton drawing (OpenPose colours) on black"),
+    "pose_keypoints": (".pose.json", "json {'frames': [[{'name', 'keypoints': [[x, y, visible] * 18]}]]}, "
+                                     "COCO-18 order, pixels of the take"),
+}
+
+
+PASS_ENCODE = EncodeSettings(preset="ultrafast", crf=17)
+
+
+def pass_paths(request: GenerationRequest) -> dict[str, Path]:
+    stem = take_stem(request.job_id)
+    return {name: Path(request.output_dir) / f"{stem}{suffix}" for name, (suffix, _) in CONTROL_PASSES.items()}
+
+
 @dataclass(frozen=True)
 class WrittenTake:
     """What the metadata callback sees: the encoded files, the audio, and the take's end state."""
@@ -78,6 +99,7 @@ class WrittenTake:
     audio: Optional[str]
     end_state: Optional[Mapping[str, Any]]
     seconds: float                  # since the job started
+    passes: Mapping[str, Any] = None  # type: ignore[assignment]  # name -> {"file", "format"} (metadata)
 
     @property
     def files(self) -> dict[str, Optional[str]]:
@@ -94,19 +116,26 @@ def write_take(request: GenerationRequest, frames: Iterable[np.ndarray], *, tota
                cancel: CancelToken, backend: str, renderer_version: str,
                metadata: Callable[[WrittenTake], dict], channel_order: str = "rgb", stage: str = "rendering",
                audio: Optional[AudioFn] = None, end_state: Callable[[], Optional[Mapping[str, Any]]] | None = None,
-               model: str = "", started: Optional[float] = None) -> GenerationResult:
+               model: str = "", started: Optional[float] = None,
+               passes: Optional[Callable[[int], Mapping[str, Any]]] = None,
+               pass_info: Optional[Mapping[str, Mapping[str, Any]]] = None) -> GenerationResult:
     """Encode `frames` (`total` of them, request size, `channel_order`) into the take's files, add its
     audio (default: the scratch mix for the frames written) and metadata JSON, and return the result.
 
     Reports `stage` progress (first and last frame, and every PROGRESS_EVERY_S, with a preview now
-    and then), then 'encoding', 'audio', 'done'. `end_state` is called once the video is written."""
+    and then), then 'encoding', 'audio', 'done'. `end_state` is called once the video is written.
+
+    passes: frame index -> {pass name: image (HxW gray or HxWx3 BGR) or, for 'pose_keypoints', that
+    frame's keypoints}; each CONTROL_PASSES video is encoded beside the take and listed in the
+    metadata under 'passes' (with `pass_info` extras per name) and on the result."""
     started = time.monotonic() if started is None else started
     paths = take_paths(request)
     job = request.job_id
     writer = VideoWriter(paths["video"], request.width, request.height, request.fps, proxy_path=paths["proxy"],
                          thumbnail_path=paths["thumbnail"], last_frame_path=paths["last_frame"],
                          expected_frames=total, channel_order=channel_order)
-    with writer:
+    side = _PassWriters(request, total, pass_info or {}) if passes is not None else None
+    with writer, (side if side is not None else contextlib.nullcontext()):
         loop_started = time.monotonic()
         last_report = last_preview = None
         source = iter(frames)
@@ -117,6 +146,8 @@ def write_take(request: GenerationRequest, frames: Iterable[np.ndarray], *, tota
                 break
             writer.write(frame)
             done = writer.frames_written
+            if side is not None:
+                side.write(passes(done - 1))
             now = time.monotonic()
             if last_report is None or now - last_report >= PROGRESS_EVERY_S or done == total:
                 preview = None
@@ -129,6 +160,7 @@ def write_take(request: GenerationRequest, frames: Iterable[np.ndarray], *, tota
         progress(Progress(job, "encoding", writer.frames_written, max(total, writer.frames_written), None,
                           message="finishing the encode"))
         encoded = writer.close(cancel=cancel)
+        pass_files = side.close(cancel) if side is not None else {}
     try:
         progress(Progress(job, "audio", encoded.frames, encoded.frames))
         if audio is None:
@@ -136,12 +168,17 @@ def write_take(request: GenerationRequest, frames: Iterable[np.ndarray], *, tota
         else:
             wav = audio(paths["audio"], encoded.frames, cancel)
         state = end_state() if end_state is not None else None
-        written = WrittenTake(encoded, wav, state, time.monotonic() - started)
+        listed = side.listing() if side is not None else {}
+        written = WrittenTake(encoded, wav, state, time.monotonic() - started, listed)
         meta = metadata(written)
+        if listed:
+            meta = {**meta, "passes": listed}
         atomic_write_text(paths["metadata"], json.dumps(meta, indent=1, sort_keys=True, default=str))
     except BaseException:
         for key in ("video", "proxy", "thumbnail", "last_frame", "audio"):
             Path(getattr(encoded, key, None) or paths[key]).unlink(missing_ok=True)
+        for path in pass_files.values():
+            Path(path).unlink(missing_ok=True)
         raise
     progress(Progress(job, "done", encoded.frames, encoded.frames, 0.0))
     return GenerationResult(
@@ -149,7 +186,55 @@ def write_take(request: GenerationRequest, frames: Iterable[np.ndarray], *, tota
         audio=wav, last_frame=encoded.last_frame, metadata_file=str(paths["metadata"].resolve()),
         frames=encoded.frames, fps=request.fps, width=request.width, height=request.height, seed=request.seed,
         backend=backend, model=model, renderer_version=renderer_version, end_state=state, metadata=meta,
-        seconds=round(time.monotonic() - started, 3))
+        seconds=round(time.monotonic() - started, 3), passes=pass_files)
+
+
+class _PassWriters:
+    """The control-pass encoders of one take (no proxy, no stills) and the keypoints JSON.
+    Leaving the block by an exception removes every partial, like the take's own writer."""
+
+    def __init__(self, request: GenerationRequest, total: int, info: Mapping[str, Mapping[str, Any]]):
+        self.request, self.total, self.info = request, total, info
+        self.paths = pass_paths(request)
+        self.writers: dict[str, VideoWriter] = {}
+        self.keypoints: list = []
+        self.stack = contextlib.ExitStack()
+
+    def __enter__(self) -> "_PassWriters":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.stack.__exit__(exc_type, exc, tb)
+
+    def write(self, data: Mapping[str, Any]) -> None:
+        for name, value in data.items():
+            if name == "pose_keypoints":
+                self.keypoints.append(value)
+                continue
+            if name not in self.paths:
+                continue
+            w = self.writers.get(name)
+            if w is None:
+                # ultrafast: the passes are conditioning, not picture; they must not double the take's cost
+                w = self.stack.enter_context(VideoWriter(self.paths[name], self.request.width, self.request.height,
+                                                         self.request.fps, expected_frames=self.total,
+                                                         settings=PASS_ENCODE))
+                self.writers[name] = w
+            img = value if value.ndim == 3 else cv2.cvtColor(value, cv2.COLOR_GRAY2BGR)
+            w.write(img)
+
+    def close(self, cancel) -> dict[str, str]:
+        files = {name: w.close(cancel=cancel).video for name, w in self.writers.items()}
+        if self.keypoints:
+            path = self.paths["pose_keypoints"]
+            atomic_write_text(path, json.dumps({"frames": self.keypoints}, separators=(",", ":")))
+            files["pose_keypoints"] = str(path.resolve())
+        self.files = files
+        return files
+
+    def listing(self) -> dict[str, dict[str, Any]]:
+        return {name: {"file": Path(path).name, "format": CONTROL_PASSES[name][1], **self.info.get(name, {})}
+                for name, path in self.files.items()}
 
 
 # ---- splicing a source take's frames around generated ones ----------------------------------------

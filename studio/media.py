@@ -52,3 +52,20 @@ def import_picture(doc, source: str | Path) -> str:
     if cv2.imread(str(path), cv2.IMREAD_REDUCED_GRAYSCALE_8) is None:
         raise UserError(f"{path.name} is not a picture Shotreel can read (PNG, JPEG, WebP, BMP or TIFF)")
     return import_file(doc, path)
+
+
+def import_model(doc, source: str | Path) -> str:
+    """Like `import_file` into media/models/, refusing a GLB the previs would refuse (broken, or
+    reaching outside itself) with that one line, checked before copying."""
+    from engine.errors import EngineError
+    from engine.previs.assets import check_glb
+    path = Path(source)
+    if not path.is_file():
+        raise UserError(f"{source} is not a file")
+    if path.suffix.lower() != ".glb":
+        raise UserError(f"{path.name}: only glTF binary (.glb) models are read; export it from Blender as .glb")
+    try:
+        check_glb(path)
+    except EngineError as exc:
+        raise UserError(exc.message) from None
+    return import_file(doc, path, "models")

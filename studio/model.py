@@ -309,10 +309,12 @@ class BibleEntry(_Value):
     real_person: bool = False
     consent: ConsentRecord | None = None
     loras: tuple[LoraRef, ...] = ()   # a character or style LoRA, used by every shot that references the entry
+    model: str = ""        # the user's own 3D model (.glb in media/models/, project-relative); previs draws it
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "loras", _loras(self.loras))
         object.__setattr__(self, "kind", BibleKind.parse(self.kind, "bible entry kind"))
+        object.__setattr__(self, "model", _relpath(self.model, "3D model"))
         name = _text(self.name, "bible entry name", 200).strip()
         if not name:
             raise ValidationError("a bible entry needs a name")

@@ -48,10 +48,13 @@ def stable_seed(*parts: str) -> int:
     return zlib.crc32("\x1f".join(parts).encode("utf-8")) & 0x7FFFFFFF
 
 
-def character_spec(entry: BibleEntry, index: int) -> CharacterSpec:
+def character_spec(entry: BibleEntry, index: int, folder: Path | None = None) -> CharacterSpec:
+    """The engine's view of a character; its 3D model (if any) as an absolute path inside `folder`
+    (the project), so the renderer reads nothing outside the project."""
+    model = str((Path(folder) / entry.model).resolve()) if (entry.model and folder is not None) else ""
     return CharacterSpec(name=entry.name, description=entry.description,
                          color=entry.color or _PALETTE[index % len(_PALETTE)],
-                         voice=entry.voice or _VOICES[index % len(_VOICES)])
+                         voice=entry.voice or _VOICES[index % len(_VOICES)], model=model)
 
 
 def shot_characters(project: Project, shot: Shot) -> list[BibleEntry]:
@@ -81,7 +84,7 @@ def scene_spec(project: Project, seq: Sequence, shot: Shot, folder: Path,
     planned = {p.name.lower() for p in plan.people if p.in_bible}
     in_shot += [e for e in all_chars if e.name.lower() in planned and e not in in_shot]
     # Colours and voices come from a character's place in the whole bible, so they never change per shot.
-    characters = tuple(character_spec(e, all_chars.index(e)) for e in in_shot)
+    characters = tuple(character_spec(e, all_chars.index(e), folder) for e in in_shot)
     location_text = heading.location
     if location is not None:
         location_text = f"{location.name}: {location.description}".strip(": ")

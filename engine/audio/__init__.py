@@ -201,3 +201,24 @@ def _render_cue(cue: AudioCue, wanted: int, room: int, voices: Mapping[str, str]
 
 __all__ = ["render_shot_audio", "ShotAudio", "CuePlacement", "frame_to_sample", "stems_dir_for", "preset_names",
            "resolve_preset", "read_wav", "write_wav", "decode_file", "SAMPLE_RATE", "KINDS"]
+
+
+def dialogue_lines(cues: Iterable[AudioCue], frames: int, fps, characters: Sequence = ()) -> dict[str, np.ndarray]:
+    """Each speaking character's dialogue as one mono track `frames` long (lower-cased name ->
+    float64 samples at SAMPLE_RATE), spoken exactly as render_shot_audio speaks it (same voices,
+    same cue timing): the previs reads the mouth's opening from it (scratch lip-sync)."""
+    cues = tuple(c for c in cues if c.kind is AudioKind.DIALOGUE and c.character and not c.file)
+    n = frame_to_sample(frames, Fraction(fps), SAMPLE_RATE)
+    voices = _voices(cues, characters)
+    out: dict[str, np.ndarray] = {}
+    for cue in cues:
+        start = frame_to_sample(cue.start, Fraction(fps), SAMPLE_RATE)
+        if start >= n:
+            continue
+        wanted = frame_to_sample(cue.duration, Fraction(fps), SAMPLE_RATE) if cue.duration else 0
+        sound, _ = _render_cue(cue, wanted, n - start, voices, 0)
+        mono = sound.mean(axis=1) if sound.ndim == 2 else sound
+        track = out.setdefault(cue.character.strip().lower(), np.zeros(n))
+        end = min(n, start + mono.shape[0])
+        track[start:end] += mono[: end - start]
+    return out

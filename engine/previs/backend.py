@@ -4,7 +4,8 @@ Runs on the engine worker thread (engine.runner). Checks the cancel token before
 cancel lands within one frame's render + pipe write (~10-40 ms at 720p); a cancelled or failed job
 leaves no file behind (the encoder and every writer go through engine.fsio's atomic paths).
 
-Remix options (request.options, written by studio.remix; see engine/previs/remix.py):
+Remix options (request.remix_options(): the typed RemixSpec fields under their option names, written by
+studio.remix; see engine/previs/remix.py):
   previs_op          'extend' | 'loop' | 'blend' | 'variation' (absent: a plain render; a 'remix'
                      is a plain render of the parent's world and start state with changed cues)
   parent             extend, loop: the parent take's request JSON, re-simulated exactly
@@ -14,6 +15,7 @@ Remix options (request.options, written by studio.remix; see engine/previs/remix
   blend_from, blend_to, blend_from_frame, blend_to_frame
                      blend: the two takes' requests and the frames the transition joins
   variation          variation: 0..1, how far the performance may stray (default 0.5)
+  control_passes     false: no depth / mask / pose passes beside the take (default: written)
 """
 from __future__ import annotations
 
@@ -22,11 +24,18 @@ from typing import Any
 
 from ..jobs import CancelToken, GenerationRequest, GenerationResult, Progress, ProgressFn
 from ..takes import PREVIEW_EVERY_S, PREVIEW_WIDTH, PROGRESS_EVERY_S, preview_of, take_paths, write_take
-from .render import RENDERER_VERSION, ignored_cues, make_renderer
+from .factory import make_renderer
+from .render import RENDERER_VERSION, ignored_cues
 
 # take_paths, preview_of and the progress rates live in engine.takes (shared by every backend);
 # re-exported here for callers that import them from the previs backend.
 __all__ = ["PrevisBackend", "take_paths", "preview_of", "PREVIEW_EVERY_S", "PREVIEW_WIDTH", "PROGRESS_EVERY_S"]
+
+
+def wants_passes(request: GenerationRequest) -> bool:
+    """Control passes (depth, mask, pose) are written beside every 3D take unless the request says
+    options['control_passes'] = False (a board animatic has no 3D scene to take them from)."""
+    return bool(request.options.get("control_passes", True))
 
 
 class PrevisBackend:
@@ -39,11 +48,15 @@ class PrevisBackend:
         take_paths(request)                        # a bad output folder fails before the set is built
         progress(Progress(request.job_id, "loading", 0, request.frames, message="building the set"))
         renderer = make_renderer(request)
-        frames = (renderer.frame(i) for i in range(request.frames))
+        frames = (renderer.iter_frames(request.frames) if hasattr(renderer, "iter_frames")
+                  else (renderer.frame(i) for i in range(request.frames)))
+        passes = renderer.control_passes if wants_passes(request) and hasattr(renderer, "control_passes") else None
+        info = {"mask": {"ids": renderer.pass_ids()}} if passes is not None else None
         return write_take(request, frames, total=request.frames, progress=progress, cancel=cancel,
                           backend=self.name, renderer_version=RENDERER_VERSION, channel_order="bgr",
                           stage="rendering", end_state=renderer.end_state, started=started,
-                          metadata=lambda written: self._metadata(request, renderer, written))
+                          metadata=lambda written: self._metadata(request, renderer, written),
+                          passes=passes, pass_info=info)
 
     @staticmethod
     def _metadata(request: GenerationRequest, renderer, written) -> dict[str, Any]:

@@ -57,12 +57,14 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..jobs import SceneSpec
-from .scene import GroundSpec, SetBuilder, grid_quads, is_interior, rgb, tile_colours
+from .scene import (PRACTICALS, GroundSpec, SetBuilder, World, grid_quads, ground_texture, is_interior, key_light,
+                    light_for, rgb, sky_objects, tile_colours, time_of_day)
 
 KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("rooftop", ("rooftop", "roof", "terrace")),
@@ -806,3 +808,142 @@ def _room_walls(b: SetBuilder, rng, hx: float, z0: float, z1: float, h: float) -
     down = np.array([0.0, -1.0, 0.0])
     b.add(q, np.clip(tile_colours(rgb((205, 200, 190)), ix, iz, rng, 0.1, 0.03) * light.tint * 0.72, 0, 255),
           np.repeat(down[None, :], len(q), axis=0), grouped=True)
+
+
+def location_kind(spec: SceneSpec) -> str:
+    """The set-dressing kind of a scene (see `dressing` for the keyword vocabulary)."""
+    return classify(spec).kind
+
+
+# The shot plan's place kinds (engine.plan.PLACE_KINDS) -> the kit's set kind, room kind and extra
+# pieces. Sets are built per kind and seeded from the scene, so every shot of a scene shares one.
+PLAN_SETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "street": ("street", "", ()), "alley": ("street", "", ()), "car_park": ("street", "wide", ("cars",)),
+    "square": ("street", "wide", ()), "station": ("street", "wide", ()), "mountain_road": ("field", "", ("rocks",)),
+    "kitchen": ("interior", "kitchen", ()), "diner": ("interior", "kitchen", ()),
+    "living_room": ("interior", "apartment", ()), "bedroom": ("interior", "apartment", ("bed",)),
+    "bathroom": ("interior", "room", ()), "hospital_room": ("interior", "room", ("bed",)),
+    "prison_cell": ("interior", "room", ("bed",)), "hall": ("interior", "room", ()),
+    "office": ("interior", "office", ()), "classroom": ("interior", "office", ()),
+    "bank_vault": ("interior", "office", ("vault_door",)), "bar": ("interior", "bar", ()),
+    "shop": ("interior", "bar", ()), "corridor": ("interior", "room", ()), "stairwell": ("interior", "room", ("stairs",)),
+    "spiral_stairs": ("interior", "room", ("spiral_stairs",)), "church": ("interior", "room", ()),
+    "warehouse": ("interior", "room", ("crates",)), "train_carriage": ("interior", "room", ()),
+    "car_interior": ("interior", "room", ()), "lighthouse": ("beach", "", ("lighthouse",)),
+    "harbour": ("harbour", "", ()), "boat_deck": ("harbour", "", ()), "beach": ("beach", "", ()),
+    "forest": ("forest", "", ()), "park": ("forest", "park", ()), "field": ("field", "", ()),
+    "desert": ("desert", "", ()), "rooftop": ("rooftop", "", ()),
+}
+
+
+def plan_set(spec: SceneSpec, shot_plan) -> tuple[SetPlan, tuple[str, ...]]:
+    """The kit's set for a scene: from the shot plan's place kind when there is one (the plan is
+    resolved by the studio), else from the scene's words (classify)."""
+    words = classify(spec)
+    kind = getattr(getattr(shot_plan, "place", None), "kind", "") or ""
+    if kind not in PLAN_SETS:
+        return words, ()
+    set_kind, room, extras = PLAN_SETS[kind]
+    if kind == "lighthouse" and getattr(shot_plan.place, "interior", False):
+        set_kind, room, extras = "interior", "room", ("spiral_stairs",)   # inside: the tower's stair
+    rain = words.rain or getattr(shot_plan, "weather", "") in ("rain", "storm")
+    if set_kind == "interior":
+        return SetPlan("interior", room or "room", rain), extras
+    return SetPlan(set_kind, "", rain, park=room == "park", wide=room == "wide"), extras
+
+
+def spiral_stairs(b: SetBuilder, x: float, z: float, radius: float = 1.3, rise: float = 0.19, steps: int = 28,
+                  start_deg: float = 200.0) -> None:
+    """A spiral stair round a central column: wedge-ish treads (boxes) 20 degrees apart, and a rail."""
+    b.box((x, 2.8, z), (0.28, 5.6, 0.28), 0.0, (150, 146, 138), tag="spiral_stairs")
+    for k in range(steps):
+        a = math.radians(start_deg + 20.0 * k)
+        cx, cz = x + math.sin(a) * radius * 0.55, z + math.cos(a) * radius * 0.55
+        y = rise * (k + 1)
+        b.box((cx, y - 0.04, cz), (radius * 0.95, 0.08, 0.42), math.degrees(a) + 90.0, (132, 118, 98))
+        px, pz = x + math.sin(a) * radius, z + math.cos(a) * radius
+        b.beam((px, y, pz), (px, y + 0.9, pz), 0.03, (60, 58, 56))
+
+
+def lighthouse_tower(b: SetBuilder, x: float, z: float, height: float = 16.0) -> None:
+    """A white tower with a red band, a gallery and a lantern room (lit at dusk and night)."""
+    for k in range(12):
+        y0 = k * height / 12
+        r = 2.6 - 0.9 * k / 12
+        colour = (186, 58, 50) if k in (4, 5, 9) else (232, 230, 222)
+        for j in range(8):
+            a = math.radians(j * 45.0)
+            b.box((x + math.sin(a) * r, y0 + height / 24, z + math.cos(a) * r), (2 * r * 0.42, height / 12, 0.3),
+                  j * 45.0, colour)
+    b.box((x, height + 0.1, z), (4.0, 0.2, 4.0), 0.0, (50, 50, 52), tag="lighthouse")
+    b.glow((x, height + 1.0, z), (1.4, 1.4, 1.4), (255, 236, 180))
+    b.box((x, height + 2.0, z), (1.8, 0.6, 1.8), 45.0, (50, 50, 52))
+
+
+def bed(b: SetBuilder, x: float, z: float, yaw: float = 0.0) -> None:
+    b.box((x, 0.25, z), (1.5, 0.5, 2.1), yaw, (120, 98, 76), tag="bed")
+    b.box((x, 0.56, z), (1.4, 0.14, 2.0), yaw, (214, 210, 200))
+    b.box((x, 0.8, z + 1.0), (1.5, 1.1, 0.1), yaw, (110, 88, 66))
+
+
+def extras(b: SetBuilder, pieces: tuple[str, ...], rng) -> None:
+    """A plan kind's characteristic pieces beyond its set kind, off the stage."""
+    r = rng(7)
+    for piece in pieces:
+        if piece == "spiral_stairs":
+            spiral_stairs(b, 2.2, 2.4)
+        elif piece == "stairs":
+            for k in range(14):
+                b.box((3.6, 0.09 + 0.18 * k, 1.0 + 0.28 * k), (1.4, 0.18, 0.28), 0.0, (132, 118, 98), tag="stairs")
+        elif piece == "lighthouse":
+            lighthouse_tower(b, 7.5, 12.0)
+        elif piece == "bed":
+            bed(b, 4.4, 3.2)
+        elif piece == "cars":
+            for k in range(4):
+                car(b, r, -7.5 + 5.0 * k, 7.5, 90.0)
+        elif piece == "crates":
+            for k in range(3):
+                crate_stack(b, r, -5.0 + 5.0 * k, 5.0)
+        elif piece == "rocks":
+            for k in range(6):
+                b.box((r.uniform(-14, 14), 0.3, r.uniform(6, 20)), (r.uniform(0.6, 1.6), 0.7, r.uniform(0.6, 1.4)),
+                      r.uniform(0, 90), (118, 112, 104), tag="rock")
+        elif piece == "vault_door":
+            b.box((0.0, 1.4, 6.6), (2.6, 2.6, 0.4), 0.0, (150, 152, 156), tag="vault_door")
+
+
+def build_world(spec: SceneSpec, shot_plan=None) -> World:
+    """The dressed set of a scene: from the SceneSpec (and the shot plan's place kind when given),
+    so every shot of a scene shares it."""
+    plan, pieces = plan_set(spec, shot_plan)
+    tod = time_of_day(spec)
+    interior = plan.kind == "interior"
+    light = light_for(tod, interior)
+    seed_key = zlib.crc32(f"{plan.kind}|{spec.location.strip().lower()}".encode())
+    seed = int(spec.set_seed) & 0xFFFFFFFF
+
+    def rng(stage: int) -> np.random.Generator:
+        # One stream per stage: the set pieces do not change when the sky does (clouds by day,
+        # none at night), so a sequence's world is the same at any time of day.
+        return np.random.default_rng([seed, seed_key, stage])
+    # Indoors the practicals are on at any hour (dimmer by day, when the windows light the room).
+    practicals = PRACTICALS[tod] if not interior else max(0.35, PRACTICALS[tod] * 0.7)
+    b = SetBuilder(light, practicals)
+    if not interior:
+        sky_objects(b, light, rng(1))
+    ground = dress(b, plan, rng)
+    extras(b, pieces, rng)
+    b.ground = ground_texture(light, ground, rng(3), b.pools, practicals)
+    info = {"kind": plan.kind, "time_of_day": tod, "interior": interior}
+    if pieces:
+        info["pieces"] = list(pieces)
+    if plan.room:
+        info["room_kind"] = plan.room
+    if b.room_box:
+        info["room"] = [float(v) for v in b.room_box]
+    up = np.array([0.0, 1.0, 0.0])
+    world = b.world(plan.kind, light.shade(rgb(ground.base) * 0.97, up[None, :])[0], info,
+                    weather="rain" if plan.rain else "")
+    world.figure_light = key_light(light)
+    return world

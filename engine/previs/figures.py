@@ -1,8 +1,9 @@
 """Mannequin figures and the motion cues that move them.
 
-A figure is a handful of shaded boxes (pelvis, torso, limbs) plus a head sphere, posed from a small
-state (position, heading, sit amount, walk phase and stride, gesture). The state at the last frame
-goes into the take's end_state, so the next shot starts from exactly the same pose.
+A figure is posed from a small state (position, heading, sit amount, walk phase and stride, gesture,
+head turn, mouth); rig.skeleton turns it into joints and mannequin.Mannequin into Panda3D geometry.
+The state at the last frame goes into the take's end_state, so the next shot starts from exactly the
+same pose.
 
 Heading: degrees, 0 faces +Z (away from the initial camera), 90 faces +X, 180 faces the camera.
 """
@@ -16,9 +17,11 @@ import numpy as np
 
 from ..cues import MotionCue, MotionKind, ScreenDirection
 from ..jobs import CharacterSpec
-from .scene import rgb
+from .rig import SEAT_HEIGHT
 
-SEAT_HEIGHT = 0.47
+__all__ = ["SEAT_HEIGHT", "FigureState", "FigureTrack", "default_figures"]
+
+BREATHS_HZ = 0.25   # a calm breath every four seconds
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,15 @@ class FigureState:
     gesture: float = 0.0      # right arm raised 0..1
     gesture_phase: float = 0.0
     seat: bool = False        # a stool is part of the set for this figure
+    head_yaw: float = 0.0     # look at: the head turned right of the body's heading (degrees)
+    head_pitch: float = 0.0   # + looks up
+    mouth: float = 0.0        # 0 closed .. 1 wide open (the dialogue envelope)
+    breath: float = 0.0       # radians of the breathing cycle
+    kneel: float = 0.0        # 0 standing .. 1 on one knee
+    point: float = 0.0        # right arm pointing where the head looks, 0..1
+    carry: float = 0.0        # left hand holding a prop in front, 0..1
+    expression: str = "neutral"  # neutral, smile, frown, surprise, fear
+    talk: float = 0.0         # talking hands: the forearms lift and turn out with the line's beat, 0..1
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in asdict(self).items()}
@@ -54,106 +66,6 @@ def default_figures(characters: tuple[CharacterSpec, ...]) -> list[FigureState]:
         out.append(FigureState(c.name, c.color or "#c0504d", float(c.height_m or 1.75), x=1.3 * side,
                                z=0.6 * abs(side), heading=180.0 - 20.0 * side))
     return out
-
-
-# -- geometry --------------------------------------------------------------------------------------
-@dataclass
-class Part:
-    centre: np.ndarray
-    axes: np.ndarray      # (3, 3) unit rows
-    half: np.ndarray      # (3,)
-    colour: np.ndarray    # unlit BGR
-
-
-def figure_parts(f: FigureState) -> tuple[list[Part], tuple[np.ndarray, float, np.ndarray]]:
-    """Boxes of the posed mannequin and its head (centre, radius, colour)."""
-    k = f.height / 1.75
-    h = math.radians(f.heading)
-    fwd = np.array([math.sin(h), 0.0, math.cos(h)])
-    right = np.array([math.cos(h), 0.0, -math.sin(h)])
-    up = np.array([0.0, 1.0, 0.0])
-    base = np.array([f.x, 0.0, f.z])
-    shirt = rgb(f.color)
-    trousers = shirt * 0.45 + 25
-    skin = rgb((214, 190, 160))
-
-    def world(lx, ly, lz):
-        return base + right * lx + up * ly + fwd * lz
-
-    def limb(a, b, thick, colour):
-        axis = b - a
-        length = float(np.linalg.norm(axis))
-        ay = axis / max(length, 1e-9)
-        az = _cross(right, ay)
-        az /= max(np.linalg.norm(az), 1e-9)
-        ax = _cross(ay, az)
-        return Part((a + b) / 2, np.stack([ax, ay, az]), np.array([thick / 2, length / 2, thick / 2]), colour)
-
-    def direction(angle):  # a limb hanging down, swung forward by `angle` radians
-        return -up * math.cos(angle) + fwd * math.sin(angle)
-
-    sit = min(1.0, max(0.0, f.sit))
-    hip_y = (0.93 - (0.93 - SEAT_HEIGHT - 0.05) * sit) * k
-    lean = math.radians(4 + 14 * f.run) * f.stride
-    torso_dir = up * math.cos(lean) + fwd * math.sin(lean)
-    parts: list[Part] = []
-    hip = world(0, hip_y, 0)
-    parts.append(Part(hip + up * 0.02 * k, np.stack([right, up, fwd]), np.array([0.17, 0.09, 0.11]) * k, trousers))
-    chest_bottom = hip + up * 0.06 * k
-    chest_top = chest_bottom + torso_dir * 0.50 * k
-    parts.append(limb(chest_bottom, chest_top, 0.0, shirt))
-    parts[-1].half = np.array([0.19, 0.25, 0.12]) * k
-    swing = (0.45 + 0.25 * f.run) * f.stride
-    for side, sgn in ((-1, 1.0), (1, -1.0)):
-        # legs: opposite phase; seated thighs go horizontal and shins hang down
-        a = sgn * swing * math.sin(f.walk_phase)
-        thigh_angle = a * (1 - sit) + 1.5 * sit
-        knee_bend = max(0.0, -math.sin(f.walk_phase + (0 if sgn > 0 else math.pi))) * 0.6 * f.stride
-        joint = hip + right * side * 0.1 * k
-        knee = joint + direction(thigh_angle) * 0.46 * k
-        shin_angle = (thigh_angle - knee_bend) * (1 - sit)
-        foot = knee + direction(shin_angle) * 0.46 * k
-        parts.append(limb(joint, knee, 0.14 * k, trousers))
-        parts.append(limb(knee, foot, 0.12 * k, trousers))
-        # arms swing against the legs; the right arm gestures
-        shoulder = chest_top - torso_dir * 0.06 * k + right * side * 0.25 * k
-        upper = -a * 0.8
-        fore = upper + 0.25 + 0.5 * f.run * f.stride
-        upper_dir, fore_dir = direction(upper), direction(fore)
-        if side > 0 and f.gesture > 0:
-            # The right arm raised out to the side, forearm up and waving: readable from any angle.
-            g = min(1.0, f.gesture)
-            raised = -up * math.cos(2.2) + (right * 0.85 + fwd * 0.3) * math.sin(2.2)
-            wave = up + right * 0.5 * math.sin(f.gesture_phase * 2.0)
-            upper_dir = _unit(upper_dir * (1 - g) + _unit(raised) * g)
-            fore_dir = _unit(fore_dir * (1 - g) + _unit(wave) * g)
-        elbow = shoulder + upper_dir * 0.3 * k
-        hand = elbow + fore_dir * 0.28 * k
-        parts.append(limb(shoulder, elbow, 0.1 * k, shirt))
-        parts.append(limb(elbow, hand, 0.09 * k, shirt * 0.85 + skin * 0.15))
-    head = chest_top + torso_dir * 0.14 * k  # standing: centre 1.63 m, top 1.745 m of a 1.75 m figure
-    # Eyes, a nose and a dark hair cap: which way a mannequin faces must read at a glance.
-    face = np.stack([right, up, fwd])
-    for side in (-1, 1):
-        parts.append(Part(head + fwd * 0.1 * k + right * side * 0.04 * k + up * 0.02 * k, face,
-                          np.array([0.016, 0.012, 0.02]) * k, rgb((40, 32, 28))))
-    parts.append(Part(head + fwd * 0.11 * k - up * 0.02 * k, face, np.array([0.014, 0.022, 0.025]) * k,
-                      skin * 0.88))
-    parts.append(Part(head + up * 0.05 * k - fwd * 0.035 * k, face, np.array([0.1, 0.075, 0.095]) * k,
-                      rgb((60, 45, 35))))
-    if f.seat:
-        parts.append(Part(base + up * SEAT_HEIGHT * 0.5 * k - fwd * 0.12 * k, np.stack([right, up, fwd]),
-                          np.array([0.24, SEAT_HEIGHT * 0.5, 0.24]) * k, rgb((105, 82, 60))))
-    return parts, (head, 0.115 * k, skin)
-
-
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """np.cross costs ~20x more for single 3-vectors; the mannequin needs ~40 per frame."""
-    return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]])
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / max(float(np.linalg.norm(v)), 1e-9)
 
 
 # -- motion ----------------------------------------------------------------------------------------
@@ -253,6 +165,13 @@ class FigureTrack:
         self.gesture_amp = 0.55 + 0.45 * intensity
 
     def state(self, i: int) -> FigureState:
+        out = self._state(i)
+        if self.kind is not MotionKind.NONE:
+            # An acting figure breathes (a still one holds: a static shot of a mannequin is a still).
+            out = replace(out, breath=self.start.breath + i / self.fps * 2 * math.pi * BREATHS_HZ)
+        return out
+
+    def _state(self, i: int) -> FigureState:
         s0 = self.start
         t = i / (self.frames - 1) if self.frames > 1 else 0.0
         secs = i / self.fps

@@ -1,6 +1,6 @@
 """Previs renderings of the remix operations: extend, loop, blend and variation.
 
-Who calls: `render.make_renderer` when a request carries `options['previs_op']`; the studio's
+Who calls: `factory.make_renderer` when a request carries `options['previs_op']`; the studio's
 `studio.remix` builds those requests. Every operation is a re-simulation, never an image edit: the
 parent take's request (in the options) is rendered again in the same world, so the state at any
 of its frames (camera pose, figure poses) is exact and deterministic, and the operation continues,
@@ -32,12 +32,11 @@ import numpy as np
 
 from ..cues import CameraMove, CueError, Easing, MotionKind
 from ..errors import EngineError, ErrorKind
-from ..jobs import GenerationRequest, SceneSpec
+from ..jobs import GenerationRequest
 from .camera import CameraPath, CameraPose, look_angles
 from .figures import FigureState, FigureTrack
 
 OPS = ("extend", "loop", "blend", "variation")
-_WORLD_KEYS = ("heading", "location", "interior", "time_of_day", "style", "set_seed")
 GESTURE_HZ = 1.6       # figures.FigureTrack waves at this rate
 RAMP_S = 0.5           # an extension reaches the shot's pace over this long
 
@@ -66,25 +65,6 @@ def _frame_opt(opts: Mapping[str, Any], name: str, lo: int, hi: int) -> int:
     if not lo <= number <= hi:
         raise _bad(f"{name}: frame {number} is outside {lo}..{hi}")
     return number
-
-
-def _world_key(scene: SceneSpec) -> tuple:
-    return tuple(getattr(scene, k) for k in _WORLD_KEYS)
-
-
-def simulate(request: GenerationRequest, worlds: dict):
-    """A renderer for `request` (recursing into operations). `worlds` caches the sets built so far
-    (building one costs more than simulating a take), keyed by what a set depends on."""
-    from .render import BlockingRenderer, BoardRenderer
-    if request.remix_options().get("previs_op"):
-        return make_op_renderer(request, worlds)
-    if request.scene.board_image:
-        return BoardRenderer(request)
-    key = _world_key(request.scene)
-    if key not in worlds:
-        from .scene import build_world
-        worlds[key] = build_world(request.scene)
-    return BlockingRenderer(request, worlds[key])
 
 
 # -- camera ----------------------------------------------------------------------------------------
@@ -137,15 +117,25 @@ class _HeldPath:
 
 
 class _LoopShake:
-    """A handheld shake made periodic over [t0, t0 + period] by cross-fading it with itself one
-    period earlier; before t0 it is the original shake (so at(0) stays the path's reference)."""
+    """A handheld shake made periodic over [t0, t0 + period]: the same operator's shake (its sines'
+    weights and phases) with every frequency rounded to a whole number of cycles per loop, offset so
+    it starts exactly where the original was at t0. Its motion stays as lively across the loop as
+    anywhere (a cross-fade of two shakes would calm the middle and make the seam stand out); before
+    t0 it is the original shake (so at(0) stays the path's reference)."""
 
     def __init__(self, base, t0: float, period: float):
         self.base, self.t0, self.period = base, t0, max(period, 1e-6)
+        self.freq = np.maximum(1.0, np.round(base.freq * self.period)) / self.period
+        self.start = base.at(t0) - self._periodic(t0)
+
+    def _periodic(self, t: float) -> np.ndarray:
+        b = self.base
+        return (b.weight * np.sin(2 * math.pi * self.freq * t + b.phase)).sum(axis=1)
 
     def at(self, t: float) -> np.ndarray:
-        w = min(1.0, max(0.0, (t - self.t0) / self.period))
-        return self.base.at(t) * (1.0 - w) + self.base.at(t - self.period) * w
+        if t < self.t0:
+            return self.base.at(t)
+        return self.start + self._periodic(t)
 
 
 def _speed_at(path, i: int, sign: int) -> float:
@@ -210,7 +200,7 @@ def _attach(base, path, figures: Optional[Callable[[int], list]]) -> Any:
     return base
 
 
-def _extend(request: GenerationRequest, worlds):
+def _extend(request: GenerationRequest, worlds, simulate):
     opts = request.remix_options()
     parent = simulate(_request(opts.get("parent"), "parent take's"), worlds)
     n0 = parent.frames
@@ -317,7 +307,7 @@ def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, 
     return out
 
 
-def _loop(request: GenerationRequest, worlds):
+def _loop(request: GenerationRequest, worlds, simulate):
     opts = request.remix_options()
     parent = simulate(_request(opts.get("parent"), "parent take's"), worlds)
     n0, n, fps = parent.frames, request.frames, parent.fps
@@ -387,7 +377,7 @@ def _lerp_figure(a: FigureState, b: FigureState, u: float) -> FigureState:
                    gesture_phase=a.gesture_phase + (b.gesture_phase - a.gesture_phase) * u)
 
 
-def _blend(request: GenerationRequest, worlds):
+def _blend(request: GenerationRequest, worlds, simulate):
     opts = request.remix_options()
     a = simulate(_request(opts.get("blend_from"), "first take's"), worlds)
     b = simulate(_request(opts.get("blend_to"), "second take's"), worlds)
@@ -400,7 +390,12 @@ def _blend(request: GenerationRequest, worlds):
     # poses are explicit, so no follow is applied on top of them.
     pa, pb = (getattr(r, "camera_pose", r.path.pose)(f) for r, f in ((a, fa), (b, fb)))
     path = _PosesPath([_lerp_pose(pa, pb, u) for u in us])
-    base = simulate(request.plain(), worlds)
+    # The transition happens in A's world (its set, props and light): the blend shot's own words may
+    # read another place, and a cut that changes the set mid-blend would be a jump, not a blend.
+    req_a = _request(opts.get("blend_from"), "first take's")
+    base_req = request.plain().with_(plan=req_a.plan, scene=req_a.scene) if not req_a.scene.board_image \
+        else request.plain()
+    base = simulate(base_req, worlds)
     figures = None
     if hasattr(a, "tracks") or hasattr(b, "tracks"):
         sa = {f.name: f for f in (a.figure_states(fa) if hasattr(a, "tracks") else [])}
@@ -414,10 +409,18 @@ def _blend(request: GenerationRequest, worlds):
     out = _attach(base, path, figures)
     out.continued = True
     out._follow = None
+    if hasattr(out, "adopt_looks"):
+        # The blended figures are the two takes' own: dressed as they were there (the blend shot's
+        # own plan may describe nobody).
+        looks = {}
+        for r in (b, a):
+            if hasattr(r, "looks_by_name"):
+                looks.update(r.looks_by_name())
+        out.adopt_looks(looks)
     return out
 
 
-def _variation(request: GenerationRequest, worlds):
+def _variation(request: GenerationRequest, worlds, simulate):
     """The shot's cues performed a little differently, chosen by the seed."""
     rng = np.random.default_rng([int(request.seed) & 0xFFFFFFFF, 0x7A71])
     amount = float(request.remix_options().get("variation", 0.5))
@@ -452,8 +455,10 @@ def _variation(request: GenerationRequest, worlds):
 _BUILDERS = {"extend": _extend, "loop": _loop, "blend": _blend, "variation": _variation}
 
 
-def make_op_renderer(request: GenerationRequest, worlds: Optional[dict] = None):
+def make_op_renderer(request: GenerationRequest, worlds: dict, simulate: Callable):
+    """The renderer of a remix operation; `simulate(request, worlds)` makes the renderers of the
+    takes it re-simulates (factory.make_renderer, passed in so this module imports no renderer)."""
     op = str(request.remix_options().get("previs_op") or "")
     if op not in _BUILDERS:
         raise _bad(f"previs cannot do the operation {op!r} (it can: {', '.join(OPS)})")
-    return _BUILDERS[op](request, {} if worlds is None else worlds)
+    return _BUILDERS[op](request, worlds, simulate)

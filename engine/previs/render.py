@@ -1,4 +1,4 @@
-"""Frame renderers: the 3D blocking set and the board-image parallax animatic.
+"""Frame renderers: the 3D blocking set (Panda3D, stage.py) and the board-image parallax animatic.
 
 Both take a GenerationRequest, render frame i on demand (`frame(i)` is pure: the same request and i
 give the same pixels, BGR uint8) and report the world state at the last frame (`end_state()`), which
@@ -25,22 +25,17 @@ from ..errors import EngineError, ErrorKind
 from ..jobs import GenerationRequest
 from dataclasses import replace
 
+from . import geom, sets, stage
 from .camera import CameraPath, CameraPose, initial_pose, subject_distance
+from .figures import FigureState, FigureTrack, default_figures
 from .framing import follow, layout, prop_dims, solve
-from .figures import FigureState, FigureTrack, default_figures, figure_parts
-from .raster import Raster
-from .scene import World, build_world, rgb
+from .mannequin import Look, Mannequin, RigidModel, _material, hex_rgb
+from .props import DEFAULT_COLOURS, prop_node
+from .projection import Pinhole
+from .rig import COCO_LIMBS, OPENPOSE_COLOURS, coco_keypoints, skeleton
+from .scene import World
 
-RENDERER_VERSION = "previs-1.2"  # 1.1: sets dressed by location kind (dressing.py); 1.2: the shot plan
-
-# Box corner signs and the 6 faces (corner indices, which axis, which side).
-_SIGNS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=np.float64)
-_FACES = [((0, 1, 3, 2), 0, -1), ((4, 6, 7, 5), 0, 1), ((0, 4, 5, 1), 1, -1), ((2, 3, 7, 6), 1, 1),
-          ((0, 2, 6, 4), 2, -1), ((1, 5, 7, 3), 2, 1)]
-_FACE_IDX = np.array([f[0] for f in _FACES])
-_FACE_AXIS = np.array([f[1] for f in _FACES])
-_FACE_SIDE = np.array([f[2] for f in _FACES], dtype=np.float64)
-SKY_DOWNSCALE = 16
+RENDERER_VERSION = "previs-2.0"  # 2.0: Panda3D renders the set, the mannequins and the plan's props (stage.py)
 
 
 def timecode(frame: int, fps: float) -> str:
@@ -63,13 +58,6 @@ def draw_burn_in(img: np.ndarray, text: str, frame: int, fps: float) -> None:
                 cv2.LINE_AA)
 
 
-# The old dressing's kinds for the plan's place kinds (engine/previs/dressing.py reads words).
-_OLD_SET_WORD = {"street": "street", "alley": "street", "car_park": "parking", "square": "square",
-                 "station": "station", "mountain_road": "road", "harbour": "harbour", "boat_deck": "harbour",
-                 "lighthouse": "harbour", "beach": "beach", "forest": "forest", "park": "park", "field": "field",
-                 "desert": "desert", "rooftop": "rooftop", "kitchen": "kitchen", "diner": "diner", "bar": "bar",
-                 "office": "office", "classroom": "classroom", "bank_vault": "bank", "living_room": "living",
-                 "bedroom": "bedroom", "hall": "hall"}
 _PALETTE = ("#c0504d", "#4f81bd", "#9bbb59", "#f79646", "#8064a2", "#4bacc6", "#d4a017", "#7f7f7f")
 _PROP_COLOUR = "#8a6a4a"
 
@@ -88,29 +76,129 @@ def plan_figures(plan, characters) -> list[FigureState]:
     return out
 
 
-def _add_props(world: World, plan, shift=np.zeros(3), turn: float = 0.0, about=(0.0, 0.0)) -> None:
-    """The plan's props as plain boxes on their marks (the 3D renderer dresses them properly), moved
-    and turned with the subject when a chained shot finds it off its mark."""
-    marks = layout(plan).props
-    if not marks:
-        return
+def effective_scene(request: GenerationRequest):
+    """The scene a take renders: the plan is resolved by the studio, so its light and interior win
+    over the heading's words."""
+    plan = request.plan
+    if plan is None:
+        return request.scene
+    return replace(request.scene, time_of_day=plan.light, interior=plan.place.interior)
+
+
+def world_key(request: GenerationRequest) -> tuple:
+    """What a take's set depends on (renderers of one operation share a set with the same key)."""
+    scene, plan = effective_scene(request), request.plan
+    kind = (plan.place.kind, plan.weather) if plan is not None else ()
+    return (scene.heading, scene.location, scene.interior, scene.time_of_day, scene.style, scene.set_seed, kind)
+
+
+def plan_looks(plan, characters) -> list[Look]:
+    """Each plan figure's build, age and garments (in the layout's mark order)."""
+    by_name = {c.name.lower(): c for c in characters}
+    out = []
+    for m in layout(plan).marks:
+        p = plan.people[m.person]
+        spec = by_name.get(p.name.lower()) if p.name else None
+        top = m.colour or (spec.color if spec is not None else "") or _PALETTE[m.person % len(_PALETTE)]
+        kinds = {g.kind for g in p.garments}
+        garments = tuple(sorted({"coat" for k in kinds if k in COAT_WORDS} | {"dress" for k in kinds if k in DRESS_WORDS}
+                                | {"suit" for k in kinds if k == "suit"} | {"hat" for k in kinds if k in HAT_WORDS}))
+        lower = p.main_colour("bottom") if any(g.region == "bottom" for g in p.garments) else ""
+        hat = next((g.colour for g in p.garments if g.region == "head" and g.colour), "")
+        out.append(Look(colour=hex_rgb(top), lower=hex_rgb(lower) if lower else None,
+                        model=(getattr(spec, "model", "") or "") if spec is not None and m.member == 0 else "",
+                        build={"thin": "slim", "slim": "slim", "heavy": "heavy", "stout": "heavy", "fat": "heavy",
+                               "big": "heavy"}.get(p.build, "average"),
+                        age=p.age or "adult", garments=garments, hat_colour=hex_rgb(hat) if hat else None))
+    return out
+
+
+COAT_WORDS = {"coat", "overcoat", "raincoat", "trench coat", "oilskin", "cloak", "cape", "robe", "parka", "habit"}
+DRESS_WORDS = {"dress", "gown", "skirt"}
+HAT_WORDS = {"hat", "cap", "helmet", "hood", "beret"}
+
+
+def plan_poses(plan, figures: list[FigureState]) -> list[FigureState]:
+    """The plan's actions as poses held through the shot (a motion cue still moves the figure):
+    sit, kneel, point, wave, hold/carry, read, look up/down/at, talk."""
+    marks = layout(plan).marks
+    out = []
+    for f, m in zip(figures, marks):
+        acts = [a for a in plan.actions if a.actor == m.person]
+        changes: dict[str, Any] = {}
+        for a in acts:
+            v = a.verb
+            if v in ("sit", "eat", "write", "drive") and m.member == 0:
+                changes.update(sit=1.0, seat=True)
+            elif v in ("kneel", "mend", "hide"):
+                changes["kneel"] = 1.0
+            elif v == "point":
+                changes["point"] = 1.0
+            elif v == "wave":
+                changes["gesture"] = 0.9
+            elif v in ("hold", "carry", "read"):
+                changes["carry"] = 1.0
+                if v == "read":
+                    changes["head_pitch"] = -28.0
+            elif v == "look_up":
+                changes["head_pitch"] = 25.0
+            elif v == "look_down":
+                changes["head_pitch"] = -25.0
+            elif v == "sleep":
+                changes.update(sit=1.0, seat=True, head_pitch=-30.0)
+            if a.target_person is not None and a.target_person != m.person:
+                target = next((t for t in marks if t.person == a.target_person and t.member == 0), None)
+                if target is not None:
+                    changes["head_yaw"] = look_yaw(f, (target.x, target.z))
+        held = any(pr.held_by == m.person for pr in plan.props) and m.member == 0
+        if held:
+            changes["carry"] = 1.0
+        if acts:
+            changes["expression"] = expression_of(" ".join(a.words for a in acts))
+        out.append(replace(f, **changes) if changes else f)
+    return out
+
+
+def plan_props(plan, shift=np.zeros(3), turn: float = 0.0, about=(0.0, 0.0)) -> list[dict]:
+    """The plan's props on the framing solver's marks: kind, colour, box, heading, and who holds it
+    (the holder's index among the figures, or None); `shift`/`turn` about `about` move them with a
+    subject a chained shot finds off its mark (as framing.shifted/turned move the camera)."""
+    lay = layout(plan)
+    lead = {m.person: k for k, m in enumerate(lay.marks) if m.member == 0}
     a = math.radians(turn)
-    rot = np.array([[math.cos(a), 0.0, -math.sin(a)], [0.0, 1.0, 0.0], [math.sin(a), 0.0, math.cos(a)]])
     centre = np.array([about[0], 0.0, about[1]])
-    centres, axes, half, colours = [], [], [], []
-    for pm in marks:
+    out = []
+    for pm in lay.props:
         prop = plan.props[pm.prop]
-        w, h, d = prop_dims(prop.kind, pm.size)
+        colour = hex_rgb(prop.colour) if prop.colour else DEFAULT_COLOURS.get(prop.kind, (138, 106, 74))
         p = np.array([pm.x, pm.y, pm.z]) + shift - centre
         p = centre + np.array([p[0] * math.cos(a) + p[2] * math.sin(a), p[1], -p[0] * math.sin(a) + p[2] * math.cos(a)])
-        centres.append(p)
-        axes.append(rot)
-        half.append([w / 2, h / 2, d / 2])
-        colours.append(rgb(prop.colour or _PROP_COLOUR))
-    world.box_centres = np.concatenate([world.box_centres, np.array(centres)])
-    world.box_axes = np.concatenate([world.box_axes, np.array(axes)])
-    world.box_half = np.concatenate([world.box_half, np.array(half)])
-    world.box_colours = np.concatenate([world.box_colours, np.array(colours)])
+        out.append({"kind": prop.kind, "colour": colour, "dims": prop_dims(prop.kind, pm.size), "turn": turn,
+                    "at": tuple(float(v) for v in p),
+                    "holder": lead.get(prop.held_by) if prop.held_by is not None else None})
+    return out
+
+
+def look_yaw(f: FigureState, target_xz) -> float:
+    """Head yaw (degrees right of the body's heading) that faces (x, z), within the neck's reach."""
+    want = math.degrees(math.atan2(target_xz[0] - f.x, target_xz[1] - f.z))
+    delta = (want - f.heading + 180.0) % 360.0 - 180.0
+    return max(-75.0, min(75.0, delta))
+
+
+EXPRESSIONS = (("smile", ("smile", "laugh", "grin", "happy", "joy", "delight", "cheer")),
+               ("frown", ("frown", "angry", "anger", "scowl", "argue", "furious", "sad", "cry", "weep")),
+               ("surprise", ("surprise", "astonish", "gasp", "shock", "startle", "amaze")),
+               ("fear", ("fear", "afraid", "scared", "terrified", "panic", "flee", "horror")))
+
+
+def expression_of(words: str) -> str:
+    """A face from the action's words (neutral when none say otherwise)."""
+    text = words.lower()
+    for name, stems in EXPRESSIONS:
+        if any(stem in text for stem in stems):
+            return name
+    return "neutral"
 
 
 def _subject_cues(request: GenerationRequest, names: list[str]) -> dict[str, MotionCue]:
@@ -127,7 +215,9 @@ def _subject_cues(request: GenerationRequest, names: list[str]) -> dict[str, Mot
 
 
 class BlockingRenderer:
-    """The procedural 3D set with mannequins, seen through the cue's pinhole camera."""
+    """The dressed set with acting mannequins, rendered by Panda3D through the cue's pinhole camera.
+
+    Every Panda call runs on the stage thread (stage.call); this object only holds the scene."""
 
     mode = "blocking"
 
@@ -135,24 +225,25 @@ class BlockingRenderer:
         self.request = request
         self.width, self.height, self.frames = request.width, request.height, request.frames
         self.fps = float(request.fps)
-        scene = request.scene
+        scene = effective_scene(request)
         plan = request.plan
-        if plan is not None:
-            # The plan is resolved by the studio: its light, interior and place win over the heading's
-            # words (this renderer's dressing knows a few kinds: name the nearest one it knows).
-            word = _OLD_SET_WORD.get(plan.place.kind, "")
-            scene = replace(scene, time_of_day=plan.light, interior=plan.place.interior,
-                            heading=f"{'INT' if plan.place.interior else 'EXT'}. {word.upper()}",
-                            location=word, style=scene.style)
-        self.world = world or build_world(scene)
-        if plan is not None and world is None:
-            if plan.weather in ("rain", "storm"):
-                self.world.weather = "rain"
+        if world is None:
+            from .dressing import build_world
+            world = build_world(scene, plan)
+        self.world = world
+        self.plan = plan
+        said = plan.weather if plan is not None else ""
+        self.weather = "rain" if said in ("rain", "storm") else (said if said in ("snow", "fog") else world.weather)
         state = dict(scene.start_state) if scene.start_state else None
         if state is not None and state.get("mode", "blocking") != "blocking":
             state = None  # a board take's end state says nothing about this set
         self.continued = state is not None
-        figures = plan_figures(plan, scene.characters) if plan is not None else default_figures(scene.characters)
+        if plan is not None:
+            figures = plan_poses(plan, plan_figures(plan, scene.characters))
+            looks = plan_looks(plan, scene.characters)
+        else:
+            figures = default_figures(scene.characters)
+            looks = [look_of(c) for c in scene.characters]
         if state is not None:
             try:
                 saved = {f["name"]: FigureState.from_dict(f) for f in state.get("figures", [])}
@@ -174,6 +265,7 @@ class BlockingRenderer:
         # A chained shot with another size, lens or angle is a new setup on the continued world: the
         # figures stay where the previous take left them and the camera frames them afresh.
         self.camera_continued = state is not None and _same_setup(state, request.camera, subject.name)
+        prop_shift, prop_turn = np.zeros(3), 0.0
         if plan is not None:
             # The framing solver places the camera from the plan; moves are relative to its subject.
             framing = solve(plan, request.camera, self.width, self.height)
@@ -185,8 +277,6 @@ class BlockingRenderer:
                 prop_shift = np.array([subject.x - lead.x, 0.0, subject.z - lead.z])
                 prop_turn = ((subject.heading - lead.heading + 180.0) % 360.0) - 180.0
                 framing = framing.shifted(prop_shift).turned(prop_turn, (subject.x, 0.0, subject.z))
-            if world is None:
-                _add_props(self.world, plan, prop_shift, prop_turn, (subject.x, subject.z))
             if not self.camera_continued:
                 start_pose = framing.pose
             self.aim_height = float(framing.aim[1])
@@ -220,61 +310,44 @@ class BlockingRenderer:
                 # Otherwise the operator follows the walker on top of the cued move. Applied per frame
                 # from the subject's state, so remix retimings of path and figures keep it.
                 self._follow = (np.array(framing.aim), np.array([figures[0].x, 0.0, figures[0].z]))
-        self.raster = Raster(self.width, self.height)
-        self._prepare_static()
+        self.looks = looks
+        from .lipsync import mouth_curves
+        self.mouths = mouth_curves(request)   # speaking characters' mouths follow their lines
+        # the plan's props, moved and turned with the subject when a chained shot finds it off its mark
+        self.props = plan_props(plan, prop_shift, prop_turn, (subject.x, subject.z)) if plan is not None else []
+        self._scene = stage.call(_Scene, self.world, [t.start for t in self.tracks], self.looks,
+                                 self.width, self.height, self.props)
 
-    # -- setup -----------------------------------------------------------------------------------
-    def _prepare_static(self) -> None:
-        w = self.world
-        light = w.light
-        self._box_faces = self._faces_of(w.box_centres, w.box_axes, w.box_half, w.box_colours)
-        self._box_radius = np.linalg.norm(w.box_half, axis=1) if len(w.box_half) else np.zeros(0)
-        self._box_centres = w.box_centres
-        if w.decals is not None and len(w.decals):
-            # Decals join the painter's sort as one-face "boxes": the other five faces have zero
-            # normals, so they are never visible.
-            q = len(w.decals)
-            corners = np.zeros((q, 8, 3))
-            corners[:, [0, 1, 3, 2]] = w.decals  # face 0 uses corners (0, 1, 3, 2)
-            normals = np.zeros((q, 6, 3))
-            normals[:, 0] = w.decal_normals
-            colours = np.zeros((q, 6, 3))
-            colours[:, 0] = w.decal_colours
-            c, n, col = self._box_faces
-            self._box_faces = (np.concatenate([c, corners]), np.concatenate([n, normals]),
-                               np.concatenate([col, colours]))
-            centres = w.decals.mean(axis=1)
-            self._box_centres = np.concatenate([w.box_centres, centres])
-            radius = np.linalg.norm(w.decals - centres[:, None, :], axis=2).max(axis=1)
-            self._box_radius = np.concatenate([self._box_radius, radius])
-        self._figure_cache: dict[FigureState, tuple] = {}
-        self._figure_light = w.figure_light or light
-        sw, sh = max(2, -(-self.width // SKY_DOWNSCALE)), max(2, -(-self.height // SKY_DOWNSCALE))
-        us = (np.arange(sw) + 0.5) * self.width / sw
-        vs = (np.arange(sh) + 0.5) * self.height / sh
-        self._sky_uv = np.stack(np.meshgrid(us, vs), -1)
-        self._sky_top, self._sky_hor = light.sky_top * light.tint ** 0.3, light.sky_horizon
-        self._ground = w.ground_colour
-        a = np.linspace(0, 2 * math.pi, 16, endpoint=False)
-        self._shadow_ring = np.stack([np.cos(a) * 0.34, np.full_like(a, 0.002), np.sin(a) * 0.26], -1)
-        self._shadow_colour = (w.ground_texture.border if w.ground_texture is not None else self._ground) * 0.55
-        self._haze = self._sky_hor * 0.55 + self._ground * 0.45
+    def __del__(self):
+        scene = getattr(self, "_scene", None)
+        if scene is not None and stage is not None:  # (None at interpreter exit)
+            stage.release(scene)  # Panda objects are freed on the Panda thread
 
-    def _faces_of(self, centres, axes, half, colours, light=None):
-        """Per box: its 8 corners and the 6 lit face colours (unlit colours (M, 3))."""
-        if len(centres) == 0:
-            return np.zeros((0, 8, 3)), np.zeros((0, 6, 3)), np.zeros((0, 6, 3))
-        scaled = axes * half[:, :, None]                        # (M, 3, 3)
-        corners = centres[:, None, :] + _SIGNS @ scaled         # (M, 8, 3)
-        normals = axes[:, _FACE_AXIS, :] * _FACE_SIDE[None, :, None]  # (M, 6, 3)
-        light = light or self.world.light
-        lam = np.clip(normals @ light.sun, 0, 1)
-        lit = colours[:, None, :] * light.tint * (light.ambient + light.diffuse * lam)[..., None]
-        return corners, normals, np.clip(lit, 0, 255)
+    def looks_by_name(self) -> dict[str, Look]:
+        """How each of this take's figures is dressed, by name."""
+        return {t.start.name: lk for t, lk in zip(self.tracks, self.looks)}
+
+    def adopt_looks(self, looks: dict) -> None:
+        """Dress figures of these names so (a remix timeline that brings other takes' figures)."""
+        stage.call(self._scene.looks_by_name.update, dict(looks))
+        stage.call(self._scene.reset_cast)
 
     # -- per frame -------------------------------------------------------------------------------
     def figure_states(self, i: int) -> list[FigureState]:
-        return [t.state(i) for t in self.tracks]
+        states = [t.state(i) for t in self.tracks]
+        if self.mouths:
+            out = []
+            for f in states:
+                curve = self.mouths.get(f.name.lower())
+                if curve is None:
+                    out.append(f)
+                    continue
+                m = float(curve[min(i, len(curve) - 1)])
+                # the hands follow the line's beat more slowly than the mouth (a 1/3 s average)
+                lo, hi = max(0, i - 4), min(len(curve), i + 5)
+                out.append(replace(f, mouth=m, talk=float(np.mean(curve[lo:hi])) if hi > lo else 0.0))
+            states = out
+        return states
 
     def camera_pose(self, i: int) -> CameraPose:
         """Frame i's camera: the cue's path, turned to follow a walking subject."""
@@ -291,28 +364,50 @@ class BlockingRenderer:
 
     def frame(self, i: int) -> np.ndarray:
         pose = self.camera_pose(i)
-        r = self.raster
-        r.set_camera(pose)
-        plan = self._ground_plan()
-        # Rows fully below the horizon are all ground: the sky is only painted above them.
-        full_rows = plan is not None and plan[3] and plan[2][0] == 0 and plan[2][2] == self.width
-        sky_rows = plan[2][1] if full_rows else self.height
-        img = self._sky(pose, max(1, sky_rows))
-        if plan is not None:
-            self._draw_ground(img, plan)
-        cam_pos = r.C
-        for layer in self.world.layers:
-            vis = np.einsum("ij,ij->i", cam_pos - layer.centres, layer.normals) > 0
-            if not vis.any():
-                continue
-            cam = r.to_camera(layer.quads[vis])
-            r.fill_batch(img, cam, layer.colours[vis], layer.classes[vis] if layer.grouped else None, aa=layer.aa)
-        self._draw_objects(img, i, pose)
-        if self.world.weather == "rain":
+        states = self.figure_states(i)
+        return self._finish(stage.call(self._scene.render, pose, states, "colour"), i, pose, states)
+
+    def iter_frames(self, count: int):
+        """frame(0..count-1) with the next frame rendering on the Panda thread while this one is
+        finished (labels, burn-in) and encoded here: the two cores work at once."""
+        def start(i):
+            pose, states = self.camera_pose(i), self.figure_states(i)
+            return stage.submit(self._scene.render, pose, states, "colour"), pose, states
+        pending = start(0) if count > 0 else None
+        for i in range(count):
+            fut, pose, states = pending
+            img = fut.result()
+            if i + 1 < count:
+                pending = start(i + 1)
+            yield self._finish(img, i, pose, states)
+
+    def _finish(self, img: np.ndarray, i: int, pose: CameraPose, states) -> np.ndarray:
+        if self.weather == "rain":
             self._rain(img, i)
+        elif self.weather == "snow":
+            self._snow(img, i)
+        elif self.weather == "fog":
+            self._fog(img, pose, states)
+        self._labels(img, pose, states)
         if self.request.burn_in:
             draw_burn_in(img, self.request.burn_in, i, self.fps)
         return img
+
+    def control_passes(self, i: int) -> dict[str, Any]:
+        """The control passes of frame i: depth (gray, near = bright), mask (one id colour per figure
+        and prop) and pose (OpenPose COCO-18 drawing + keypoints)."""
+        pose = self.camera_pose(i)
+        states = self.figure_states(i)
+        depth = stage.call(self._scene.render, pose, states, "depth")
+        mask = stage.call(self._scene.render, pose, states, "mask")
+        drawing, people = pose_pass(pose, states, self.width, self.height)
+        return {"depth": depth, "mask": mask, "pose": drawing, "pose_keypoints": people}
+
+    def pass_ids(self) -> dict[str, list[int]]:
+        """Mask colours (RGB) by figure (name, or 'figure N') then prop ('prop N: kind')."""
+        names = [t.start.name or f"figure {k}" for k, t in enumerate(self.tracks)]
+        names += [f"prop {j}: {p['kind']}" for j, p in enumerate(self.props)]
+        return {n: list(MASK_COLOURS[k % len(MASK_COLOURS)]) for k, n in enumerate(names)}
 
     def _rain(self, img: np.ndarray, i: int) -> None:
         """Rain streaks over the frame: short slanted lines, new every frame from a seed of the set
@@ -330,169 +425,45 @@ class BlockingRenderer:
         for part, colour in ((lines[:half], (120, 114, 108)), (lines[half:], (170, 164, 156))):
             cv2.polylines(img, list(part), False, colour, thick, cv2.LINE_AA, 4)
 
-    def _ground_plan(self):
-        """(homography texture -> image, ground polygon, bbox, every bbox pixel sees ground) or None."""
-        gt = self.world.ground_texture
-        r = self.raster
-        if gt is None or r.C[1] <= 1e-3:
-            return None
-        K = np.array([[r.f, 0, r.cx], [0, r.f, r.cy], [0, 0, 1.0]])
-        plane = np.stack([r.R[:, 0], r.R[:, 2], -r.R @ r.C], axis=1)       # (x, z, 1) -> camera
-        tex_to_world = np.array([[1 / gt.ppm, 0, gt.x0 + 0.5 / gt.ppm], [0, 1 / gt.ppm, gt.z0 + 0.5 / gt.ppm],
-                                 [0, 0, 1.0]])
-        hmat = K @ plane @ tex_to_world
-        # Pixels whose rays point downward (world y < 0) see the ground: a half-plane of the image.
-        g = (r.R.T @ np.linalg.inv(K))[1]
-        region = _clip_rect_halfplane(self.width, self.height, g)
-        if region is None:
-            return None
-        x0, y0 = int(np.floor(region[:, 0].min())), int(np.ceil(region[:, 1].min() - 1e-9))
-        x1, y1 = int(np.ceil(region[:, 0].max())), int(np.ceil(region[:, 1].max()))
-        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(self.width, x1), min(self.height, y1)
-        if x1 <= x0 or y1 <= y0:
-            return None
-        corners = np.array([[x0, y0, 1], [x1 - 1, y0, 1], [x0, y1 - 1, 1], [x1 - 1, y1 - 1, 1]], dtype=np.float64)
-        inside = bool((corners @ g < 0).all())
-        return hmat, region, (x0, y0, x1, y1), inside
+    def _snow(self, img: np.ndarray, i: int) -> None:
+        """Snowflakes drifting down: seeded per flake, positions a pure function of the frame index."""
+        rng = np.random.default_rng([int(self.request.scene.set_seed) & 0xFFFFFFFF, 0x736E6F77])
+        w, h = self.width, self.height
+        n = max(8, w * h // 3000)
+        x0, y0 = rng.uniform(0, w, n), rng.uniform(0, h, n)
+        speed, sway, size = rng.uniform(0.004, 0.012, n) * h, rng.uniform(0.5, 2.0, n), rng.uniform(0.6, 1.8, n)
+        x = (x0 + sway * np.sin(i * 0.15 + x0)) % w
+        y = (y0 + speed * i) % h
+        radius = np.maximum(1, np.rint(size * h / 480)).astype(int)
+        for xx, yy, rr in zip(np.rint(x * 16).astype(int), np.rint(y * 16).astype(int), radius):
+            cv2.circle(img, (int(xx), int(yy)), int(rr) * 16, (235, 235, 235), -1, cv2.LINE_AA, 4)
 
-    def _draw_ground(self, img: np.ndarray, plan) -> None:
-        """The floor texture through the plane's homography, only where view rays go down to it.
-        At 480 px wide and up it is warped at half resolution and scaled up: the texture is smooth
-        at that scale and the warp is the costliest step of a frame."""
-        gt = self.world.ground_texture
-        hmat, region, (x0, y0, x1, y1), inside = plan
-        w, h = x1 - x0, y1 - y0
-        border = tuple(float(v) for v in gt.border)
-        shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1.0]]) @ hmat
-        if self.width >= 480 and w >= 8 and h >= 8:
-            hw, hh = (w + 1) // 2, (h + 1) // 2
-            # pyrUp puts half-res pixel j at full-res pixel 2j (and smooths: no blocky texels)
-            half = np.array([[0.5, 0, 0], [0, 0.5, 0], [0, 0, 1.0]]) @ shift
-            small = cv2.warpPerspective(gt.image, half, (hw, hh), flags=cv2.INTER_LINEAR,
-                                        borderMode=cv2.BORDER_CONSTANT, borderValue=border)
-            warped = cv2.pyrUp(small, dstsize=(hw * 2, hh * 2))[:h, :w]
-        else:
-            warped = cv2.warpPerspective(gt.image, shift, (w, h), flags=cv2.INTER_LINEAR,
-                                         borderMode=cv2.BORDER_CONSTANT, borderValue=border)
-        roi = img[y0:y1, x0:x1]
-        if inside:
-            roi[:] = warped
-            return
-        mask = np.zeros((h, w), np.uint8)
-        pts = np.rint((region - [x0, y0]) * 16).astype(np.int32)
-        cv2.fillPoly(mask, [pts], 255, lineType=cv2.LINE_8, shift=4)
-        cv2.copyTo(warped, mask, roi)
+    def _fog(self, img: np.ndarray, pose: CameraPose, states) -> None:
+        """Fog by distance: the depth pass of the frame (near = bright) blends the picture into haze."""
+        depth = stage.call(self._scene.render, pose, states, "depth").astype(np.float32) / 255.0
+        far = (1.0 - depth) ** 0.7                       # 0 at the lens .. 1 at 40 m and beyond
+        haze = np.array([190, 188, 182], np.float32) * float(np.clip(self.world.light.ambient * 1.6, 0.3, 1.0))
+        a = (far * 0.85)[..., None]
+        img[:] = np.clip(img.astype(np.float32) * (1 - a) + haze * a, 0, 255).astype(np.uint8)
 
-    def _sky(self, pose: CameraPose, rows: int) -> np.ndarray:
-        """The sky gradient by elevation. Without roll it is one colour per row (the centre
-        column's elevation), painted only over the `rows` above the ground; with roll it is
-        computed on a coarse grid and scaled up."""
-        r = self.raster
-        img = np.empty((self.height, self.width, 3), np.uint8)
-        if abs(pose.roll) < 1e-9:
-            vs = np.arange(rows) + 0.5
-            rays = np.stack([np.zeros(rows), (vs - r.cy) / r.f, np.ones(rows)], -1)
-            column = self._sky_colours(rays @ r.R)[:, None, :]
-            cv2.resize(column, (self.width, rows), dst=img[:rows], interpolation=cv2.INTER_NEAREST)
-            return img
-        rays = np.concatenate([(self._sky_uv - [r.cx, r.cy]) / r.f, np.ones(self._sky_uv.shape[:2] + (1,))], -1)
-        small = self._sky_colours(rays @ r.R)  # camera -> world directions
-        return cv2.resize(small, (self.width, self.height), interpolation=cv2.INTER_LINEAR, dst=img)
-
-    def _sky_colours(self, world: np.ndarray) -> np.ndarray:
-        elev = world[..., 1] / np.linalg.norm(world, axis=-1)
-        up = np.clip(elev, 0, 1)[..., None] ** 0.55
-        sky = self._sky_hor * (1 - up) + self._sky_top * up
-        down = np.clip(-elev * 12, 0, 1)[..., None]
-        below = self._haze * (1 - down) + self._ground * down
-        return np.rint(np.where((elev >= 0)[..., None], sky, below)).astype(np.uint8)
-
-    def _figure_geometry(self, f: FigureState):
-        """Posed boxes of a figure, cached by its (frozen, hashable) state: a figure standing still
-        or repeating a pose costs nothing after the first frame."""
-        hit = self._figure_cache.get(f)
-        if hit is None:
-            parts, head = figure_parts(f)
-            pc = np.array([p.centre for p in parts])
-            c, n, col = self._faces_of(pc, np.array([p.axes for p in parts]), np.array([p.half for p in parts]),
-                                       np.array([p.colour for p in parts]), self._figure_light)
-            if len(self._figure_cache) > 256:
-                self._figure_cache.clear()
-            hit = self._figure_cache[f] = (pc, c, n, col, head)
-        return hit
-
-    def _in_frustum(self, cam_centres: np.ndarray, radius: np.ndarray) -> np.ndarray:
-        r = self.raster
-        hx, hy = r.cx / r.f, r.cy / r.f
-        x, y, z = cam_centres[:, 0], cam_centres[:, 1], cam_centres[:, 2]
-        nx, ny = math.hypot(1, hx), math.hypot(1, hy)
-        return ((z + radius > 0.05) & ((x + hx * z) / nx > -radius) & ((-x + hx * z) / nx > -radius) &
-                ((y + hy * z) / ny > -radius) & ((-y + hy * z) / ny > -radius))
-
-    def _draw_objects(self, img: np.ndarray, i: int, pose: CameraPose) -> None:
-        """Set pieces and figures, far to near (painter's order by box centre distance)."""
-        r = self.raster
-        cam_pos = r.C
-        corners, normals, colours = self._box_faces
-        centres = self._box_centres
-        if len(centres):  # frustum-cull set pieces by their bounding spheres
-            keep = self._in_frustum(r.to_camera(centres), self._box_radius)
-            corners, normals, colours, centres = corners[keep], normals[keep], colours[keep], centres[keep]
-        heads, labels, shadows = [], [], []
-        for f in self.figure_states(i):
-            shadows.append(np.array([f.x, 0.0, f.z]) + self._shadow_ring * (f.height / 1.75))
-            pc, c, n, col, (head, radius, skin) = self._figure_geometry(f)
-            corners, normals, colours = (np.concatenate([corners, c]), np.concatenate([normals, n]),
-                                         np.concatenate([colours, col]))
-            centres = np.concatenate([centres, pc])
-            heads.append((float(np.linalg.norm(head - cam_pos)) - radius * 0.5, head, radius, skin))
-            labels.append((f.name, head + np.array([0.0, radius * 2.2, 0.0])))
-        if shadows and self.world.ground_texture is not None:
-            # Contact shadows ground the mannequins (drawn on the floor, before anything stands on it).
-            polys_s = r.to_camera(np.array(shadows))
-            r.fill_batch(img, polys_s, np.repeat(self._shadow_colour[None, :], len(shadows), axis=0))
-        dist = np.linalg.norm(centres - cam_pos, axis=1)
-        order = np.argsort(-dist, kind="stable")
-        faces = corners[order][:, _FACE_IDX]                       # (M, 6, 4, 3)
-        vis = np.einsum("mfk,mfk->mf", cam_pos - faces.mean(axis=2), normals[order]) > 0
-        face_count = np.concatenate([[0], np.cumsum(vis.sum(axis=1))])
-        polys = r.to_camera(faces[vis]) if vis.any() else np.zeros((0, 4, 3))
-        cols = colours[order][vis]
-        sorted_dist = dist[order]
-        drawn = 0
-        light = self._figure_light
-        for d, head, radius, skin in sorted(heads, key=lambda h: -h[0]):
-            upto = int(face_count[int(np.sum(sorted_dist > d))])
-            r.fill_batch(img, polys[drawn:upto], cols[drawn:upto])
-            drawn = max(drawn, upto)
-            cam = r.to_camera(head[None, :])[0]
-            if cam[2] > radius + 0.02:
-                p = r.project(cam[None, :])[0]
-                rad = r.f * radius / cam[2]
-                if -rad < p[0] < self.width + rad and -rad < p[1] < self.height + rad and rad < 4 * self.width:
-                    shade = np.clip(skin * light.tint * (light.ambient + light.diffuse * 0.6), 0, 255)
-                    cv2.circle(img, (int(round(p[0] * 16)), int(round(p[1] * 16))), int(round(rad * 16)),
-                               tuple(float(v) for v in shade), -1, cv2.LINE_AA, 4)
-        r.fill_batch(img, polys[drawn:], cols[drawn:])
-        self._labels(img, labels)
-
-    def _labels(self, img: np.ndarray, labels) -> None:
-        r = self.raster
+    def _labels(self, img: np.ndarray, pose: CameraPose, states: list[FigureState]) -> None:
+        r = Pinhole(pose, self.width, self.height)
         scale = max(0.3, self.height / 720 * 0.55)
         thick = max(1, int(round(self.height / 540)))
-        for name, point in labels:
-            if not name:
+        for f in states:
+            if not f.name:
                 continue
+            point = np.array([f.x, f.height * 1.06 + 0.12, f.z])
             cam = r.to_camera(point[None, :])[0]
-            if cam[2] <= 0.3:
-                continue
+            if cam[2] <= 0.3 or f.height * r.f / cam[2] > 1.2 * self.height:
+                continue  # behind, or so close that the label would cover the face
             p = r.project(cam[None, :])[0]
-            (tw, th), _ = cv2.getTextSize(name, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+            (tw, th), _ = cv2.getTextSize(f.name, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
             x, y = int(round(p[0] - tw / 2)), int(round(p[1]))
             if -tw < x < self.width and 0 < y < self.height + th:
-                cv2.putText(img, name, (x + 1, y + 1), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick + 1,
+                cv2.putText(img, f.name, (x + 1, y + 1), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick + 1,
                             cv2.LINE_AA)
-                cv2.putText(img, name, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
+                cv2.putText(img, f.name, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
 
     # -- continuity ------------------------------------------------------------------------------
     def end_state(self) -> dict[str, Any]:
@@ -502,6 +473,236 @@ class BlockingRenderer:
                 "framing": framing_of(self.request.camera),
                 "subject": self.subject_name, "figures": [f.to_dict() for f in self.figure_states(last)],
                 "world": {"set_seed": self.request.scene.set_seed, **self.world.info}}
+
+
+# Mask pass ids: one flat colour per figure (then prop) in order; the set is black.
+MASK_COLOURS = ((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 0, 255), (0, 255, 255),
+                (255, 128, 0), (128, 0, 255), (0, 128, 255), (255, 0, 128), (128, 255, 0), (0, 255, 128))
+DEPTH_FAR_M = 40.0
+SSAA_MAX_PIXELS = 480 * 270
+DEPTH_SPAN_M = 2048.0  # the depth pass: 255 at the near plane .. 0 at this distance and beyond
+
+
+def look_of(c) -> Look:
+    return Look(colour=hex_rgb(c.color or "#c0504d"), model=getattr(c, "model", "") or "")
+
+
+def pose_pass(pose: CameraPose, states: list[FigureState], width: int, height: int):
+    """The OpenPose drawing (BGR) and the keypoints [[x, y, visible] * 18] per figure of one frame."""
+    r = Pinhole(pose, width, height)
+    img = np.zeros((height, width, 3), np.uint8)
+    people = []
+    stick = max(1, int(round(height / 180)))
+    for f in states:
+        pts, depth = r.pixels(coco_keypoints(skeleton(f)))
+        vis = (depth > 0.05) & (pts[:, 0] >= 0) & (pts[:, 0] < width) & (pts[:, 1] >= 0) & (pts[:, 1] < height)
+        people.append({"name": f.name, "keypoints": [[round(float(p[0]), 2), round(float(p[1]), 2), int(v)]
+                                                      for p, v in zip(pts, vis)]})
+        for k, (a, b) in enumerate(COCO_LIMBS):
+            if depth[a] > 0.05 and depth[b] > 0.05:
+                c = OPENPOSE_COLOURS[k]
+                cv2.line(img, tuple(int(v) for v in np.rint(pts[a])), tuple(int(v) for v in np.rint(pts[b])),
+                         (int(c[2] * 0.6), int(c[1] * 0.6), int(c[0] * 0.6)), stick * 2, cv2.LINE_AA)
+        for k in range(18):
+            if depth[k] > 0.05:
+                c = OPENPOSE_COLOURS[k]
+                cv2.circle(img, tuple(int(v) for v in np.rint(pts[k])), stick * 2, (c[2], c[1], c[0]), -1,
+                           cv2.LINE_AA)
+    return img, people
+
+
+class _Scene:
+    """The Panda3D scene of one renderer: set, sky, mannequins, lights and three cameras (colour,
+    depth, mask) sharing one lens. Created and used on the Panda thread only."""
+
+    def __init__(self, world: World, starts: list[FigureState], looks: list, width: int, height: int,
+                 props: list | None = None):
+        from panda3d.core import (AmbientLight, Camera, DirectionalLight, LMatrix4f, NodePath, PerspectiveLens,
+                                  TexGenAttrib, Texture, TextureStage, TransformState, SamplerState)
+        self.stage = stage.stage()
+        # Small frames are rendered at twice the size and averaged down (anti-aliased edges, so slow
+        # moves glide); at 720p and up the pixels are small enough and the budget is tight.
+        self.ssaa = (4 if width * height <= SSAA_MAX_PIXELS // 2 else 2) if width * height <= SSAA_MAX_PIXELS else 1
+        self.target = self.stage.target(width * self.ssaa, height * self.ssaa)
+        self.width, self.height = width, height
+        self.root = NodePath("previs")
+        stage.mirrored(self.root)
+        self.world = world
+        self.set = sets.set_node(world, self.root)
+        self.lens = PerspectiveLens()
+        cam = Camera("colour", self.lens)
+        self.camera = self.root.attachNewNode(cam)
+        self.sky = sets.sky_node(world, self.root)
+        light = world.figure_light or world.light
+        tint = np.clip(light.tint, 0, 2)
+        sun = DirectionalLight("key")
+        sun.setColor((*(tint[::-1] * light.diffuse), 1))
+        sun_np = self.root.attachNewNode(sun)
+        d = stage.to_panda(-np.asarray(light.sun))
+        sun_np.lookAt(*d)
+        amb = AmbientLight("ambient")
+        amb.setColor((*(tint[::-1] * light.ambient * 0.75), 1))
+        amb_np = self.root.attachNewNode(amb)
+        # A fill from the lens (parented to the camera, as a film crew keys the subject): faces and
+        # garments read whatever side the sun is on.
+        fill = DirectionalLight("fill")
+        fill.setColor((*(tint[::-1] * 0.5), 1))
+        fill_np = self.camera.attachNewNode(fill)
+        self.actors = self.root.attachNewNode("actors")
+        # Drawn in scene-graph order: the default opaque bin sorts by state (pointer order), which
+        # decides ties between touching parts differently from run to run.
+        self.actors.setBin("unsorted", 0)
+        # Distinct priorities fix the order lights are summed in (else it follows pointer order, and
+        # float rounding makes runs differ by a level here and there).
+        for prio, lnp in enumerate((fill_np, amb_np, sun_np)):
+            lnp.node().setPriority(prio + 1)
+            self.actors.setLight(lnp)
+        self.looks_by_name = {f.name: (looks[k] if k < len(looks) else None) for k, f in enumerate(starts)}
+        self.looks_list = list(looks)
+        self.cast_nodes = []
+        self._cast(starts, looks)
+        # Props: lit, one mask id each after the figures'; a held prop rides in its holder's hand.
+        lamps_on = world.light.name in ("dusk", "night") or world.info.get("interior", False)
+        self.props = []
+        for j, p in enumerate(props or []):
+            node = prop_node(self.actors, p["kind"], p["colour"], p["dims"], lamps_on, _material)
+            node.setPos(*stage.to_panda(p["at"]))
+            node.setH(-p.get("turn", 0.0))
+            node.setTag("pass", f"id{(len(starts) + j) % len(MASK_COLOURS)}")
+            self.props.append((node, p))
+        self.shadows = self.root.attachNewNode("shadows")
+        gt = world.ground_texture
+        shade = (gt.border if gt is not None else world.ground_colour)[::-1] * 0.55
+        self.shadow_proto = NodePath(geom.sphere("shadow", tuple(shade), 4, 16))
+        self.shadow_nodes = []
+        for _ in starts:
+            s = self.shadow_proto.copyTo(self.shadows)
+            self.shadow_nodes.append(s)
+        self.shadows.setLightOff(1)
+        self.shadows.setDepthOffset(1)
+        # Depth camera: eye-space distance along the optical axis -> a gray ramp by texgen (the
+        # software renderer has no depth read-back and no shaders; texgen is fixed-function).
+        # The ramp spans the whole scene (u = distance / DEPTH_SPAN_M stays in 0..1 at every vertex:
+        # the software rasterizer garbles texture coordinates far outside that) and is linear up
+        # to DEPTH_FAR_M: bilinear filtering reproduces a linear ramp exactly between texels.
+        n = 2048
+        metres = (np.arange(n) + 0.5) * DEPTH_SPAN_M / n
+        values = np.clip(np.rint(255 * (1 - metres / DEPTH_FAR_M)), 0, 255).astype(np.uint8)
+        ramp = Texture("depth-ramp")
+        ramp.setup2dTexture(n, 1, Texture.T_unsigned_byte, Texture.F_luminance)
+        ramp.setRamImage(values.tobytes())
+        ramp.setWrapU(SamplerState.WM_clamp)
+        ramp.setWrapV(SamplerState.WM_clamp)
+        ramp.setMinfilter(SamplerState.FT_linear)
+        ramp.setMagfilter(SamplerState.FT_linear)
+        ts = TextureStage.getDefault()
+        m = LMatrix4f(0, 0, 0, 0, 1 / DEPTH_SPAN_M, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, 0, 1)
+        depth_state = NodePath("depth-state")
+        depth_state.setLightOff(1000)
+        depth_state.setColor(1, 1, 1, 1, 1000)
+        depth_state.setTextureOff(1000)
+        depth_state.setTexture(ts, ramp, 1001)
+        depth_state.setTexGen(ts, TexGenAttrib.MEyePosition, 1001)
+        depth_state.setTexTransform(ts, TransformState.makeMat(m))
+        dcam = Camera("depth", self.lens)
+        dcam.setInitialState(depth_state.getState())
+        dcam.setTagStateKey("pass")
+        self.depth_camera = self.camera.attachNewNode(dcam)
+        mask_state = NodePath("mask-state")
+        mask_state.setLightOff(1000)
+        mask_state.setTextureOff(1000)
+        mask_state.setColor(0, 0, 0, 1, 1000)
+        mcam = Camera("mask", self.lens)
+        mcam.setInitialState(mask_state.getState())
+        mcam.setTagStateKey("pass")
+        for k in range(len(MASK_COLOURS)):
+            c = MASK_COLOURS[k]
+            s = NodePath("id")
+            s.setColor(c[0] / 255, c[1] / 255, c[2] / 255, 1, 1001)
+            s.setLightOff(1001)
+            s.setTextureOff(1001)
+            mcam.setTagState(f"id{k}", s.getState())
+        self.mask_camera = self.camera.attachNewNode(mcam)
+
+    def reset_cast(self) -> None:
+        self.names = None   # the next render builds the cast again (with the looks now known)
+
+    def _cast(self, starts: list[FigureState], looks: list) -> None:
+        """Build the mannequins (and stools) for these figures, replacing any before."""
+        from panda3d.core import NodePath
+        for node in getattr(self, "cast_nodes", []):
+            node.removeNode()
+        self.cast_nodes = []
+        self.names = [f.name for f in starts]
+        self.figures = []
+        for k, f in enumerate(starts):
+            look = looks[k] if k < len(looks) and looks[k] is not None else Look(colour=hex_rgb(f.color))
+            m = RigidModel(self.actors, look, f.name, f.height) if look.model else Mannequin(self.actors, look, f.name)
+            m.root.setTag("pass", f"id{k}")
+            self.figures.append(m)
+            self.cast_nodes.append(m.root)
+        self.stools = []
+        for k, f in enumerate(starts):
+            stool = None
+            if f.seat:
+                stool = NodePath(geom.quads_mesh("stool", *_stool_quads()))
+                stool.setMaterial(_material((105, 82, 60)), 1)
+                stool.reparentTo(self.actors)
+                stool.setTag("pass", f"id{k}")
+                self.cast_nodes.append(stool)
+            self.stools.append(stool)
+
+    def render(self, pose: CameraPose, states: list[FigureState], kind: str) -> np.ndarray:
+        if [f.name for f in states] != self.names or len(states) != len(self.figures):
+            # A remix operation's timeline (a blend of two takes, say) brings its own figures.
+            self._cast(states, [self.looks_by_name.get(f.name) for f in states])
+            for node in self.shadow_nodes:
+                node.removeNode()
+            self.shadow_nodes = [self.shadow_proto.copyTo(self.shadows) for _ in states]
+        self.camera.setMat(stage.camera_matrix(pose))
+        stage.set_lens(self.lens, pose, self.width * self.ssaa, self.height * self.ssaa)
+        self.sky.setPos(*stage.to_panda(pose.position))
+        joints = []
+        for m, stool, shadow, f in zip(self.figures, self.stools, self.shadow_nodes, states):
+            joints.append(m.pose(f))
+            k = f.height / 1.75
+            shadow.setPos(f.x, f.z, 0.004)
+            shadow.setScale(0.34 * k, 0.26 * k, 0.001)
+            shadow.setH(-f.heading)
+            if stool is not None:
+                h = math.radians(f.heading)
+                stool.setPos(f.x - math.sin(h) * 0.12 * k, f.z - math.cos(h) * 0.12 * k, 0)
+                stool.setScale(k)
+                stool.setH(-f.heading)
+        for node, p in self.props:
+            k = p["holder"]
+            if k is not None and k < len(joints) and states[k].carry > 0:
+                hand = joints[k]["r_hand"]
+                node.setPos(*stage.to_panda(hand + np.array([0.0, -0.02, 0.0])))  # the solver's mark
+                node.setH(-states[k].heading)
+        cam = {"colour": self.camera, "depth": self.depth_camera, "mask": self.mask_camera}[kind]
+        if kind != "colour":
+            self.shadows.hide()
+            self.sky.hide()  # the passes clear to black: far, no id
+        try:
+            img = stage.render_to_array(self.target, cam, (0, 0, 0))
+        finally:
+            self.shadows.show()
+            self.sky.show()
+        if self.ssaa > 1 and kind != "mask":  # the mask keeps its exact id colours
+            img = cv2.resize(img, (self.width, self.height), interpolation=cv2.INTER_AREA)
+        elif self.ssaa > 1:
+            img = np.ascontiguousarray(img[::self.ssaa, ::self.ssaa])
+        if kind == "depth":
+            return np.ascontiguousarray(img[..., 1])
+        return img
+
+
+def _stool_quads():
+    from . import geom as g
+    from .rig import SEAT_HEIGHT
+    q, n = g.box_quads([[0.0, SEAT_HEIGHT / 2, 0.0]], [np.eye(3)], [[0.24, SEAT_HEIGHT / 2, 0.24]])
+    return q, np.full((len(q), 3), 255.0), n
 
 
 def framing_of(cue) -> dict[str, Any]:
@@ -583,8 +784,7 @@ class BoardRenderer:
 
     def frame(self, i: int) -> np.ndarray:
         pose = self.path.pose(i)
-        r = Raster(self.width, self.height)
-        r.set_camera(pose)
+        r = Pinhole(pose, self.width, self.height)
         out = None
         layers = self.LAYERS
         if np.allclose(pose.position, self.canonical.position, atol=1e-9, rtol=0):
@@ -638,20 +838,6 @@ class BoardRenderer:
                 "camera": self.path.pose(last).to_dict(), "canonical": self.canonical.to_dict()}
 
 
-def _clip_rect_halfplane(width: int, height: int, g: np.ndarray) -> Optional[np.ndarray]:
-    """The part of the image rectangle where g . (x, y, 1) < 0, as a polygon (or None)."""
-    pts = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float64)
-    d = pts @ g[:2] + g[2]
-    out = []
-    for i in range(4):
-        a, b, da, db = pts[i], pts[(i + 1) % 4], d[i], d[(i + 1) % 4]
-        if da < 0:
-            out.append(a)
-        if (da < 0) != (db < 0):
-            out.append(a + (b - a) * (da / (da - db)))
-    return np.array(out) if len(out) >= 3 else None
-
-
 def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
     """Scale to cover width x height and crop the centre (the board keeps its proportions)."""
     h, w = image.shape[:2]
@@ -660,13 +846,6 @@ def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
     resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     x0, y0 = (nw - width) // 2, (nh - height) // 2
     return np.ascontiguousarray(resized[y0:y0 + height, x0:x0 + width])
-
-
-def make_renderer(request: GenerationRequest):
-    if request.remix_options().get("previs_op"):  # remix operations (extend, loop, blend, variation): remix.py
-        from .remix import make_op_renderer
-        return make_op_renderer(request)
-    return BoardRenderer(request) if request.scene.board_image else BlockingRenderer(request)
 
 
 def ignored_cues(request: GenerationRequest) -> list[str]:

@@ -1,5 +1,5 @@
 """The procedural set's primitives: light by time of day, the ground texture, static layers, boxes
-and decals, and `build_world`, which dresses them for the place the scene names (`dressing`).
+and decals, and the sky objects; `dressing.build_world` dresses them for the place the scene names.
 
 The world depends only on the SceneSpec (location text, interior, time of day, set_seed), never on
 the shot's camera or characters, so every shot of a sequence sees the same set. Geometry is kept
@@ -21,7 +21,6 @@ flow (and an editor's eye) can read camera motion everywhere in the frame.
 from __future__ import annotations
 
 import math
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,12 +98,6 @@ def light_for(name: str, interior: bool) -> Light:
                       else np.array([0.8, 0.9, 1.05]), clouds=light.clouds, moon=light.moon,
                       windows_lit=light.windows_lit)
     return light
-
-
-def location_kind(spec: SceneSpec) -> str:
-    """The set-dressing kind of a scene (see `dressing` for the keyword vocabulary)."""
-    from .dressing import classify  # dressing builds on the primitives of this module
-    return classify(spec).kind
 
 
 def is_interior(spec: SceneSpec) -> bool:
@@ -391,40 +384,7 @@ def ground_texture(light: Light, g: GroundSpec, rng, pools=(), practicals: float
     return GroundTexture(np.ascontiguousarray(img), g.x0, g.z0, ppm, border)
 
 
-def build_world(spec: SceneSpec) -> World:
-    """The dressed set of a scene: from the SceneSpec alone, so every shot of a scene shares it."""
-    from .dressing import classify, dress  # dressing builds on the primitives of this module
-    plan = classify(spec)
-    tod = time_of_day(spec)
-    interior = plan.kind == "interior"
-    light = light_for(tod, interior)
-    seed_key = zlib.crc32(f"{plan.kind}|{spec.location.strip().lower()}".encode())
-    seed = int(spec.set_seed) & 0xFFFFFFFF
-
-    def rng(stage: int) -> np.random.Generator:
-        # One stream per stage: the set pieces do not change when the sky does (clouds by day,
-        # none at night), so a sequence's world is the same at any time of day.
-        return np.random.default_rng([seed, seed_key, stage])
-    # Indoors the practicals are on at any hour (dimmer by day, when the windows light the room).
-    practicals = PRACTICALS[tod] if not interior else max(0.35, PRACTICALS[tod] * 0.7)
-    b = SetBuilder(light, practicals)
-    if not interior:
-        _sky_objects(b, light, rng(1))
-    ground = dress(b, plan, rng)
-    b.ground = ground_texture(light, ground, rng(3), b.pools, practicals)
-    info = {"kind": plan.kind, "time_of_day": tod, "interior": interior}
-    if plan.room:
-        info["room_kind"] = plan.room
-    if b.room_box:
-        info["room"] = [float(v) for v in b.room_box]
-    up = np.array([0.0, 1.0, 0.0])
-    world = b.world(plan.kind, light.shade(rgb(ground.base) * 0.97, up[None, :])[0], info,
-                    weather="rain" if plan.rain else "")
-    world.figure_light = key_light(light)
-    return world
-
-
-def _sky_objects(b: SetBuilder, light: Light, rng) -> None:
+def sky_objects(b: SetBuilder, light: Light, rng) -> None:
     """Clouds (or the moon) as flat polygons on a far shell: real 3D, so they pan like the rest."""
     polys, colours = [], []
     if light.clouds:

@@ -57,6 +57,8 @@ def _entry_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--colour", "--color", dest="colour", help="mannequin colour: #rrggbb or a colour name")
     p.add_argument("--voice", help="espeak-ng voice for a character's scratch dialogue (e.g. en-gb+f3)")
     p.add_argument("--image", action="append", metavar="FILE", help="add a reference picture (repeatable)")
+    p.add_argument("--model", metavar="FILE", help="the entry's own 3D model (.glb), copied into the project; "
+                                                   "the previs draws it (characters are placed rigidly)")
 
 
 def parse_colour(text: str) -> str:
@@ -85,12 +87,15 @@ def find_entry(doc: Any, ref: str):
 
 def _record(entry) -> dict[str, Any]:
     return {"id": entry.id, "kind": entry.kind.value, "name": entry.name, "description": entry.description,
-            "colour": entry.color, "voice": entry.voice, "reference_images": list(entry.reference_images)}
+            "colour": entry.color, "voice": entry.voice, "reference_images": list(entry.reference_images),
+            "model": entry.model}
 
 
 def _changes(doc: Any, args: argparse.Namespace, entry=None) -> dict[str, Any]:
-    from ..media import import_picture
+    from ..media import import_model, import_picture
     values: dict[str, Any] = {}
+    if getattr(args, "model", None):
+        values["model"] = import_model(doc, args.model)
     if args.description is not None:
         values["description"] = args.description
     if args.colour is not None:
@@ -129,7 +134,7 @@ def run_edit(args: argparse.Namespace) -> int:
         if args.kind is not None:
             values["kind"] = BibleKind.parse(args.kind, "bible entry kind")
         if not values:
-            raise UserError("nothing to change: give --name, --kind, --description, --colour, --voice or --image")
+            raise UserError("nothing to change: give --name, --kind, --description, --colour, --voice, --image or --model")
         updated = entry.with_(**values)
         doc.execute(SetBibleEntry(updated))
         emit(args, _record(updated), f"Updated {updated.kind.value} {updated.name!r} ({updated.id})")

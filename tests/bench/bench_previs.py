@@ -10,6 +10,9 @@ Figures (one JSON line each):
   previs_vs_ffmpeg_cpu_ratio  the same comparison in CPU seconds (this process + ffmpeg children):
                            robust when other work loads the machine, where wall times wander.
   previs_render_cpu_ms_per_frame  the renderer alone (no encoder), CPU time, for reference.
+  previs_with_control_passes_vs_take_ratio  the same take with its depth, mask and pose passes
+                           (two more renders and three more encodes per frame) / the take alone.
+  previs_control_passes_vs_ffmpeg_ratio     the take with passes / the encode floor.
   previs_peak_rss_60s      peak RSS (this process + the ffmpeg child) while making a 60 s take.
 
 Run: python -m tests.bench.bench_previs
@@ -42,9 +45,10 @@ def emit(name: str, value: float, unit: str, target: float | None, ok: bool) -> 
     print(json.dumps({"bench": name, "value": round(value, 3), "unit": unit, "target": target, "ok": ok}), flush=True)
 
 
-def shot(out: Path, job_id: str, frames: int) -> GenerationRequest:
+def shot(out: Path, job_id: str, frames: int, passes: bool = False) -> GenerationRequest:
     """A typical blocking shot: exterior street at dusk, two figures, a dolly in while one crosses; with
-    the shot plan the studio sends (dressed figures, a prop, framing by the solver)."""
+    the shot plan the studio sends (dressed figures, a prop, framing by the solver). Control passes off
+    (the take alone vs the encode floor); `passes` measures them separately."""
     from studio.shotplan import build_plan
     camera = CameraCue(move="dolly_in", amount=0.5, shot_size="MLS")
     motion = (MotionCue(subject="ANNA", kind="cross", screen_direction="right", intensity=0.5),)
@@ -52,7 +56,7 @@ def shot(out: Path, job_id: str, frames: int) -> GenerationRequest:
                       "waits by a lamp.", motion=motion, camera=camera)
     return GenerationRequest(
         job_id=job_id, output_dir=str(out), width=W, height=H, frames=frames, fps=FPS, seed=5,
-        camera=camera, motion=motion, plan=plan,
+        camera=camera, motion=motion, plan=plan, options={"control_passes": passes},
         scene=SceneSpec(heading="EXT. HARBOUR STREET - DUSK", location="harbour street", set_seed=3,
                         characters=(CharacterSpec("ANNA", color="#c0504d"), CharacterSpec("BEN", color="#4f81bd"))))
 
@@ -79,9 +83,9 @@ def floor_seconds(out: Path, proxy: bool) -> float:
     return time.perf_counter() - started
 
 
-def previs_seconds(out: Path, job_id: str, frames: int = FRAMES) -> float:
+def previs_seconds(out: Path, job_id: str, frames: int = FRAMES, passes: bool = False) -> float:
     started = time.perf_counter()
-    result = PrevisBackend().generate(shot(out, job_id, frames), lambda p: None, CancelToken())
+    result = PrevisBackend().generate(shot(out, job_id, frames, passes), lambda p: None, CancelToken())
     elapsed = time.perf_counter() - started
     assert result.frames == frames
     return elapsed
@@ -137,6 +141,9 @@ def main() -> None:
             renderer.frame(i)
         per_frame = (time.process_time() - started) / len(range(0, FRAMES, 4)) * 1000
         emit("previs_render_cpu_ms_per_frame", per_frame, "ms", None, True)
+        with_passes = statistics.median(previs_seconds(out, f"passes{i}", passes=True) for i in range(2))
+        emit("previs_with_control_passes_vs_take_ratio", with_passes / previs, "x", None, True)
+        emit("previs_control_passes_vs_ffmpeg_ratio", with_passes / floor, "x", None, True)
         peak, _ = peak_rss_during(lambda: previs_seconds(out, "long", FPS * 60))
         emit("previs_peak_rss_60s", peak, "MB", 500, peak <= 500)
 

@@ -140,7 +140,7 @@ def test_burn_in_draws_text_and_running_timecode(tmp_path):
 
 def test_the_set_is_the_same_world_at_any_time_of_day(tmp_path):
     from engine.jobs import SceneSpec
-    from engine.previs.scene import build_world
+    from engine.previs.dressing import build_world
     for location, interior in (("harbour street", False), ("kitchen", True), ("forest", False)):
         day = build_world(SceneSpec(location=location, interior=interior, time_of_day="day", set_seed=3))
         night = build_world(SceneSpec(location=location, interior=interior, time_of_day="night", set_seed=3))

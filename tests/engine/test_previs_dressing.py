@@ -13,7 +13,7 @@ from engine.cues import CameraCue
 from engine.jobs import CharacterSpec, SceneSpec
 from engine.previs import make_renderer
 from engine.previs.dressing import classify
-from engine.previs.scene import build_world
+from engine.previs.dressing import build_world
 from previs_testkit import MAGENTA, colour_mask, request
 
 GREEN = "#20c040"

@@ -11,7 +11,7 @@ import pytest
 
 from engine.cues import CameraCue, MotionCue
 from engine.errors import EngineError, ErrorKind
-from engine.previs.render import make_renderer
+from engine.previs import make_renderer
 from previs_testkit import decode, psnr, render, request
 
 W, H = 192, 108

@@ -1,0 +1,97 @@
+"""The prop kit: the shot plan's props as lit Panda3D geometry, each inside its framing box.
+
+`framing.prop_dims(kind, size)` is the box the framing solver frames (an ECU of 'the parcel' frames
+that box), so every prop is built to fill it: a lantern is a base, a glowing glass and a handle; cups,
+bottles, candles and lamps are round; tables and chairs have legs; the rest are shaped boxes. The
+node's origin is the box centre (PropMark.y is the centre height). Only called on the Panda thread.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import geom
+
+ROUND = {"cup", "mug", "glass", "bottle", "candle", "barrel", "bucket", "vase", "lamp", "torch", "clock", "ball",
+         "coin", "ring", "flower"}
+GLOWING = {"lantern", "lamp", "candle", "torch"}
+DEFAULT_COLOURS = {"lantern": (70, 74, 60), "letter": (236, 230, 212), "envelope": (230, 220, 196),
+                   "parcel": (176, 136, 92), "package": (176, 136, 92), "box": (176, 136, 92), "book": (120, 40, 36),
+                   "table": (132, 104, 78), "desk": (120, 96, 72), "chair": (110, 86, 64), "car": (120, 124, 132),
+                   "phone": (30, 30, 34), "cup": (226, 224, 216), "mug": (200, 196, 186), "bottle": (40, 96, 54),
+                   "gun": (36, 36, 40), "knife": (170, 172, 176), "key": (190, 160, 70), "bag": (96, 70, 50),
+                   "suitcase": (100, 62, 40), "crate": (150, 120, 80), "newspaper": (214, 212, 204)}
+
+
+def _box(parent, centre, size, colour, material):
+    node = parent.attachNewNode(geom.quads_mesh("box", *_box_arrays(centre, size, colour)))
+    node.setMaterial(material(colour), 1)
+    return node
+
+
+def _box_arrays(centre, size, colour):
+    # White vertices: the lit colour comes from the Material alone (vertex colour x material would
+    # square it in the fixed-function pipeline).
+    q, n = geom.box_quads([centre], [np.eye(3)], [np.asarray(size, float) / 2])
+    return q, np.full((len(q), 3), 255.0), n
+
+
+def prop_node(parent, kind: str, colour, dims, lamps_on: bool, material):
+    """The prop's node under `parent` (origin at its box centre; engine axes inside geom)."""
+    from panda3d.core import NodePath
+    root = parent.attachNewNode(f"prop-{kind}")
+    w, h, d = (float(v) for v in dims)
+    c = tuple(int(v) for v in colour)
+    if kind == "lantern":
+        # A frame of the lantern's colour (base, cap, four posts) round a glass that glows when lit.
+        _box(root, (0, -h * 0.4, 0), (w, h * 0.2, d), c, material)
+        _box(root, (0, h * 0.33, 0), (w * 0.92, h * 0.18, d * 0.92), c, material)
+        for sx in (-1, 1):
+            for sz in (-1, 1):
+                _box(root, (sx * w * 0.36, -h * 0.04, sz * d * 0.36), (w * 0.16, h * 0.56, d * 0.16), c, material)
+        glow = tuple(int(0.6 * g + 0.4 * v) for g, v in zip((255, 214, 130), c)) if lamps_on else (200, 204, 196)
+        glass = root.attachNewNode(geom.sphere("glass", glow if lamps_on else (255, 255, 255), 6, 10))
+        glass.setScale(w * 0.33, d * 0.33, h * 0.27)
+        glass.setPos(0, 0, -h * 0.04)
+        if lamps_on:
+            glass.setLightOff(2)                                              # it glows: unlit, bright
+        else:
+            glass.setMaterial(material(glow), 1)
+        handle = root.attachNewNode(geom.cylinder("handle", (255, 255, 255), 6))
+        handle.setScale(w * 0.06, h * 0.1, w * 0.06)
+        handle.setPos(0, 0, h * 0.42)
+        handle.setP(90)
+        handle.setMaterial(material(c), 1)
+    elif kind in ("table", "desk"):
+        _box(root, (0, h / 2 - 0.03, 0), (w, 0.06, d), c, material)
+        for sx in (-1, 1):
+            for sz in (-1, 1):
+                _box(root, (sx * (w / 2 - 0.06), -0.03, sz * (d / 2 - 0.06)), (0.06, h - 0.06, 0.06), c, material)
+    elif kind in ("chair", "bench"):
+        _box(root, (0, -h / 2 + 0.45, 0), (w, 0.06, d), c, material)
+        _box(root, (0, -h / 2 + 0.75, d / 2 - 0.03), (w, 0.6, 0.05), c, material)
+        for sx in (-1, 1):
+            for sz in (-1, 1):
+                _box(root, (sx * (w / 2 - 0.04), -h / 2 + 0.21, sz * (d / 2 - 0.04)), (0.05, 0.42, 0.05), c, material)
+    elif kind in ROUND:
+        body = root.attachNewNode(geom.cylinder("body", (255, 255, 255), 14))
+        body.setScale(w / 2, h, d / 2)                 # unit cylinder: +Y (Panda) along its length
+        body.setP(90)
+        body.setPos(0, 0, -h / 2)
+        body.setMaterial(material(c), 1)
+        if kind in GLOWING:
+            flame = root.attachNewNode(geom.sphere("flame", (255, 214, 130), 5, 8))
+            flame.setScale(w * 0.3, d * 0.3, h * 0.12)
+            flame.setPos(0, 0, h / 2 + h * 0.1)
+            flame.setLightOff(2)
+    elif kind == "car":
+        _box(root, (0, -h * 0.15, 0), (w, h * 0.55, d), c, material)
+        _box(root, (w * 0.05, h * 0.28, 0), (w * 0.55, h * 0.4, d * 0.9), tuple(int(v * 0.8) for v in c), material)
+    else:
+        _box(root, (0, 0, 0), (w, h, d), c, material)
+        if kind in ("parcel", "package", "box"):                   # string round the parcel
+            _box(root, (0, 0, 0), (w * 1.01, h * 1.01, d * 0.08), (220, 206, 170), material)
+            _box(root, (0, 0, 0), (w * 0.08, h * 1.01, d * 1.01), (220, 206, 170), material)
+        elif kind in ("letter", "envelope"):
+            _box(root, (0, h * 0.5, -d * 0.18), (w * 0.9, h * 0.1, d * 0.05), (150, 40, 40), material)  # a seal line
+    _ = NodePath
+    return root
