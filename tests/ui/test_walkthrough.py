@@ -324,6 +324,7 @@ def test_add_shot_puts_the_inspector_on_the_new_title_and_counts_read_right(qtbo
     bar = inspector.scroll.verticalScrollBar()
     assert bar.maximum() > 0  # the form is taller than the dock: there is something to scroll
     bar.setValue(bar.maximum())
+    board.ask_heading = lambda title, text: None  # the scene has no heading: the user skips the question
     board.view.setFocus()
     QTest.keyClick(board.view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     new_id = window.selection.current()
