@@ -141,6 +141,10 @@ def skeleton(f) -> dict[str, np.ndarray]:
     stride = min(1.0, max(0.0, f.stride))
     hip_y = (HIP_HEIGHT - (HIP_HEIGHT - SEAT_HEIGHT - 0.05) * sit) * k
     hip_y -= 0.4 * k * kneel * (1 - sit)
+    if stair is not None:
+        # on a stair the body rides half a tread below the walking line (knees bent), so the leg
+        # reaches a foot still on the tread below as the body passes half a step beyond it
+        hip_y -= 0.5 * stair.rise + 0.04 * k
     lean = math.radians(4 + 14 * f.run) * stride + math.radians(8) * kneel
     torso = up * math.cos(lean) + fwd * math.sin(lean)
     breathe = 0.006 * k * math.sin(getattr(f, "breath", 0.0))
@@ -166,7 +170,9 @@ def skeleton(f) -> dict[str, np.ndarray]:
         if stair is not None:
             # on a stair each foot stands on a tread (its top) and swings two treads on, over the nosing
             s_at, stance, e = stair_foot(stair, f.stair_pos, 0 if side > 0 else 1, stride)
-            at, _ = stair.point(s_at, side * 0.1 * k)
+            _, going_up = stair.point(f.stair_pos)
+            facing_up = math.cos(math.radians(f.heading - going_up)) >= 0   # a descender's right is the stair's left
+            at, _ = stair.point(s_at, side * 0.1 * k * (1 if facing_up else -1))
             lo, hi = stair.height(math.floor(s_at)), stair.height(math.ceil(s_at))
             frac = s_at - math.floor(s_at)
             y = stair.height(s_at) if stance else lo + (hi - lo) * frac
