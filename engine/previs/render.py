@@ -15,6 +15,7 @@ A blocking state given to a board shot (or the reverse) is ignored: the two worl
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Optional
 
 import cv2
@@ -191,6 +192,18 @@ def plan_acts(plan, count: int) -> list[str]:
     return out + [""] * (count - len(out))
 
 
+def prop_asset(assets, kind: str):
+    """The bible prop entry (AssetSpec) whose name is the plan prop's kind ('lantern', 'The old
+    lantern', 'lanterns'), or None."""
+    for a in assets:
+        if a.kind != "prop" or not a.model:
+            continue
+        words = re.findall(r"[a-z]+", a.name.lower())
+        if kind in words or kind in (w.rstrip("s") for w in words) or a.name.lower().strip() == kind:
+            return a
+    return None
+
+
 def look_yaw(f: FigureState, target_xz) -> float:
     """Head yaw (degrees right of the body's heading) that faces (x, z), within the neck's reach."""
     want = math.degrees(math.atan2(target_xz[0] - f.x, target_xz[1] - f.z))
@@ -348,8 +361,23 @@ class BlockingRenderer:
         self.mouths = mouth_curves(request)   # speaking characters' mouths follow their lines
         # the plan's props, moved and turned with the subject when a chained shot finds it off its mark
         self.props = plan_props(plan, prop_shift, prop_turn, (subject.x, subject.z)) if plan is not None else []
+        assets = tuple(getattr(scene, "assets", ()) or ())
+        self.notes = []   # one line each, into the take's metadata
+        for p in self.props:
+            hit = prop_asset(assets, p["kind"])
+            if hit is not None:
+                p["model"] = hit.model
+                self.notes.append(f"prop {p['kind']}: the bible's own model ({hit.name}) in place of the kit prop")
+        self.location_models = tuple(a.model for a in assets if a.kind == "location" and a.model)
+        for a in assets:
+            if a.kind == "location" and a.model:
+                self.notes.append(f"location {a.name}: its own model placed into the set at authored size (metres)")
+        for t, lk in zip(self.tracks, looks):
+            if getattr(lk, "model", ""):
+                self.notes.append(f"{t.start.name or 'figure'}: its own model is placed rigidly (it travels and turns; "
+                                  "the motion library does not pose a user's skeleton)")
         self._scene = stage.call(_Scene, self.world, [t.start for t in self.tracks], self.looks,
-                                 self.width, self.height, self.props)
+                                 self.width, self.height, self.props, self.location_models)
 
     def __del__(self):
         scene = getattr(self, "_scene", None)
@@ -554,7 +582,7 @@ class _Scene:
     depth, mask) sharing one lens. Created and used on the Panda thread only."""
 
     def __init__(self, world: World, starts: list[FigureState], looks: list, width: int, height: int,
-                 props: list | None = None):
+                 props: list | None = None, location_models: tuple = ()):
         from panda3d.core import (AmbientLight, Camera, DirectionalLight, LMatrix4f, NodePath, PerspectiveLens,
                                   TexGenAttrib, Texture, TextureStage, TransformState, SamplerState)
         self.stage = stage.stage()
@@ -602,8 +630,14 @@ class _Scene:
         # Props: lit, one mask id each after the figures'; a held prop rides in its holder's hand.
         lamps_on = world.light.name in ("dusk", "night") or world.info.get("interior", False)
         self.props = []
+        from .assets import fit_model, place_model
+        for path in location_models:   # lit like the figures (the kit set's light is baked)
+            place_model(path, self.actors)
         for j, p in enumerate(props or []):
-            node = prop_node(self.actors, p["kind"], p["colour"], p["dims"], lamps_on, _material)
+            if p.get("model"):
+                node = fit_model(p["model"], p["dims"], self.actors, f"prop-{p['kind']}")
+            else:
+                node = prop_node(self.actors, p["kind"], p["colour"], p["dims"], lamps_on, _material)
             node.setPos(*stage.to_panda(p["at"]))
             node.setH(-p.get("turn", 0.0))
             node.setTag("pass", f"id{(len(starts) + j) % len(MASK_COLOURS)}")
