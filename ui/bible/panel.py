@@ -27,6 +27,7 @@ from studio.commands import AddBibleEntry, Change, ChangeKind, RemoveBibleEntry,
 from studio.consent import USE_LABELS, import_evidence, is_likeness, likeness_uses, standing
 from studio.consent_commands import RemoveConsent, RevokeConsent, SetConsent
 from studio.errors import UserError
+from studio.media import import_model
 from studio.model import BibleEntry, BibleKind, ConsentRecord, ValidationError, new_id
 
 from .. import theme
@@ -224,6 +225,35 @@ class BiblePanel(QWidget):
         self.images.setSpacing(4)
         box.addWidget(self.images)
 
+        # The entry's own 3D model (.glb): a character's figure, a prop, a location's set in the previs.
+        self.model_box = QWidget(w)
+        mbox = QVBoxLayout(self.model_box)
+        mbox.setContentsMargins(0, 0, 0, 0)
+        mbox.setSpacing(4)
+        self.attach_model_button = QToolButton(self.model_box)
+        self.attach_model_button.setText("Attach…")
+        self.attach_model_button.setIcon(theme.icon("mdi6.cube-outline"))
+        self.attach_model_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.attach_model_button.setToolTip("Attach (or replace) the entry's 3D model: a glTF binary (.glb), "
+                                            "copied into media/models")
+        self.attach_model_button.clicked.connect(lambda: self.attach_model())
+        self.clear_model_button = QToolButton(self.model_box)
+        self.clear_model_button.setIcon(theme.icon("mdi6.close-circle-outline"))
+        self.clear_model_button.setToolTip("Clear the 3D model (the previs draws its own again; the file stays "
+                                           "in media/models)")
+        self.clear_model_button.clicked.connect(self.clear_model)
+        mtrail = QWidget(self.model_box)
+        mt = QHBoxLayout(mtrail)
+        mt.setContentsMargins(0, 0, 0, 0)
+        mt.addWidget(self.attach_model_button)
+        mt.addWidget(self.clear_model_button)
+        mbox.addWidget(section("3D model", self.model_box, mtrail))
+        self.model_path = QLineEdit(self.model_box)
+        self.model_path.setReadOnly(True)
+        self.model_path.setPlaceholderText("None: the previs draws its own (mannequin, kit prop, kit set)")
+        mbox.addWidget(self.model_path)
+        box.addWidget(self.model_box)
+
         self.character_box = QWidget(w)
         cbox = QVBoxLayout(self.character_box)
         cbox.setContentsMargins(0, 0, 0, 0)
@@ -416,6 +446,10 @@ class BiblePanel(QWidget):
         self._refresh_thumbnails()
         self.remove_image.setEnabled(bool(entry.reference_images))
         is_character = entry.kind is BibleKind.CHARACTER
+        self.model_box.setVisible(entry.kind is not BibleKind.STYLE)
+        self._set_line(self.model_path, entry.model)
+        self.attach_model_button.setText("Replace…" if entry.model else "Attach…")
+        self.clear_model_button.setEnabled(bool(entry.model))
         self.character_box.setVisible(is_character)
         self._set_line(self.color, entry.color)
         self.color_button.setIcon(_swatch_icon(entry.color))
@@ -640,6 +674,36 @@ class BiblePanel(QWidget):
                     lambda: SetBibleEntry(entry.with_(reference_images=entry.reference_images + (rel,)))):
             return rel
         return None
+
+    def attach_model(self, path: str | None = None) -> str | None:
+        """Copy a .glb into media/models (checked first, as the previs checks it) and make it the
+        entry's 3D model, replacing any (one undoable edit)."""
+        if self.entry is None:
+            return None
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "Attach a 3D model", str(Path.home()),
+                                                  "glTF binary (*.glb)")
+            if not path:
+                return None
+        entry = self.entry
+        try:
+            rel = import_model(self.doc, path)
+        except (UserError, EngineError, OSError) as exc:
+            mark_error(self.attach_model_button, str(exc))
+            return None
+        clear_error(self.attach_model_button)
+        if rel == entry.model:
+            return rel
+        self.doc.end_gesture()   # a file picked is a step of its own (not merged with the last model edit)
+        return rel if run_edit(self.doc, self.attach_model_button,
+                               lambda: SetBibleEntry(entry.with_(model=rel))) else None
+
+    def clear_model(self) -> None:
+        if self.entry is None or not self.entry.model:
+            return
+        entry = self.entry
+        self.doc.end_gesture()
+        run_edit(self.doc, self.clear_model_button, lambda: SetBibleEntry(entry.with_(model="")))
 
     def remove_reference_image(self) -> None:
         item = self.images.currentItem()
