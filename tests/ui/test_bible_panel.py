@@ -240,3 +240,35 @@ def test_a_3d_model_is_attached_replaced_and_cleared_undoably(qtbot, tmp_path, s
     panel.select_entry(next(e.id for e in doc.project.bible if e.kind.value == "style"))
     assert not panel.model_box.isVisible()                           # a style has no model
     doc.close()
+
+
+def test_loras_are_added_weighted_and_removed_undoably(qtbot, tmp_path, studio_env):
+    doc = _demo(tmp_path)
+    panel = _panel(qtbot, doc)
+    assert panel.select_entry("ch_mara") and panel.lora_box.isVisible()
+    before = doc.project.bible_entry("ch_mara").loras
+    lora = tmp_path / "mara_v2.safetensors"
+    lora.write_bytes(b"\0" * 16)
+    assert panel.add_lora(str(lora))
+    added = doc.project.bible_entry("ch_mara").loras
+    assert len(added) == len(before) + 1 and added[-1].path == str(lora.resolve()) and added[-1].weight == 1.0
+    assert panel.loras.currentRow() == len(added) - 1 and "mara_v2.safetensors" in panel.loras.currentItem().text()
+    panel.lora_weight.setValue(0.7)
+    panel.lora_weight.editingFinished.emit()
+    _type_line(panel.lora_trigger, "mara woman")
+    last = doc.project.bible_entry("ch_mara").loras[-1]
+    assert (last.weight, last.trigger) == (0.7, "mara woman")
+    pickle = tmp_path / "evil.ckpt"
+    pickle.write_bytes(b"x")
+    assert not panel.add_lora(str(pickle))                     # only .safetensors: refused inline
+    assert "safetensors" in field_error(panel.add_lora_button)
+    panel.remove_lora()
+    assert doc.project.bible_entry("ch_mara").loras == before
+    for _ in range(4):                                         # remove, trigger, weight, add: four steps
+        doc.undo()
+    assert doc.project.bible_entry("ch_mara").loras == before
+    doc.redo()
+    assert doc.project.bible_entry("ch_mara").loras[-1].weight == 1.0
+    panel.select_entry("pr_parcel")
+    assert not panel.lora_box.isVisible()                      # a prop has no LoRA
+    doc.close()
