@@ -374,8 +374,13 @@ class BlockingRenderer:
                 self.notes.append(f"location {a.name}: its own model placed into the set at authored size (metres)")
         for t, lk in zip(self.tracks, looks):
             if getattr(lk, "model", ""):
-                self.notes.append(f"{t.start.name or 'figure'}: its own model is placed rigidly (it travels and turns; "
-                                  "the motion library does not pose a user's skeleton)")
+                from .assets import check_glb
+                skinned = bool(check_glb(lk.model).get("skins"))
+                self.notes.append(f"{t.start.name or 'figure'}: its own model is placed rigidly (it travels and turns"
+                                  + ("; its skeleton is not posed: the motion library drives only the mannequin)"
+                                     if skinned else "; it has no skeleton)"))
+        if acts and acts[0] in ("climb", "descend") and stair is None:
+            self.notes.append(f"{acts[0]}: this set has no stair, so the figure stays on the ground")
         self._scene = stage.call(_Scene, self.world, [t.start for t in self.tracks], self.looks,
                                  self.width, self.height, self.props, self.location_models)
 

@@ -188,4 +188,15 @@ def test_a_location_entrys_glb_is_placed_in_the_set_at_its_authored_size(tmp_pat
 
 def test_a_characters_model_is_said_to_be_placed_rigidly(tmp_path):
     r, _ = _render(tmp_path, str(box_glb(tmp_path / "box.glb")))
-    assert any(n.startswith("BOX:") and "rigidly" in n for n in r.notes)
+    assert any(n.startswith("BOX:") and "rigidly" in n and "no skeleton" in n for n in r.notes)
+    r, _ = _render(tmp_path, str(box_glb(tmp_path / "rig.glb", skinned=True)))
+    assert any(n.startswith("BOX:") and "skeleton is not posed" in n for n in r.notes)
+
+
+def test_the_notes_reach_the_take_metadata(tmp_path):
+    from previs_testkit import render
+    chars = (CharacterSpec("BOX", color="#20c040", model=str(box_glb(tmp_path / "box.glb"))),)
+    result = render(request(tmp_path, "meta", CameraCue(shot_size="WS"), frames=2, width=W, height=H,
+                            scene=scene(characters=chars), options={"control_passes": False}))
+    meta = json.loads(Path(result.metadata_file).read_text())
+    assert any(n.startswith("BOX:") and "rigidly" in n for n in meta["notes"])

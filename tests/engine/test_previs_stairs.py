@@ -125,3 +125,13 @@ def test_the_right_foot_is_on_the_right(act):
         h = math.radians(f.heading)
         right = np.array([math.cos(h), 0.0, -math.sin(h)])
         assert float(np.dot(j["r_ankle"] - j["l_ankle"], right)) > 0.1
+
+
+def test_a_climb_without_a_stair_in_the_set_says_so(tmp_path):
+    cam = CameraCue(move="static", shot_size="WS")
+    plan = build_plan("EXT. BEACH - DAY", "A man climbs.", camera=cam, bible=())
+    assert [a.verb for a in plan.actions] == ["climb"]
+    r = BlockingRenderer(request(tmp_path, "jc", cam, frames=4, width=160, height=90,
+                                 scene=SceneSpec(heading="EXT. BEACH - DAY", set_seed=3), plan=plan))
+    assert r.world.stairs is None and r.figure_states(3)[0].y == 0.0
+    assert any("no stair" in n for n in r.notes)
