@@ -185,7 +185,8 @@ class FigureTrack:
         s0 = self.start
         run = self.STEPS_PER_S * self.duration
         if fresh or not s0.stair:
-            begin = 2.0 if self.act == "climb" else float(stair.steps) - 2.0
+            # a fresh descent starts as far above tread 2 as a climb would end (both stay low on a tall flight)
+            begin = 2.0 if self.act == "climb" else max(2.0, min(float(stair.steps) - 2.0, 2.0 + run))
         else:
             begin = s0.stair_pos
         end = begin + run if self.act == "climb" else begin - run

@@ -33,7 +33,7 @@ from .framing import follow, layout, prop_dims, solve
 from .mannequin import Look, Mannequin, RigidModel, _material, hex_rgb
 from .props import DEFAULT_COLOURS, prop_node
 from .projection import Pinhole
-from .rig import COCO_LIMBS, OPENPOSE_COLOURS, coco_keypoints, skeleton
+from .rig import COCO_LIMBS, OPENPOSE_COLOURS, Stair, coco_keypoints, skeleton
 from .scene import World
 
 RENDERER_VERSION = "previs-2.0"  # 2.0: Panda3D renders the set, the mannequins and the plan's props (stage.py)
@@ -293,6 +293,13 @@ class BlockingRenderer:
         prop_shift, prop_turn = np.zeros(3), 0.0
         stair = getattr(self.world, "stairs", None)
         acts = plan_acts(plan, len(figures)) if plan is not None else [""] * len(figures)
+        room = self.world.info.get("room")
+        if stair is not None and room and figures:
+            # indoors the flight goes on through the ceiling: a climber stops with his head under it
+            top = int((float(room[3]) - 0.25 - max(f.height for f in figures)) / stair.rise)
+            t = list(stair.as_tuple())
+            t[7] = float(max(3, min(stair.steps, top)))
+            stair = Stair.from_tuple(t)
         if stair is not None and figures and acts[0] in ("climb", "descend") and state is None:
             # The subject climbs (descends) the set's flight: it starts on it, and the framing goes
             # with it there, turned as it faces (as a chained shot's framing goes with its subject).

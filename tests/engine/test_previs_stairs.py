@@ -135,3 +135,14 @@ def test_a_climb_without_a_stair_in_the_set_says_so(tmp_path):
                                  scene=SceneSpec(heading="EXT. BEACH - DAY", set_seed=3), plan=plan))
     assert r.world.stairs is None and r.figure_states(3)[0].y == 0.0
     assert any("no stair" in n for n in r.notes)
+
+
+def test_indoors_a_long_climb_stops_with_the_head_under_the_ceiling(tmp_path):
+    act = "An old keeper climbs the spiral stairs of a lighthouse at dusk, lantern in hand"
+    cam = CameraCue(move="static", shot_size="WS")
+    plan = build_plan("", act, camera=cam, bible=())
+    r = BlockingRenderer(request(tmp_path, "jl", cam, frames=240, width=160, height=90,
+                                 scene=SceneSpec(heading="", set_seed=3), plan=plan))
+    ceiling = r.world.info["room"][3]
+    heads = [skeleton(r.figure_states(i)[0])["head"][1] for i in range(0, 240, 20)]
+    assert max(heads) < ceiling - 0.05 and heads[-1] > heads[0] + 0.5, (heads, ceiling)
