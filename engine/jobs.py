@@ -117,6 +117,15 @@ class CharacterSpec:
 
 
 @dataclass(frozen=True)
+class AssetSpec:
+    """A prop or location bible entry's own 3D model (absolute .glb path inside the project): a prop
+    model replaces the kit prop of that kind or name, a location model is placed into the set."""
+    kind: str                  # 'prop' or 'location'
+    name: str
+    model: str
+
+
+@dataclass(frozen=True)
 class SceneSpec:
     """The world a shot happens in: from the sequence heading and the location/style bible entries.
 
@@ -133,13 +142,15 @@ class SceneSpec:
     set_seed: int = 0
     board_image: str | None = None  # board mode: parallax animatic of this image
     start_state: Mapping[str, Any] | None = None
+    assets: tuple[AssetSpec, ...] = ()   # prop and location models from the bible
 
     def to_dict(self) -> dict:
         return {"heading": self.heading, "location": self.location, "interior": self.interior,
                 "time_of_day": self.time_of_day, "style": self.style,
                 "characters": [c.__dict__.copy() for c in self.characters], "set_seed": self.set_seed,
                 "board_image": self.board_image,
-                "start_state": dict(self.start_state) if self.start_state is not None else None}
+                "start_state": dict(self.start_state) if self.start_state is not None else None,
+                "assets": [a.__dict__.copy() for a in self.assets]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> "SceneSpec":
@@ -147,6 +158,7 @@ class SceneSpec:
             return cls()
         data = dict(data)
         data["characters"] = tuple(CharacterSpec(**c) for c in data.get("characters") or ())
+        data["assets"] = tuple(AssetSpec(**a) for a in data.get("assets") or ())
         return cls(**data)
 
 

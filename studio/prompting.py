@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from engine.cues import AudioCue
-from engine.jobs import CharacterSpec, GenerationRequest, SceneSpec
+from engine.jobs import AssetSpec, CharacterSpec, GenerationRequest, SceneSpec
 from engine.plan import ShotPlan, heading_time
 
 from .continuity import inheritance
@@ -88,8 +88,12 @@ def scene_spec(project: Project, seq: Sequence, shot: Shot, folder: Path,
     location_text = heading.location
     if location is not None:
         location_text = f"{location.name}: {location.description}".strip(": ")
+    # Prop and location entries with their own 3D model: every prop (the renderer matches the plan's
+    # props by name) and the shot's location, as absolute paths inside the project.
+    assets = tuple(AssetSpec(e.kind.value, e.name, str((Path(folder) / e.model).resolve()))
+                   for e in project.bible if e.model and (e.kind is BibleKind.PROP or e is location))
     return SceneSpec(heading=seq.heading, location=location_text, interior=plan.place.interior,
-                     time_of_day=plan.light, style="; ".join(styles), characters=characters,
+                     time_of_day=plan.light, style="; ".join(styles), characters=characters, assets=assets,
                      set_seed=stable_seed(project.name, seq.id),
                      board_image=str(Path(folder) / shot.board_image) if shot.board_image else None,
                      start_state=start_state)

@@ -313,6 +313,8 @@ class MainWindow(QMainWindow):
         for name, panel in self.panels.items():
             self.docks[name].setWidget(panel)
         self._viewer_actions = viewer.player.view_actions()  # loop, safe areas, aspect mask, full screen
+        if hasattr(viewer, "pass_actions"):
+            self._viewer_actions += viewer.pass_actions()     # depth / mask / pose instead of or over the picture
         self.view_menu.insertActions(self._viewer_end, self._viewer_actions)
         self.shot_menu.clear()
         for action in storyboard.actions_by_name.values():

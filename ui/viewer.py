@@ -9,11 +9,13 @@ to its first frame. The playlist is rebuilt (debounced) when the document change
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from studio.commands import Change, ChangeKind
 from studio.playlist import EditList, build_edit_list
 
+from .player.passes import PASS_TITLES, PASSES, with_pass
 from .player.source import PlayList, PlaySegment
 from .player.widget import PlayerWidget
 from .labels import plural, take_label
@@ -60,6 +62,10 @@ class ViewerPanel(QWidget):
         layout.addWidget(self.player, 1)
         layout.addWidget(self.info)
         self.edit_list: EditList | None = None
+        self.control_pass: str | None = None   # depth / mask / pose shown instead of (or over) the picture
+        self.pass_over = False
+        self._base_playlist: PlayList | None = None
+        self._pass_actions: list | None = None
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
         self._rebuild_timer.setInterval(120)
@@ -94,7 +100,7 @@ class ViewerPanel(QWidget):
         marks = self.player.marks if self.edit_list is not None else (None, None)
         self.edit_list = edit
         # the player's timeline ends with the last shot that has a take (gaps before it stay black)
-        self.player.set_playlist(playlist if playlist.segments else None)
+        self._show(playlist if playlist.segments else None)
         if playlist.segments:
             last = max(0, playlist.duration - 1)
             self.player.seek(min(position, last))
@@ -107,6 +113,8 @@ class ViewerPanel(QWidget):
         text = f"  {plural(shots, 'shot')} · {edit.timecode(edit.duration)}"
         if missing:
             text += f" · {missing} without a take (black in the viewer)"
+        if self.control_pass:
+            text += f" · {PASS_TITLES[self.control_pass]} pass" + (" over the picture" if self.pass_over else "")
         self.info.setText(text)
         self.edit_list_changed.emit(edit)
 
@@ -130,6 +138,61 @@ class ViewerPanel(QWidget):
         take = self.doc.project.takes.get(take_id)
         playlist = take_playlist(self.doc, take) if take else None
         if playlist is not None:
-            self.player.set_playlist(playlist)
+            self._show(playlist)
             self.info.setText(f"  {take_label(self.doc.project, take)} — select a shot to return to the cut")
             self.player.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ---- control passes ---------------------------------------------------------------------------
+    def _show(self, playlist: PlayList | None) -> None:
+        self._base_playlist = playlist
+        self.player.set_playlist(with_pass(playlist, self.control_pass, self.pass_over))
+
+    def set_control_pass(self, name: str | None, over: bool | None = None) -> None:
+        """Show the takes' control pass `name` (depth, mask, pose; None: the picture) instead of the
+        picture, or over it; the playhead stays where it is."""
+        if name is not None and name not in PASSES:
+            raise ValueError(f"no control pass {name!r}")
+        self.control_pass = name
+        if over is not None:
+            self.pass_over = bool(over)
+        position, marks = self.player.position, self.player.marks
+        self.player.set_playlist(with_pass(self._base_playlist, self.control_pass, self.pass_over))
+        if self.player.playlist is not None and self.player.playlist.duration:
+            self.player.seek(min(position, self.player.playlist.duration - 1))
+            if marks[0] is not None:
+                self.player.set_mark_in(marks[0])
+            if marks[1] is not None:
+                self.player.set_mark_out(marks[1])
+        self._refresh_pass_actions()
+
+    def pass_actions(self) -> list[QAction]:
+        """The View menu's 'Control Pass' submenu: Picture, Depth, Mask, Pose, and 'Over the Picture'."""
+        if self._pass_actions is None:
+            menu = QMenu("Control Pass", self)
+            group = QActionGroup(menu)
+            self._pass_items = {}
+            for name in (None, *PASSES):
+                action = QAction(PASS_TITLES[name] if name else "Picture", menu, checkable=True)
+                action.triggered.connect(lambda _=False, n=name: self.set_control_pass(n))
+                group.addAction(action)
+                menu.addAction(action)
+                self._pass_items[name] = action
+            menu.addSeparator()
+            over = QAction("Over the Picture", menu, checkable=True)
+            over.setToolTip("Draw the pass over the picture instead of in its place")
+            over.toggled.connect(lambda on: on != self.pass_over and self.set_control_pass(self.control_pass, on))
+            menu.addAction(over)
+            self._pass_over_action = over
+            self._pass_menu = menu
+            self._pass_actions = [menu.menuAction()]
+        self._refresh_pass_actions()
+        return list(self._pass_actions)
+
+    def _refresh_pass_actions(self) -> None:
+        if self._pass_actions is None:
+            return
+        self._pass_items[self.control_pass].setChecked(True)
+        if self._pass_over_action.isChecked() != self.pass_over:
+            self._pass_over_action.blockSignals(True)
+            self._pass_over_action.setChecked(self.pass_over)
+            self._pass_over_action.blockSignals(False)

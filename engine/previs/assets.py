@@ -79,11 +79,8 @@ def check_glb(path: str | Path) -> dict:
     return doc
 
 
-def load_model(path: str | Path, height: float, parent, name: str = "model"):
-    """A checked GLB as a NodePath under `parent`: `height` metres tall, base on the ground,
-    centred on its mark, facing +Y (Panda; the engine's heading 0)."""
+def _loaded(path: Path, parent, name: str):
     from panda3d.core import NodePath
-    path = Path(path)
     check_glb(path)
     try:
         import gltf
@@ -96,6 +93,34 @@ def load_model(path: str | Path, height: float, parent, name: str = "model"):
     lo, hi = inner.getTightBounds() or (None, None)
     if lo is None:
         raise _bad(path, "it has no visible geometry")
+    return holder, inner, lo, hi
+
+
+def fit_model(path: str | Path, dims, parent, name: str = "prop-model"):
+    """A checked GLB as a prop: scaled (uniformly) to fit the prop's box `dims` (width, height, depth,
+    metres) and centred on it, origin at the box centre like the kit's props."""
+    holder, inner, lo, hi = _loaded(Path(path), parent, name)
+    w, h, d = (float(v) for v in dims)
+    k = min(w / max(1e-6, hi.x - lo.x), d / max(1e-6, hi.y - lo.y), h / max(1e-6, hi.z - lo.z))
+    inner.setScale(k)
+    inner.setPos(-(lo.x + hi.x) / 2 * k, -(lo.y + hi.y) / 2 * k, -(lo.z + hi.z) / 2 * k)
+    holder.flattenLight()
+    return holder
+
+
+def place_model(path: str | Path, parent, name: str = "location-model"):
+    """A checked GLB as (part of) the set: at its authored size (glTF units are metres), its lowest
+    point on the set's ground and centred on the stage (the origin, where the marks are)."""
+    holder, inner, lo, hi = _loaded(Path(path), parent, name)
+    inner.setPos(-(lo.x + hi.x) / 2, -(lo.y + hi.y) / 2, -lo.z)
+    holder.flattenLight()
+    return holder
+
+
+def load_model(path: str | Path, height: float, parent, name: str = "model"):
+    """A checked GLB as a NodePath under `parent`: `height` metres tall, base on the ground,
+    centred on its mark, facing +Y (Panda; the engine's heading 0)."""
+    holder, inner, lo, hi = _loaded(Path(path), parent, name)
     size_z = max(1e-6, hi.z - lo.z)
     k = height / size_z
     inner.setScale(k)

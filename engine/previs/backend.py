@@ -68,4 +68,5 @@ class PrevisBackend:
                                     "continued_from_state": bool(getattr(renderer, "continued", False))},
             "camera": request.camera.describe(), "end_state": written.end_state, "ignored": ignored_cues(request),
             "files": written.files, "frames": written.encoded.frames, "render_seconds": round(written.seconds, 3),
+            "notes": list(getattr(renderer, "notes", [])),   # e.g. how a user's 3D model was used
         }

@@ -63,6 +63,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..jobs import SceneSpec
+from .rig import Stair
 from .scene import (PRACTICALS, GroundSpec, SetBuilder, World, grid_quads, ground_texture, is_interior, key_light,
                     light_for, rgb, sky_objects, tile_colours, time_of_day)
 
@@ -852,14 +853,26 @@ def plan_set(spec: SceneSpec, shot_plan) -> tuple[SetPlan, tuple[str, ...]]:
     return SetPlan(set_kind, "", rain, park=room == "park", wide=room == "wide"), extras
 
 
-def spiral_stairs(b: SetBuilder, x: float, z: float, radius: float = 1.3, rise: float = 0.19, steps: int = 28,
-                  start_deg: float = 200.0) -> None:
+# The kit's flights as walking lines (rig.Stair): the treads are built from them and the rig plants
+# a climber's feet on them, so the two cannot disagree.
+SPIRAL_RADIUS = 1.3
+SPIRAL = Stair(True, 2.2, 2.4, SPIRAL_RADIUS * 0.55, 0.19, 20.0, 200.0, 28)
+STRAIGHT = Stair(False, 3.6, 0.72, 0.0, 0.18, 0.28, 0.0, 14)
+
+
+def stair_of(pieces: tuple[str, ...]) -> Stair | None:
+    """The flight a set's pieces include (a figure that climbs or descends uses it), or None."""
+    return SPIRAL if "spiral_stairs" in pieces else STRAIGHT if "stairs" in pieces else None
+
+
+def spiral_stairs(b: SetBuilder, st: Stair = SPIRAL, radius: float = SPIRAL_RADIUS) -> None:
     """A spiral stair round a central column: wedge-ish treads (boxes) 20 degrees apart, and a rail."""
+    x, z, rise = st.cx, st.cz, st.rise
     b.box((x, 2.8, z), (0.28, 5.6, 0.28), 0.0, (150, 146, 138), tag="spiral_stairs")
-    for k in range(steps):
-        a = math.radians(start_deg + 20.0 * k)
-        cx, cz = x + math.sin(a) * radius * 0.55, z + math.cos(a) * radius * 0.55
-        y = rise * (k + 1)
+    for k in range(st.steps):
+        (cx, _, cz), _ = st.point(k + 1)
+        a = math.radians(st.start + st.step * k)
+        y = st.height(k + 1)
         b.box((cx, y - 0.04, cz), (radius * 0.95, 0.08, 0.42), math.degrees(a) + 90.0, (132, 118, 98))
         px, pz = x + math.sin(a) * radius, z + math.cos(a) * radius
         b.beam((px, y, pz), (px, y + 0.9, pz), 0.03, (60, 58, 56))
@@ -891,10 +904,13 @@ def extras(b: SetBuilder, pieces: tuple[str, ...], rng) -> None:
     r = rng(7)
     for piece in pieces:
         if piece == "spiral_stairs":
-            spiral_stairs(b, 2.2, 2.4)
+            spiral_stairs(b)
         elif piece == "stairs":
-            for k in range(14):
-                b.box((3.6, 0.09 + 0.18 * k, 1.0 + 0.28 * k), (1.4, 0.18, 0.28), 0.0, (132, 118, 98), tag="stairs")
+            st = STRAIGHT
+            for k in range(st.steps):
+                (cx, _, cz), _ = st.point(k + 1)
+                b.box((cx, st.height(k + 1) - st.rise / 2, cz), (1.4, st.rise, st.step), 0.0, (132, 118, 98),
+                      tag="stairs")
         elif piece == "lighthouse":
             lighthouse_tower(b, 7.5, 12.0)
         elif piece == "bed":
@@ -946,4 +962,5 @@ def build_world(spec: SceneSpec, shot_plan=None) -> World:
     world = b.world(plan.kind, light.shade(rgb(ground.base) * 0.97, up[None, :])[0], info,
                     weather="rain" if plan.rain else "")
     world.figure_light = key_light(light)
+    world.stairs = stair_of(pieces)
     return world

@@ -48,6 +48,10 @@ class FigureState:
     carry: float = 0.0        # left hand holding a prop in front, 0..1
     expression: str = "neutral"  # neutral, smile, frown, surprise, fear
     talk: float = 0.0         # talking hands: the forearms lift and turn out with the line's beat, 0..1
+    y: float = 0.0            # height of the figure's ground (on a stair: the walking line's)
+    stair: tuple = ()         # rig.Stair.as_tuple() of the flight the figure is on, else ()
+    stair_pos: float = 0.0    # where on it, in steps (0 = the ground before the first tread)
+    fall: float = 0.0         # 0 upright .. 1 lying on the ground (toppled forward about the feet)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in asdict(self).items()}
@@ -55,6 +59,8 @@ class FigureState:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "FigureState":
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        if "stair" in known:
+            known["stair"] = tuple(float(v) for v in known["stair"] or ())
         return cls(**known)
 
 
@@ -101,8 +107,13 @@ class FigureTrack:
     """One figure's state over a shot, executing its motion cue (or standing still)."""
 
     def __init__(self, start: FigureState, cue: Optional[MotionCue], frames: int, fps: float,
-                 cam_right: np.ndarray, cam_pos: np.ndarray, fresh: bool):
+                 cam_right: np.ndarray, cam_pos: np.ndarray, fresh: bool, act: str = "", stair=None):
+        """`act`: a plan verb the figure performs over the shot ('climb' or 'descend' the set's
+        `stair` (a rig.Stair), 'fall'); it takes the place of a motion cue."""
         self.frames, self.fps = frames, float(fps)
+        self.act = act if (act == "fall" or (act in ("climb", "descend") and stair is not None)) else ""
+        if self.act:
+            cue = None
         self.duration = max(1, frames - 1) / self.fps
         self.kind = cue.kind if cue is not None else MotionKind.NONE
         self.cue = cue
@@ -163,6 +174,34 @@ class FigureTrack:
                 delta = 180.0 * (0.5 + 0.5 * intensity)
             self.turn_to = start.heading + delta
         self.gesture_amp = 0.55 + 0.45 * intensity
+        if self.act in ("climb", "descend"):
+            self._on_stair(stair, fresh)
+
+    # A climber takes 1.6 treads a second (a steady pace on a steep stair); a fresh climb starts two
+    # treads up (already on the flight), a descent as far from the top.
+    STEPS_PER_S = 1.6
+
+    def _on_stair(self, stair, fresh: bool) -> None:
+        s0 = self.start
+        run = self.STEPS_PER_S * self.duration
+        if fresh or not s0.stair:
+            # a fresh descent starts as far above tread 2 as a climb would end (both stay low on a tall flight)
+            begin = 2.0 if self.act == "climb" else max(2.0, min(float(stair.steps) - 2.0, 2.0 + run))
+        else:
+            begin = s0.stair_pos
+        end = begin + run if self.act == "climb" else begin - run
+        end = min(float(stair.steps), max(0.0, end))
+        self.stair_span = (begin, end)
+        self.stair = stair
+        self.start = self._stair_state(s0, begin, 0.0)
+        self.walking = False
+
+    def _stair_state(self, s0: FigureState, p: float, stride: float) -> FigureState:
+        at, heading = self.stair.point(p)
+        if self.act == "descend":
+            heading += 180.0
+        return replace(s0, x=float(at[0]), z=float(at[2]), y=self.stair.line_height(p), heading=heading,
+                       stair=self.stair.as_tuple(), stair_pos=p, stride=stride, sit=0.0, seat=False)
 
     def state(self, i: int) -> FigureState:
         out = self._state(i)
@@ -187,6 +226,12 @@ class FigureTrack:
                            walk_phase=s0.walk_phase + dist / self.stride_len * 2 * math.pi, stride=stride,
                            run=s0.run + (self.run_posture - s0.run) * blend)
         eased = t * t * (3 - 2 * t)
+        if self.act in ("climb", "descend"):
+            a, b = self.stair_span
+            return self._stair_state(s0, a + (b - a) * _ramp(t), _speed_frac(t) if b != a else 0.0)
+        if self.act == "fall":
+            # upright for the first quarter, down by three quarters of the shot
+            return replace(s0, fall=min(1.0, max(0.0, (t - 0.25) / 0.5)), stride=0.0)
         if kind is MotionKind.TURN:
             return replace(s0, heading=s0.heading + (self.turn_to - s0.heading) * eased)
         if kind is MotionKind.SIT:

@@ -146,6 +146,8 @@ class Mannequin:
         body_f = geom.swap(np.array([math.sin(h), 0.0, math.cos(h)]))
         body_r = geom.swap(np.array([math.cos(h), 0.0, -math.sin(h)]))
         body_u = np.array([0.0, 0.0, 1.0])
+        if getattr(state, "fall", 0.0) > 0:   # a falling body's frame tips with it (rig._fall)
+            body_f, body_u = geom.swap(j["body_fwd"]), geom.swap(j["body_up"])
         mouth = float(getattr(state, "mouth", 0.0))
         expression = getattr(state, "expression", "neutral") or "neutral"
 
@@ -254,7 +256,7 @@ class RigidModel:
         self.look = look
 
     def pose(self, state) -> dict:
-        self.root.setPos(state.x, state.z, 0.0)
+        self.root.setPos(state.x, state.z, getattr(state, "y", 0.0))
         self.root.setH(-state.heading)
         return skeleton(state)
 

@@ -15,6 +15,7 @@ A blocking state given to a board shot (or the reverse) is ignored: the two worl
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Optional
 
 import cv2
@@ -32,7 +33,7 @@ from .framing import follow, layout, prop_dims, solve
 from .mannequin import Look, Mannequin, RigidModel, _material, hex_rgb
 from .props import DEFAULT_COLOURS, prop_node
 from .projection import Pinhole
-from .rig import COCO_LIMBS, OPENPOSE_COLOURS, coco_keypoints, skeleton
+from .rig import COCO_LIMBS, OPENPOSE_COLOURS, Stair, coco_keypoints, skeleton
 from .scene import World
 
 RENDERER_VERSION = "previs-2.0"  # 2.0: Panda3D renders the set, the mannequins and the plan's props (stage.py)
@@ -179,6 +180,30 @@ def plan_props(plan, shift=np.zeros(3), turn: float = 0.0, about=(0.0, 0.0)) -> 
     return out
 
 
+STAIR_VERBS = ("climb", "descend", "fall")
+
+
+def plan_acts(plan, count: int) -> list[str]:
+    """Each figure's whole-body act from the plan ('climb', 'descend', 'fall' or ''), in mark order."""
+    out = []
+    for m in layout(plan).marks[:count]:
+        verbs = [a.verb for a in plan.actions if a.actor == m.person and a.verb in STAIR_VERBS]
+        out.append(verbs[0] if verbs else "")
+    return out + [""] * (count - len(out))
+
+
+def prop_asset(assets, kind: str):
+    """The bible prop entry (AssetSpec) whose name is the plan prop's kind ('lantern', 'The old
+    lantern', 'lanterns'), or None."""
+    for a in assets:
+        if a.kind != "prop" or not a.model:
+            continue
+        words = re.findall(r"[a-z]+", a.name.lower())
+        if kind in words or kind in (w.rstrip("s") for w in words) or a.name.lower().strip() == kind:
+            return a
+    return None
+
+
 def look_yaw(f: FigureState, target_xz) -> float:
     """Head yaw (degrees right of the body's heading) that faces (x, z), within the neck's reach."""
     want = math.degrees(math.atan2(target_xz[0] - f.x, target_xz[1] - f.z))
@@ -266,16 +291,40 @@ class BlockingRenderer:
         # figures stay where the previous take left them and the camera frames them afresh.
         self.camera_continued = state is not None and _same_setup(state, request.camera, subject.name)
         prop_shift, prop_turn = np.zeros(3), 0.0
+        stair = getattr(self.world, "stairs", None)
+        acts = plan_acts(plan, len(figures)) if plan is not None else [""] * len(figures)
+        room = self.world.info.get("room")
+        if stair is not None and room and figures:
+            # indoors the flight goes on through the ceiling: a climber stops with his head under it
+            top = int((float(room[3]) - 0.25 - max(f.height for f in figures)) / stair.rise)
+            t = list(stair.as_tuple())
+            t[7] = float(max(3, min(stair.steps, top)))
+            stair = Stair.from_tuple(t)
+        if stair is not None and figures and acts[0] in ("climb", "descend") and state is None:
+            # The subject climbs (descends) the set's flight: it starts on it, and the framing goes
+            # with it there, turned as it faces (as a chained shot's framing goes with its subject).
+            probe = FigureTrack(figures[0], None, self.frames, self.fps, np.array([1.0, 0.0, 0.0]),
+                                np.zeros(3), True, acts[0], stair)
+            figures[0] = replace(probe.start, stair=(), stair_pos=0.0, y=0.0)
+            mid_xz, _ = stair.point(sum(probe.stair_span) / 2)
+            subject = figures[0] if subject.name == figures[0].name else subject
         if plan is not None:
             # The framing solver places the camera from the plan; moves are relative to its subject.
             framing = solve(plan, request.camera, self.width, self.height)
             lead = framing.layout.marks[0] if framing.layout.marks else None
             prop_shift, prop_turn = np.zeros(3), 0.0
-            if state is not None and lead is not None and figures:
+            moved = stair is not None and acts[0] in ("climb", "descend") and state is None
+            if (state is not None or moved) and lead is not None and figures:
                 # A chained shot on a new setup: the subject stands (and faces) where the previous take
                 # left it; the framing, and the props the plan puts about it, go with it.
                 prop_shift = np.array([subject.x - lead.x, 0.0, subject.z - lead.z])
-                prop_turn = ((subject.heading - lead.heading + 180.0) % 360.0) - 180.0
+                facing = subject.heading
+                if moved and stair.spiral:
+                    # a spiral is seen from outside it: the camera sits out from the column, a little
+                    # ahead of the climber (three-quarters on at mid-shot), not among the treads
+                    facing = math.degrees(math.atan2(mid_xz[0] - stair.cx, mid_xz[2] - stair.cz))
+                    facing += 40.0 if (acts[0] == "climb") == (stair.step > 0) else -40.0
+                prop_turn = ((facing - lead.heading + 180.0) % 360.0) - 180.0
                 framing = framing.shifted(prop_shift).turned(prop_turn, (subject.x, 0.0, subject.z))
             if not self.camera_continued:
                 start_pose = framing.pose
@@ -291,9 +340,13 @@ class BlockingRenderer:
             self.path = CameraPath(request.camera, start_pose, aim, self.frames, self.fps, request.seed)
         right, _, _ = start_pose.basis()
         self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
-                                   np.asarray(start_pose.position), fresh=state is None) for f in figures]
+                                   np.asarray(start_pose.position), fresh=state is None, act=a, stair=stair)
+                       for f, a in zip(figures, acts)]
         self._follow = None
-        if plan is not None and self.tracks and self.tracks[0].walking:
+        if plan is not None and self.tracks and self.tracks[0].act in ("climb", "descend"):
+            # The operator keeps the climber (round the spiral, up the flight) in frame.
+            self._follow = (np.array(framing.aim), np.array([figures[0].x, 0.0, figures[0].z]))
+        elif plan is not None and self.tracks and self.tracks[0].walking:
             lead_track = self.tracks[0]
             if request.camera.move in (CameraMove.PAN, CameraMove.TILT):
                 # A pan on a walker goes the way the walker goes (its span as cued, uncapped).
@@ -315,8 +368,28 @@ class BlockingRenderer:
         self.mouths = mouth_curves(request)   # speaking characters' mouths follow their lines
         # the plan's props, moved and turned with the subject when a chained shot finds it off its mark
         self.props = plan_props(plan, prop_shift, prop_turn, (subject.x, subject.z)) if plan is not None else []
+        assets = tuple(getattr(scene, "assets", ()) or ())
+        self.notes = []   # one line each, into the take's metadata
+        for p in self.props:
+            hit = prop_asset(assets, p["kind"])
+            if hit is not None:
+                p["model"] = hit.model
+                self.notes.append(f"prop {p['kind']}: the bible's own model ({hit.name}) in place of the kit prop")
+        self.location_models = tuple(a.model for a in assets if a.kind == "location" and a.model)
+        for a in assets:
+            if a.kind == "location" and a.model:
+                self.notes.append(f"location {a.name}: its own model placed into the set at authored size (metres)")
+        for t, lk in zip(self.tracks, looks):
+            if getattr(lk, "model", ""):
+                from .assets import check_glb
+                skinned = bool(check_glb(lk.model).get("skins"))
+                self.notes.append(f"{t.start.name or 'figure'}: its own model is placed rigidly (it travels and turns"
+                                  + ("; its skeleton is not posed: the motion library drives only the mannequin)"
+                                     if skinned else "; it has no skeleton)"))
+        if acts and acts[0] in ("climb", "descend") and stair is None:
+            self.notes.append(f"{acts[0]}: this set has no stair, so the figure stays on the ground")
         self._scene = stage.call(_Scene, self.world, [t.start for t in self.tracks], self.looks,
-                                 self.width, self.height, self.props)
+                                 self.width, self.height, self.props, self.location_models)
 
     def __del__(self):
         scene = getattr(self, "_scene", None)
@@ -357,6 +430,11 @@ class BlockingRenderer:
             return pose
         aim, mark = follow_info
         lead = self.figure_states(i)[0]
+        if lead.stair:
+            # on a stair the operator booms up (down) with the climber, so the framing keeps its height
+            up = np.array([0.0, lead.y, 0.0])
+            pose = replace(pose, position=tuple(float(v) for v in np.asarray(pose.position) + up))
+            aim = np.asarray(aim) + up
         # The walker may drift a fifth of the field of view off its framing before the camera turns.
         hfov = math.degrees(2 * math.atan(18.0 / pose.lens_mm))
         dead = (0.2 * hfov, 0.2 * hfov * self.height / self.width)
@@ -516,7 +594,7 @@ class _Scene:
     depth, mask) sharing one lens. Created and used on the Panda thread only."""
 
     def __init__(self, world: World, starts: list[FigureState], looks: list, width: int, height: int,
-                 props: list | None = None):
+                 props: list | None = None, location_models: tuple = ()):
         from panda3d.core import (AmbientLight, Camera, DirectionalLight, LMatrix4f, NodePath, PerspectiveLens,
                                   TexGenAttrib, Texture, TextureStage, TransformState, SamplerState)
         self.stage = stage.stage()
@@ -564,8 +642,14 @@ class _Scene:
         # Props: lit, one mask id each after the figures'; a held prop rides in its holder's hand.
         lamps_on = world.light.name in ("dusk", "night") or world.info.get("interior", False)
         self.props = []
+        from .assets import fit_model, place_model
+        for path in location_models:   # lit like the figures (the kit set's light is baked)
+            place_model(path, self.actors)
         for j, p in enumerate(props or []):
-            node = prop_node(self.actors, p["kind"], p["colour"], p["dims"], lamps_on, _material)
+            if p.get("model"):
+                node = fit_model(p["model"], p["dims"], self.actors, f"prop-{p['kind']}")
+            else:
+                node = prop_node(self.actors, p["kind"], p["colour"], p["dims"], lamps_on, _material)
             node.setPos(*stage.to_panda(p["at"]))
             node.setH(-p.get("turn", 0.0))
             node.setTag("pass", f"id{(len(starts) + j) % len(MASK_COLOURS)}")
@@ -666,7 +750,7 @@ class _Scene:
         for m, stool, shadow, f in zip(self.figures, self.stools, self.shadow_nodes, states):
             joints.append(m.pose(f))
             k = f.height / 1.75
-            shadow.setPos(f.x, f.z, 0.004)
+            shadow.setPos(f.x, f.z, f.y + 0.004)
             shadow.setScale(0.34 * k, 0.26 * k, 0.001)
             shadow.setH(-f.heading)
             if stool is not None:

@@ -51,6 +51,65 @@ def foot_offset(distance: float, stride_len: float, leg_phase: float) -> tuple[f
     return -q + 2 * q * e, FOOT_LIFT * math.sin(math.pi * s)
 
 
+class Stair:
+    """A flight's walking line, the one truth of where its treads are (dressing builds the boxes from it,
+    the rig plants feet on it). Position s in steps: s = 0 is the ground before the first tread,
+    integer s >= 1 the centre of tread s (top at s * rise); off the ends the line runs on level.
+    Spiral: round (cx, cz) at radius r, `step_deg` per tread from `start_deg`. Straight: from (cx, cz)
+    toward `start_deg` (heading), `going` metres per tread."""
+
+    __slots__ = ("spiral", "cx", "cz", "r", "rise", "step", "start", "steps")
+
+    def __init__(self, spiral: bool, cx: float, cz: float, r: float, rise: float, step: float, start: float,
+                 steps: int):
+        self.spiral, self.cx, self.cz, self.r, self.rise = bool(spiral), float(cx), float(cz), float(r), float(rise)
+        self.step, self.start, self.steps = float(step), float(start), int(steps)
+
+    def as_tuple(self) -> tuple:
+        return (1.0 if self.spiral else 0.0, self.cx, self.cz, self.r, self.rise, self.step, self.start,
+                float(self.steps))
+
+    @classmethod
+    def from_tuple(cls, t) -> "Stair":
+        return cls(t[0] > 0.5, t[1], t[2], t[3], t[4], t[5], t[6], int(t[7]))
+
+    def height(self, s: float) -> float:
+        """Top of the tread under position s (whole treads: a foot stands on a tread, not a ramp)."""
+        return self.rise * min(self.steps, max(0, math.floor(s + 0.5)))
+
+    def line_height(self, s: float) -> float:
+        """Height of the walking line at s (smooth: where the body rides)."""
+        return self.rise * min(float(self.steps), max(0.0, s))
+
+    def point(self, s: float, side: float = 0.0) -> tuple[np.ndarray, float]:
+        """(x, 0, z) of the walking line at s, moved `side` metres to the climber's right; and the
+        heading (degrees) of going up there."""
+        if self.spiral:
+            a = math.radians(self.start + self.step * (s - 1))
+            r = self.r - side * math.copysign(1.0, self.step)   # going round with +step the right is inward
+            heading = math.degrees(a) + (90.0 if self.step > 0 else -90.0)
+            return np.array([self.cx + math.sin(a) * r, 0.0, self.cz + math.cos(a) * r]), heading
+        h = math.radians(self.start)
+        fwd, right = np.array([math.sin(h), 0.0, math.cos(h)]), np.array([math.cos(h), 0.0, -math.sin(h)])
+        return np.array([self.cx, 0.0, self.cz]) + fwd * self.step * s + right * side, self.start
+
+
+def stair_foot(stair: Stair, p: float, leg: int, stride: float = 1.0) -> tuple[float, bool, float]:
+    """Where a foot is on the stair when the body is at position p: (position in steps, in stance,
+    fraction of the swing done).
+    The right foot (leg 0) lands on even treads, the left (leg 1) on odd ones; a foot stands on its
+    tread while the body passes over it (half a step either side), then swings two treads on."""
+    u = p - leg + 0.5
+    n = math.floor(u / 2)
+    s = 2 * n + leg
+    w = u - 2 * n
+    if w < 1.0:
+        return float(s), True, 0.0
+    e = (w - 1.0)
+    e = e * e * (3 - 2 * e)
+    return s + 2 * e * stride, False, e
+
+
 def _ik(hip: np.ndarray, ankle: np.ndarray, a: float, b: float, bend_dir: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Knee of a two-bone leg (lengths a, b) from hip to ankle, bending toward bend_dir. When the
     ankle is out of reach it is pulled in along the line."""
@@ -75,12 +134,17 @@ def skeleton(f) -> dict[str, np.ndarray]:
     fwd = np.array([math.sin(h), 0.0, math.cos(h)])
     right = np.array([math.cos(h), 0.0, -math.sin(h)])
     up = np.array([0.0, 1.0, 0.0])
-    base = np.array([f.x, 0.0, f.z])
+    base = np.array([f.x, float(getattr(f, "y", 0.0)), f.z])
+    stair = Stair.from_tuple(f.stair) if getattr(f, "stair", ()) else None
     sit = min(1.0, max(0.0, f.sit))
     kneel = min(1.0, max(0.0, getattr(f, "kneel", 0.0)))
     stride = min(1.0, max(0.0, f.stride))
     hip_y = (HIP_HEIGHT - (HIP_HEIGHT - SEAT_HEIGHT - 0.05) * sit) * k
     hip_y -= 0.4 * k * kneel * (1 - sit)
+    if stair is not None:
+        # on a stair the body rides half a tread below the walking line (knees bent), so the leg
+        # reaches a foot still on the tread below as the body passes half a step beyond it
+        hip_y -= 0.5 * stair.rise + 0.04 * k
     lean = math.radians(4 + 14 * f.run) * stride + math.radians(8) * kneel
     torso = up * math.cos(lean) + fwd * math.sin(lean)
     breathe = 0.006 * k * math.sin(getattr(f, "breath", 0.0))
@@ -103,6 +167,17 @@ def skeleton(f) -> dict[str, np.ndarray]:
         ahead *= stride
         lift *= stride
         ankle = base + right * side * 0.1 * k + fwd * ahead + up * (0.07 * k + lift)
+        if stair is not None:
+            # on a stair each foot stands on a tread (its top) and swings two treads on, over the nosing
+            s_at, stance, e = stair_foot(stair, f.stair_pos, 0 if side > 0 else 1, stride)
+            _, going_up = stair.point(f.stair_pos)
+            facing_up = math.cos(math.radians(f.heading - going_up)) >= 0   # a descender's right is the stair's left
+            at, _ = stair.point(s_at, side * 0.1 * k * (1 if facing_up else -1))
+            lo, hi = stair.height(math.floor(s_at)), stair.height(math.ceil(s_at))
+            frac = s_at - math.floor(s_at)
+            y = stair.height(s_at) if stance else lo + (hi - lo) * frac
+            clear = 0.0 if stance else (FOOT_LIFT + stair.rise) * math.sin(math.pi * e)
+            ankle = np.array([at[0], y + 0.07 * k + clear * stride, at[2]])
         if kneel > 0 and side > 0:   # the right knee goes down, the left foot stays planted ahead
             ankle = ankle - fwd * 0.3 * k * kneel
         knee, ankle = _ik(hip, ankle, THIGH * k, SHIN * k, fwd)
@@ -164,7 +239,32 @@ def skeleton(f) -> dict[str, np.ndarray]:
         j[f"{name}_eye"] = head + look * 0.085 * k + hr * side * 0.034 * k + hu * 0.022 * k
         j[f"{name}_ear"] = head + hr * side * 0.085 * k
     j["mouth"] = head + look * 0.088 * k - hu * 0.045 * k
+    j["body_fwd"], j["body_up"] = fwd, up
+    fall = min(1.0, max(0.0, getattr(f, "fall", 0.0)))
+    if fall > 0:
+        _fall(j, base, fwd, right, fall, 0.06 * k)
     return j
+
+
+_DIRECTIONS = ("head_fwd", "head_right", "head_up", "body_fwd", "body_up")
+
+
+def _fall(j: dict, base: np.ndarray, fwd: np.ndarray, right: np.ndarray, fall: float, floor: float) -> None:
+    """Topple the figure forward about its feet (fall 1 = 90 degrees, face down on the ground), then
+    lift it so no joint sinks below `floor` over the figure's ground (a body lies on it)."""
+    a = math.pi / 2 * fall * fall   # it goes over slowly, then fast
+    c, s_ = math.cos(a), math.sin(a)
+    up = np.array([0.0, 1.0, 0.0])
+
+    def rot(v):   # about the right axis: up tips toward fwd
+        return v * c + np.cross(right, v) * s_ + right * float(np.dot(right, v)) * (1 - c)
+    for name, v in j.items():
+        j[name] = rot(v) if name in _DIRECTIONS else base + rot(v - base)
+    low = min(float(v[1]) for n, v in j.items() if n not in _DIRECTIONS)
+    lift = max(0.0, base[1] + floor - low)
+    for name in j:
+        if name not in _DIRECTIONS:
+            j[name] = j[name] + up * lift
 
 
 def _dir(up: np.ndarray, fwd: np.ndarray, angle: float) -> np.ndarray:

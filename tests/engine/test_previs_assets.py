@@ -52,8 +52,8 @@ def _box_arrays(sx=0.5, sy=1.0, sz=0.3):
     return np.array(pos, np.float32), np.array(nrm, np.float32), np.array(idx, np.uint16)
 
 
-def box_glb(path: Path, colour=(0.9, 0.1, 0.1), skinned: bool = False) -> Path:
-    pos, nrm, idx = _box_arrays()
+def box_glb(path: Path, colour=(0.9, 0.1, 0.1), skinned: bool = False, half=(0.5, 1.0, 0.3)) -> Path:
+    pos, nrm, idx = _box_arrays(*half)
     blobs = [pos.tobytes(), nrm.tobytes(), idx.tobytes()]
     attributes = {"POSITION": 0, "NORMAL": 1}
     accessors = [
@@ -138,3 +138,65 @@ def test_broken_and_hostile_glbs_are_refused_with_one_line(tmp_path):
     with pytest.raises(EngineError) as err:
         _render(tmp_path, str(tmp_path / "outside.glb"))
     assert "outside file" in err.value.message
+
+
+# -- prop and location entries with their own model ------------------------------------------------
+def _red(img):
+    return (img[..., 2].astype(int) > 120) & (img[..., 1] < 80) & (img[..., 0] < 80)
+
+
+def test_a_prop_entrys_glb_replaces_the_kit_prop_of_its_kind(tmp_path):
+    from engine.jobs import AssetSpec, SceneSpec
+    from studio.shotplan import build_plan
+    glb = box_glb(tmp_path / "lantern.glb")                      # a red box (0.5 x 1 x 0.3 of its units x2)
+    cam = CameraCue(shot_size="ECU")
+    plan = build_plan("INT. KITCHEN - DAY", "A green lantern on a table.", camera=cam, bible=())
+
+    def frame(assets):
+        req = request(tmp_path / f"p{len(assets)}", f"p{len(assets)}", cam, frames=1, width=W, height=H,
+                      scene=SceneSpec(heading="INT. KITCHEN - DAY", set_seed=3, assets=assets), plan=plan)
+        r = make_renderer(req)
+        return r, r.frame(0)
+    _, kit = frame(())
+    r, own = frame((AssetSpec("prop", "The old lantern", str(glb)),))
+    assert _red(kit).mean() < 0.01 and _red(own).mean() > 0.05, (_red(kit).mean(), _red(own).mean())
+    assert any("lantern" in n and "own model" in n for n in r.notes)
+    # fitted to the prop's box (the ECU frames that box): the model stays inside the frame's middle
+    rows, cols = np.nonzero(_red(own))
+    assert rows.min() > 0 and rows.max() < H - 1
+    # and it carries the prop's mask id
+    ids = r.pass_ids()
+    lantern = np.array(next(v for k, v in ids.items() if "lantern" in k))
+    mask = r.control_passes(0)["mask"][..., ::-1]
+    assert (np.all(mask == lantern, axis=2) & _red(own)).sum() > 0.8 * _red(own).sum()
+
+
+def test_a_location_entrys_glb_is_placed_in_the_set_at_its_authored_size(tmp_path):
+    from engine.jobs import AssetSpec
+    wall = box_glb(tmp_path / "wall.glb", half=(4.0, 0.5, 0.05))   # an 8 m long, 1 m high wall (glTF metres)
+    r = make_renderer(request(tmp_path, "loc", CameraCue(shot_size="WS"), frames=1, width=W, height=H,
+                              scene=scene(characters=(), assets=(AssetSpec("location", "Harbour wall", str(wall)),))))
+    img = r.frame(0)
+    red = _red(img)
+    rows, cols = np.nonzero(red)
+    assert red.mean() > 0.05
+    # at the stage (the subject's distance) a WS frames 3.2 m of height: a 1 m wall is ~28 px, on the ground
+    assert abs((rows.max() - rows.min() + 1) - 1.0 * H / 3.2) <= 5, (rows.min(), rows.max())
+    assert cols.max() - cols.min() > W * 0.5                        # 8 m long: across most of the frame
+    assert any("Harbour wall" in n for n in r.notes)
+
+
+def test_a_characters_model_is_said_to_be_placed_rigidly(tmp_path):
+    r, _ = _render(tmp_path, str(box_glb(tmp_path / "box.glb")))
+    assert any(n.startswith("BOX:") and "rigidly" in n and "no skeleton" in n for n in r.notes)
+    r, _ = _render(tmp_path, str(box_glb(tmp_path / "rig.glb", skinned=True)))
+    assert any(n.startswith("BOX:") and "skeleton is not posed" in n for n in r.notes)
+
+
+def test_the_notes_reach_the_take_metadata(tmp_path):
+    from previs_testkit import render
+    chars = (CharacterSpec("BOX", color="#20c040", model=str(box_glb(tmp_path / "box.glb"))),)
+    result = render(request(tmp_path, "meta", CameraCue(shot_size="WS"), frames=2, width=W, height=H,
+                            scene=scene(characters=chars), options={"control_passes": False}))
+    meta = json.loads(Path(result.metadata_file).read_text())
+    assert any(n.startswith("BOX:") and "rigidly" in n for n in meta["notes"])

@@ -36,3 +36,24 @@ def test_bible_model_is_copied_in_and_reaches_the_request(tmp_path, capsys):
     err = capsys.readouterr()[1]
     assert code != 0 and "bad.glb is not a usable 3D model" in err and "Traceback" not in err
     assert len([ln for ln in err.strip().splitlines() if ln.startswith("shotreel")]) <= 2
+
+
+def test_prop_and_location_models_reach_the_scene_inside_the_project(tmp_path):
+    """Prop entries' models (all: the renderer matches the plan's props by name) and the shot's
+    location's model travel in SceneSpec.assets as absolute paths inside the project; a request
+    round-trips them."""
+    from engine.jobs import GenerationRequest
+    from studio.model import BibleEntry, BibleKind, Project, Sequence, Shot
+    from studio.prompting import build_request, scene_spec
+    shot = Shot(id="s0", title="Shot 0", duration=24, prompt="The keeper holds a lantern.")
+    project = Project("P", sequences=[Sequence("q1", "INT. LIGHTHOUSE - DUSK", [shot])])
+    project.bible.extend([
+        BibleEntry("p1", BibleKind.PROP, "Lantern", model="media/models/lantern-1.glb"),
+        BibleEntry("p2", BibleKind.PROP, "Rope"),                                   # no model: nothing
+        BibleEntry("l1", BibleKind.LOCATION, "Lighthouse", model="media/models/tower-1.glb"),
+        BibleEntry("c1", BibleKind.CHARACTER, "Keeper", model="media/models/keeper-1.glb")])
+    spec = scene_spec(project, project.sequences[0], shot, tmp_path)
+    assert [(a.kind, a.name) for a in spec.assets] == [("prop", "Lantern"), ("location", "Lighthouse")]
+    assert all(a.model.startswith(str(tmp_path.resolve())) and a.model.endswith(".glb") for a in spec.assets)
+    req = build_request(project, tmp_path, "s0", job_id="tk")
+    assert GenerationRequest.from_dict(json.loads(json.dumps(req.to_dict()))).scene.assets == req.scene.assets

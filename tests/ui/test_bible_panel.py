@@ -203,3 +203,72 @@ def test_revoke_with_a_reason_lists_uses_and_undo_restores(qtbot, tmp_path, stud
     assert doc.project.bible_entry("ch_mara").consent is None and panel.warning.isVisible()
     panel.detach()
     doc.close()
+
+
+def test_a_3d_model_is_attached_replaced_and_cleared_undoably(qtbot, tmp_path, studio_env):
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+    from test_previs_assets import box_glb
+    doc = _demo(tmp_path)
+    panel = _panel(qtbot, doc)
+    assert panel.select_entry("lo_harbour")
+    assert panel.model_box.isVisible() and not panel.clear_model_button.isEnabled()
+    first = box_glb(tmp_path / "quay wall.glb")
+    rel = panel.attach_model(str(first))
+    assert rel.startswith("media/models/") and (doc.folder / rel).read_bytes() == first.read_bytes()
+    assert doc.project.bible_entry("lo_harbour").model == rel and panel.model_path.text() == rel
+    assert panel.attach_model_button.text() == "Replace…" and panel.clear_model_button.isEnabled()
+    second = box_glb(tmp_path / "pier.glb", colour=(0.1, 0.1, 0.9))
+    rel2 = panel.attach_model(str(second))
+    assert rel2 != rel and doc.project.bible_entry("lo_harbour").model == rel2
+    # a broken file is refused inline, nothing copied, the model kept
+    bad = tmp_path / "broken.glb"
+    bad.write_bytes(b"glTF\x02\x00\x00\x00\xff\xff\x00\x00")
+    before = sorted(p.name for p in (doc.folder / "media" / "models").iterdir())
+    assert panel.attach_model(str(bad)) is None
+    assert "broken.glb is not a usable 3D model" in field_error(panel.attach_model_button)
+    assert sorted(p.name for p in (doc.folder / "media" / "models").iterdir()) == before
+    panel.clear_model()
+    assert doc.project.bible_entry("lo_harbour").model == "" and panel.model_path.text() == ""
+    doc.undo()
+    assert doc.project.bible_entry("lo_harbour").model == rel2      # each step is one command
+    doc.undo()
+    assert doc.project.bible_entry("lo_harbour").model == rel
+    doc.undo()
+    assert doc.project.bible_entry("lo_harbour").model == ""
+    panel.select_entry(next(e.id for e in doc.project.bible if e.kind.value == "style"))
+    assert not panel.model_box.isVisible()                           # a style has no model
+    doc.close()
+
+
+def test_loras_are_added_weighted_and_removed_undoably(qtbot, tmp_path, studio_env):
+    doc = _demo(tmp_path)
+    panel = _panel(qtbot, doc)
+    assert panel.select_entry("ch_mara") and panel.lora_box.isVisible()
+    before = doc.project.bible_entry("ch_mara").loras
+    lora = tmp_path / "mara_v2.safetensors"
+    lora.write_bytes(b"\0" * 16)
+    assert panel.add_lora(str(lora))
+    added = doc.project.bible_entry("ch_mara").loras
+    assert len(added) == len(before) + 1 and added[-1].path == str(lora.resolve()) and added[-1].weight == 1.0
+    assert panel.loras.currentRow() == len(added) - 1 and "mara_v2.safetensors" in panel.loras.currentItem().text()
+    panel.lora_weight.setValue(0.7)
+    panel.lora_weight.editingFinished.emit()
+    _type_line(panel.lora_trigger, "mara woman")
+    last = doc.project.bible_entry("ch_mara").loras[-1]
+    assert (last.weight, last.trigger) == (0.7, "mara woman")
+    pickle = tmp_path / "evil.ckpt"
+    pickle.write_bytes(b"x")
+    assert not panel.add_lora(str(pickle))                     # only .safetensors: refused inline
+    assert "safetensors" in field_error(panel.add_lora_button)
+    panel.remove_lora()
+    assert doc.project.bible_entry("ch_mara").loras == before
+    for _ in range(4):                                         # remove, trigger, weight, add: four steps
+        doc.undo()
+    assert doc.project.bible_entry("ch_mara").loras == before
+    doc.redo()
+    assert doc.project.bible_entry("ch_mara").loras[-1].weight == 1.0
+    panel.select_entry("pr_parcel")
+    assert not panel.lora_box.isVisible()                      # a prop has no LoRA
+    doc.close()

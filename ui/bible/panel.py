@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
                                QGridLayout, QLineEdit, QListView, QListWidget, QListWidgetItem, QMenu, QScrollArea, QSplitter,
                                QStackedWidget, QStyle, QStyledItemDelegate, QTabBar, QToolButton, QVBoxLayout,
                                QWidget)
@@ -27,7 +27,8 @@ from studio.commands import AddBibleEntry, Change, ChangeKind, RemoveBibleEntry,
 from studio.consent import USE_LABELS, import_evidence, is_likeness, likeness_uses, standing
 from studio.consent_commands import RemoveConsent, RevokeConsent, SetConsent
 from studio.errors import UserError
-from studio.model import BibleEntry, BibleKind, ConsentRecord, ValidationError, new_id
+from studio.media import import_model
+from studio.model import BibleEntry, BibleKind, ConsentRecord, LoraRef, ValidationError, new_id
 
 from .. import theme
 from ..inspector.fields import (AlignedForm, CommitTextEdit, clear_error, compact_combos, field_error,
@@ -224,6 +225,74 @@ class BiblePanel(QWidget):
         self.images.setSpacing(4)
         box.addWidget(self.images)
 
+        # The entry's own 3D model (.glb): a character's figure, a prop, a location's set in the previs.
+        self.model_box = QWidget(w)
+        mbox = QVBoxLayout(self.model_box)
+        mbox.setContentsMargins(0, 0, 0, 0)
+        mbox.setSpacing(4)
+        self.attach_model_button = QToolButton(self.model_box)
+        self.attach_model_button.setText("Attach…")
+        self.attach_model_button.setIcon(theme.icon("mdi6.cube-outline"))
+        self.attach_model_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.attach_model_button.setToolTip("Attach (or replace) the entry's 3D model: a glTF binary (.glb), "
+                                            "copied into media/models")
+        self.attach_model_button.clicked.connect(lambda: self.attach_model())
+        self.clear_model_button = QToolButton(self.model_box)
+        self.clear_model_button.setIcon(theme.icon("mdi6.close-circle-outline"))
+        self.clear_model_button.setToolTip("Clear the 3D model (the previs draws its own again; the file stays "
+                                           "in media/models)")
+        self.clear_model_button.clicked.connect(self.clear_model)
+        mtrail = QWidget(self.model_box)
+        mt = QHBoxLayout(mtrail)
+        mt.setContentsMargins(0, 0, 0, 0)
+        mt.addWidget(self.attach_model_button)
+        mt.addWidget(self.clear_model_button)
+        mbox.addWidget(section("3D model", self.model_box, mtrail))
+        self.model_path = QLineEdit(self.model_box)
+        self.model_path.setReadOnly(True)
+        self.model_path.setPlaceholderText("None: the previs draws its own (mannequin, kit prop, kit set)")
+        mbox.addWidget(self.model_path)
+        box.addWidget(self.model_box)
+
+        # LoRAs (BibleEntry.loras): every diffusion shot that references the entry loads them.
+        self.lora_box = QWidget(w)
+        lbox = QVBoxLayout(self.lora_box)
+        lbox.setContentsMargins(0, 0, 0, 0)
+        lbox.setSpacing(4)
+        self.add_lora_button = QToolButton(self.lora_box)
+        self.add_lora_button.setText("Add…")
+        self.add_lora_button.setIcon(theme.icon("mdi6.plus"))
+        self.add_lora_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.add_lora_button.setToolTip("Add a LoRA adapter (.safetensors) for diffusion shots using this entry")
+        self.add_lora_button.clicked.connect(lambda: self.add_lora())
+        self.remove_lora_button = QToolButton(self.lora_box)
+        self.remove_lora_button.setIcon(theme.icon("mdi6.minus"))
+        self.remove_lora_button.setToolTip("Remove the selected LoRA")
+        self.remove_lora_button.clicked.connect(self.remove_lora)
+        ltrail = QWidget(self.lora_box)
+        lt = QHBoxLayout(ltrail)
+        lt.setContentsMargins(0, 0, 0, 0)
+        lt.addWidget(self.add_lora_button)
+        lt.addWidget(self.remove_lora_button)
+        lbox.addWidget(section("LoRAs", self.lora_box, ltrail))
+        self.loras = QListWidget(self.lora_box)
+        self.loras.setMaximumHeight(90)
+        self.loras.currentRowChanged.connect(lambda *_: self._fill_lora_fields())
+        lbox.addWidget(self.loras)
+        lform = AlignedForm()
+        self.lora_weight = QDoubleSpinBox(self.lora_box)
+        self.lora_weight.setRange(-4.0, 4.0)
+        self.lora_weight.setSingleStep(0.05)
+        self.lora_weight.setDecimals(2)
+        self.lora_weight.editingFinished.connect(lambda: self.set_lora(weight=self.lora_weight.value()))
+        self.lora_trigger = QLineEdit(self.lora_box)
+        self.lora_trigger.setPlaceholderText("Trigger words it was trained on (put before the prompt)")
+        self.lora_trigger.editingFinished.connect(lambda: self.set_lora(trigger=self.lora_trigger.text()))
+        lform.addRow("Weight", self.lora_weight)
+        lform.addRow("Trigger", self.lora_trigger)
+        lbox.addLayout(lform)
+        box.addWidget(self.lora_box)
+
         self.character_box = QWidget(w)
         cbox = QVBoxLayout(self.character_box)
         cbox.setContentsMargins(0, 0, 0, 0)
@@ -416,6 +485,20 @@ class BiblePanel(QWidget):
         self._refresh_thumbnails()
         self.remove_image.setEnabled(bool(entry.reference_images))
         is_character = entry.kind is BibleKind.CHARACTER
+        self.model_box.setVisible(entry.kind is not BibleKind.STYLE)
+        self._set_line(self.model_path, entry.model)
+        self.attach_model_button.setText("Replace…" if entry.model else "Attach…")
+        self.clear_model_button.setEnabled(bool(entry.model))
+        self.lora_box.setVisible(entry.kind in (BibleKind.CHARACTER, BibleKind.STYLE))
+        row = self.loras.currentRow()
+        self.loras.blockSignals(True)
+        self.loras.clear()
+        for lora in entry.loras:
+            self.loras.addItem(f"{Path(lora.path).name}  ×{lora.weight:g}" + (f"  “{lora.trigger}”" if lora.trigger
+                                                                              else ""))
+        self.loras.setCurrentRow(min(max(row, 0), len(entry.loras) - 1) if entry.loras else -1)
+        self.loras.blockSignals(False)
+        self._fill_lora_fields()
         self.character_box.setVisible(is_character)
         self._set_line(self.color, entry.color)
         self.color_button.setIcon(_swatch_icon(entry.color))
@@ -640,6 +723,90 @@ class BiblePanel(QWidget):
                     lambda: SetBibleEntry(entry.with_(reference_images=entry.reference_images + (rel,)))):
             return rel
         return None
+
+    def attach_model(self, path: str | None = None) -> str | None:
+        """Copy a .glb into media/models (checked first, as the previs checks it) and make it the
+        entry's 3D model, replacing any (one undoable edit)."""
+        if self.entry is None:
+            return None
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "Attach a 3D model", str(Path.home()),
+                                                  "glTF binary (*.glb)")
+            if not path:
+                return None
+        entry = self.entry
+        try:
+            rel = import_model(self.doc, path)
+        except (UserError, EngineError, OSError) as exc:
+            mark_error(self.attach_model_button, str(exc))
+            return None
+        clear_error(self.attach_model_button)
+        if rel == entry.model:
+            return rel
+        self.doc.end_gesture()   # a file picked is a step of its own (not merged with the last model edit)
+        return rel if run_edit(self.doc, self.attach_model_button,
+                               lambda: SetBibleEntry(entry.with_(model=rel))) else None
+
+    def _fill_lora_fields(self) -> None:
+        entry, row = self.entry, self.loras.currentRow()
+        lora = entry.loras[row] if entry is not None and 0 <= row < len(entry.loras) else None
+        for widget in (self.lora_weight, self.lora_trigger, self.remove_lora_button):
+            widget.setEnabled(lora is not None)
+        self.lora_weight.blockSignals(True)
+        self.lora_weight.setValue(lora.weight if lora else 1.0)
+        self.lora_weight.blockSignals(False)
+        self._set_line(self.lora_trigger, lora.trigger if lora else "")
+
+    def add_lora(self, path: str | None = None) -> bool:
+        """Add a .safetensors LoRA (weight 1) to the entry's list (one undoable edit)."""
+        if self.entry is None:
+            return False
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "Add a LoRA", str(Path.home()), "LoRA (*.safetensors)")
+            if not path:
+                return False
+        entry = self.entry
+        if not Path(path).is_file():
+            mark_error(self.add_lora_button, f"{path} is not a file")
+            return False
+        try:
+            lora = LoraRef(str(Path(path).resolve()))
+        except ValidationError as exc:
+            mark_error(self.add_lora_button, str(exc))
+            return False
+        clear_error(self.add_lora_button)
+        self.doc.end_gesture()
+        ok = run_edit(self.doc, self.add_lora_button, lambda: SetBibleEntry(entry.with_(loras=entry.loras + (lora,))))
+        if ok:
+            self.loras.setCurrentRow(len(entry.loras))
+        return bool(ok)
+
+    def set_lora(self, **changes) -> bool:
+        """Change the selected LoRA's weight or trigger words."""
+        entry, row = self.entry, self.loras.currentRow()
+        if self._loading or entry is None or not 0 <= row < len(entry.loras):
+            return False
+        loras = list(entry.loras)
+        loras[row] = loras[row].with_(**changes)
+        if tuple(loras) == entry.loras:
+            return False
+        self.doc.end_gesture()
+        return bool(run_edit(self.doc, self.loras, lambda: SetBibleEntry(entry.with_(loras=tuple(loras)))))
+
+    def remove_lora(self) -> None:
+        entry, row = self.entry, self.loras.currentRow()
+        if entry is None or not 0 <= row < len(entry.loras):
+            return
+        self.doc.end_gesture()
+        run_edit(self.doc, self.loras, lambda: SetBibleEntry(
+            entry.with_(loras=entry.loras[:row] + entry.loras[row + 1:])))
+
+    def clear_model(self) -> None:
+        if self.entry is None or not self.entry.model:
+            return
+        entry = self.entry
+        self.doc.end_gesture()
+        run_edit(self.doc, self.clear_model_button, lambda: SetBibleEntry(entry.with_(model="")))
 
     def remove_reference_image(self) -> None:
         item = self.images.currentItem()

@@ -235,10 +235,27 @@ class DecodeThread:
                 continue
             path, n = src
             arr = self.cache.get((path, n))
-            if arr is None and path not in self._bad:
+            if arr is None and "\n" in path:
+                arr = self._composite(playlist, path, n)
+            elif arr is None and path not in self._bad:
                 arr = self._decode(playlist, path, n, sources[i + 1:])
             if frame == request.notify and arr is not None:
                 self._on_frame(request.serial, frame, arr)
+
+    def _composite(self, playlist: PlayList, key: str, n: int) -> np.ndarray | None:
+        """A control pass over the picture (source.PlayList.source_at names it 'picture\npass')."""
+        from .passes import overlay
+        layers = []
+        for path in key.split("\n", 1):
+            arr = self.cache.get((path, n))
+            if arr is None and path not in self._bad:
+                arr = self._decode(playlist, path, n, ())
+            if arr is None:
+                return None
+            layers.append(arr)
+        both = overlay(layers[0], layers[1])
+        self.cache.put((key, n), both)
+        return both
 
     def _decode(self, playlist: PlayList, path: str, n: int, later) -> np.ndarray | None:
         size = (playlist.width, playlist.height)

@@ -27,6 +27,7 @@ class PlaySegment:
     source_out: int
     record_in: int
     label: str = ""
+    overlay_path: str | None = None   # a control pass drawn over the picture, frame for frame (passes.py)
 
     def __post_init__(self) -> None:
         for name in ("source_in", "source_out", "record_in"):
@@ -107,7 +108,11 @@ class PlayList:
     def source_at(self, frame: int) -> tuple[str, int] | None:
         """(proxy path, frame in that proxy) shown at timeline `frame`, or None in a gap."""
         seg = self.segment_at(frame)
-        return None if seg is None else (seg.video_path, seg.source_frame(frame))
+        if seg is None:
+            return None
+        # a pass over the picture is its own frame (cache key): the two files, joined by a newline
+        path = seg.video_path if not seg.overlay_path else f"{seg.video_path}\n{seg.overlay_path}"
+        return path, seg.source_frame(frame)
 
     def cuts(self) -> tuple[int, ...]:
         """Timeline frames where a segment starts or ends (the ↑/↓ stops), sorted."""
