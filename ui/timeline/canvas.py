@@ -3,7 +3,8 @@
 Painting reads only the prepared `TimelineLayout` and the visible frame range (two bisections), so a
 1,000-shot cut repaints in a few milliseconds at any zoom. Mouse edits are previewed locally while
 dragging and become ONE studio command on release (`SetAudioCue` for a moved or trimmed cue, `SetTrim`
-for a shot's in/out): the document, the store and the undo stack see one step per gesture.
+for a shot's in/out): the document, the store and the undo stack see one step per gesture. The rules
+(how far a trim or cue may go, which command a gesture makes) live in `studio.timeline_edits`.
 
 Who uses it: `TimelinePanel` (toolbar, scroll bar, document and selection wiring) and the benchmark.
 """
@@ -21,7 +22,8 @@ from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetrics, QImage, QPainter
                            QPolygonF, QStaticText)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from studio.commands import RemoveAudioCue, SetAudioCue, SetTrim
+from studio import timeline_edits as edits
+from studio.commands import RemoveAudioCue
 from studio.timebase import format_duration, format_timecode
 
 from .. import theme
@@ -780,7 +782,6 @@ class TimelineCanvas(QWidget):
         origin = clip.origin
         start0 = cue.start
         end0 = start0 + (item.end - (origin + start0)) if not cue.duration else start0 + cue.duration
-        limit = max(0, clip.shot.duration - 1)
         drag.snapped = None
         if drag.kind == "cue_move":
             length = end0 - start0
@@ -793,15 +794,14 @@ class TimelineCanvas(QWidget):
                 new_start, drag.snapped = e_frame - length - origin, e_target
             else:
                 new_start = int(round(raw)) - origin
-            new_start = min(max(0, new_start), limit)
+            new_start = edits.cue_moved_to(new_start, clip.shot.duration)
             drag.start, drag.end = new_start, new_start + length
         elif drag.kind == "cue_right":
             frame, drag.snapped = self.snap(origin + end0 + delta)
-            drag.start, drag.end = start0, max(start0 + 1, frame - origin)
+            drag.start, drag.end = start0, edits.cue_end_to(start0, frame - origin)
         else:  # cue_left: the end stays, the start moves
             frame, drag.snapped = self.snap(origin + start0 + delta)
-            new_start = min(max(0, frame - origin), end0 - 1, limit)
-            drag.start, drag.end = new_start, end0
+            drag.start, drag.end = edits.cue_start_to(frame - origin, end0, clip.shot.duration), end0
 
     def _preview_trim(self, drag: _Drag, delta: float) -> None:
         clip = drag.clip
@@ -810,16 +810,11 @@ class TimelineCanvas(QWidget):
         if drag.kind == "trim_in":
             frame, drag.snapped = self.snap(clip.start + delta)
             d_take = int(round((frame - clip.start) / scale))
-            out = clip.trim_out or clip.take_frames
-            drag.start = min(max(0, clip.trim_in + d_take), out - 1)
-            drag.end = clip.trim_out
+            drag.start, drag.end = edits.trim_in_to(clip.trim_in, clip.trim_out, clip.take_frames, d_take)
         else:
             frame, drag.snapped = self.snap(clip.end + delta)
             d_take = int(round((frame - clip.end) / scale))
-            out = (clip.trim_out or clip.take_frames) + d_take
-            out = min(max(clip.trim_in + 1, out), clip.take_frames)
-            drag.start = clip.trim_in
-            drag.end = 0 if out >= clip.take_frames else out
+            drag.start, drag.end = edits.trim_out_to(clip.trim_in, clip.trim_out, clip.take_frames, d_take)
 
     def mouseReleaseEvent(self, event) -> None:
         drag, self._drag = self._drag, None
@@ -828,19 +823,12 @@ class TimelineCanvas(QWidget):
         if drag.kind == "playhead" or not drag.active:
             self.invalidate()
             return
-        command = None
         if drag.item is not None:
-            cue = drag.item.cue
-            if drag.kind == "cue_move" and drag.start != cue.start:
-                command = SetAudioCue(drag.clip.shot_id, cue.with_(start=drag.start))
-            elif drag.kind in ("cue_left", "cue_right"):
-                duration = drag.end - drag.start
-                if (drag.start, duration) != (cue.start, cue.duration):
-                    command = SetAudioCue(drag.clip.shot_id, cue.with_(start=drag.start, duration=duration))
+            command = edits.cue_edit(drag.clip.shot_id, drag.item.cue, drag.kind.removeprefix("cue_"),
+                                     drag.start, drag.end)
         else:
             clip = drag.clip
-            if (drag.start, drag.end) != (clip.trim_in, clip.trim_out):
-                command = SetTrim(clip.shot_id, drag.start, drag.end)
+            command = edits.trim_edit(clip.shot_id, clip.trim_in, clip.trim_out, drag.start, drag.end)
         if command is not None:
             self.execute(command, whole_gesture=True)
         self.invalidate()
@@ -907,10 +895,8 @@ class TimelineCanvas(QWidget):
         if item is None:
             return False
         clip = self.layout_data.clips[item.clip_index]
-        start = min(max(0, item.cue.start + frames), max(0, clip.shot.duration - 1))
-        if start == item.cue.start:
-            return False
-        return self.execute(SetAudioCue(item.shot_id, item.cue.with_(start=start)))
+        command = edits.nudge_cue(item.shot_id, item.cue, frames, clip.shot.duration)
+        return self.execute(command) if command is not None else False
 
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip:
