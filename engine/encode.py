@@ -20,8 +20,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import subprocess
-import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -31,6 +29,7 @@ import cv2
 import numpy as np
 
 from .errors import EngineError, ErrorKind
+from .ffmpeg_run import FFmpegProcess
 from .fsio import atomic_path, atomic_write_bytes, ffmpeg_path
 
 PROXY_MAX = (960, 540)
@@ -137,18 +136,11 @@ class VideoWriter:
         self._thumb_index = max(0, (expected_frames - 1) // 2) if expected_frames else 0
         self._thumb: Optional[np.ndarray] = None
         self._last: Optional[np.ndarray] = None
-        self._stderr = bytearray()
         self._closed = False
         args = encoder_args(self.width, self.height, self.fps, str(self._tmp_video),
                             str(self._tmp_proxy) if self._tmp_proxy else None, settings, frames=expected_frames)
-        try:
-            self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.PIPE)
-        except FileNotFoundError as exc:
-            raise EngineError(ErrorKind.FFMPEG_MISSING, f"ffmpeg could not be started: {exc}") from exc
-        # Drain stderr on a thread: a full stderr pipe would block ffmpeg and then our writes.
-        self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True, name="ffmpeg-stderr")
-        self._stderr_thread.start()
+        self._ff = FFmpegProcess(args, stdin_pipe=True)  # engine.ffmpeg_run: the one ffmpeg runner
+        self._proc = self._ff.proc
 
     # -- feeding -------------------------------------------------------------------------------------
     def write(self, frame: np.ndarray) -> None:
@@ -187,14 +179,8 @@ class VideoWriter:
                 self._proc.stdin.close()
             except OSError as exc:
                 self._fail_from_ffmpeg(exc)
-            while True:
-                try:
-                    code = self._proc.wait(timeout=0.05)
-                    break
-                except subprocess.TimeoutExpired:
-                    if cancel is not None:
-                        cancel.raise_if_cancelled()
-            self._stderr_thread.join(timeout=5)
+            code = self._ff.wait(cancel, grace=0)  # a cancel kills at once (abort removes the partials)
+            self._ff.join_readers(timeout=5)
             if code != 0:
                 self._fail_from_ffmpeg(None)
             thumb = self._thumb if self._thumb is not None else self._last
@@ -221,13 +207,9 @@ class VideoWriter:
     def abort(self) -> None:
         """Kill ffmpeg at once and remove the partial files. Safe to call more than once."""
         self._closed = True
-        proc = self._proc
-        if proc.poll() is None:
-            proc.kill()
+        self._ff.stop(grace=0)
         with contextlib.suppress(Exception):
-            proc.stdin.close()
-        with contextlib.suppress(Exception):
-            proc.wait(timeout=5)
+            self._proc.stdin.close()
         files, self._files = self._files, contextlib.ExitStack()
         files.__exit__(_Aborted, _Aborted(), None)  # the atomic_path contexts remove their partials
 
@@ -239,23 +221,13 @@ class VideoWriter:
             self.abort()
 
     # -- errors --------------------------------------------------------------------------------------
-    def _drain_stderr(self) -> None:
-        for chunk in iter(lambda: self._proc.stderr.read(4096), b""):
-            if len(self._stderr) < 64 * 1024:
-                self._stderr += chunk
-
     def _fail_from_ffmpeg(self, exc: Optional[OSError]) -> None:
         with contextlib.suppress(Exception):
             self._proc.wait(timeout=5)
-        self._stderr_thread.join(timeout=2)
-        text = self._stderr.decode("utf-8", "replace").strip()
+        self._ff.join_readers(timeout=2)
         self.abort()
-        lowered = text.lower()
-        if "no space left" in lowered or (exc is not None and exc.errno == errno.ENOSPC):
-            raise EngineError(ErrorKind.DISK_FULL, "the disk filled up while encoding the take",
-                              details=text) from exc
-        last = text.splitlines()[-1] if text else f"exit code {self._proc.returncode}"
-        raise EngineError(ErrorKind.BUG, f"ffmpeg failed while encoding the take: {last}", details=text) from exc
+        raise self._ff.failure("encoding the take", self._proc.returncode, last_lines=1,
+                               disk_full=exc is not None and exc.errno == errno.ENOSPC) from exc
 
 
 class _Aborted(Exception):

@@ -326,3 +326,31 @@ def test_watermark_settings_come_from_the_project_and_are_validated():
     for bad in ({"opacity": 0}, {"opacity": 1.5}, {"scale": 0.9}):
         with pytest.raises(UserError):
             WatermarkSettings(**bad)
+
+
+def test_the_filter_graph_builder_is_pure(tmp_path):
+    """studio.export_graph builds the whole command from an edit list and probed media, touching nothing:
+    the work folder does not even exist, the concat lists come back as text, A/B reels alternate."""
+    from studio.export_graph import PRESETS, MediaInfo, plan_export
+    from studio.model import Project, Transition, TransitionKind
+    from studio.playlist import EditEntry, EditList
+
+    def clip(i: int, start: int, media: str, transition: Transition = Transition()) -> EditEntry:
+        return EditEntry(f"s{i}", i + 1, f"t{i}", media, "", "", 0, 12, start, start + 12, transition, f"{i + 1}",
+                         media_fps=Fraction(24), media_size=(160, 90))
+    entries = (clip(0, 0, "/takes/a.mp4"), clip(1, 8, "/takes/b.mp4", Transition(TransitionKind.CROSSFADE, 4)),
+               clip(2, 20, "/takes/c.mp4"))
+    entries = (entries[0].__class__(**{**entries[0].__dict__, "overlap_out": 4}),) + entries[1:]
+    edit = EditList(Fraction(24), 160, 90, entries)
+    media = {e.media: MediaInfo(("h264", 160, 90, "yuv420p", "24", ("video",)), Fraction(1, 2)) for e in entries}
+    work = tmp_path / "never-made"
+    plan = plan_export(Project("p", 24, 160, 90), edit, PRESETS["source"], "/out/tmp.mp4", work=work,
+                       media=media, mix_wav=None, badge=("/badge.png", 40, 20), ffmpeg="ffmpeg-x")
+    assert not work.exists()
+    assert plan.args[0] == "ffmpeg-x" and plan.args[-1] == "/out/tmp.mp4"
+    assert sorted(plan.files) == [str(work / "reel0.txt"), str(work / "reel1.txt")]
+    reel0, reel1 = (plan.files[str(work / n)] for n in ("reel0.txt", "reel1.txt"))
+    assert "a.mp4" in reel0 and "c.mp4" in reel0 and "b.mp4" in reel1   # neighbours on different reels
+    assert "overlay=format=yuv420:eof_action=pass" in plan.filtergraph   # the crossfade
+    assert "[2:v]overlay=x=" in plan.filtergraph   # the badge: the input after the two reels
+    assert "anullsrc" in plan.filtergraph and plan.frames == edit.duration

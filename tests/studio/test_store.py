@@ -312,6 +312,21 @@ def test_job_table(closed_project):
             doc.job_store.save({"status": "queued"})
 
 
+def test_the_store_transaction_api_rolls_back_and_refuses_read_only(closed_project):
+    """The public transaction the job store writes through: a SQLite failure rolls every statement back and
+    becomes one StoreError line; a read-only store refuses before anything runs."""
+    with Document.open(closed_project) as doc:
+        with pytest.raises(StoreError, match="^could not test: "):
+            with doc.store.transaction("could not test") as conn:
+                conn.execute("INSERT INTO meta(key, value) VALUES ('probe', '1')")
+                conn.execute("INSERT INTO no_such_table VALUES (1)")
+        assert doc.store.query("SELECT value FROM meta WHERE key = 'probe'") == []
+    with Document.open(closed_project, readonly=True) as doc:
+        with pytest.raises(StoreError, match="read-only"):
+            with doc.store.transaction("could not test"):
+                raise AssertionError("a read-only store ran the transaction body")
+
+
 def test_open_sweeps_partial_files(closed_project):
     partial = closed_project / "media" / "takes" / "t9" / "video.partial-1a2b3c4d.mp4"
     keep = closed_project / "media" / "takes" / "t9" / "video.mp4"
