@@ -96,6 +96,9 @@ def working_geometry(req: GenerationRequest, info: ModelInfo) -> tuple[str, Frac
     max_area = int(opts.get("max_area") or spec.default_size[0] * spec.default_size[1])
     size = conform.plan_size(req.width, req.height, info.size_multiple, max_area=max_area,
                              working=conform.parse_working_size(opts.get("working_size")))
+    choose = getattr(family_module(info), "working_size", None)   # a pipeline that picks its own size
+    if choose is not None and not opts.get("working_size"):
+        size = choose(info, size)
     return conform_mode, native_fps, size
 
 

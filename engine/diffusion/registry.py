@@ -119,6 +119,8 @@ def _add_hunyuan15() -> None:
     FAMILIES["hunyuan15"] = FamilySpec("hunyuan15", "HunyuanVideo 1.5", Fraction(24), 4, 16, (848, 480), 121, 50,
                                        6.0, None, 256, ())
     VARIANTS["HunyuanVideo15Pipeline"] = VariantSpec("HunyuanVideo15Pipeline", "hunyuan15", "t2v", frozenset({C.T2V}))
+    VARIANTS["HunyuanVideo15ImageToVideoPipeline"] = VariantSpec("HunyuanVideo15ImageToVideoPipeline", "hunyuan15",
+                                                                 "i2v", frozenset({C.I2V}))
 
 
 _add_hunyuan15()
@@ -465,7 +467,7 @@ def _describe_hunyuan15(folder: Path, variant: VariantSpec, params: dict[str, in
     temporal = int(vcfg.get("temporal_compression_ratio") or 4)
     p = int(tcfg.get("patch_size") or 1)
     return ModelInfo(path=str(folder.resolve()), class_name=variant.class_name, family="hunyuan15",
-                     variant=variant.variant, label=spec.label, capabilities=variant.capabilities,
+                     variant=variant.variant, label=spec.label + (" I2V" if variant.variant == "i2v" else ""), capabilities=variant.capabilities,
                      native_fps=spec.native_fps, frame_step=temporal, size_multiple=spatial * p, params=params,
                      hidden_size=int(tcfg.get("num_attention_heads") or 0) * int(tcfg.get("attention_head_dim") or 0),
                      layers=int(tcfg.get("num_layers") or 0), latent_channels=int(vcfg.get("latent_channels") or 32),

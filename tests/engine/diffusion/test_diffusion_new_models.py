@@ -136,3 +136,34 @@ def test_hunyuanvideo15_t2v_with_steps_followed_without_a_callback(tiny_models, 
     import pytest
     with pytest.raises(JobCancelled):
         run(tiny_models["hunyuan15"], tmp_path / "c", fps=24, steps=4, cancel=token, on_progress=cancel_at_two)
+
+
+def test_hunyuanvideo15_i2v_generates_at_its_own_bucket_and_the_image_matters(tiny_models, tmp_path, images,
+                                                                              monkeypatch):
+    """HunyuanVideo15ImageToVideoPipeline picks its size from the image (its transformer's target_size
+    buckets): the backend plans that bucket as the working size and scales back to the project size."""
+    import diffusers
+    from test_diffusion_generate import differs
+    from engine.diffusion.registry import inspect_model_dir
+    info = inspect_model_dir(tiny_models["hunyuan15_i2v"])
+    assert (info.family, info.variant, info.label) == ("hunyuan15", "i2v", "HunyuanVideo 1.5 I2V")
+    assert info.params["image_encoder"] > 0
+    seen = []
+    original = diffusers.HunyuanVideo15ImageToVideoPipeline.__call__
+
+    def spy(self, *args, **kwargs):            # records what the pipeline gets, then runs it
+        seen.append(kwargs)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(diffusers.HunyuanVideo15ImageToVideoPipeline, "__call__", spy)
+    a, _ = run(tiny_models["hunyuan15_i2v"], tmp_path / "a", fps=24, width=48, height=32, steps=2,
+               cond=Conditioning(first_frame=images["grad"]))
+    meta = assert_take(a, 9, 48, 32, 24)
+    assert meta["task"] == "i2v" and meta["working_size"] == [36, 24]      # the 3:2 bucket of target_size 32
+    assert seen[0]["image"].size == (36, 24) and "height" not in seen[0]
+    b, _ = run(tiny_models["hunyuan15_i2v"], tmp_path / "b", fps=24, width=48, height=32, steps=2,
+               cond=Conditioning(first_frame=images["checker"]))
+    assert differs(a, b)
+    import pytest
+    from engine.errors import EngineError
+    with pytest.raises(EngineError, match="I2V cannot do text-to-video"):    # an I2V folder needs its image
+        run(tiny_models["hunyuan15_i2v"], tmp_path / "c", fps=24, steps=2)
