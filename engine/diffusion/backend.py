@@ -311,7 +311,8 @@ class _Job:
             raise oom
         self.cancel.raise_if_cancelled()
         generated_audio = family.audio_of(output, pipe) if getattr(family, "JOINT_AUDIO", False) else None
-        clip = conform.to_uint8(np.asarray(output.frames[0]))
+        clip = conform.to_uint8(np.asarray(family.frames_of(output, inputs) if hasattr(family, "frames_of")
+                                           else output.frames[0]))
         meta.update(model_frames_out=int(clip.shape[0]))
         clip = clip[plan.skip:]
         meta.update(steps_done=state["steps_done"], stopped_early=state["stopped_early"],

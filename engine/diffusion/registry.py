@@ -107,8 +107,12 @@ def _add_skyreels() -> None:
     windows (base_num_frames + overlap_history)."""
     FAMILIES["skyreels"] = FamilySpec("skyreels", "SkyReels-V2", Fraction(24), 4, 16, (960, 544), 97, 30, 6.0, 8.0,
                                       512, ("first_block",))
-    for name in ("SkyReelsV2DiffusionForcingPipeline", "SkyReelsV2Pipeline"):
-        VARIANTS[name] = VariantSpec(name, "skyreels", "t2v", frozenset({C.T2V}))
+    # One diffusion forcing folder drives all three DF pipelines (same components): text, first(-last)
+    # frame, and native extend of a previous take (its last frames as the prefix it continues).
+    for name in ("SkyReelsV2DiffusionForcingPipeline", "SkyReelsV2DiffusionForcingImageToVideoPipeline",
+                 "SkyReelsV2DiffusionForcingVideoToVideoPipeline"):
+        VARIANTS[name] = VariantSpec(name, "skyreels", "t2v", frozenset({C.T2V, C.I2V, C.FLF2V, C.CONTINUE}))
+    VARIANTS["SkyReelsV2Pipeline"] = VariantSpec("SkyReelsV2Pipeline", "skyreels", "t2v", frozenset({C.T2V}))
 
 
 _add_skyreels()

@@ -167,3 +167,38 @@ def test_hunyuanvideo15_i2v_generates_at_its_own_bucket_and_the_image_matters(ti
     from engine.errors import EngineError
     with pytest.raises(EngineError, match="I2V cannot do text-to-video"):    # an I2V folder needs its image
         run(tiny_models["hunyuan15_i2v"], tmp_path / "c", fps=24, steps=2)
+
+
+def test_skyreels_v2_native_extend_and_i2v_from_one_diffusion_forcing_folder(tiny_models, tmp_path, images,
+                                                                            monkeypatch):
+    """Continue a previous take with SkyReels' own V2V diffusion forcing (its last frames are the prefix
+    the new frames continue), and first-frame I2V, both over the T2V folder's components."""
+    import diffusers
+    from test_diffusion_generate import differs
+    seen = {}
+    for name in ("SkyReelsV2DiffusionForcingVideoToVideoPipeline", "SkyReelsV2DiffusionForcingImageToVideoPipeline"):
+        original = getattr(diffusers, name).__call__
+
+        def spy(self, *a, _original=original, _name=name, **k):
+            seen[_name] = k
+            return _original(self, *a, **k)
+        monkeypatch.setattr(getattr(diffusers, name), "__call__", spy)
+    first, _ = run(tiny_models["skyreels_df"], tmp_path / "a", fps=24, steps=2)
+    other, _ = run(tiny_models["skyreels_df"], tmp_path / "b", fps=24, steps=2, seed=9)
+    cont, _ = run(tiny_models["skyreels_df"], tmp_path / "c", fps=24, steps=2,
+                  cond=Conditioning(video=first.video, video_frames=5))
+    meta = assert_take(cont, 9, 32, 32, 24)
+    v2v = seen["SkyReelsV2DiffusionForcingVideoToVideoPipeline"]
+    assert meta["task"] == "continue" and meta["model_frames"] == 13 and meta["model_frames_out"] == 13
+    assert len(v2v["video"]) == 5 and v2v["video"][0].size == (32, 32)
+    assert v2v["overlap_history"] == 5 and v2v["num_frames"] == 13 and v2v["base_num_frames"] == 13
+    cont_other, _ = run(tiny_models["skyreels_df"], tmp_path / "d", fps=24, steps=2,
+                        cond=Conditioning(video=other.video, video_frames=5))
+    assert differs(cont, cont_other)                   # the previous take is what it continues
+    a, _ = run(tiny_models["skyreels_df"], tmp_path / "i", fps=24, steps=2, cond=Conditioning(first_frame=images["grad"]))
+    assert_take(a, 9, 32, 32, 24)
+    i2v = seen["SkyReelsV2DiffusionForcingImageToVideoPipeline"]
+    assert i2v["image"].size == (32, 32) and i2v["last_image"] is None
+    b, _ = run(tiny_models["skyreels_df"], tmp_path / "j", fps=24, steps=2,
+               cond=Conditioning(first_frame=images["checker"]))
+    assert differs(a, b)
