@@ -202,3 +202,29 @@ def test_skyreels_v2_native_extend_and_i2v_from_one_diffusion_forcing_folder(tin
     b, _ = run(tiny_models["skyreels_df"], tmp_path / "j", fps=24, steps=2,
                cond=Conditioning(first_frame=images["checker"]))
     assert differs(a, b)
+
+
+def test_distilled_ltx2_folder_runs_its_own_sigmas_without_guidance(tiny_models, tmp_path, monkeypatch):
+    import shutil
+    import diffusers
+    from diffusers.pipelines.ltx2.utils import DISTILLED_SIGMA_VALUES
+    folder = tmp_path / "ltx-2-19b-distilled"
+    shutil.copytree(tiny_models["ltx2"], folder)
+    seen = {}
+    original = diffusers.LTX2Pipeline.__call__
+
+    def spy(self, *a, **k):
+        seen.clear()
+        seen.update(k)
+        return original(self, *a, **k)
+    monkeypatch.setattr(diffusers.LTX2Pipeline, "__call__", spy)
+    result, _ = run(folder, tmp_path / "d", fps=24, steps=None)
+    meta = assert_take(result, 9, 32, 32, 24)
+    assert seen["sigmas"] == list(DISTILLED_SIGMA_VALUES) and seen["num_inference_steps"] == 8
+    assert (seen["guidance_scale"], seen["stg_scale"], seen["modality_scale"]) == (1.0, 0.0, 1.0)
+    assert (seen["audio_guidance_scale"], seen["audio_stg_scale"], seen["audio_modality_scale"]) == (1.0, 0.0, 1.0)
+    assert meta["steps_done"] == len(DISTILLED_SIGMA_VALUES)
+    run(folder, tmp_path / "u", fps=24, steps=2, guidance=2.5)      # the user's own choice wins
+    assert "sigmas" not in seen and seen["guidance_scale"] == 2.5 and "stg_scale" not in seen
+    run(tiny_models["ltx2"], tmp_path / "f", fps=24, steps=None)    # the full model keeps its defaults
+    assert "sigmas" not in seen and seen["guidance_scale"] != 1.0
