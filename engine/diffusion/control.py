@@ -87,7 +87,7 @@ def _rgb(frame: np.ndarray) -> np.ndarray:
 
 
 # h264 smears the flat mask colours at their edges: a pixel within this of a figure colour is that
-# figure, and the region grows by a pixel so no rim of the figure's depth is left behind.
+# figure, and the region grows by 2 px so no rim of the figure's (anti-aliased) depth is left behind.
 _MASK_TOLERANCE = 60
 
 
@@ -102,7 +102,7 @@ def figure_pixels(mask: np.ndarray, figures: tuple = ()) -> np.ndarray:
             hit |= np.abs(rgb - np.array(colour, np.int16)).max(axis=2) <= _MASK_TOLERANCE
     else:
         hit = rgb.max(axis=2) > _MASK_TOLERANCE
-    return cv2.dilate(hit.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return cv2.dilate(hit.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
 
 
 def without_figures(depth: np.ndarray, mask: np.ndarray, figures: tuple = ()) -> np.ndarray:

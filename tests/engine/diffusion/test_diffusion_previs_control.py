@@ -228,3 +228,34 @@ def test_camera_takes_the_figures_out_camera_and_blocking_keeps_them(tiny_models
                                                             "mask": files["mask"]})
     frame = np.asarray(spy["video"][4]).astype(int)
     assert abs(frame[figure][0] - int(ground[figure][0])) < 25 and frame[27, 24, 0] < 160
+
+
+def test_camera_removes_the_figures_of_a_real_previs_take(tmp_path):
+    """On the previs renderer's own passes (two figures, their mask colours from the take's metadata):
+    'camera' changes the depth only where the figures are, and there it reads as the set behind them."""
+    import sys
+    from fractions import Fraction
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))       # tests/engine: the previs test kit
+    from previs_testkit import MAGENTA, decode, render, request, scene
+    from engine.cues import CameraCue
+    from engine.diffusion.conform import SizePlan
+    from engine.diffusion.control import control_frames, parse_control
+    from engine.jobs import CharacterSpec
+    two = scene(characters=(CharacterSpec("MARA", color=MAGENTA), CharacterSpec("BEN", color="#20c040")))
+    take = render(request(tmp_path, "p", CameraCue(shot_size="WS"), frames=2, width=64, height=36, scene=two))
+    ids = json.loads(Path(take.metadata_file).read_text())["passes"]["mask"]["ids"]
+    figures = [c for name, c in ids.items() if not name.startswith("prop ")]
+    cam = control_frames(parse_control({"mode": "camera", "video": take.passes["depth"], "mask": take.passes["mask"],
+                                        "figures": figures}), 2, Fraction(16), SizePlan(64, 36, 64, 36, False))
+    depth = decode(take.passes["depth"])[0].astype(int)
+    mask = decode(take.passes["mask"])[0].astype(int)
+    body = np.zeros(mask.shape[:2], bool)
+    for colour in figures:
+        body |= np.abs(mask - colour).max(axis=2) < 30
+    assert body.sum() > 10
+    out = cam[0].astype(int)
+    assert np.abs(out - depth)[body].mean() > 20             # the figures are gone from the depth ...
+    import cv2
+    far = ~cv2.dilate(body.astype(np.uint8), np.ones((11, 11), np.uint8)).astype(bool)
+    assert far.sum() > body.sum() * 10
+    assert np.abs(out - depth)[far].max() <= 1                # ... and nothing else changed
