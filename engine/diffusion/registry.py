@@ -113,6 +113,8 @@ def _add_skyreels() -> None:
                  "SkyReelsV2DiffusionForcingVideoToVideoPipeline"):
         VARIANTS[name] = VariantSpec(name, "skyreels", "t2v", frozenset({C.T2V, C.I2V, C.FLF2V, C.CONTINUE}))
     VARIANTS["SkyReelsV2Pipeline"] = VariantSpec("SkyReelsV2Pipeline", "skyreels", "t2v", frozenset({C.T2V}))
+    VARIANTS["SkyReelsV2ImageToVideoPipeline"] = VariantSpec("SkyReelsV2ImageToVideoPipeline", "skyreels", "i2v",
+                                                             frozenset({C.I2V, C.FLF2V}))
 
 
 _add_skyreels()
@@ -453,7 +455,8 @@ def _describe_skyreels(folder: Path, variant: VariantSpec, params: dict[str, int
     temporal_down = vcfg.get("temperal_downsample") or [False, True, True]
     spatial = 2 ** len(temporal_down)
     temporal = 2 ** sum(bool(x) for x in temporal_down)
-    label = spec.label + (" diffusion forcing" if "DiffusionForcing" in variant.class_name else "")
+    label = spec.label + (" diffusion forcing" if "DiffusionForcing" in variant.class_name else
+                          " I2V" if variant.variant == "i2v" else "")
     return ModelInfo(path=str(folder.resolve()), class_name=variant.class_name, family="skyreels",
                      variant=variant.variant, label=label, capabilities=variant.capabilities,
                      native_fps=spec.native_fps, frame_step=temporal, size_multiple=spatial * int(patch[-1]),

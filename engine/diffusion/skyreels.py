@@ -6,6 +6,7 @@ window (`base_num_frames`, 97 by default: what it was trained on) as overlapping
 continuing the last `overlap_history` frames of the one before, so a long shot does not drift the way
 one oversized window does. Options: base_num_frames, overlap_history (default 17), ar_step (0 =
 synchronous; >0 = asynchronous diffusion forcing).
+A SkyReelsV2ImageToVideoPipeline folder (CLIP image encoder) does first(-last) frame on its own.
 A diffusion forcing folder also drives its two siblings over the same components:
   i2v / flf2v  SkyReelsV2DiffusionForcingImageToVideoPipeline (image, last_image)
   continue     SkyReelsV2DiffusionForcingVideoToVideoPipeline: the previous take's last 4k+1 frames are
@@ -36,7 +37,8 @@ def _frames_rule(n: int, step: int) -> int:
 def build_call(loaded: LoadedPipeline, inp: ShotInputs, generator: Any) -> tuple[Any, dict[str, Any]]:
     info = loaded.info
     forcing = type(loaded.pipe).__name__.startswith(_DF)
-    if inp.references or inp.task not in (("t2v", "i2v", "flf2v", "continue") if forcing else ("t2v",)):
+    tasks = ("t2v", "i2v", "flf2v", "continue") if forcing else ("i2v", "flf2v") if info.variant == "i2v" else ("t2v",)
+    if inp.references or inp.task not in tasks:
         raise unsupported(info.label, "references" if inp.references else inp.task)
     kwargs: dict[str, Any] = {
         "prompt": inp.prompt, "negative_prompt": inp.negative_prompt or None, "height": inp.height,
@@ -44,6 +46,8 @@ def build_call(loaded: LoadedPipeline, inp: ShotInputs, generator: Any) -> tuple
         "guidance_scale": inp.guidance, "generator": generator, "output_type": "np",
         "max_sequence_length": inp.max_sequence_length}
     if not forcing:
+        if info.variant == "i2v":       # SkyReelsV2ImageToVideoPipeline: CLIP image embeddings + image latents
+            kwargs.update(image=inp.first, last_image=inp.last)
         return loaded.pipe, kwargs
     base = _frames_rule(int(inp.options.get("base_num_frames") or min(inp.num_frames, info.spec.max_frames)),
                         info.frame_step)

@@ -140,7 +140,8 @@ def run_edit(args: argparse.Namespace) -> int:
         if args.kind is not None:
             values["kind"] = BibleKind.parse(args.kind, "bible entry kind")
         if not values:
-            raise UserError("nothing to change: give --name, --kind, --description, --colour, --voice, --image, --model or --lora")
+            raise UserError("nothing to change: give --name, --kind, --description, --colour, --voice, --image, "
+                            "--model or --lora")
         updated = entry.with_(**values)
         doc.execute(SetBibleEntry(updated))
         emit(args, _record(updated), f"Updated {updated.kind.value} {updated.name!r} ({updated.id})")

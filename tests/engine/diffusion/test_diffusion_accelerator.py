@@ -36,7 +36,8 @@ def _loaded(tiny_models, name, **key):
 @pytest.mark.parametrize("name,cond_kind,fps", [
     ("wan_t2v", "t2v", 16), ("wan_i2v", "i2v", 16), ("wan_vace", "keyframes", 16), ("ltx", "t2v", 24),
     ("ltx", "keyframes", 24), ("ltx2", "i2v", 24), ("cogvideox_t2v", "t2v", 8), ("cogvideox_i2v", "i2v", 8),
-    ("skyreels_df", "t2v", 24), ("skyreels_df", "i2v", 24), ("hunyuan15", "t2v", 24), ("hunyuan15_i2v", "i2v", 24)])
+    ("skyreels_df", "t2v", 24), ("skyreels_df", "i2v", 24), ("skyreels_i2v", "i2v", 24), ("hunyuan15", "t2v", 24),
+    ("hunyuan15_i2v", "i2v", 24)])
 def test_every_family_and_task_runs_in_accelerator_dtypes(tiny_models, tmp_path, images, name, cond_kind, fps):
     cond = {"t2v": Conditioning(), "i2v": Conditioning(first_frame=images["grad"]),
             "keyframes": Conditioning(keyframes=(Keyframe(images["grad"], 0), Keyframe(images["checker"], 4, 0.8)))

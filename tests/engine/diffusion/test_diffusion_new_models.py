@@ -195,7 +195,8 @@ def test_skyreels_v2_native_extend_and_i2v_from_one_diffusion_forcing_folder(tin
     cont_other, _ = run(tiny_models["skyreels_df"], tmp_path / "d", fps=24, steps=2,
                         cond=Conditioning(video=other.video, video_frames=5))
     assert differs(cont, cont_other)                   # the previous take is what it continues
-    a, _ = run(tiny_models["skyreels_df"], tmp_path / "i", fps=24, steps=2, cond=Conditioning(first_frame=images["grad"]))
+    a, _ = run(tiny_models["skyreels_df"], tmp_path / "i", fps=24, steps=2,
+               cond=Conditioning(first_frame=images["grad"]))
     assert_take(a, 9, 32, 32, 24)
     i2v = seen["SkyReelsV2DiffusionForcingImageToVideoPipeline"]
     assert i2v["image"].size == (32, 32) and i2v["last_image"] is None
@@ -226,5 +227,21 @@ def test_distilled_ltx2_folder_runs_its_own_sigmas_without_guidance(tiny_models,
     assert meta["steps_done"] == len(DISTILLED_SIGMA_VALUES)
     run(folder, tmp_path / "u", fps=24, steps=2, guidance=2.5)      # the user's own choice wins
     assert "sigmas" not in seen and seen["guidance_scale"] == 2.5 and "stg_scale" not in seen
-    run(tiny_models["ltx2"], tmp_path / "f", fps=24, steps=None)    # the full model keeps its defaults
-    assert "sigmas" not in seen and seen["guidance_scale"] != 1.0
+    from types import SimpleNamespace
+    from engine.diffusion.ltx2 import distilled_schedule
+    from engine.diffusion.registry import inspect_model_dir
+    assert distilled_schedule(inspect_model_dir(tiny_models["ltx2"]), SimpleNamespace(options={})) == {}  # full model
+
+
+def test_skyreels_v2_i2v_folder_with_its_clip_image_encoder(tiny_models, tmp_path, images):
+    from test_diffusion_generate import differs
+    from engine.diffusion.registry import inspect_model_dir
+    info = inspect_model_dir(tiny_models["skyreels_i2v"])
+    assert (info.variant, info.label) == ("i2v", "SkyReels-V2 I2V") and info.params["image_encoder"] > 0
+    a, _ = run(tiny_models["skyreels_i2v"], tmp_path / "a", fps=24, steps=2,
+               cond=Conditioning(first_frame=images["grad"]))
+    meta = assert_take(a, 9, 32, 32, 24)
+    assert meta["task"] == "i2v"
+    b, _ = run(tiny_models["skyreels_i2v"], tmp_path / "b", fps=24, steps=2,
+               cond=Conditioning(first_frame=images["checker"]))
+    assert differs(a, b)

@@ -132,7 +132,8 @@ def test_studio_takes_the_control_from_the_shots_previs_take(tmp_path):
     write_pass(takes / "tk1.mask.mp4")        # camera only: the figures' mask colours, not the props'
     (takes / "tk1.json").write_text(json.dumps({"passes": {
         "depth": {"file": "tk1.depth.mp4", "format": "gray8"}, "pose": {"file": "tk1.pose.mp4", "format": "rgb"},
-        "mask": {"file": "tk1.mask.mp4", "format": "ids", "ids": {"Mara": [255, 0, 0], "prop 0: table": [0, 255, 0]}}}}))
+        "mask": {"file": "tk1.mask.mp4", "format": "ids",
+                 "ids": {"Mara": [255, 0, 0], "prop 0: table": [0, 255, 0]}}}}))
     doc.execute(SetShotFields(shot.id, generation={"follow_previs": "camera"}))
     control = build_request(doc.project, doc.folder, shot.id, backend="diffusion").options["control"]
     assert control["mask"].endswith("tk1.mask.mp4") and control["figures"] == [[255, 0, 0]] and control["pose"] == ""

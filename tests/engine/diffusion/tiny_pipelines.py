@@ -99,6 +99,21 @@ def build_skyreels_df(tokenizer):
                                               transformer=_wan_transformer("SkyReelsV2Transformer3DModel"))
 
 
+def build_skyreels_i2v(tokenizer):
+    """SkyReels-V2 I2V (not diffusion forcing): Wan 2.1-style, a CLIP vision encoder beside the image latents."""
+    import torch
+    from diffusers import SkyReelsV2ImageToVideoPipeline
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+    torch.manual_seed(0)
+    encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
+        hidden_size=4, projection_dim=4, num_hidden_layers=2, num_attention_heads=2, image_size=32,
+        intermediate_size=16, patch_size=1)).eval()
+    return SkyReelsV2ImageToVideoPipeline(
+        tokenizer=tokenizer, text_encoder=_text_encoder("umt5", len(tokenizer)), vae=_wan_vae(),
+        scheduler=_wan_scheduler(), image_processor=CLIPImageProcessor(crop_size=32, size=32), image_encoder=encoder,
+        transformer=_wan_transformer("SkyReelsV2Transformer3DModel", in_channels=36, image_dim=4))
+
+
 def build_hunyuan15(tokenizer, task_type: str = "t2v"):
     """HunyuanVideo 1.5 at the size diffusers' own fast test uses: tiny Qwen2.5-VL text model (fed by the
     offline tokenizer with a one-line chat template), tiny T5 for the glyph encoder, offline ByT5."""
@@ -312,7 +327,8 @@ BUILDERS = {"wan_t2v": build_wan_t2v, "wan22_a14b": build_wan22_a14b, "wan_i2v":
             "wan_i2v_clip": build_wan_i2v_clip,
             "wan_vace": build_wan_vace, "ltx": build_ltx, "ltx2": build_ltx2,
             "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v,
-            "skyreels_df": build_skyreels_df, "hunyuan15": build_hunyuan15, "hunyuan15_i2v": build_hunyuan15_i2v}
+            "skyreels_df": build_skyreels_df, "hunyuan15": build_hunyuan15, "hunyuan15_i2v": build_hunyuan15_i2v,
+            "skyreels_i2v": build_skyreels_i2v}
 
 
 def build_all(root: str | Path, names=None) -> dict[str, Path]:
