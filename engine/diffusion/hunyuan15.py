@@ -29,7 +29,10 @@ def working_size(info: Any, plan: Any) -> Any:
         return plan
     import json
     from pathlib import Path
-    from diffusers.pipelines.hunyuan_video1_5.image_processor import generate_crop_size_list, get_closest_ratio
+    try:
+        from diffusers.pipelines.hunyuan_video1_5.image_processor import generate_crop_size_list, get_closest_ratio
+    except ImportError:      # no `gen` extra: nothing can generate; an estimate prices the planned size
+        return plan
     from .conform import SizePlan
     config = json.loads((Path(info.path) / "transformer" / "config.json").read_text(encoding="utf-8"))
     buckets = generate_crop_size_list(base_size=int(config.get("target_size") or 640), patch_size=info.vae_spatial)
