@@ -195,6 +195,9 @@ def test_skyreels_v2_native_extend_and_i2v_from_one_diffusion_forcing_folder(tin
     cont_other, _ = run(tiny_models["skyreels_df"], tmp_path / "d", fps=24, steps=2,
                         cond=Conditioning(video=other.video, video_frames=5))
     assert differs(cont, cont_other)                   # the previous take is what it continues
+    half, _ = run(tiny_models["skyreels_df"], tmp_path / "h", fps=24, steps=2, dtype="bfloat16",
+                  cond=Conditioning(video=first.video, video_frames=5))   # accelerator dtypes, VAE in float32
+    assert assert_take(half, 9, 32, 32, 24)["dtypes"] == {"default": "bfloat16", "vae": "float32"}
     a, _ = run(tiny_models["skyreels_df"], tmp_path / "i", fps=24, steps=2,
                cond=Conditioning(first_frame=images["grad"]))
     assert_take(a, 9, 32, 32, 24)
