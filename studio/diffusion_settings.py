@@ -122,7 +122,8 @@ def merged(project: Any, shot: Any, options: Mapping[str, Any] | None = None, fo
 
 def control_option(project: Any, shot: Any, folder: Any, mode: str) -> dict:
     """The engine's `control` option from the shot's previs take (the selected one if it is a previs
-    take, else the newest): its depth pass and, for camera and blocking, its pose pass. A take from the
+    take, else the newest): its depth pass and, for camera, its mask pass and figure colours (the
+    engine takes the figures out), for camera and blocking, its pose pass. A take from the
     renderer before control passes gives its own picture as the control (kind 'rgb')."""
     import json
     from pathlib import Path
@@ -147,8 +148,14 @@ def control_option(project: Any, shot: Any, folder: Any, mode: str) -> dict:
         return str(video.parent / Path(str(file)).name) if file and (video.parent / Path(str(file)).name).is_file() \
             else ""
     depth = beside("depth")
-    return {"mode": mode, "video": depth or str(video), "kind": "depth" if depth else "rgb",
-            "pose": beside("pose") if mode == "camera_blocking" else "", "take_id": take.id}
+    out = {"mode": mode, "video": depth or str(video), "kind": "depth" if depth else "rgb",
+           "pose": beside("pose") if mode == "camera_blocking" else "", "take_id": take.id}
+    if mode == "camera" and depth and beside("mask"):
+        # camera only: the engine takes the figures (not the props) out of the depth, by their mask colours
+        ids = (passes.get("mask") or {}).get("ids") or {}
+        out.update(mask=beside("mask"), figures=[list(c) for name, c in ids.items()
+                                                 if not str(name).startswith("prop ")])
+    return out
 
 
 def lora_options(project: Any, shot: Any, folder: Any = None) -> list[dict]:

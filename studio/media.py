@@ -43,6 +43,37 @@ def import_file(doc, source: str | Path, subdir: str = "imports") -> str:
     return doc.relpath(target)
 
 
+def check_safetensors(path: Path) -> None:
+    """Refuse a file that is not a safetensors file: its first 8 bytes are the little-endian length of
+    a JSON object header (the format's own definition). A pickle (.bin/.ckpt/.pt) can run code when
+    loaded, so nothing else is accepted as a LoRA."""
+    import json
+    import struct
+    if path.suffix.lower() != ".safetensors":
+        raise UserError(f"{path.name}: a LoRA is a .safetensors file (a pickle .bin/.ckpt/.pt can run code)")
+    if not path.is_file():
+        raise UserError(f"{path} is not a file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            size = struct.unpack("<Q", head)[0] if len(head) == 8 else 0
+            header = json.loads(fh.read(size)) if 1 < size <= 100_000_000 else None
+    except OSError as exc:
+        raise UserError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    except ValueError:
+        header = None
+    if not isinstance(header, dict):
+        raise UserError(f"{path.name} is not a safetensors file (its header does not read)")
+
+
+def import_lora(doc, source: str | Path) -> str:
+    """Like `import_file` into media/loras/, refusing anything but a readable safetensors file (checked
+    before copying). One place for shot and bible-entry LoRAs."""
+    path = Path(source).expanduser()
+    check_safetensors(path)
+    return import_file(doc, path, "loras")
+
+
 def import_picture(doc, source: str | Path) -> str:
     """Like `import_file`, refusing a file that does not decode as a picture (checked before copying)."""
     import cv2  # the engine's image library; no Qt here

@@ -96,6 +96,9 @@ def working_geometry(req: GenerationRequest, info: ModelInfo) -> tuple[str, Frac
     max_area = int(opts.get("max_area") or spec.default_size[0] * spec.default_size[1])
     size = conform.plan_size(req.width, req.height, info.size_multiple, max_area=max_area,
                              working=conform.parse_working_size(opts.get("working_size")))
+    choose = getattr(family_module(info), "working_size", None)   # a pipeline that picks its own size
+    if choose is not None and not opts.get("working_size"):
+        size = choose(info, size)
     return conform_mode, native_fps, size
 
 
@@ -308,7 +311,8 @@ class _Job:
             raise oom
         self.cancel.raise_if_cancelled()
         generated_audio = family.audio_of(output, pipe) if getattr(family, "JOINT_AUDIO", False) else None
-        clip = conform.to_uint8(np.asarray(output.frames[0]))
+        clip = conform.to_uint8(np.asarray(family.frames_of(output, inputs) if hasattr(family, "frames_of")
+                                           else output.frames[0]))
         meta.update(model_frames_out=int(clip.shape[0]))
         clip = clip[plan.skip:]
         meta.update(steps_done=state["steps_done"], stopped_early=state["stopped_early"],

@@ -21,6 +21,24 @@ def load_class(class_name: str) -> str:
     return class_name
 
 
+def distilled_schedule(info: Any, inp: ShotInputs) -> dict[str, Any]:
+    """A distilled LTX-2 folder ('distilled' in its name, as the published checkpoints are named; the
+    configs equal the full model's) runs the sigmas it was distilled on (diffusers' DISTILLED_SIGMA_VALUES,
+    8 steps) without guidance: CFG, STG and modality guidance off, video and audio (one transformer call a
+    step). A shot's own steps or guidance win."""
+    from .ltx import is_distilled
+    if not is_distilled(info):
+        return {}
+    from diffusers.pipelines.ltx2.utils import DISTILLED_SIGMA_VALUES
+    out: dict[str, Any] = {}
+    if inp.options.get("steps") in (None, ""):
+        out.update(sigmas=list(DISTILLED_SIGMA_VALUES), num_inference_steps=len(DISTILLED_SIGMA_VALUES))
+    if inp.options.get("guidance") in (None, ""):
+        out.update(guidance_scale=1.0, stg_scale=0.0, modality_scale=1.0, audio_guidance_scale=1.0,
+                   audio_stg_scale=0.0, audio_modality_scale=1.0)
+    return out
+
+
 def takes_control(info: Any, loras: Any = ()) -> bool:
     """LTX-2 follows a control video in context (LTX2InContextPipeline) when an IC-LoRA, trained to read
     the reference tokens (depth, pose, camera), is attached: without one the tokens steer nothing."""
@@ -36,6 +54,7 @@ def build_call(loaded: LoadedPipeline, inp: ShotInputs, generator: Any) -> tuple
         "width": inp.width, "num_frames": inp.num_frames, "frame_rate": float(inp.native_fps),
         "num_inference_steps": inp.steps, "guidance_scale": inp.guidance, "generator": generator,
         "output_type": "np", "max_sequence_length": inp.max_sequence_length}
+    kwargs.update(distilled_schedule(info, inp))
     if inp.control:
         return _in_context(loaded, inp, kwargs)
     if inp.task in ("flf2v", "keyframes"):

@@ -107,8 +107,14 @@ def _add_skyreels() -> None:
     windows (base_num_frames + overlap_history)."""
     FAMILIES["skyreels"] = FamilySpec("skyreels", "SkyReels-V2", Fraction(24), 4, 16, (960, 544), 97, 30, 6.0, 8.0,
                                       512, ("first_block",))
-    for name in ("SkyReelsV2DiffusionForcingPipeline", "SkyReelsV2Pipeline"):
-        VARIANTS[name] = VariantSpec(name, "skyreels", "t2v", frozenset({C.T2V}))
+    # One diffusion forcing folder drives all three DF pipelines (same components): text, first(-last)
+    # frame, and native extend of a previous take (its last frames as the prefix it continues).
+    for name in ("SkyReelsV2DiffusionForcingPipeline", "SkyReelsV2DiffusionForcingImageToVideoPipeline",
+                 "SkyReelsV2DiffusionForcingVideoToVideoPipeline"):
+        VARIANTS[name] = VariantSpec(name, "skyreels", "t2v", frozenset({C.T2V, C.I2V, C.FLF2V, C.CONTINUE}))
+    VARIANTS["SkyReelsV2Pipeline"] = VariantSpec("SkyReelsV2Pipeline", "skyreels", "t2v", frozenset({C.T2V}))
+    VARIANTS["SkyReelsV2ImageToVideoPipeline"] = VariantSpec("SkyReelsV2ImageToVideoPipeline", "skyreels", "i2v",
+                                                             frozenset({C.I2V, C.FLF2V}))
 
 
 _add_skyreels()
@@ -119,6 +125,8 @@ def _add_hunyuan15() -> None:
     FAMILIES["hunyuan15"] = FamilySpec("hunyuan15", "HunyuanVideo 1.5", Fraction(24), 4, 16, (848, 480), 121, 50,
                                        6.0, None, 256, ())
     VARIANTS["HunyuanVideo15Pipeline"] = VariantSpec("HunyuanVideo15Pipeline", "hunyuan15", "t2v", frozenset({C.T2V}))
+    VARIANTS["HunyuanVideo15ImageToVideoPipeline"] = VariantSpec("HunyuanVideo15ImageToVideoPipeline", "hunyuan15",
+                                                                 "i2v", frozenset({C.I2V}))
 
 
 _add_hunyuan15()
@@ -447,7 +455,8 @@ def _describe_skyreels(folder: Path, variant: VariantSpec, params: dict[str, int
     temporal_down = vcfg.get("temperal_downsample") or [False, True, True]
     spatial = 2 ** len(temporal_down)
     temporal = 2 ** sum(bool(x) for x in temporal_down)
-    label = spec.label + (" diffusion forcing" if "DiffusionForcing" in variant.class_name else "")
+    label = spec.label + (" diffusion forcing" if "DiffusionForcing" in variant.class_name else
+                          " I2V" if variant.variant == "i2v" else "")
     return ModelInfo(path=str(folder.resolve()), class_name=variant.class_name, family="skyreels",
                      variant=variant.variant, label=label, capabilities=variant.capabilities,
                      native_fps=spec.native_fps, frame_step=temporal, size_multiple=spatial * int(patch[-1]),
@@ -465,7 +474,7 @@ def _describe_hunyuan15(folder: Path, variant: VariantSpec, params: dict[str, in
     temporal = int(vcfg.get("temporal_compression_ratio") or 4)
     p = int(tcfg.get("patch_size") or 1)
     return ModelInfo(path=str(folder.resolve()), class_name=variant.class_name, family="hunyuan15",
-                     variant=variant.variant, label=spec.label, capabilities=variant.capabilities,
+                     variant=variant.variant, label=spec.label + (" I2V" if variant.variant == "i2v" else ""), capabilities=variant.capabilities,
                      native_fps=spec.native_fps, frame_step=temporal, size_multiple=spatial * p, params=params,
                      hidden_size=int(tcfg.get("num_attention_heads") or 0) * int(tcfg.get("attention_head_dim") or 0),
                      layers=int(tcfg.get("num_layers") or 0), latent_channels=int(vcfg.get("latent_channels") or 32),

@@ -27,8 +27,9 @@ DTYPE_CHOICES = ("auto", "bfloat16", "float16", "float32", "fp8")
 FP8_COMPONENTS = ("transformer", "transformer_2")
 # The VAE's own dtype under a half-precision pipeline: the Wan authors decode in float32; the
 # LTX-Video, LTX-2 and CogVideoX VAEs ship and run in bfloat16 (their pipelines hand the VAE the
-# latents in the transformer's dtype, so a float32 VAE there needs the cast loader adds).
-VAE_DTYPE = {"wan": "float32"}
+# latents in the transformer's dtype, so a float32 VAE there needs the cast loader adds). SkyReels-V2
+# decodes with the Wan VAE, loaded in float32 in its published recipe too.
+VAE_DTYPE = {"wan": "float32", "skyreels": "float32"}
 ATTENTION_CHOICES = ("native", "flash", "sage", "_native_cudnn", "_native_efficient", "_native_flash",
                      "_native_math", "flex", "xformers", "flash_hub", "sage_hub")
 

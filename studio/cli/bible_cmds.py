@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from ..errors import UserError
-from .common import add_command, emit, open_document, table
+from .common import add_command, emit, open_document, parse_lora_flags, table
 
 BIBLE_SUBCOMMAND_MODULES: list[str] = [
     "consent_cmds",   # consent, revoke, uses (issue 17)
@@ -59,6 +59,9 @@ def _entry_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--image", action="append", metavar="FILE", help="add a reference picture (repeatable)")
     p.add_argument("--model", metavar="FILE", help="the entry's own 3D model (.glb), copied into the project; "
                                                    "the previs draws it (characters are placed rigidly)")
+    p.add_argument("--lora", action="append", metavar="FILE[:WEIGHT[:TRIGGER]]",
+                   help="a character or style LoRA (.safetensors, copied into the project) for every diffusion "
+                        "shot that references the entry (repeatable; replaces the entry's list; --lora '' clears)")
 
 
 def parse_colour(text: str) -> str:
@@ -88,7 +91,8 @@ def find_entry(doc: Any, ref: str):
 def _record(entry) -> dict[str, Any]:
     return {"id": entry.id, "kind": entry.kind.value, "name": entry.name, "description": entry.description,
             "colour": entry.color, "voice": entry.voice, "reference_images": list(entry.reference_images),
-            "model": entry.model}
+            "model": entry.model,
+            "loras": [{"path": lo.path, "weight": lo.weight, "trigger": lo.trigger} for lo in entry.loras]}
 
 
 def _changes(doc: Any, args: argparse.Namespace, entry=None) -> dict[str, Any]:
@@ -102,6 +106,8 @@ def _changes(doc: Any, args: argparse.Namespace, entry=None) -> dict[str, Any]:
         values["color"] = parse_colour(args.colour)
     if args.voice is not None:
         values["voice"] = args.voice
+    if getattr(args, "lora", None) is not None:
+        values["loras"] = parse_lora_flags(doc, args.lora)
     if args.image:
         # Pictures are checked and copied in before the edit: a bad file refuses the whole command.
         rels = [import_picture(doc, path) for path in args.image]
@@ -134,7 +140,8 @@ def run_edit(args: argparse.Namespace) -> int:
         if args.kind is not None:
             values["kind"] = BibleKind.parse(args.kind, "bible entry kind")
         if not values:
-            raise UserError("nothing to change: give --name, --kind, --description, --colour, --voice, --image or --model")
+            raise UserError("nothing to change: give --name, --kind, --description, --colour, --voice, --image, "
+                            "--model or --lora")
         updated = entry.with_(**values)
         doc.execute(SetBibleEntry(updated))
         emit(args, _record(updated), f"Updated {updated.kind.value} {updated.name!r} ({updated.id})")

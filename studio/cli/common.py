@@ -184,3 +184,33 @@ class ProgressBar:
 def progress_for(args: argparse.Namespace, label: str = "") -> ProgressBar:
     """The progress bar a command should use: silent with --json (stdout is one JSON document)."""
     return ProgressBar(label, enabled=not getattr(args, "json", False))
+
+
+def parse_lora_flags(doc: Any, values: list[str]) -> tuple:
+    """`--lora FILE[:WEIGHT[:TRIGGER WORDS]]` (repeatable; '' clears) -> LoraRefs, each file checked and
+    copied into the project's media/loras/ (shots and bible entries alike)."""
+    from ..errors import UserError
+    from ..media import import_lora
+    from ..model import LoraRef
+    out = []
+    for raw in values:
+        if not str(raw).strip():
+            continue
+        path, found, rest = str(raw).partition(".safetensors")
+        if not found:
+            raise UserError(f"--lora {raw!r}: a LoRA is a .safetensors file")
+        weight, trigger = 1.0, ""
+        if rest.startswith(":"):
+            weight_text, _, trigger = rest[1:].partition(":")
+            try:
+                weight = float(weight_text or 1.0)
+            except ValueError:
+                raise UserError(f"--lora {raw!r}: weight {weight_text!r} is not a number") from None
+        elif rest:
+            raise UserError(f"--lora {raw!r}: expected FILE.safetensors[:WEIGHT[:TRIGGER]]")
+        try:
+            ref = LoraRef("check.safetensors", weight, trigger.strip())   # weight/trigger refused before copying
+        except ValueError as exc:
+            raise UserError(f"--lora {raw!r}: {exc}") from None
+        out.append(ref.with_(path=import_lora(doc, path + ".safetensors")))
+    return tuple(out)

@@ -12,7 +12,7 @@ from engine.cues import CameraCue, CameraMove, Direction, MotionCue
 
 from ..errors import UserError
 from ..timebase import format_duration, format_timecode, parse_duration
-from .common import add_command, emit, open_document, progress_for, table
+from .common import add_command, emit, open_document, parse_lora_flags, progress_for, table
 
 DEFAULT_DEMO = Path("projects") / "demo.shotreel"
 CAMERA_MOVES = [m.value for m in CameraMove]
@@ -79,8 +79,8 @@ def _shot_flags(p: argparse.ArgumentParser, adding: bool) -> None:
     p.add_argument("--ref", action="append", metavar="NAME",
                    help="bible entry to reference, by name or id (repeatable; replaces the shot's list)")
     p.add_argument("--lora", action="append", metavar="FILE[:WEIGHT[:TRIGGER]]",
-                   help="a .safetensors LoRA for diffusion takes of this shot (repeatable; replaces the shot's "
-                        "list; --lora '' clears it)")
+                   help="a .safetensors LoRA for diffusion takes of this shot, copied into the project (repeatable; "
+                        "replaces the shot's list; --lora '' clears it)")
 
 
 # ---- new -----------------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def _shot_values(doc: Any, args: argparse.Namespace, shot: Any = None) -> dict[s
     if refs is not None:
         values["bible_refs"] = refs
     if getattr(args, "lora", None) is not None:
-        values["loras"] = parse_lora_flags(args.lora)
+        values["loras"] = parse_lora_flags(doc, args.lora)
     return values
 
 
@@ -346,26 +346,3 @@ def run_demo(args: argparse.Namespace) -> int:
             lines.append(f"List the shots with: shotreel shots {doc.folder}")
         emit(args, record, "\n".join(lines))
     return 0
-
-
-def parse_lora_flags(values: list[str]) -> tuple:
-    """`--lora FILE[:WEIGHT[:TRIGGER WORDS]]` (repeatable; '' clears) -> LoraRefs."""
-    from ..model import LoraRef
-    out = []
-    for raw in values:
-        if not str(raw).strip():
-            continue
-        path, _, rest = str(raw).partition(".safetensors")
-        if not _ and not rest:
-            raise UserError(f"--lora {raw!r}: a LoRA is a .safetensors file")
-        weight, trigger = 1.0, ""
-        if rest.startswith(":"):
-            weight_text, _, trigger = rest[1:].partition(":")
-            try:
-                weight = float(weight_text or 1.0)
-            except ValueError:
-                raise UserError(f"--lora {raw!r}: weight {weight_text!r} is not a number") from None
-        elif rest:
-            raise UserError(f"--lora {raw!r}: expected FILE.safetensors[:WEIGHT[:TRIGGER]]")
-        out.append(LoraRef(path + ".safetensors", weight, trigger.strip()))
-    return tuple(out)

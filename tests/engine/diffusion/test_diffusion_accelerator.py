@@ -35,7 +35,9 @@ def _loaded(tiny_models, name, **key):
 
 @pytest.mark.parametrize("name,cond_kind,fps", [
     ("wan_t2v", "t2v", 16), ("wan_i2v", "i2v", 16), ("wan_vace", "keyframes", 16), ("ltx", "t2v", 24),
-    ("ltx", "keyframes", 24), ("ltx2", "i2v", 24), ("cogvideox_t2v", "t2v", 8), ("cogvideox_i2v", "i2v", 8)])
+    ("ltx", "keyframes", 24), ("ltx2", "i2v", 24), ("cogvideox_t2v", "t2v", 8), ("cogvideox_i2v", "i2v", 8),
+    ("skyreels_df", "t2v", 24), ("skyreels_df", "i2v", 24), ("skyreels_i2v", "i2v", 24), ("hunyuan15", "t2v", 24),
+    ("hunyuan15_i2v", "i2v", 24)])
 def test_every_family_and_task_runs_in_accelerator_dtypes(tiny_models, tmp_path, images, name, cond_kind, fps):
     cond = {"t2v": Conditioning(), "i2v": Conditioning(first_frame=images["grad"]),
             "keyframes": Conditioning(keyframes=(Keyframe(images["grad"], 0), Keyframe(images["checker"], 4, 0.8)))
@@ -44,8 +46,8 @@ def test_every_family_and_task_runs_in_accelerator_dtypes(tiny_models, tmp_path,
     result, _ = run(tiny_models[name], tmp_path, cond=cond, fps=fps, width=size, height=size, dtype=BF16)
     meta = assert_take(result, 9, size, size, fps)
     assert meta["dtypes"]["default"] == BF16
-    # the VAE in its own dtype: Wan's in float32, the others' in the pipeline's bfloat16
-    assert meta["dtypes"].get("vae", BF16) == ("float32" if name.startswith("wan") else BF16)
+    # the VAE in its own dtype: Wan's (also SkyReels') in float32, the others' in the pipeline's bfloat16
+    assert meta["dtypes"].get("vae", BF16) == ("float32" if name.startswith(("wan", "skyreels")) else BF16)
 
 
 @pytest.mark.parametrize("name,fps", [("ltx", 24), ("cogvideox_t2v", 8)])

@@ -136,22 +136,64 @@ def test_lora_is_in_the_signed_takes_c2pa_manifest(tiny_models, tmp_path, loras,
     assert str(loras[0]) in manifest and '"weight": 0.6' in manifest and "sks noir" in manifest
 
 
-def test_edit_shot_attaches_loras_from_the_command_line(tmp_path, capsys):
+def test_edit_shot_attaches_loras_from_the_command_line(tmp_path, capsys, loras):
     from studio.cli import main
     from studio.document import Document
     path = tmp_path / "e.shotreel"
     assert main(["new", str(path)]) == 0
     assert main(["add-shot", str(path), "--title", "Pier"]) == 0
-    assert main(["edit-shot", str(path), "1", "--lora", "loras/noir.safetensors:0.7:sks noir",
-                 "--lora", "/abs/mara.safetensors"]) == 0
+    assert main(["edit-shot", str(path), "1", "--lora", f"{loras[0]}:0.7:sks noir", "--lora", str(loras[1])]) == 0
     doc = Document.open(path)
     shot = doc.project.resolve_shot("1")
     doc.close()
-    assert [(lo.path, lo.weight, lo.trigger) for lo in shot.loras] == [
-        ("loras/noir.safetensors", 0.7, "sks noir"), ("/abs/mara.safetensors", 1.0, "")]
-    assert main(["edit-shot", str(path), "1", "--lora", "x.ckpt"]) == 1
-    assert "safetensors" in capsys.readouterr().err
+    assert [(lo.weight, lo.trigger) for lo in shot.loras] == [(0.7, "sks noir"), (1.0, "")]
+    for lo, source in zip(shot.loras, loras):     # copied into the project, byte for byte
+        assert lo.path.startswith("media/loras/") and (path / lo.path).read_bytes() == source.read_bytes()
+    fake = tmp_path / "fake.safetensors"
+    fake.write_bytes(b"\x80\x04 a pickle renamed")
+    for bad, words in (("x.ckpt", "safetensors"), (str(fake), "not a safetensors file"),
+                       (str(tmp_path / "gone.safetensors"), "not a file"), (f"{loras[0]}:9", "outside -4..4")):
+        assert main(["edit-shot", str(path), "1", "--lora", bad]) == 1
+        assert words in capsys.readouterr().err
     assert main(["edit-shot", str(path), "1", "--lora", ""]) == 0
     doc = Document.open(path)
     assert doc.project.resolve_shot("1").loras == ()
     doc.close()
+
+
+def test_bible_entry_lora_from_the_command_line_reaches_the_pipeline(tiny_models, tmp_path, loras, capsys):
+    """`bible add/edit --lora` (copied in, one undoable step) -> a shot referencing the entry -> the
+    diffusion pipeline loads it: the take records the entry's LoRA and its trigger words lead the prompt."""
+    import hashlib
+    from studio.cli import main
+    from studio.document import Document
+    path = tmp_path / "b.shotreel"
+    assert main(["new", str(path), "--size", "32x32", "--fps", "16"]) == 0
+    assert main(["bible", "add", str(path), "--kind", "character", "--name", "Mara",
+                 "--lora", f"{loras[0]}:0.8:sks woman", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    copied = path / record["loras"][0]["path"]
+    assert record["loras"][0]["path"].startswith("media/loras/") and copied.read_bytes() == loras[0].read_bytes()
+    assert main(["add-shot", str(path), "--title", "Pier", "--prompt", "a woman walks", "--duration", "9f",
+                 "--ref", "Mara"]) == 0
+    assert main(["generate", str(path), "--backend", "diffusion", "--model", str(tiny_models["wan_t2v"]),
+                 "--steps", "2", "--json"]) == 0
+    take = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["takes"][0]
+    meta = json.loads(Path(take["files_abs"]["metadata"]).read_text())
+    assert meta["prompt"].startswith("sks woman, ")
+    assert [(lo["name"], lo["sha256"]) for lo in meta["loras"]] == [
+        ("Mara", hashlib.sha256(loras[0].read_bytes()).hexdigest())]
+    assert meta["request"]["options"]["loras"][0]["weight"] == 0.8
+    # edit replaces the list, '' clears, undo brings it back
+    assert main(["bible", "edit", str(path), "Mara", "--lora", str(loras[1])]) == 0
+    assert main(["bible", "edit", str(path), "Mara", "--lora", ""]) == 0
+    doc = Document.open(path)
+    assert doc.project.bible_by_name("Mara").loras == ()
+    doc.close()
+    assert main(["undo", str(path)]) == 0
+    doc = Document.open(path)
+    kept = doc.project.bible_by_name("Mara").loras
+    doc.close()
+    assert len(kept) == 1 and (path / kept[0].path).read_bytes() == loras[1].read_bytes()
+    assert main(["bible", "edit", str(path), "Mara", "--lora", "mara.bin"]) == 1
+    assert "safetensors" in capsys.readouterr().err

@@ -136,3 +136,115 @@ def test_hunyuanvideo15_t2v_with_steps_followed_without_a_callback(tiny_models, 
     import pytest
     with pytest.raises(JobCancelled):
         run(tiny_models["hunyuan15"], tmp_path / "c", fps=24, steps=4, cancel=token, on_progress=cancel_at_two)
+
+
+def test_hunyuanvideo15_i2v_generates_at_its_own_bucket_and_the_image_matters(tiny_models, tmp_path, images,
+                                                                              monkeypatch):
+    """HunyuanVideo15ImageToVideoPipeline picks its size from the image (its transformer's target_size
+    buckets): the backend plans that bucket as the working size and scales back to the project size."""
+    import diffusers
+    from test_diffusion_generate import differs
+    from engine.diffusion.registry import inspect_model_dir
+    info = inspect_model_dir(tiny_models["hunyuan15_i2v"])
+    assert (info.family, info.variant, info.label) == ("hunyuan15", "i2v", "HunyuanVideo 1.5 I2V")
+    assert info.params["image_encoder"] > 0
+    seen = []
+    original = diffusers.HunyuanVideo15ImageToVideoPipeline.__call__
+
+    def spy(self, *args, **kwargs):            # records what the pipeline gets, then runs it
+        seen.append(kwargs)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(diffusers.HunyuanVideo15ImageToVideoPipeline, "__call__", spy)
+    a, _ = run(tiny_models["hunyuan15_i2v"], tmp_path / "a", fps=24, width=48, height=32, steps=2,
+               cond=Conditioning(first_frame=images["grad"]))
+    meta = assert_take(a, 9, 48, 32, 24)
+    assert meta["task"] == "i2v" and meta["working_size"] == [36, 24]      # the 3:2 bucket of target_size 32
+    assert seen[0]["image"].size == (36, 24) and "height" not in seen[0]
+    b, _ = run(tiny_models["hunyuan15_i2v"], tmp_path / "b", fps=24, width=48, height=32, steps=2,
+               cond=Conditioning(first_frame=images["checker"]))
+    assert differs(a, b)
+    import pytest
+    from engine.errors import EngineError
+    with pytest.raises(EngineError, match="I2V cannot do text-to-video"):    # an I2V folder needs its image
+        run(tiny_models["hunyuan15_i2v"], tmp_path / "c", fps=24, steps=2)
+
+
+def test_skyreels_v2_native_extend_and_i2v_from_one_diffusion_forcing_folder(tiny_models, tmp_path, images,
+                                                                            monkeypatch):
+    """Continue a previous take with SkyReels' own V2V diffusion forcing (its last frames are the prefix
+    the new frames continue), and first-frame I2V, both over the T2V folder's components."""
+    import diffusers
+    from test_diffusion_generate import differs
+    seen = {}
+    for name in ("SkyReelsV2DiffusionForcingVideoToVideoPipeline", "SkyReelsV2DiffusionForcingImageToVideoPipeline"):
+        original = getattr(diffusers, name).__call__
+
+        def spy(self, *a, _original=original, _name=name, **k):
+            seen[_name] = k
+            return _original(self, *a, **k)
+        monkeypatch.setattr(getattr(diffusers, name), "__call__", spy)
+    first, _ = run(tiny_models["skyreels_df"], tmp_path / "a", fps=24, steps=2)
+    other, _ = run(tiny_models["skyreels_df"], tmp_path / "b", fps=24, steps=2, seed=9)
+    cont, _ = run(tiny_models["skyreels_df"], tmp_path / "c", fps=24, steps=2,
+                  cond=Conditioning(video=first.video, video_frames=5))
+    meta = assert_take(cont, 9, 32, 32, 24)
+    v2v = seen["SkyReelsV2DiffusionForcingVideoToVideoPipeline"]
+    assert meta["task"] == "continue" and meta["model_frames"] == 13 and meta["model_frames_out"] == 13
+    assert len(v2v["video"]) == 5 and v2v["video"][0].size == (32, 32)
+    assert v2v["overlap_history"] == 5 and v2v["num_frames"] == 13 and v2v["base_num_frames"] == 13
+    cont_other, _ = run(tiny_models["skyreels_df"], tmp_path / "d", fps=24, steps=2,
+                        cond=Conditioning(video=other.video, video_frames=5))
+    assert differs(cont, cont_other)                   # the previous take is what it continues
+    half, _ = run(tiny_models["skyreels_df"], tmp_path / "h", fps=24, steps=2, dtype="bfloat16",
+                  cond=Conditioning(video=first.video, video_frames=5))   # accelerator dtypes, VAE in float32
+    assert assert_take(half, 9, 32, 32, 24)["dtypes"] == {"default": "bfloat16", "vae": "float32"}
+    a, _ = run(tiny_models["skyreels_df"], tmp_path / "i", fps=24, steps=2,
+               cond=Conditioning(first_frame=images["grad"]))
+    assert_take(a, 9, 32, 32, 24)
+    i2v = seen["SkyReelsV2DiffusionForcingImageToVideoPipeline"]
+    assert i2v["image"].size == (32, 32) and i2v["last_image"] is None
+    b, _ = run(tiny_models["skyreels_df"], tmp_path / "j", fps=24, steps=2,
+               cond=Conditioning(first_frame=images["checker"]))
+    assert differs(a, b)
+
+
+def test_distilled_ltx2_folder_runs_its_own_sigmas_without_guidance(tiny_models, tmp_path, monkeypatch):
+    import shutil
+    import diffusers
+    from diffusers.pipelines.ltx2.utils import DISTILLED_SIGMA_VALUES
+    folder = tmp_path / "ltx-2-19b-distilled"
+    shutil.copytree(tiny_models["ltx2"], folder)
+    seen = {}
+    original = diffusers.LTX2Pipeline.__call__
+
+    def spy(self, *a, **k):
+        seen.clear()
+        seen.update(k)
+        return original(self, *a, **k)
+    monkeypatch.setattr(diffusers.LTX2Pipeline, "__call__", spy)
+    result, _ = run(folder, tmp_path / "d", fps=24, steps=None)
+    meta = assert_take(result, 9, 32, 32, 24)
+    assert seen["sigmas"] == list(DISTILLED_SIGMA_VALUES) and seen["num_inference_steps"] == 8
+    assert (seen["guidance_scale"], seen["stg_scale"], seen["modality_scale"]) == (1.0, 0.0, 1.0)
+    assert (seen["audio_guidance_scale"], seen["audio_stg_scale"], seen["audio_modality_scale"]) == (1.0, 0.0, 1.0)
+    assert meta["steps_done"] == len(DISTILLED_SIGMA_VALUES)
+    run(folder, tmp_path / "u", fps=24, steps=2, guidance=2.5)      # the user's own choice wins
+    assert "sigmas" not in seen and seen["guidance_scale"] == 2.5 and "stg_scale" not in seen
+    from types import SimpleNamespace
+    from engine.diffusion.ltx2 import distilled_schedule
+    from engine.diffusion.registry import inspect_model_dir
+    assert distilled_schedule(inspect_model_dir(tiny_models["ltx2"]), SimpleNamespace(options={})) == {}  # full model
+
+
+def test_skyreels_v2_i2v_folder_with_its_clip_image_encoder(tiny_models, tmp_path, images):
+    from test_diffusion_generate import differs
+    from engine.diffusion.registry import inspect_model_dir
+    info = inspect_model_dir(tiny_models["skyreels_i2v"])
+    assert (info.variant, info.label) == ("i2v", "SkyReels-V2 I2V") and info.params["image_encoder"] > 0
+    a, _ = run(tiny_models["skyreels_i2v"], tmp_path / "a", fps=24, steps=2,
+               cond=Conditioning(first_frame=images["grad"]))
+    meta = assert_take(a, 9, 32, 32, 24)
+    assert meta["task"] == "i2v"
+    b, _ = run(tiny_models["skyreels_i2v"], tmp_path / "b", fps=24, steps=2,
+               cond=Conditioning(first_frame=images["checker"]))
+    assert differs(a, b)

@@ -186,3 +186,15 @@ def test_models_that_cannot_are_refused_before_queueing(studio):
         remix.plan_extend(s.doc, s.take().id, 8)
     assert "start from an image" in str(err.value)
     assert remix.model_refusal(s.doc, remix.take_request(s.doc, s.take()), "remix") == ""
+
+
+def test_extend_on_skyreels_uses_its_native_diffusion_forcing_continuation(studio):
+    """Extend (the studio's remix) on a SkyReels-V2 diffusion forcing folder continues the clip with the
+    model's own V2V extend: the parent's frames, then the new frames generated from its last ones."""
+    s = studio("skyreels_df", fps=24)
+    parent = s.take()
+    cont, = s.run(remix.plan_extend(s.doc, parent.id, 8))
+    meta = s.meta(cont)
+    assert meta["task"] == "continue" and cont.operation == "extend" and cont.frames == parent.frames + 8
+    assert meta["model"]["class_name"] == "SkyReelsV2DiffusionForcingPipeline"
+    assert meta["splice"]["head_frames"] == parent.frames - 1 and meta["splice"]["generated_frames"] == 9

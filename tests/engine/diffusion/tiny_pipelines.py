@@ -99,7 +99,22 @@ def build_skyreels_df(tokenizer):
                                               transformer=_wan_transformer("SkyReelsV2Transformer3DModel"))
 
 
-def build_hunyuan15(tokenizer):
+def build_skyreels_i2v(tokenizer):
+    """SkyReels-V2 I2V (not diffusion forcing): Wan 2.1-style, a CLIP vision encoder beside the image latents."""
+    import torch
+    from diffusers import SkyReelsV2ImageToVideoPipeline
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+    torch.manual_seed(0)
+    encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
+        hidden_size=4, projection_dim=4, num_hidden_layers=2, num_attention_heads=2, image_size=32,
+        intermediate_size=16, patch_size=1)).eval()
+    return SkyReelsV2ImageToVideoPipeline(
+        tokenizer=tokenizer, text_encoder=_text_encoder("umt5", len(tokenizer)), vae=_wan_vae(),
+        scheduler=_wan_scheduler(), image_processor=CLIPImageProcessor(crop_size=32, size=32), image_encoder=encoder,
+        transformer=_wan_transformer("SkyReelsV2Transformer3DModel", in_channels=36, image_dim=4))
+
+
+def build_hunyuan15(tokenizer, task_type: str = "t2v"):
     """HunyuanVideo 1.5 at the size diffusers' own fast test uses: tiny Qwen2.5-VL text model (fed by the
     offline tokenizer with a one-line chat template), tiny T5 for the glyph encoder, offline ByT5."""
     import torch
@@ -111,7 +126,8 @@ def build_hunyuan15(tokenizer):
     transformer = HunyuanVideo15Transformer3DModel(
         in_channels=9, out_channels=4, num_attention_heads=2, attention_head_dim=8, num_layers=1,
         num_refiner_layers=1, mlp_ratio=2.0, patch_size=1, patch_size_t=1, text_embed_dim=16, text_embed_2_dim=32,
-        image_embed_dim=12, rope_axes_dim=(2, 2, 4), target_size=16, task_type="t2v")
+        image_embed_dim=12, rope_axes_dim=(2, 2, 4), target_size=32 if task_type == "i2v" else 16,
+        task_type=task_type)
     torch.manual_seed(0)
     vae = AutoencoderKLHunyuanVideo15(in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(16, 16),
                                       layers_per_block=1, spatial_compression_ratio=4, temporal_compression_ratio=4,
@@ -123,10 +139,24 @@ def build_hunyuan15(tokenizer):
         rope_scaling={"mrope_section": [1, 1, 2], "rope_type": "default", "type": "default"})).eval()
     qwen_tok = build_tokenizer()
     qwen_tok.chat_template = "{% for m in messages %}{{ m['content'] }} {% endfor %}"
-    return HunyuanVideo15Pipeline(text_encoder=text, tokenizer=qwen_tok, transformer=transformer, vae=vae,
-                                  scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
-                                  text_encoder_2=_text_encoder("t5", 384), tokenizer_2=ByT5Tokenizer(),
-                                  guider=ClassifierFreeGuidance(guidance_scale=1.0))
+    parts = dict(text_encoder=text, tokenizer=qwen_tok, transformer=transformer, vae=vae,
+                 scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0), text_encoder_2=_text_encoder("t5", 384),
+                 tokenizer_2=ByT5Tokenizer(), guider=ClassifierFreeGuidance(guidance_scale=1.0))
+    if task_type == "t2v":
+        return HunyuanVideo15Pipeline(**parts)
+    from diffusers import HunyuanVideo15ImageToVideoPipeline
+    from transformers import SiglipImageProcessor, SiglipVisionConfig, SiglipVisionModel
+    torch.manual_seed(0)
+    image_encoder = SiglipVisionModel(SiglipVisionConfig(hidden_size=12, intermediate_size=16, num_hidden_layers=1,
+                                                         num_attention_heads=2, image_size=28, patch_size=14)).eval()
+    return HunyuanVideo15ImageToVideoPipeline(**parts, image_encoder=image_encoder,
+                                              feature_extractor=SiglipImageProcessor(size={"height": 28, "width": 28}))
+
+
+def build_hunyuan15_i2v(tokenizer):
+    """HunyuanVideo 1.5 image-to-video: the T2V parts plus a tiny SigLIP image encoder; its transformer's
+    target_size (32) sets the pipeline's own output buckets (the real 480p/720p folders: 480/720)."""
+    return build_hunyuan15(tokenizer, "i2v")
 
 
 def build_wan_i2v(tokenizer):
@@ -297,7 +327,8 @@ BUILDERS = {"wan_t2v": build_wan_t2v, "wan22_a14b": build_wan22_a14b, "wan_i2v":
             "wan_i2v_clip": build_wan_i2v_clip,
             "wan_vace": build_wan_vace, "ltx": build_ltx, "ltx2": build_ltx2,
             "cogvideox_t2v": build_cogvideox_t2v, "cogvideox_i2v": build_cogvideox_i2v,
-            "skyreels_df": build_skyreels_df, "hunyuan15": build_hunyuan15}
+            "skyreels_df": build_skyreels_df, "hunyuan15": build_hunyuan15, "hunyuan15_i2v": build_hunyuan15_i2v,
+            "skyreels_i2v": build_skyreels_i2v}
 
 
 def build_all(root: str | Path, names=None) -> dict[str, Path]:
