@@ -247,12 +247,16 @@ def test_loras_are_added_weighted_and_removed_undoably(qtbot, tmp_path, studio_e
     panel = _panel(qtbot, doc)
     assert panel.select_entry("ch_mara") and panel.lora_box.isVisible()
     before = doc.project.bible_entry("ch_mara").loras
+    import numpy as np
+    from safetensors.numpy import save_file
     lora = tmp_path / "mara_v2.safetensors"
-    lora.write_bytes(b"\0" * 16)
+    save_file({"lora_A.weight": np.zeros((2, 4), dtype=np.float32)}, str(lora))
     assert panel.add_lora(str(lora))
     added = doc.project.bible_entry("ch_mara").loras
-    assert len(added) == len(before) + 1 and added[-1].path == str(lora.resolve()) and added[-1].weight == 1.0
-    assert panel.loras.currentRow() == len(added) - 1 and "mara_v2.safetensors" in panel.loras.currentItem().text()
+    # copied into the project (portable, nothing outside it read at generation time)
+    assert len(added) == len(before) + 1 and added[-1].path.startswith("media/loras/") and added[-1].weight == 1.0
+    assert (doc.folder / added[-1].path).read_bytes() == lora.read_bytes()
+    assert panel.loras.currentRow() == len(added) - 1 and "mara_v2" in panel.loras.currentItem().text()
     panel.lora_weight.setValue(0.7)
     panel.lora_weight.editingFinished.emit()
     _type_line(panel.lora_trigger, "mara woman")

@@ -766,12 +766,10 @@ class BiblePanel(QWidget):
             if not path:
                 return False
         entry = self.entry
-        if not Path(path).is_file():
-            mark_error(self.add_lora_button, f"{path} is not a file")
-            return False
+        from studio.media import import_lora  # checked as safetensors, copied into media/loras/ (one place)
         try:
-            lora = LoraRef(str(Path(path).resolve()))
-        except ValidationError as exc:
+            lora = LoraRef(import_lora(self.doc, path))
+        except (UserError, ValidationError) as exc:
             mark_error(self.add_lora_button, str(exc))
             return False
         clear_error(self.add_lora_button)
