@@ -21,8 +21,8 @@ Figures (one JSON line each):
                            studio builds the shot plan and hands the request over, so the render runs
                            in a fresh process given the built request (pickled): what it holds is the
                            engine and the stream, not the bench's plan builder. Target <= 500 MB.
-  previs_rss_growth_60s    the same peak minus that process's RSS just before the render: streaming a
-                           long shot must not grow with its length.
+  previs_rss_growth_60s    the same peak minus that process's RSS just before the render (Panda, the
+                           set, the stream and ffmpeg); a 10 s take gives about the same (constant memory).
 
 Run: python -m tests.bench.bench_previs
 """
