@@ -164,8 +164,8 @@ class Mannequin:
                 a, b = geom.swap(j[spec[0]]), geom.swap(j[spec[1]])
                 axis = b - a
                 ref = body_r if abs(float(np.dot(_unit(axis), body_r))) < 0.9 else body_f
-                x = _unit(np.cross(axis, ref))
-                z = _unit(np.cross(x, axis))
+                x = _unit(_cross(axis, ref))
+                z = _unit(_cross(x, axis))
                 node.setMat(mat(x * spec[2] * k, axis, z * spec[2] * k, a))
                 # taper: the unit cylinder's top radius is 1; approximate with the mean radius
             elif kind == "ball":
@@ -176,20 +176,20 @@ class Mannequin:
                 a, b = geom.swap(j[spec[0]]), geom.swap(j[spec[1]])
                 c = a * 0.45 + b * 0.55 + np.array([0, 0, -0.015 * k])
                 f = _unit(np.array([b[0] - a[0], b[1] - a[1], 0.0]))
-                rr = _unit(np.cross(f, body_u))
+                rr = _unit(_cross(f, body_u))
                 node.setMat(mat(rr * 0.05 * k, f * 0.13 * k, body_u * 0.045 * k, c))
             elif kind == "hand":
                 a, b = geom.swap(j[spec[0]]), geom.swap(j[spec[1]])
                 d = _unit(b - a)
-                x = _unit(np.cross(d, body_u if abs(d[2]) < 0.9 else body_f))
-                z = _unit(np.cross(x, d))
+                x = _unit(_cross(d, body_u if abs(d[2]) < 0.9 else body_f))
+                z = _unit(_cross(x, d))
                 node.setMat(mat(x * 0.028 * k, d * 0.06 * k, z * 0.045 * k, (a + b) / 2))
             elif kind == "trunk":
                 waist = geom.swap(j["pelvis"]) + np.array([0, 0, 0.05 * k])
                 top = geom.swap(j["neck"]) - np.array([0, 0, 0.05 * k])
                 axis = top - waist
                 side = _unit(body_r - axis * float(np.dot(body_r, axis)) / max(1e-9, float(np.dot(axis, axis))))
-                depth = _unit(np.cross(side, axis))
+                depth = _unit(_cross(side, axis))
                 node.setMat(mat(side * spec[0] * k, axis, depth * spec[1] * k, waist))
             elif kind == "torso" and spec[0] == "shoulders":
                 top = geom.swap(j["neck"]) - np.array([0, 0, 0.07 * k])
@@ -201,7 +201,7 @@ class Mannequin:
                     pel = geom.swap(j["pelvis"])
                     axis = _unit(top - pel)
                     c = (top + pel) / 2 + axis * 0.03 * k
-                    node.setMat(mat(body_r * spec[1] * k, _unit(np.cross(axis, body_r)) * spec[2] * k,
+                    node.setMat(mat(body_r * spec[1] * k, _unit(_cross(axis, body_r)) * spec[2] * k,
                                     axis * spec[3] * k, c))
                 else:
                     node.setMat(mat(body_r * spec[1] * k, body_f * spec[2] * k, body_u * spec[3] * k,
@@ -262,4 +262,11 @@ class RigidModel:
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
-    return v / max(float(np.linalg.norm(v)), 1e-9)
+    # sqrt(v.v) is what np.linalg.norm computes for a vector (same bits), without its overhead.
+    return v / max(math.sqrt(float(v.dot(v))), 1e-9)
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.cross of two 3-vectors by the same products and differences (same bits): np.cross costs
+    ~15 us a call in axis bookkeeping, and a posed frame makes dozens of them."""
+    return np.array((a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]))
