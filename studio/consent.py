@@ -269,9 +269,8 @@ def authorize(project: Project, folder: str | os.PathLike, request: GenerationRe
     options = dict(request.options)
     # [] too: this take was checked and used no likeness
     options["likeness"] = _judge(project, shot, routes, generation_use(request.backend, request.options), today)
-    if policy is not None:
-        from .policy import enforce
-        options["policy"] = enforce(policy, project, request, folder=folder, today=today)
+    if policy is not None:  # a studio.policy.Policy
+        options["policy"] = policy.enforce(project, request, folder=folder, today=today)
     return request.with_(options=options) if options != dict(request.options) else request
 
 
@@ -287,9 +286,8 @@ def preflight(project: Project, folder: str | os.PathLike, shot_ids: Iterable[st
         use = generation_use(backend or backend_of(project, shot))
         try:
             _judge(project, shot, shot_likenesses(project, folder, shot), use, today)
-            if policy is not None:
-                from .policy import enforce_shot
-                enforce_shot(policy, project, folder, shot, use, today=today)
+            if policy is not None:  # a studio.policy.Policy
+                policy.enforce_shot(project, folder, shot, use, today=today)
         except UserError as exc:
             problems.append(exc)
     if len(problems) == 1:

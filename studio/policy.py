@@ -43,6 +43,14 @@ class Policy:
     sources: tuple[str, ...] = ()      # the files it was read from
     digest: str = ""                   # sha256 of the combined rules (recorded with each decision)
 
+    # studio.consent calls these on the policy it is handed, so it never imports this module (which
+    # imports consent's name matching): one direction of imports.
+    def enforce(self, project: Any, request: Any, **kwargs: Any) -> dict[str, Any]:
+        return enforce(self, project, request, **kwargs)
+
+    def enforce_shot(self, project: Any, folder: Any, shot: Any, use: str, **kwargs: Any) -> None:
+        return enforce_shot(self, project, folder, shot, use, **kwargs)
+
 
 @dataclass(frozen=True)
 class PolicyHit:

@@ -263,7 +263,7 @@ def test_title_and_duration_fields(qtbot, doc):
 
 
 def test_waveforms_queued_for_cues_no_longer_shown_are_dropped(qtbot, tmp_path, studio_env):
-    from ui.inspector.waveform import WaveformRenderer
+    from ui.waveform import WaveformRenderer
     from engine.cues import AudioCue
     renderer = WaveformRenderer()
     cues = [AudioCue(kind="ambience", preset="rain", cue_id=f"a{i}") for i in range(6)]

@@ -20,7 +20,7 @@ from .. import theme
 from ..timeline.canvas import LANE_COLORS, LANE_TITLES
 from ..timeline.layout import cue_label
 from .fields import AlignedForm, FocusCommit, fit_list_height, clear_error, field_error, run_edit
-from .waveform import WaveformWidget
+from ..waveform import WaveformWidget
 
 _NEW_CUE = {
     "dialogue": dict(text="New line."),

@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QSize, QTimer, Signal
 from PySide6.QtGui import QImage
 
-from ..inspector.waveform import WaveformRenderer
+from ..waveform import WaveformRenderer
 from ..storyboard.thumbnails import ThumbnailLoader
 
 THUMB_H = 54

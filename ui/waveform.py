@@ -1,4 +1,5 @@
-"""`WaveformWidget`: the min/max waveform of one audio cue, rendered off the GUI thread.
+"""`WaveformWidget`: the min/max waveform of one audio cue, rendered off the GUI thread (shared by the
+inspector and the timeline, so neither imports the other).
 
 The cue's sound is synthesized with `engine.audio.render_shot_audio` (the same code that makes a take's
 scratch audio: espeak-ng voices, presets, imported files) into a temporary WAV on a private
@@ -24,7 +25,7 @@ from engine.cues import AudioCue
 from engine.errors import JobCancelled
 from engine.jobs import CancelToken
 
-from .. import theme
+from . import theme
 
 BINS = 600
 _CACHE = 64
