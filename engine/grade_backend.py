@@ -26,7 +26,7 @@ from .errors import EngineError, ErrorKind
 from .fsio import atomic_path
 from .grade import ColourTransfer
 from .jobs import CancelToken, GenerationRequest, GenerationResult, Progress, ProgressFn
-from .takes import take_paths, write_take
+from .take_writer import take_paths, write_take
 
 RENDERER_VERSION = "grade-1.0"
 

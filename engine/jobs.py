@@ -172,7 +172,7 @@ _REMIX_OPTION = {"render_op": "previs_op", "parent_take_id": "parent_take_id", "
 @dataclass(frozen=True)
 class RemixSpec:
     """A remix operation as typed fields of the request (written by studio.remix, read by
-    engine/previs/remix.py through GenerationRequest.remix_options), so it travels and persists as
+    engine/previs/operations.py through GenerationRequest.remix_options), so it travels and persists as
     part of the request instead of free `options` entries.
 
     render_op: how previs renders it: 'extend' | 'loop' | 'blend' | 'variation' ('' = a plain render).

@@ -456,7 +456,7 @@ def _remove_job_partials(request: GenerationRequest) -> None:
     folder = Path(request.output_dir)
     if not folder.is_dir():
         return
-    from .takes import take_stem  # imported here: the runner itself needs no encoder or OpenCV
+    from .take_writer import take_stem  # imported here: the runner itself needs no encoder or OpenCV
     stem = take_stem(request.job_id)
     for path in folder.glob(f"{stem}*{PARTIAL_MARKER}*"):
         try:

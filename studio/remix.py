@@ -8,7 +8,7 @@ UI. Each `plan_*` returns ready-to-queue `GenerationRequest`s (queue them with
 the parent take (its params), so a derived take lives in the same world, with the same cues and the
 same continuity source as its parent; the recorded source also keeps stale tracking right.
 
-Backends: previs does every operation by re-simulating the parent (engine/previs/remix.py reads the
+Backends: previs does every operation by re-simulating the parent (engine/previs/operations.py reads the
 typed fields through `request.remix_options()`); diffusion maps them to conditioning (remix: video-to-video with a strength;
 extend: continuation of the clip, or a first frame, or a last frame pinned for backward; loop: the
 same image as first and last frame; blend: A's last frame to B's first). A diffusion model that
@@ -344,7 +344,7 @@ def _diffusion_extend(doc: Document, base: GenerationRequest, take: Take, frames
     continuation = from_last and can_extend_by_continuation(doc, base)
     _check_model(doc, base, "extend", direction=direction, from_last=continuation)
     # The generated clip includes the extend point; the parent's other frames are spliced around it
-    # (half-open source ranges, engine.takes.Splice).
+    # (half-open source ranges, engine.take_writer.Splice).
     video = str(doc.abspath(take.files["video"]))
     splice = {"video": video, "head": [0, from_frame]} if direction == "forward" else \
         {"video": video, "tail": [from_frame + 1, take.frames]}

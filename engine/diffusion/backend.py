@@ -24,7 +24,7 @@ Options (request.options), all optional:
   allow_download                    let a hub id download (safetensors only)
   splice                            {"video", "head": [start, stop], "tail": [start, stop]}: a source
                                     take's frames written before / after the generated ones (an
-                                    extend take is the whole, longer shot; engine.takes.Splice)
+                                    extend take is the whole, longer shot; engine.take_writer.Splice)
   device, native_fps, max_sequence_length, conditioning_scale, use_dynamic_cfg  (rarely needed)
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ import numpy as np
 from ..errors import EngineError, ErrorKind, JobCancelled
 from ..cues import CueError
 from ..jobs import CancelToken, GenerationRequest, GenerationResult, Progress, ProgressFn, fps_to_str, parse_fps
-from ..takes import Splice, WrittenTake, scratch_audio, take_paths, write_take
+from ..take_writer import Splice, WrittenTake, scratch_audio, take_paths, write_take
 from . import conform
 from .media import read_clip, read_image, retime
 from .memory import (attention_backend, cache_acceleration, free_accelerator_memory, is_oom, oom_error, pick_device,
@@ -332,7 +332,7 @@ class _Job:
 
     # -- output -------------------------------------------------------------------------------------
     def write_take(self, info, inputs: ShotInputs, plan, size, conform_mode, clip, started, meta) -> GenerationResult:
-        """Conform the clip to the request's frames, size and fps and write the take (engine.takes),
+        """Conform the clip to the request's frames, size and fps and write the take (engine.take_writer),
         with the splice's source frames around it when the request has one."""
         req = self.request
         mode = conform_mode if conform_mode in conform.CONFORM_MODES else "drop"
@@ -480,7 +480,7 @@ def _diffusers_version() -> str:
 
 def _render_audio(req: GenerationRequest, wav_path: Path, frames: int, cancel: CancelToken,
                   generated: tuple[np.ndarray, int] | None = None, *, lead_in_frames: int = 0) -> str | None:
-    """The take's scratch audio mix, exactly as previs takes get it (engine.takes.scratch_audio), `frames`
+    """The take's scratch audio mix, exactly as previs takes get it (engine.take_writer.scratch_audio), `frames`
     long; None when it has no cues.
 
     A joint-audio model's sound (LTX-2) is the take's track when the shot has no audio cues, and the

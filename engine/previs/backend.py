@@ -5,7 +5,7 @@ cancel lands within one frame's render + pipe write (~10-40 ms at 720p); a cance
 leaves no file behind (the encoder and every writer go through engine.fsio's atomic paths).
 
 Remix options (request.remix_options(): the typed RemixSpec fields under their option names, written by
-studio.remix; see engine/previs/remix.py):
+studio.remix; see engine/previs/operations.py):
   previs_op          'extend' | 'loop' | 'blend' | 'variation' (absent: a plain render; a 'remix'
                      is a plain render of the parent's world and start state with changed cues)
   parent             extend, loop: the parent take's request JSON, re-simulated exactly
@@ -23,11 +23,11 @@ import time
 from typing import Any
 
 from ..jobs import CancelToken, GenerationRequest, GenerationResult, Progress, ProgressFn
-from ..takes import PREVIEW_EVERY_S, PREVIEW_WIDTH, PROGRESS_EVERY_S, preview_of, take_paths, write_take
+from ..take_writer import PREVIEW_EVERY_S, PREVIEW_WIDTH, PROGRESS_EVERY_S, preview_of, take_paths, write_take
 from .factory import make_renderer
 from .render import RENDERER_VERSION, ignored_cues
 
-# take_paths, preview_of and the progress rates live in engine.takes (shared by every backend);
+# take_paths, preview_of and the progress rates live in engine.take_writer (shared by every backend);
 # re-exported here for callers that import them from the previs backend.
 __all__ = ["PrevisBackend", "take_paths", "preview_of", "PREVIEW_EVERY_S", "PREVIEW_WIDTH", "PROGRESS_EVERY_S"]
 

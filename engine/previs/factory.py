@@ -1,12 +1,12 @@
 """The one renderer factory: blocking (Panda3D set), board (parallax animatic) and every remix
-operation (remix.py) are made here, so render.py and remix.py never import each other."""
+operation (operations.py) are made here, so render.py and operations.py never import each other."""
 from __future__ import annotations
 
 from typing import Optional
 
 from ..jobs import GenerationRequest
 from .dressing import build_world
-from .remix import make_op_renderer
+from .operations import make_op_renderer
 from .render import BlockingRenderer, BoardRenderer, effective_scene, world_key
 
 

@@ -8,7 +8,7 @@ import time
 
 from engine.jobs import GenerationRequest, JobStatus
 from engine.runner import MemoryJobStore
-from engine.takes import take_paths
+from engine.take_writer import take_paths
 
 from .conftest import add_previs_node, kill_node
 

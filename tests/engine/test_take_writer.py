@@ -1,4 +1,4 @@
-"""engine.takes: the one take writer every backend uses (real ffmpeg, PyAV, engine.audio), and the
+"""engine.take_writer: the one take writer every backend uses (real ffmpeg, PyAV, engine.audio), and the
 splice that puts a source take's frames around generated ones (diffusion extend takes)."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from engine.cues import AudioCue
 from engine.errors import EngineError, ErrorKind, JobCancelled
 from engine.jobs import CancelToken, GenerationRequest, SceneSpec
-from engine.takes import Splice, take_paths, write_take
+from engine.take_writer import Splice, take_paths, write_take
 from tests.engine.previs_testkit import decode, psnr
 
 W, H = 96, 64

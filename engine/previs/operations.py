@@ -1,8 +1,8 @@
 """Previs renderings of the remix operations: extend, loop, blend and variation.
 
-Who calls: `factory.make_renderer` when a request carries `options['previs_op']`; the studio's
-`studio.remix` builds those requests. Every operation is a re-simulation, never an image edit: the
-parent take's request (in the options) is rendered again in the same world, so the state at any
+Who calls: `factory.make_renderer` when `request.remix_options()` names a `previs_op` (the typed
+`engine.jobs.RemixSpec`); the studio's `studio.remix` builds those requests. Every operation is a
+re-simulation, never an image edit: the parent take's request is rendered again in the same world, so the state at any
 of its frames (camera pose, figure poses) is exact and deterministic, and the operation continues,
 cycles or interpolates from there.
 
