@@ -98,7 +98,7 @@ class _Farm:
 
 
 def _emit(name: str, **values) -> None:
-    print(json.dumps({"figure": name, **values}), flush=True)
+    print(json.dumps({"bench": name, **values}), flush=True)
 
 
 def main() -> None:
