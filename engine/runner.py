@@ -404,13 +404,17 @@ class Runner:
                     self._changed(record)
                     self._cond.notify_all()
                     return
-                record.status, record.finished_at = result.status, time.time()
-                record.error = result.error
-                record.result = result if result.status is JobStatus.DONE else None
-                self._changed(record)
-                self._cond.notify_all()
+                self._record_finished(record, result)
             self._announce(record)
             self._emit("on_finished", result)
+
+    def _record_finished(self, record: JobRecord, result: GenerationResult) -> None:
+        """The record takes its result (the caller holds `_cond`); the farm runner finishes its records here too."""
+        record.status, record.finished_at = result.status, time.time()
+        record.error = result.error
+        record.result = result if result.status is JobStatus.DONE else None
+        self._changed(record)
+        self._cond.notify_all()
 
     def _run(self, record: JobRecord, token: CancelToken) -> GenerationResult:
         request = record.request

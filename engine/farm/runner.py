@@ -357,11 +357,7 @@ class FarmRunner(Runner):
             self._active.pop(record.job_id, None)
             if active.slot.job == record.job_id:
                 active.slot.job = None
-            record.status, record.finished_at = result.status, time.time()
-            record.error = result.error
-            record.result = result if result.status is JobStatus.DONE else None
-            self._changed(record)
-            self._cond.notify_all()
+            self._record_finished(record, result)
         self._announce(record)
         self._emit("on_finished", result)
         if result.status is not JobStatus.DONE:
@@ -608,11 +604,7 @@ class FarmRunner(Runner):
                 self._changed(record)
                 self._cond.notify_all()
                 return True
-            record.status, record.finished_at = result.status, time.time()
-            record.error = result.error
-            record.result = result if result.status is JobStatus.DONE else None
-            self._changed(record)
-            self._cond.notify_all()
+            self._record_finished(record, result)
         self._announce(record)
         self._emit("on_finished", result)
         if result.status is not JobStatus.DONE:
