@@ -388,25 +388,39 @@ class Runner:
                 if self._stopping:
                     return
                 record = self._queued()[0]
-                token = CancelToken()
-                record.status, record.started_at = JobStatus.RUNNING, time.time()
-                record.attempts += 1
-                record.error = None
-                self._running = (record, token)
+                token = self._record_started(record)
+            if self._run_started(record, token) is None:
+                return
+
+    def _record_started(self, record: JobRecord, worker: str | None = None) -> CancelToken:
+        """The record turns running here (the caller holds `_cond`); its cancel token."""
+        token = CancelToken()
+        record.status, record.started_at = JobStatus.RUNNING, time.time()
+        if worker is not None:
+            record.worker = worker
+        record.attempts += 1
+        record.error = None
+        self._running = (record, token)
+        self._changed(record)
+        return token
+
+    def _run_started(self, record: JobRecord, token: CancelToken) -> GenerationResult | None:
+        """Run a started record on this machine and deliver its result; None when a shutdown interrupted
+        it (then it is queued again and runs next session). The farm runner's local fallback uses it too."""
+        self._announce(record)
+        result = self._run(record, token)
+        with self._cond:
+            self._running = None
+            if self._stopping and result.status is JobStatus.CANCELLED:
+                # Interrupted by shutdown, not by the user: it runs again next session.
+                record.status, record.started_at = JobStatus.QUEUED, None
                 self._changed(record)
-            self._announce(record)
-            result = self._run(record, token)
-            with self._cond:
-                self._running = None
-                if self._stopping and result.status is JobStatus.CANCELLED:
-                    # Interrupted by shutdown, not by the user: it runs again next session.
-                    record.status, record.started_at = JobStatus.QUEUED, None
-                    self._changed(record)
-                    self._cond.notify_all()
-                    return
-                self._record_finished(record, result)
-            self._announce(record)
-            self._emit("on_finished", result)
+                self._cond.notify_all()
+                return None
+            self._record_finished(record, result)
+        self._announce(record)
+        self._emit("on_finished", result)
+        return result
 
     def _record_finished(self, record: JobRecord, result: GenerationResult) -> None:
         """The record takes its result (the caller holds `_cond`); the farm runner finishes its records here too."""

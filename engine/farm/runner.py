@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
 from ..errors import EngineError, ErrorKind
-from ..jobs import CancelToken, GenerationRequest, GenerationResult, JobStatus, Progress
+from ..jobs import GenerationRequest, GenerationResult, JobStatus, Progress
 from ..runner import JobRecord, JobStore, PostProcess, Runner, RunnerError, _default_backends, _remove_job_partials
 from .bundle import pack, resolve_chain, write_result
 from .connection import NAMESPACE, connect, farm_error, head_reachable
@@ -137,7 +137,7 @@ class FarmRunner(Runner):
 
     def cancel(self, job_id: str) -> bool:
         with self._cond:
-            record = self._require(job_id)
+            self._require(job_id)  # an unknown id raises
             active = self._active.get(job_id)
         if active is not None:
             self._cancel_asked[job_id] = time.time()
@@ -586,28 +586,12 @@ class FarmRunner(Runner):
                     res = upstream.result
                     record.request = resolve_chain(record.request, {"job_id": upstream.job_id, "frames": res.frames,
                                                                     "end_state": res.end_state}, res.last_frame or "")
-                token = CancelToken()
-                record.status, record.started_at, record.worker = JobStatus.RUNNING, time.time(), "local"
-                record.attempts += 1
-                record.error = None
-                self._running = (record, token)
-                self._changed(record)
+                token = self._record_started(record, worker="local")
         if broken:   # its upstream failed or was cancelled: the chain after it cannot start
             self._cancel_dependents(upstream.job_id)  # type: ignore[union-attr]
             return True
-        self._announce(record)
-        result = self._run(record, token)
-        with self._cond:
-            self._running = None
-            if self._stopping and result.status is JobStatus.CANCELLED:
-                record.status, record.started_at = JobStatus.QUEUED, None
-                self._changed(record)
-                self._cond.notify_all()
-                return True
-            self._record_finished(record, result)
-        self._announce(record)
-        self._emit("on_finished", result)
-        if result.status is not JobStatus.DONE:
+        result = self._run_started(record, token)
+        if result is not None and result.status is not JobStatus.DONE:
             self._cancel_dependents(record.job_id)
         return True
 

@@ -46,3 +46,19 @@ def disk_state(folder: Path) -> tuple[dict, int, str]:
     """What a fresh open of the project sees: (project dict, history index, undo label)."""
     with Document.open(folder) as doc:
         return doc.project.to_dict(), doc.history_index, doc.undo_text
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """`shotreel ARGV` in this process: (exit code, stdout, stderr)."""
+    from studio.cli import main
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, *argv: str):
+    """`shotreel ARGV --json`, which must succeed: its JSON document."""
+    import json
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)

@@ -14,18 +14,7 @@ import pytest
 from studio.cli import main
 from studio.cli.common import ProgressBar, table
 from studio.document import Document
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys, *argv: str):
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == 0, err
-    return json.loads(out)
+from tests.studio.core_helpers import run, run_json
 
 
 def test_new_add_edit_list_undo_redo(tmp_path, capsys):

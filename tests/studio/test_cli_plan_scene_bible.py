@@ -1,26 +1,12 @@
 """`shotreel plan`, `scene add|edit|list`, `bible add|edit|list` end to end through main([...])."""
 from __future__ import annotations
 
-import json
-
 import cv2
 import numpy as np
 
-from studio.cli import main
 from studio.cli import bible_cmds
 from studio.document import Document
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys, *argv: str):
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == 0, err
-    return json.loads(out)
+from tests.studio.core_helpers import run, run_json
 
 
 def test_scene_and_bible_commands_then_plan(tmp_path, capsys):

@@ -4,20 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtTest import QTest
 
+from tests.ui.test_inspector import _panel
 from tests.ui.ui_fixtures import *  # noqa: F403
-from ui.inspector import ShotInspectorPanel
-from ui.selection import ShotSelection
-
-
-def _panel(qtbot, doc, shot_id="sh001"):
-    selection = ShotSelection()
-    panel = ShotInspectorPanel(doc, selection)
-    qtbot.addWidget(panel)
-    panel.resize(480, 900)
-    panel.show()
-    qtbot.waitExposed(panel)
-    selection.set([shot_id])
-    return panel
 
 
 def test_policy_line_follows_typing(qtbot, doc):
