@@ -108,6 +108,23 @@ def fit_model(path: str | Path, dims, parent, name: str = "prop-model"):
     return holder
 
 
+def load_posable(path: str | Path, height: float, parent, name: str = "model"):
+    """A checked, skinned GLB to be posed (mannequin.PosedModel): placed at rest as load_model places
+    a model (`height` metres, base on the ground at the origin), its Characters' joints left free:
+    nothing is flattened into them. (holder, the Character NodePaths)."""
+    from panda3d.core import OmniBoundingVolume
+    holder, inner, lo, hi = _loaded(Path(path), parent, name)
+    k = height / max(1e-6, hi.z - lo.z)
+    inner.setScale(k)
+    inner.setPos(-(lo.x + hi.x) / 2 * k, -(lo.y + hi.y) / 2 * k, -lo.z * k)
+    chars = list(inner.findAllMatches("**/+Character"))
+    for c in chars:
+        # its rest bounds say nothing of where the joints take it: never culled
+        c.node().setBounds(OmniBoundingVolume())
+        c.node().setFinal(True)
+    return holder, chars
+
+
 def place_model(path: str | Path, parent, name: str = "location-model"):
     """A checked GLB as (part of) the set: at its authored size (glTF units are metres), its lowest
     point on the set's ground and centred on the stage (the origin, where the marks are)."""

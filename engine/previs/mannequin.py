@@ -246,9 +246,83 @@ def _material(colour, glow: bool = False):
     return hit
 
 
+def figure_model(parent, look: Look, name: str, height: float):
+    """A user's model for a figure: posed by the motion library when its skeleton maps onto the rig
+    (retarget.match), else placed rigidly."""
+    from .assets import check_glb
+    from .retarget import match
+    hit = match(check_glb(look.model))
+    if hit.compatible:
+        return PosedModel(parent, look, name, height, hit.bones)
+    return RigidModel(parent, look, name, height)
+
+
+class PosedModel:
+    """A user's skinned humanoid posed every frame from the rig's joints (retarget.Retarget): its
+    mapped joints are frozen to the solved local transforms and Panda skins the mesh (on the CPU
+    under p3tinydisplay). The rig's joints still drive the pose pass and props, as for the mannequin."""
+
+    def __init__(self, parent, look: Look, name: str, height: float, bones: dict):
+        from panda3d.core import CharacterJoint
+        from .assets import load_posable
+        from .figures import FigureState
+        from .retarget import Retarget
+        self.root, chars = load_posable(look.model, height, parent, f"model-{name}")
+        self.look = look
+        self.char = next((c for c in chars if c.node().findJoint(bones["hips"]) is not None), None)
+        if self.char is None:
+            from ..errors import EngineError, ErrorKind
+            raise EngineError(ErrorKind.BAD_INPUT, f"{look.model}: its skeleton's joints did not load")
+        self.bundle = self.char.node().getBundle(0)
+        self.joints: list = []
+        table: list[tuple[str, int, np.ndarray]] = []
+
+        def walk(part, parent_index):
+            for child in part.getChildren():
+                index = parent_index
+                if isinstance(child, CharacterJoint):
+                    index = len(table)
+                    table.append((child.getName(), parent_index, _numpy(child.getDefaultValue())))
+                    self.joints.append(child)
+                walk(child, index)
+        walk(self.bundle, -1)
+        to_world = _numpy(self.char.getMat(parent))
+        self._parent = parent
+        self.retarget = Retarget(table, bones, to_world, 0.0, skeleton(FigureState(name, height=height)))
+        self._to_char = np.linalg.inv(to_world)
+        self._last: tuple = (None, None)
+
+    def pose(self, state) -> dict:
+        if state == self._last[0]:
+            return self._last[1]
+        from panda3d.core import LMatrix4f, TransformState
+        j = skeleton(state)
+        for i, m in self.retarget.solve(j, self._to_char).items():
+            self.joints[i].applyFreeze(TransformState.makeMat(LMatrix4f(*m.T.ravel())))
+        self.bundle.forceUpdate()
+        self._last = (state, j)
+        return j
+
+    def bone_positions(self) -> dict[str, np.ndarray]:
+        """Each joint's posed position in engine world metres (Y up), read back from Panda."""
+        from panda3d.core import LMatrix4f
+        char = _numpy(self.char.getMat(self._parent))
+        out = {}
+        for joint in self.joints:
+            m = LMatrix4f()
+            joint.getNetTransform(m)
+            out[joint.getName()] = geom.swap((char @ _numpy(m))[:3, 3])
+        return out
+
+
+def _numpy(m) -> np.ndarray:
+    """A Panda matrix (row vectors) as a 4x4 for column vectors."""
+    return np.array([[m.getCell(r, c) for c in range(4)] for r in range(4)], np.float64).T
+
+
 class RigidModel:
-    """A user's model standing in for a figure: it travels and turns with the figure's state (its
-    own skeleton, if any, is not posed), and the rig's joints still drive the pose pass and props."""
+    """A user's model standing in for a figure when it has no skeleton the rig maps onto: it travels
+    and turns with the figure's state, unposed; the rig's joints still drive the pose pass and props."""
 
     def __init__(self, parent, look: Look, name: str, height: float):
         from .assets import load_model

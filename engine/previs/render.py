@@ -30,7 +30,7 @@ from . import geom, sets, stage
 from .camera import CameraPath, CameraPose, initial_pose, subject_distance
 from .figures import FigureState, FigureTrack, default_figures
 from .framing import follow, layout, prop_dims, solve
-from .mannequin import Look, Mannequin, RigidModel, _material, hex_rgb
+from .mannequin import Look, Mannequin, _material, figure_model, hex_rgb
 from .props import DEFAULT_COLOURS, prop_node
 from .projection import Pinhole
 from .rig import COCO_LIMBS, OPENPOSE_COLOURS, Stair, coco_keypoints, skeleton
@@ -381,11 +381,7 @@ class BlockingRenderer:
                 self.notes.append(f"location {a.name}: its own model placed into the set at authored size (metres)")
         for t, lk in zip(self.tracks, looks):
             if getattr(lk, "model", ""):
-                from .assets import check_glb
-                skinned = bool(check_glb(lk.model).get("skins"))
-                self.notes.append(f"{t.start.name or 'figure'}: its own model is placed rigidly (it travels and turns"
-                                  + ("; its skeleton is not posed: the motion library drives only the mannequin)"
-                                     if skinned else "; it has no skeleton)"))
+                self.notes.append(f"{t.start.name or 'figure'}: {model_note(lk.model)}")
         if acts and acts[0] in ("climb", "descend") and stair is None:
             self.notes.append(f"{acts[0]}: this set has no stair, so the figure stays on the ground")
         self._scene = stage.call(_Scene, self.world, [t.start for t in self.tracks], self.looks,
@@ -561,6 +557,22 @@ SSAA_MAX_PIXELS = 480 * 270
 DEPTH_SPAN_M = 2048.0  # the depth pass: 255 at the near plane .. 0 at this distance and beyond
 
 
+def model_note(path: str) -> str:
+    """What the previs does with a character's own model (mannequin.figure_model decides the same way)."""
+    from .assets import check_glb
+    from .retarget import match, readable
+    hit = match(check_glb(path))
+    if hit.compatible:
+        bones = hit.mapped()
+        spaces = {b.rpartition(":")[0] for b in bones}   # mixamorig:Hips ...: the namespace said once
+        space = f" in {spaces.pop()}:" if len(spaces) == 1 and "" not in spaces else ""
+        names = ", ".join(b.rpartition(":")[2] if space else b for b in bones)
+        return f"its own model is posed by the motion library ({len(bones)} bones mapped{space}: {names})"
+    why = ("skeleton not compatible: missing " + ", ".join(readable(r) for r in hit.missing)) if hit.has_skin \
+        else "no skeleton"
+    return f"its own model is placed rigidly (it travels and turns; {why})"
+
+
 def look_of(c) -> Look:
     return Look(colour=hex_rgb(c.color or "#c0504d"), model=getattr(c, "model", "") or "")
 
@@ -721,7 +733,7 @@ class _Scene:
         self.figures = []
         for k, f in enumerate(starts):
             look = looks[k] if k < len(looks) and looks[k] is not None else Look(colour=hex_rgb(f.color))
-            m = RigidModel(self.actors, look, f.name, f.height) if look.model else Mannequin(self.actors, look, f.name)
+            m = figure_model(self.actors, look, f.name, f.height) if look.model else Mannequin(self.actors, look, f.name)
             m.root.setTag("pass", f"id{k}")
             self.figures.append(m)
             self.cast_nodes.append(m.root)
