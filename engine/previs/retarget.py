@@ -11,8 +11,9 @@ forearms, thighs and shins) is there, else the note says what is missing.
 Posing (`Retarget.solve`): per frame, from rig.skeleton's joints, each driven bone gets the rotation
 that takes its bind-pose direction (toward the next mapped bone) onto the rig's bone direction,
 composed down the chain in its parent's space; the hips take the body's frame and position (raised
-or lowered by how much longer the model's legs are than the rig's); each leg reaches the rig's ankle
-by two-bone IK with the model's own thigh and shin lengths (rig._ik), so planted feet stay planted.
+or lowered by how much longer the model's legs are than the rig's, and lowered further in a stride
+its legs could not reach); each leg reaches the rig's ankle by two-bone IK with the model's own
+thigh and shin lengths (rig._ik), so planted feet stay planted.
 Unmapped bones (fingers, twist bones, clavicles) keep their bind pose relative to their parent.
 Matrices are 4x4 column-vector convention here; the Panda side (mannequin.PosedModel) transposes.
 """
@@ -253,11 +254,14 @@ class Retarget:
         # how much higher the model's hips and ankles stand than the rig's (longer legs, thicker soles)
         self.lift = {"hips": height("hips") - float(rest["pelvis"][1])}
         self.legs: dict[str, tuple[float, float]] = {}
+        self.hip_at: dict[str, np.ndarray] = {}   # each thigh's origin in the hips' frame (a rigid chain at rest)
+        hips_inv = np.linalg.inv(bind[self.index["hips"]])
         for s in ("l", "r"):
             if f"{s}_foot" in o:
                 self.lift[s] = height(f"{s}_foot") - float(rest[f"{s}_ankle"][1])
                 self.legs[s] = (float(np.linalg.norm(o[f"{s}_shin"] - o[f"{s}_thigh"])),
                                 float(np.linalg.norm(o[f"{s}_foot"] - o[f"{s}_shin"])))
+                self.hip_at[s] = hips_inv @ np.append(o[f"{s}_thigh"], 1.0)
 
     def solve(self, j: dict, to_char: np.ndarray) -> dict[int, np.ndarray]:
         """Local 4x4 of each driven joint (by index) for the rig's joints `j` (rig.skeleton, engine
@@ -278,6 +282,17 @@ class Retarget:
             if role == "hips":
                 net[:3, :3] = _frame(lin @ swap(j["body_fwd"]), lin @ up) @ self.body0.T @ self.bind_rot[i]
                 net[:3, 3] = point(swap(j["pelvis"]) + up * self.lift["hips"])
+                # legs shorter than the rig's stride needs: the hips come down until both feet reach
+                v = lin @ up
+                drop = 0.0
+                for s, (a, b) in self.legs.items():
+                    d = (net @ self.hip_at[s])[:3] - point(swap(j[f"{s}_ankle"]) + up * self.lift[s])
+                    along = float(d.dot(v))
+                    across = float(d.dot(d)) - along * along
+                    reach = (a + b) * 0.999
+                    if along * along + across > reach * reach and across < reach * reach:
+                        drop = max(drop, along - math.sqrt(reach * reach - across))
+                net[:3, 3] -= v * drop
             elif role == "head":
                 net[:3, :3] = _frame(lin @ swap(j["head_fwd"]), lin @ swap(j["head_up"])) @ self.body0.T @ self.bind_rot[i]
             elif role in ("l_thigh", "r_thigh") and role[0] in self.legs and role in self.dirs \
