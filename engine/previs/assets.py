@@ -7,9 +7,10 @@ data: URI): a model can never make the renderer read another file. Size and coun
 
 `load_model(path, height)` loads a checked file (glTF Y-up is converted to Panda's Z-up by the loader),
 scales it so its height is `height` metres (a character's height, a prop's size), stands it on the
-ground centred on its mark, and returns the NodePath. Characters are placed rigidly: the mannequin's
-motion library does not retarget onto a user's skeleton (yet), the model turns and travels with the
-figure's state. Only called on the Panda thread.
+ground centred on its mark, and returns the NodePath: a prop or a character placed rigidly (it turns
+and travels with the figure's state). `load_posable` places a skinned character the same way but
+leaves its joints free for mannequin.PosedModel, which poses a humanoid skeleton from the rig every
+frame (retarget.py decides which skeletons are humanoid). Only called on the Panda thread.
 """
 from __future__ import annotations
 

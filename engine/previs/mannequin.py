@@ -6,6 +6,11 @@ pelvis of ellipsoids, and a head with eyes (white and pupil), brows, nose, mouth
 at CU and ECU. Garments: coat (a skirt to the knee), dress (a skirt from the waist), suit (jacket and
 trousers of one colour), hat (crown and brim). Per frame `pose(state)` only sets matrices.
 
+A character's own model (Look.model) stands in for the mannequin (`figure_model`): a skinned humanoid
+whose bones map onto the rig (retarget.match) is a PosedModel, its joints posed from the same
+rig.skeleton every frame (walk, sit, kneel, gestures, head turns; not the face: no mouth or brows);
+anything else a RigidModel, travelling and turning with the figure unposed.
+
 Only called on the Panda thread.
 """
 from __future__ import annotations
@@ -264,14 +269,14 @@ class PosedModel:
 
     def __init__(self, parent, look: Look, name: str, height: float, bones: dict):
         from panda3d.core import CharacterJoint
+        from ..errors import EngineError, ErrorKind
         from .assets import load_posable
         from .figures import FigureState
-        from .retarget import Retarget
+        from .retarget import CORE, Retarget, readable
         self.root, chars = load_posable(look.model, height, parent, f"model-{name}")
         self.look = look
         self.char = next((c for c in chars if c.node().findJoint(bones["hips"]) is not None), None)
         if self.char is None:
-            from ..errors import EngineError, ErrorKind
             raise EngineError(ErrorKind.BAD_INPUT, f"{look.model}: its skeleton's joints did not load")
         self.bundle = self.char.node().getBundle(0)
         self.joints: list = []
@@ -286,6 +291,9 @@ class PosedModel:
                     self.joints.append(child)
                 walk(child, index)
         walk(self.bundle, -1)
+        lost = [readable(r) for r in CORE if bones[r] not in {n for n, _, _ in table}]
+        if lost:
+            raise EngineError(ErrorKind.BAD_INPUT, f"{look.model}: the loader lost its {', '.join(lost)} bones")
         to_world = _numpy(self.char.getMat(parent))
         self._parent = parent
         self.retarget = Retarget(table, bones, to_world, 0.0, skeleton(FigureState(name, height=height)))

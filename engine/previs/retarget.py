@@ -75,9 +75,9 @@ def normalise(name: str) -> str:
     return f"{side}:{''.join(tokens)}" if tokens else ""
 
 
-def roles(names, parent_of) -> dict[str, str]:
-    """Role -> bone name for the bones `names` (in hierarchy order, parents first; `parent_of` maps
-    a name to its parent's). The first bone of a role wins."""
+def roles(names) -> dict[str, str]:
+    """Role -> bone name for the bones `names` (in hierarchy order, parents first): the first bone
+    of a role wins; of the spine bones the lowest is the spine, the highest the chest."""
     out: dict[str, str] = {}
     spines: list[tuple[str, int, str]] = []
     for name in names:
@@ -133,26 +133,21 @@ def readable(role: str) -> str:
     return role.replace("_", " ")
 
 
-def skin_names(doc: dict) -> tuple[list[str], dict]:
-    """Bone names of a glTF's largest skin in hierarchy order (parents first), with their parents.
-    Named as the loader names its joints (panda3d-gltf: the node's name, else 'bone<index>')."""
-    nodes = doc.get("nodes", []) or []
-    skins = [s for s in (doc.get("skins", []) or []) if isinstance(s, dict) and s.get("joints")]
-    if not skins:
-        return [], {}
-    skin = max(skins, key=lambda s: len(s["joints"]))
-    joints = {int(i) for i in skin["joints"] if 0 <= int(i) < len(nodes)}
-    parent: dict[int, int] = {}
-    for i, n in enumerate(nodes):
-        for c in n.get("children", []) or []:
-            parent[int(c)] = i
+def skin_names(doc: dict) -> list[str]:
+    """Bone names of a glTF's largest skin in hierarchy order (parents first), named as the loader
+    names its joints (panda3d-gltf: the node's name, else 'bone<index>'). Malformed parts are skipped."""
+    nodes = [n if isinstance(n, dict) else {} for n in (doc.get("nodes") or [])]
 
-    def name(i):
-        return str(nodes[i].get("name", f"bone{i}"))
-    roots = sorted(i for i in joints if parent.get(i) not in joints)
+    def valid(items):
+        return [int(i) for i in (items if isinstance(items, list) else [])
+                if isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(nodes)]
+    skins = [valid(s.get("joints")) for s in (doc.get("skins") or []) if isinstance(s, dict)]
+    joints = set(max(skins, key=len, default=[]))
+    children = {i: [c for c in valid(n.get("children")) if "mesh" not in nodes[c]] for i, n in enumerate(nodes)}
+    has_parent = {c for i in joints for c in children[i]}   # a joint under a joint is not a root
     order: list[int] = []
-    stack = list(reversed(roots))
     seen: set[int] = set()
+    stack = sorted((i for i in joints if i not in has_parent), reverse=True)
     while stack:
         i = stack.pop()
         if i in seen:
@@ -160,13 +155,13 @@ def skin_names(doc: dict) -> tuple[list[str], dict]:
         seen.add(i)
         if i in joints:
             order.append(i)
-        stack.extend(reversed([int(c) for c in nodes[i].get("children", []) or [] if "mesh" not in nodes[int(c)]]))
-    return [name(i) for i in order], {name(i): (name(parent[i]) if parent.get(i) in joints else None) for i in order}
+        stack.extend(reversed(children[i]))
+    return [str(nodes[i].get("name", f"bone{i}")) for i in order]
 
 
 def match(doc: dict) -> Match:
-    names, parent_of = skin_names(doc)
-    return Match(roles(names, parent_of) if names else {}, bool(names))
+    names = skin_names(doc)
+    return Match(roles(names) if names else {}, bool(names))
 
 
 # -- posing ----------------------------------------------------------------------------------------

@@ -323,9 +323,12 @@ def test_bone_names_of_the_common_schemes_normalise_to_one_table():
     for helper in ("mixamorig:HeadTop_End", "ORG-upper_arm.L", "MCH-thigh_ik.L", "thigh_twist_01_l"):
         assert normalise(helper) == "", helper
     assert normalise("DEF-upper_arm.L.001") != "l:upperarm"   # a Rigify twist segment is not the upper arm
+    from engine.previs.retarget import match
+    broken = match({"nodes": [{"name": "Hips", "children": ["x", 99, True]}, 7], "skins": [{"joints": [0, "a", 9]}, 3]})
+    assert not broken.compatible and broken.bones == {"hips": "Hips"} and "head" in broken.missing
 
     def mapped(names):
-        return roles(names, {})
+        return roles(names)
     mixamo = mapped([f"mixamorig:{n}" for n in ("Hips", "Spine", "Spine1", "Spine2", "Neck", "Head", "LeftShoulder",
                                                 "LeftArm", "LeftForeArm", "LeftHand", "LeftHandIndex1", "LeftUpLeg",
                                                 "LeftLeg", "LeftFoot", "LeftToeBase")])
