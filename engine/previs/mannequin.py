@@ -339,7 +339,8 @@ class RigidModel:
 
     def pose(self, state) -> dict:
         self.root.setPos(state.x, state.z, getattr(state, "y", 0.0))
-        self.root.setH(-state.heading)
+        # a glTF asset's front faces its +Z, which the loader turns to Panda's -Y; heading 0 faces +Y
+        self.root.setH(180.0 - state.heading)
         return skeleton(state)
 
 

@@ -733,7 +733,8 @@ class _Scene:
         self.figures = []
         for k, f in enumerate(starts):
             look = looks[k] if k < len(looks) and looks[k] is not None else Look(colour=hex_rgb(f.color))
-            m = figure_model(self.actors, look, f.name, f.height) if look.model else Mannequin(self.actors, look, f.name)
+            m = (figure_model(self.actors, look, f.name, f.height) if look.model
+                 else Mannequin(self.actors, look, f.name))
             m.root.setTag("pass", f"id{k}")
             self.figures.append(m)
             self.cast_nodes.append(m.root)

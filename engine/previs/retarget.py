@@ -51,7 +51,8 @@ HELPERS = {"org", "mch", "ctrl", "ik", "fk", "pole", "target", "wgt", "end", "ti
 CORE = ("hips", "spine", "head", "l_upper_arm", "r_upper_arm", "l_forearm", "r_forearm",
         "l_thigh", "r_thigh", "l_shin", "r_shin")
 ORDER = ("hips", "spine", "chest", "neck", "head") + tuple(
-    f"{s}_{r}" for s in ("l", "r") for r in ("shoulder", "upper_arm", "forearm", "hand", "thigh", "shin", "foot", "toe"))
+    f"{s}_{r}" for s in ("l", "r")
+    for r in ("shoulder", "upper_arm", "forearm", "hand", "thigh", "shin", "foot", "toe"))
 
 
 def normalise(name: str) -> str:
@@ -289,7 +290,8 @@ class Retarget:
                         drop = max(drop, along - math.sqrt(reach * reach - across))
                 net[:3, 3] -= v * drop
             elif role == "head":
-                net[:3, :3] = _frame(lin @ swap(j["head_fwd"]), lin @ swap(j["head_up"])) @ self.body0.T @ self.bind_rot[i]
+                head = _frame(lin @ swap(j["head_fwd"]), lin @ swap(j["head_up"]))
+                net[:3, :3] = head @ self.body0.T @ self.bind_rot[i]
             elif role in ("l_thigh", "r_thigh") and role[0] in self.legs and role in self.dirs \
                     and f"{role[0]}_shin" in self.dirs:
                 # the leg reaches the rig's ankle (lifted as the model's own ankle stands) by IK

@@ -442,7 +442,14 @@ def test_a_skeleton_missing_core_bones_is_placed_rigidly(tmp_path):
     note = next(n for n in r.notes if n.startswith("MARA:"))
     assert "placed rigidly" in note and "skeleton not compatible: missing left forearm, right shin" in note, note
     r.frame(0)
-    assert isinstance(r._scene.figures[0], RigidModel)
+    figure = r._scene.figures[0]
+    assert isinstance(figure, RigidModel)
+    # it faces where the figure goes: a glTF asset's front is its +Z (Panda's -Y after the loader)
+    from engine.previs import stage
+    from engine.previs.geom import swap
+    from engine.previs.rig import skeleton
+    front = stage.call(lambda: tuple(r._scene.actors.getRelativeVector(figure.root, (0, -1, 0))))
+    assert np.allclose(front, swap(skeleton(r.figure_states(0)[0])["body_fwd"]), atol=1e-4), front
 
 
 def test_a_posed_models_take_is_deterministic(tmp_path):
