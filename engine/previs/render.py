@@ -565,9 +565,9 @@ def model_note(path: str) -> str:
     if hit.compatible:
         bones = hit.mapped()
         spaces = {b.rpartition(":")[0] for b in bones}   # mixamorig:Hips ...: the namespace said once
-        space = f" in {spaces.pop()}:" if len(spaces) == 1 and "" not in spaces else ""
+        space = f" {spaces.pop()}" if len(spaces) == 1 and "" not in spaces else ""
         names = ", ".join(b.rpartition(":")[2] if space else b for b in bones)
-        return f"its own model is posed by the motion library ({len(bones)} bones mapped{space}: {names})"
+        return f"its own model is posed by the motion library ({len(bones)}{space} bones mapped: {names})"
     why = ("skeleton not compatible: missing " + ", ".join(readable(r) for r in hit.missing)) if hit.has_skin \
         else "no skeleton"
     return f"its own model is placed rigidly (it travels and turns; {why})"
