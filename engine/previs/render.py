@@ -389,8 +389,11 @@ class BlockingRenderer:
 
     def __del__(self):
         scene = getattr(self, "_scene", None)
-        if scene is not None and stage is not None:  # (None at interpreter exit)
-            stage.release(scene)  # Panda objects are freed on the Panda thread
+        # At interpreter exit the modules' globals are cleared before the last renderers go: the
+        # stage module (or its release) reads None then, and the Panda thread is gone anyway.
+        release = getattr(stage, "release", None)
+        if scene is not None and callable(release):
+            release(scene)  # Panda objects are freed on the Panda thread
 
     def looks_by_name(self) -> dict[str, Look]:
         """How each of this take's figures is dressed, by name."""
