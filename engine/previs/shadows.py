@@ -19,12 +19,13 @@ Which light casts (what a DP expects):
   day, dawn, dusk outside  the sun: long at dawn and dusk, short at noon (length = height / tan(elevation)).
   night outside            none, the contact shadow only: the moon is too weak for a hard shadow and the
                            practicals (lamp pools) would throw theirs in other directions.
+  rain outside             none, the contact shadow only: an overcast sky casts no hard shadow.
   interiors                the overhead practical that keys the figures (the set's light indoors): a
                            short shadow pooled under and just behind the figure, lighter than the sun's
                            (the room's bounce fills it).
 Darkness: what the set's own Lambert light (scene.Light.shade) gives the floor without the direct
-light: ambient / (ambient + diffuse * sin(elevation)), so a low sun's weak direct light casts a
-lighter shadow than noon's.
+light: ambient / (ambient + diffuse * sin(elevation)) (0.57 at noon), at most LIGHTEST outside so a
+low sun's long shadow still reads, lifted by the bounce indoors.
 
 Limits: shadows fall on the ground plane (the interior floor) only, not up walls or onto set
 pieces; the kit set and a user's location model cast none (their light is baked). The control passes
@@ -43,6 +44,7 @@ from .scene import World
 SQUASH = 0.01   # the flattened caster keeps 1/100 of its height: at 1/1000 Panda drew nothing (measured)
 MIN_ELEVATION = math.radians(8.0)   # a sun lower than this would throw a shadow across the whole set
 INTERIOR_FILL = 0.45     # indoors the bounce fills this share of the shadow back up
+LIGHTEST = 0.65          # outdoors a shadow takes at least this much off the floor's light (a low sun's reads)
 CONTACT_ALPHA = 0.5      # the contact shadow's darkening at its centre
 CONTACT_RADIUS = (0.36, 0.28)   # metres across and along the body, for a 1.75 m figure
 MIN_PROP_SIZE = 0.12     # props smaller than this (a key, a letter in the hand) cast nothing visible
@@ -68,10 +70,11 @@ class CastLight:
 
 
 def cast_light(world: World) -> CastLight | None:
-    """The light that casts the set's shadows, or None (night outside: contact shadows only)."""
+    """The light that casts the set's shadows, or None (outside at night or in the rain: contact
+    shadows only)."""
     light = world.figure_light or world.light
     interior = bool(world.info.get("interior", False))
-    if light.name == "night" and not interior:
+    if not interior and (light.name == "night" or world.weather == "rain"):
         return None
     d = np.asarray(light.sun, float)
     d = d / np.linalg.norm(d)
@@ -84,6 +87,10 @@ def cast_light(world: World) -> CastLight | None:
     k = unlit / max(1e-9, lit)
     if interior:
         k += (1.0 - k) * INTERIOR_FILL
+    else:
+        # by the set's Lambert a low sun's shadow is faint (0.73 at dawn, 0.78 at dusk), but the sky
+        # fill is dim then too: a DP sees long, clear shadows at golden hour
+        k = min(k, LIGHTEST)
     return CastLight(d, float(np.clip(k, 0.0, 1.0)))
 
 
@@ -199,9 +206,9 @@ class GroundShadows:
 
 
 def _body_parts(m) -> list:
-    """The nodes a figure's shadow is made of: a mannequin's body, head, hair and garments (its eyes,
-    brows, nose, ears and mouth lie inside the head's shadow: half the parts, none of the outline);
-    a user's model whole."""
+    """The nodes a figure's shadow is made of: a mannequin's limbs, knees, hands, feet, trunk, head and
+    garments (eyes, brows, nose, ears, mouth, hair and the shoulder and elbow balls fall inside that
+    outline: about 20 of 35-40 parts, the same shadow); a user's model whole."""
     parts = getattr(m, "parts", None)
     if not parts:
         return [m.root]
@@ -209,7 +216,9 @@ def _body_parts(m) -> list:
     for node, kind, spec in parts:
         if kind in ("brow", "mouth"):
             continue
-        if kind == "head" and max(spec[1]) < 0.06:   # face features (their half sizes, metres)
+        if kind == "ball" and not spec[0].endswith("knee"):   # shoulder and elbow balls: inside the limbs' outline
+            continue
+        if kind == "head" and max(spec[1]) < 0.1:   # face features and hair (half sizes, metres): inside the head's
             continue
         out.append(node)
     return out

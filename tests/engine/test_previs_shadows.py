@@ -16,7 +16,7 @@ from engine.cues import CameraCue, MotionCue
 from engine.previs import make_renderer, stage
 from engine.previs.projection import Pinhole
 from engine.previs.rig import skeleton
-from engine.previs.scene import light_for
+from engine.previs.scene import World, key_light, light_for
 from engine.previs.shadows import SQUASH, cast_light, flatten_matrix
 from previs_testkit import frames_hash, psnr, request, scene
 
@@ -65,13 +65,16 @@ def _shadow_length(r, i: int, mask: np.ndarray) -> float:
 def test_the_light_that_casts_by_time_of_day_and_place():
     day, dawn = light_for("day", False), light_for("dawn", False)
     lights = {}
+    def world(name, interior, weather=""):
+        w = World("street", light_for(name, interior), [], None, *(np.zeros((0, 3)),) * 4,
+                  np.array([120.0, 120.0, 120.0]), info={"interior": interior}, weather=weather)
+        w.figure_light = key_light(w.light)
+        return w
     for name, interior in (("day", False), ("dawn", False), ("dusk", False), ("night", False), ("day", True)):
-        from engine.previs.scene import World, key_light
-        world = World("street", light_for(name, interior), [], None, *(np.zeros((0, 3)),) * 2, np.zeros((0, 3)),
-                      np.zeros((0, 3)), np.array([120.0, 120.0, 120.0]), info={"interior": interior})
-        world.figure_light = key_light(world.light)
-        lights[(name, interior)] = cast_light(world)
+        lights[(name, interior)] = cast_light(world(name, interior))
     assert lights[("night", False)] is None                     # the moon: contact shadows only
+    assert cast_light(world("day", False, "rain")) is None      # overcast
+    assert cast_light(world("day", True, "rain")) is not None   # indoors the practical still casts
     for key, c in lights.items():
         if c is not None:   # the very vector that aims the DirectionalLight (render._Scene)
             assert np.allclose(c.direction, light_for(*key).sun)
