@@ -37,7 +37,7 @@ from .rig import COCO_LIMBS, OPENPOSE_COLOURS, Stair, coco_keypoints, skeleton
 from .scene import World
 from .shadows import GroundShadows, cast_light
 
-RENDERER_VERSION = "previs-2.0"  # 2.0: Panda3D renders the set, the mannequins and the plan's props (stage.py)
+RENDERER_VERSION = "previs-2.1"  # 2.0: Panda3D renders the set, the mannequins and the plan's props (stage.py); 2.1: cast shadows
 
 
 def timecode(frame: int, fps: float) -> str:

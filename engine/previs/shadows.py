@@ -113,7 +113,7 @@ class GroundShadows:
     """The shadow nodes of one scene under `parent`: cast shadows (instances) and contact discs."""
 
     def __init__(self, parent, world: World, set_node, light: CastLight | None):
-        from panda3d.core import NodePath, SamplerState, TexGenAttrib, TextureStage, TransformState, TransparencyAttrib
+        from panda3d.core import NodePath, TexGenAttrib, TextureStage, TransformState, TransparencyAttrib
         self.root = parent.attachNewNode("shadows")
         self.light = light
         self.cast = None
@@ -143,7 +143,6 @@ class GroundShadows:
                 self.cast.setTexTransform(ts, TransformState.makeMat(_panda_mat(np.array(
                     [[sx, 0, 0, 0], [0, sz, 0, 0], [0, 0, 0, 0], [-gt.x0 * sx, -gt.z0 * sz, 0, 1]], float))))
                 self.cast.setColor(k, k, k, 1, top)
-                _ = SamplerState
             else:   # a plain ground: its one colour, darkened
                 g = np.clip(np.asarray(world.ground_colour, float)[::-1] / 255.0 * k, 0, 1)
                 self.cast.setTextureOff(top)
