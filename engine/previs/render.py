@@ -35,8 +35,9 @@ from .props import DEFAULT_COLOURS, prop_node
 from .projection import Pinhole
 from .rig import COCO_LIMBS, OPENPOSE_COLOURS, Stair, coco_keypoints, skeleton
 from .scene import World
+from .shadows import GroundShadows, cast_light
 
-RENDERER_VERSION = "previs-2.0"  # 2.0: Panda3D renders the set, the mannequins and the plan's props (stage.py)
+RENDERER_VERSION = "previs-2.1"  # 2.0: Panda3D renders the set, the mannequins and the plan's props (stage.py); 2.1: cast shadows
 
 
 def timecode(frame: int, fps: float) -> str:
@@ -669,16 +670,9 @@ class _Scene:
             node.setH(-p.get("turn", 0.0))
             node.setTag("pass", f"id{(len(starts) + j) % len(MASK_COLOURS)}")
             self.props.append((node, p))
-        self.shadows = self.root.attachNewNode("shadows")
-        gt = world.ground_texture
-        shade = (gt.border if gt is not None else world.ground_colour)[::-1] * 0.55
-        self.shadow_proto = NodePath(geom.sphere("shadow", tuple(shade), 4, 16))
-        self.shadow_nodes = []
-        for _ in starts:
-            s = self.shadow_proto.copyTo(self.shadows)
-            self.shadow_nodes.append(s)
-        self.shadows.setLightOff(1)
-        self.shadows.setDepthOffset(1)
+        # Ground shadows (shadows.py): cast along the key light where it casts, and a contact shadow.
+        self.shadows = GroundShadows(self.root, world, self.set, cast_light(world))
+        self.shadows.rebuild(self.figures, self.stools, self.props)
         # Depth camera: eye-space distance along the optical axis -> a gray ramp by texgen (the
         # software renderer has no depth read-back and no shaders; texgen is fixed-function).
         # The ramp spans the whole scene (u = distance / DEPTH_SPAN_M stays in 0..1 at every vertex:
@@ -756,19 +750,15 @@ class _Scene:
         if [f.name for f in states] != self.names or len(states) != len(self.figures):
             # A remix operation's timeline (a blend of two takes, say) brings its own figures.
             self._cast(states, [self.looks_by_name.get(f.name) for f in states])
-            for node in self.shadow_nodes:
-                node.removeNode()
-            self.shadow_nodes = [self.shadow_proto.copyTo(self.shadows) for _ in states]
+            self.shadows.rebuild(self.figures, self.stools, self.props)
         self.camera.setMat(stage.camera_matrix(pose))
         stage.set_lens(self.lens, pose, self.width * self.ssaa, self.height * self.ssaa)
         self.sky.setPos(*stage.to_panda(pose.position))
         joints = []
-        for m, stool, shadow, f in zip(self.figures, self.stools, self.shadow_nodes, states):
+        for n, (m, stool, f) in enumerate(zip(self.figures, self.stools, states)):
             joints.append(m.pose(f))
             k = f.height / 1.75
-            shadow.setPos(f.x, f.z, f.y + 0.004)
-            shadow.setScale(0.34 * k, 0.26 * k, 0.001)
-            shadow.setH(-f.heading)
+            self.shadows.place_contact(n, f)
             if stool is not None:
                 h = math.radians(f.heading)
                 stool.setPos(f.x - math.sin(h) * 0.12 * k, f.z - math.cos(h) * 0.12 * k, 0)

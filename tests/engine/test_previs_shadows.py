@@ -1,0 +1,210 @@
+"""Cast shadows on the ground (engine/previs/shadows.py): they fall on the anti-sun side as long as the
+sun's elevation says (long at dawn, short at noon), follow the walking legs, stay out of the control
+passes, render alike on pandagl, and keep frames hash-identical."""
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.cues import CameraCue, MotionCue
+from engine.previs import make_renderer, stage
+from engine.previs.projection import Pinhole
+from engine.previs.rig import skeleton
+from engine.previs.scene import World, key_light, light_for
+from engine.previs.shadows import SQUASH, cast_light, flatten_matrix
+from previs_testkit import frames_hash, psnr, request, scene
+
+W, H = 480, 270
+HIGH_WS = CameraCue(shot_size="WS", angle="high")     # looking down on the ground
+HIGH_EWS = CameraCue(shot_size="EWS", angle="high")   # wide enough for a dawn shadow, 5.5 m long
+
+
+def _renderer(tmp_path, time: str, motion=(), camera=HIGH_WS, frames: int = 12, **kw):
+    # MARA alone on the square's open ground, facing the camera
+    return make_renderer(request(tmp_path, f"shadow-{time}", camera, motion=motion, frames=frames, width=W, height=H,
+                                 scene=scene(heading=f"EXT. SQUARE - {time.upper()}"), **kw))
+
+
+def _shadow_mask(r, i: int) -> np.ndarray:
+    """The pixels frame i's cast shadows darken: the frame against the same frame without them."""
+    sc = r._scene
+    with_shadow = r.frame(i).astype(np.int32)
+    stage.call(sc.shadows.cast.hide)
+    try:
+        without = r.frame(i).astype(np.int32)
+    finally:
+        stage.call(sc.shadows.cast.show)
+    return (without - with_shadow).sum(axis=2) > 12
+
+
+def _shadow_length(r, i: int, mask: np.ndarray) -> float:
+    """How far from the feet, along the ground away from the sun, the shadow reaches (metres): ground
+    points on that line projected with the engine's pinhole, the farthest that lands in the mask."""
+    f = r.figure_states(i)[0]
+    light = cast_light(r.world)
+    cam = Pinhole(r.camera_pose(i), W, H)
+    reach = 0.0
+    for d in np.arange(0.05, 15.0, 0.02):
+        p = np.array([f.x, 0.0, f.z]) + light.away() * d
+        (u, v), depth = cam.pixels(p[None, :])[0][0], cam.pixels(p[None, :])[1][0]
+        x, y = int(round(u)), int(round(v))
+        assert depth > 0 and 1 <= x < W - 1 and 1 <= y < H - 1, f"the shadow's line leaves the frame at {d:.2f} m"
+        if mask[y - 1:y + 2, x - 1:x + 2].any():
+            reach = float(d)
+        elif d > reach + 0.6:
+            break
+    return reach
+
+
+def test_the_light_that_casts_by_time_of_day_and_place():
+    day, dawn = light_for("day", False), light_for("dawn", False)
+    lights = {}
+    def world(name, interior, weather=""):
+        w = World("street", light_for(name, interior), [], None, *(np.zeros((0, 3)),) * 4,
+                  np.array([120.0, 120.0, 120.0]), info={"interior": interior}, weather=weather)
+        w.figure_light = key_light(w.light)
+        return w
+    for name, interior in (("day", False), ("dawn", False), ("dusk", False), ("night", False), ("day", True)):
+        lights[(name, interior)] = cast_light(world(name, interior))
+    assert lights[("night", False)] is None                     # the moon: contact shadows only
+    assert cast_light(world("day", False, "rain")) is None      # overcast
+    assert cast_light(world("day", True, "rain")) is not None   # indoors the practical still casts
+    for key, c in lights.items():
+        if c is not None:   # the very vector that aims the DirectionalLight (render._Scene)
+            assert np.allclose(c.direction, light_for(*key).sun)
+    # a low sun: long and light; noon: short and dark; indoors the bounce lifts the shadow
+    assert lights[("dawn", False)].length(1.75) > 3 * lights[("day", False)].length(1.75)
+    assert lights[("day", False)].darkness < lights[("dawn", False)].darkness < 1
+    assert lights[("day", True)].darkness > lights[("day", False)].darkness
+    assert math.isclose(lights[("day", False)].length(1.0), 1.0 / math.tan(math.asin(day.sun[1])))
+    assert dawn.sun[1] < day.sun[1]
+
+
+def test_flattening_moves_points_along_the_light_to_the_ground():
+    d = light_for("dusk", False).sun
+    m = flatten_matrix(d)
+    p = np.array([0.3, 1.7, -0.2])                    # engine: y up
+    q = np.array([p[0], p[2], p[1], 1.0]) @ m         # Panda row vector: z up
+    ground = p - d * (p[1] / d[1])                    # the ray toward the light's opposite meets y = 0
+    assert np.allclose(q[:2], [ground[0], ground[2]]) and abs(q[2] - SQUASH * p[1]) < 1e-12
+
+
+@pytest.mark.parametrize("time", ["dawn", "day"])
+def test_a_figure_casts_on_the_anti_sun_side_as_long_as_the_elevation_says(tmp_path, time):
+    r = _renderer(tmp_path, time, camera=HIGH_EWS)
+    mask = _shadow_mask(r, 0)
+    f = r.figure_states(0)[0]
+    light = cast_light(r.world)
+    expected = light.length(f.height)
+    measured = _shadow_length(r, 0, mask)
+    assert abs(measured - expected) < 0.1 * expected + 0.1, (time, measured, expected)   # 5.51 vs 5.50, 1.31 vs 1.25 m
+    # nothing on the sun's side of the figure
+    cam = Pinhole(r.camera_pose(0), W, H)
+    sunward = np.array([f.x, 0.0, f.z]) - light.away() * np.linspace(0.5, 1.5, 11)[:, None]
+    px, _ = cam.pixels(sunward)
+    assert not any(mask[int(round(v)), int(round(u))] for u, v in px if 0 <= u < W and 0 <= v < H)
+    # the shadow is the floor darkened by the light's darkness, not a black blob
+    frame = r.frame(0).astype(np.float64)
+    stage.call(r._scene.shadows.cast.hide)
+    lit = r.frame(0).astype(np.float64)
+    stage.call(r._scene.shadows.cast.show)
+    core = mask & (lit.sum(axis=2) > 60)
+    ratio = float(np.median(frame.sum(axis=2)[core] / lit.sum(axis=2)[core]))
+    assert abs(ratio - light.darkness) < 0.05, (ratio, light.darkness)
+
+
+def test_noon_shadow_is_shorter_than_dawns(tmp_path):
+    lengths = {}
+    for time in ("dawn", "day"):
+        r = _renderer(tmp_path / time, time, camera=HIGH_EWS)
+        lengths[time] = _shadow_length(r, 0, _shadow_mask(r, 0))
+    assert lengths["day"] < 0.5 * lengths["dawn"], lengths
+
+
+def test_the_shadow_moves_with_the_walking_legs(tmp_path):
+    walk = (MotionCue(subject="MARA", kind="cross", screen_direction="right", intensity=0.5),)
+    r = _renderer(tmp_path, "dawn", motion=walk, frames=24)
+    light = cast_light(r.world)
+    spreads, masks = [], []
+    for i in (0, 4, 8, 12):
+        mask = _shadow_mask(r, i)
+        masks.append(mask)
+        cam = Pinhole(r.camera_pose(i), W, H)
+        joints = skeleton(r.figure_states(i)[0])
+        knees = []
+        for name in ("r_knee", "l_knee"):   # where the rig's knee throws its shadow on the ground
+            p = joints[name]
+            (u, v), = cam.pixels((p - light.direction * (p[1] / light.direction[1]))[None, :])[0]
+            x, y = int(round(u)), int(round(v))
+            assert mask[y - 1:y + 2, x - 1:x + 2].any(), (i, name)
+            knees.append(np.array([u, v]))
+        spreads.append(float(np.linalg.norm(knees[0] - knees[1])))
+    assert max(spreads) - min(spreads) > 3, spreads        # the legs swing apart and together in the shadow
+    assert min(int((a ^ b).sum()) for a, b in zip(masks, masks[1:])) > 20
+
+
+def test_control_passes_are_unchanged_by_shadows(tmp_path):
+    r = _renderer(tmp_path, "day", frames=1)
+    sc = r._scene
+    shaded = r.control_passes(0)
+    colour = r.frame(0)
+    stage.call(sc.shadows.root.detachNode)
+    try:
+        plain = r.control_passes(0)
+        assert not np.array_equal(r.frame(0), colour)      # the shadows do show in the picture
+    finally:
+        stage.call(sc.shadows.root.reparentTo, sc.root)
+    for name in ("depth", "mask", "pose"):
+        assert np.array_equal(shaded[name], plain[name]), name
+
+
+def test_shadowed_frames_are_hash_identical_across_renderers(tmp_path):
+    walk = (MotionCue(subject="MARA", kind="cross", screen_direction="right", intensity=0.5),)
+    a = _renderer(tmp_path / "a", "dawn", motion=walk)
+    b = _renderer(tmp_path / "b", "dawn", motion=walk)
+    assert frames_hash([a.frame(i) for i in range(0, 12, 3)]) == frames_hash([b.frame(i) for i in range(0, 12, 3)])
+
+
+_GL_SCRIPT = """
+import sys, numpy as np
+sys.path[:0] = [{root!r}, {tests!r}]
+from pathlib import Path
+from engine.cues import CameraCue
+from engine.previs import make_renderer, stage
+from previs_testkit import request, scene
+r = make_renderer(request(Path({tmp!r}), "gl", CameraCue(shot_size="WS", angle="high"), frames=1, width=320,
+                          height=180, scene=scene(heading="EXT. SQUARE - DAWN")))
+shaded = r.frame(0)
+stage.call(r._scene.shadows.cast.hide)
+np.save({out!r}, np.stack([shaded, r.frame(0)]))
+"""
+
+
+def _in_process(kind: str, tmp_path: Path):
+    out = tmp_path / f"{kind}.npy"
+    root = str(Path(__file__).resolve().parents[2])
+    code = _GL_SCRIPT.format(root=root, tests=str(Path(__file__).parent), tmp=str(tmp_path), out=str(out))
+    env = {**os.environ, "SHOTREEL_PREVIS_RENDERER": kind}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    return proc.returncode, proc.stderr[-600:], out
+
+
+def test_opengl_path_matches_software_on_a_frame_with_shadows(tmp_path):
+    code, err, soft = _in_process("software", tmp_path)
+    assert code == 0, err
+    code, err, gl = _in_process("gl", tmp_path)
+    if code != 0:
+        reason = err.strip().splitlines()[-1] if err.strip() else "no output"
+        pytest.skip(f"pandagl (EGL) cannot start in this environment: {reason}")
+    (a, a_plain), (b, b_plain) = np.load(soft), np.load(gl)
+    ma = (a_plain.astype(np.int32) - a).sum(axis=2) > 12
+    mb = (b_plain.astype(np.int32) - b).sum(axis=2) > 12
+    assert ma.sum() > 200                                  # a frame with a long dawn shadow in it
+    assert (ma & mb).sum() > 0.85 * (ma | mb).sum()        # the same shadow on both paths
+    assert psnr(a, b) > 28, psnr(a, b)
