@@ -12,9 +12,11 @@ cycles or interpolates from there.
              walkers keep walking at their cue's pace, gestures keep waving, the rest hold.
   loop       `request.frames` frames starting from the parent's state at `from_frame`, on cyclic
              paths: frame N (one past the last) equals frame 0, so the loop plays seamlessly. The
-             camera goes out along its move and back (cosine), a handheld shake is cross-faded to
-             be periodic, walkers walk an ellipse with a whole number of strides, gestures wave a
-             whole number of times, other motion plays out and back.
+             camera goes out along its move and back (cosine), a handheld shake has whole-cycle
+             frequencies, walkers walk a whole number of strides (round an ellipse at constant
+             speed, or in place when the loop is too short for a lap), gestures wave and acting
+             figures breathe a whole number of times, other motion (mouths included) plays out and
+             back. A walking subject's follow camera closes with the walker it follows.
   blend      a transition between take A's frame `blend_from_frame` and take B's frame
              `blend_to_frame`: camera pose and each figure (matched by name) interpolated with a
              smoothstep, endpoints excluded (A's last frame -> blend -> B's first frame are all
@@ -34,11 +36,13 @@ from ..cues import CameraMove, CueError, Easing, MotionKind
 from ..errors import EngineError, ErrorKind
 from ..jobs import GenerationRequest
 from .camera import CameraPath, CameraPose, look_angles
-from .figures import FigureState, FigureTrack
+from .figures import BREATHS_HZ, FigureState, FigureTrack
 
 OPS = ("extend", "loop", "blend", "variation")
 GESTURE_HZ = 1.6       # figures.FigureTrack waves at this rate
 RAMP_S = 0.5           # an extension reaches the shot's pace over this long
+ELLIPSE_PERIMETER = 4.844   # a loop's lap: an ellipse with b = a / 2 is ~4.844 a round (Ramanujan)
+LAP_MIN_A = 0.8        # m: the shortest lap's half-length; a loop with less time walks in place
 
 
 def _bad(message: str, suggestion: str = "") -> EngineError:
@@ -90,12 +94,15 @@ def _progress_limits(path: CameraPath) -> tuple[float, float]:
 class _RetimedPath(CameraPath):
     """A cue path evaluated at a table of (progress, time) per output frame."""
 
-    def __init__(self, base: CameraPath, progress: list[float], times: list[float], shake=None):
+    def __init__(self, base: CameraPath, progress: list[float], times: list[float], shake=None,
+                 frames: Optional[int] = None):
+        """`frames`: the take's length when the table runs on past it (a loop's frame N, one past the
+        last, which must equal frame 0)."""
         self.__dict__.update(base.__dict__)
         lo, hi = _progress_limits(base)
         self._s = [min(hi, max(lo, s)) for s in progress]
         self._t = list(times)
-        self.frames = len(self._s)
+        self.frames = len(self._s) if frames is None else frames
         if shake is not None:
             self._shake = shake
 
@@ -273,37 +280,53 @@ def _cos01(i: int, n: int) -> float:
     return 0.5 * (1.0 - math.cos(2 * math.pi * i / n))
 
 
+def _whole_cycles(per_second: float, n: int, fps: float) -> int:
+    """How many cycles of a rhythm at `per_second` fit an n-frame loop, rounded to a whole number so
+    the rhythm closes at the seam (0: the loop is too short for one, the rhythm holds)."""
+    return int(round(per_second * n / fps))
+
+
 def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, fps: float) -> list[FigureState]:
-    """A walker going round an ellipse that starts and ends at `start`, heading along its tangent,
-    with a whole number of strides per lap (so the legs match at the seam)."""
+    """Frames 0..n (n, one past the last, equals 0) of a walker that keeps walking at its cue's pace
+    with a whole number of strides per loop (so the legs match at the seam).
+
+    A loop long enough for a lap goes round an ellipse that starts and ends at `start`, heading
+    along its tangent, at constant speed. A shorter one walks in place (a walk cycle on the mark,
+    heading held): a lap squeezed into it would spin the figure round in a few frames (a 0.5 s loop
+    turned it 360 degrees, ~30 degrees a frame, and the seam was the loop's biggest jump)."""
     length = float(np.linalg.norm(track.travel))
     speed = length / track.duration if length > 0 else 1.0
     lap = speed * n / fps
+    stride = start.stride if start.stride > 0.5 else 1.0
+    a = lap / ELLIPSE_PERIMETER
+    if a < LAP_MIN_A:
+        natural = lap / track.stride_len            # strides the loop's time holds at the cue's pace
+        cycles = max(1, round(natural))
+        # a quicker cadence takes shorter steps, so the feet keep the walk's speed
+        short = stride * min(1.0, natural / cycles)
+        return [replace(start, walk_phase=start.walk_phase + 2 * math.pi * cycles * i / n, stride=short)
+                for i in range(n + 1)]
     h = math.radians(start.heading)
     u = np.array([math.sin(h), 0.0, math.cos(h)])
     v = np.array([u[2], 0.0, -u[0]])
     pos = np.array([start.x, 0.0, start.z])
     if float(np.dot(v, pos - np.array([cam[0], 0.0, cam[2]]))) < 0:
         v = -v  # the far side of the loop is away from the camera
-    # Perimeter of an ellipse with b = a / 2 (Ramanujan): ~4.844 a.
-    a = max(0.3, lap / 4.844)
     b = a / 2
     thetas = np.linspace(0.0, 2 * math.pi, 721)
     pts = np.stack([np.sin(thetas) * a, -np.cos(thetas) * b], -1)
-    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
-    arc = np.concatenate([[0.0], np.cumsum(seg)])
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
     perimeter = float(arc[-1])
     cycles = max(1, round(perimeter / track.stride_len))
-    stride = start.stride if start.stride > 0.5 else 1.0
     out = []
-    for i in range(n):
-        th = 2 * math.pi * i / n
+    for i in range(n + 1):
+        along = perimeter * i / n                     # constant speed round the lap
+        th = float(np.interp(along, arc, thetas))
         p = pos + b * v + a * math.sin(th) * u - b * math.cos(th) * v
         tangent = a * math.cos(th) * u + b * math.sin(th) * v
-        along = float(np.interp(th, thetas, arc))
         out.append(replace(start, x=float(p[0]), z=float(p[2]),
                            heading=math.degrees(math.atan2(tangent[0], tangent[2])),
-                           walk_phase=start.walk_phase + 2 * math.pi * cycles * along / perimeter, stride=stride))
+                           walk_phase=start.walk_phase + 2 * math.pi * cycles * i / n, stride=stride))
     return out
 
 
@@ -313,13 +336,15 @@ def _loop(request: GenerationRequest, worlds, simulate):
     n0, n, fps = parent.frames, request.frames, parent.fps
     start = _frame_opt(opts, "from_frame", 0, n0 - 1)
     ppath = parent.path
+    # Every table below runs over frames 0..n: frame n (one past the last) is frame 0 again, and
+    # that it is can be checked (the renderer's length stays n).
     if hasattr(ppath, "pose_at") and hasattr(ppath, "progress"):
         s0 = float(ppath.progress(start))
         reach = 0.5 * n / max(1, n0 - 1)       # half the loop at the shot's average pace, then back
         t0 = start / fps
         shake = _LoopShake(ppath._shake, t0, n / fps) if getattr(ppath, "_shake", None) is not None else None
-        path = _RetimedPath(ppath, [s0 + reach * _cos01(i, n) for i in range(n)],
-                            [t0 + i / fps for i in range(n)], shake)
+        path = _RetimedPath(ppath, [s0 + reach * _cos01(i, n) for i in range(n + 1)],
+                            [t0 + i / fps for i in range(n + 1)], shake, frames=n)
     else:
         path = _HeldPath(ppath.pose(start), n)
     base = simulate(request.plain(), worlds)
@@ -330,26 +355,36 @@ def _loop(request: GenerationRequest, worlds, simulate):
         cam = np.asarray(ppath.pose(start).position)
         span = min(n / 2, n0 - 1 - start)
         plain = not _request(opts.get("parent"), "parent take's").remix_options().get("previs_op")
+        breaths = _whole_cycles(BREATHS_HZ, n, fps)
         timelines: list[list[FigureState]] = []
         for k, (track, state) in enumerate(zip(tracks, states)):
             if track.walking:
-                timelines.append(_walk_loop(track, state, cam, n, fps))
+                timeline = _walk_loop(track, state, cam, n, fps)
             elif track.kind is MotionKind.GESTURE:
-                waves = max(1, round(GESTURE_HZ * n / fps))
+                waves = max(1, _whole_cycles(GESTURE_HZ, n, fps))
                 amp = state.gesture if state.gesture > 0.3 else track.gesture_amp
-                timelines.append([replace(state, gesture=amp, gesture_phase=state.gesture_phase
-                                          + 2 * math.pi * waves * i / n) for i in range(n)])
-            elif plain:
-                timelines.append([track.state(start + span * _cos01(i, n)) for i in range(n)])
-            else:  # the parent is itself an operation: its own frames, out and back
-                timelines.append([parent.figure_states(int(round(start + span * _cos01(i, n))))[k]
-                                  for i in range(n)])
+                timeline = [replace(state, gesture=amp, gesture_phase=state.gesture_phase
+                                    + 2 * math.pi * waves * i / n) for i in range(n + 1)]
+            else:
+                # other motion plays out and back through the parent's frames, its mouth and talking
+                # hands with it (the parent's own states carry the line's mouth curve)
+                back = [start + span * _cos01(i, n) for i in range(n + 1)]
+                said = [parent.figure_states(int(round(f)))[k] for f in back]
+                timeline = [replace(track.state(f), mouth=m.mouth, talk=m.talk) if plain else m
+                            for f, m in zip(back, said)]
+            if track.kind is not MotionKind.NONE:
+                # an acting figure breathes a whole number of breaths a loop (none in a short one:
+                # it holds its breath where the parent's frame had it, rather than gasp at the seam)
+                timeline = [replace(f, breath=state.breath + 2 * math.pi * breaths * i / n)
+                            for i, f in enumerate(timeline)]
+            timelines.append(timeline)
 
         def looped(j: int) -> list:
             return [t[j] for t in timelines]
         figures = looped
     out = _attach(base, path, figures)
     out.continued = True
+    out.loop_frames = n   # periodic overlays (snow) close over this many frames
     return out
 
 
