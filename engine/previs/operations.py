@@ -340,7 +340,9 @@ def _loop(request: GenerationRequest, worlds, simulate):
     # that it is can be checked (the renderer's length stays n).
     if hasattr(ppath, "pose_at") and hasattr(ppath, "progress"):
         s0 = float(ppath.progress(start))
-        reach = 0.5 * n / max(1, n0 - 1)       # half the loop at the shot's average pace, then back
+        # half the loop at the shot's average pace, then back; never further out than half the cued
+        # move (a loop longer than its shot would otherwise truck or pan the set away from the subject)
+        reach = min(0.5, 0.5 * n / max(1, n0 - 1))
         t0 = start / fps
         shake = _LoopShake(ppath._shake, t0, n / fps) if getattr(ppath, "_shake", None) is not None else None
         path = _RetimedPath(ppath, [s0 + reach * _cos01(i, n) for i in range(n + 1)],
