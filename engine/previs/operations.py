@@ -322,7 +322,7 @@ def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, 
     for i in range(n + 1):
         along = perimeter * i / n                     # constant speed round the lap
         th = float(np.interp(along, arc, thetas))
-        p = pos + b * v + a * math.sin(th) * u - b * math.cos(th) * v
+        p = pos + a * math.sin(th) * u + b * (1.0 - math.cos(th)) * v   # frame 0 exactly on `start`
         tangent = a * math.cos(th) * u + b * math.sin(th) * v
         out.append(replace(start, x=float(p[0]), z=float(p[2]),
                            heading=math.degrees(math.atan2(tangent[0], tangent[2])),

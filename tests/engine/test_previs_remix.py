@@ -4,14 +4,19 @@ to A and end next to B, variations differ by seed and repeat for the same seed, 
 writes an operation's take end to end."""
 from __future__ import annotations
 
+import math
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from engine.cues import CameraCue, MotionCue
+from engine.cues import AudioCue, CameraCue, MotionCue
 from engine.errors import EngineError, ErrorKind
+from engine.plan import Person, Place, ShotPlan
 from engine.previs import make_renderer
+from engine.previs.figures import FigureState
+from engine.previs.rig import skeleton
 from previs_testkit import decode, psnr, render, request
 
 W, H = 192, 108
@@ -80,6 +85,82 @@ def test_loop_closes_in_one_step(tmp_path, camera):
     old = _frames(parent)
     naive = _mad(old[-1], old[0]) / float(np.median(_steps(old)))
     assert seam / float(np.median(steps)) < 0.5 * naive
+
+
+PHASES = ("walk_phase", "gesture_phase", "breath")   # angles: they close modulo a full turn
+WAVE = (MotionCue(subject="MARA", action="waves"),)
+LINE = (AudioCue(kind="dialogue", text="We should go now, before it gets dark.", character="MARA"),)
+
+
+@pytest.mark.parametrize("camera, motion, parent_frames, frames, start, extra", [
+    (CameraCue(move="truck", amount=0.4), WALK + WAVE, 12, 12, 0, {}),     # a short loop: walks in place
+    (CameraCue(move="handheld", amount=0.9), WALK, 12, 16, 2, {}),         # whole-cycle shake
+    (CameraCue(move="truck", amount=0.4), WALK, 24, 96, 5, {}),            # long enough for a lap
+    (CameraCue(move="dolly_in", amount=0.3), (), 24, 24, 3, {"audio": LINE}),  # mouth out and back
+], ids=["truck-walk-wave", "handheld-walk", "walk-lap", "dolly-talk"])
+def test_loop_frame_n_is_frame_0(tmp_path, camera, motion, parent_frames, frames, start, extra):
+    """Frame N (one past the loop's last) is frame 0 again: every figure field (phases modulo a turn),
+    the joints, the camera pose and the pixels; and frame 0 is the parent's frame `start` in the
+    fields the loop does not set itself (a walker's stride, a waver's arm take up the motion)."""
+    parent = _req(tmp_path, "p", camera, motion, frames=parent_frames, **extra)
+    r = make_renderer(_op(parent, "l", frames, previs_op="loop", from_frame=start))
+    n = r.frames
+    assert n == frames
+    first, again = r.figure_states(0), r.figure_states(n)
+    for a, b in zip(first, again):
+        for f in fields(FigureState):
+            va, vb = getattr(a, f.name), getattr(b, f.name)
+            if f.name in PHASES:
+                assert math.isclose(math.remainder(vb - va, 2 * math.pi), 0.0, abs_tol=1e-9), (f.name, va, vb)
+            elif isinstance(va, float):
+                assert math.isclose(va, vb, abs_tol=1e-9), (f.name, va, vb)
+            else:
+                assert va == vb, f.name
+        ja, jb = skeleton(a), skeleton(b)
+        assert max(float(np.abs(ja[k] - jb[k]).max()) for k in ja) < 1e-9
+    pa, pb = r.camera_pose(0), r.camera_pose(n)
+    assert np.allclose(pa.position, pb.position, atol=1e-9)
+    assert all(math.isclose(getattr(pa, k), getattr(pb, k), abs_tol=1e-9) for k in ("yaw", "pitch", "roll", "lens_mm"))
+    assert np.array_equal(r.frame(0), r.frame(n))
+    p0 = make_renderer(parent).figure_states(start)[0]
+    for name in ("mouth", "talk", "head_yaw", "head_pitch", "sit", "heading", "x", "z"):
+        assert math.isclose(getattr(first[0], name), getattr(p0, name), abs_tol=1e-9), name
+    if extra:
+        assert max(f[0].mouth for f in map(r.figure_states, range(n))) > 0.5, "the line's mouth plays in the loop"
+
+
+def test_loop_walker_in_place_or_round_a_lap(tmp_path):
+    """A loop too short for a lap walks in place (on the mark, heading held: a 0.5 s lap spun the
+    figure round ~30 degrees a frame); a long one laps at constant speed. Both take whole strides."""
+    parent = _req(tmp_path, "p", CameraCue(move="truck", amount=0.4), frames=24)
+    short = make_renderer(_op(parent, "s", 12, previs_op="loop", from_frame=5))
+    walker = [short.figure_states(i)[0] for i in range(13)]
+    assert len({(f.x, f.z, f.heading) for f in walker}) == 1
+    strides = (walker[-1].walk_phase - walker[0].walk_phase) / (2 * math.pi)
+    assert strides >= 1 and math.isclose(strides, round(strides), abs_tol=1e-9)
+    lap = make_renderer(_op(parent, "l", 96, previs_op="loop", from_frame=5))
+    walker = [lap.figure_states(i)[0] for i in range(97)]
+    steps = [math.hypot(b.x - a.x, b.z - a.z) for a, b in zip(walker, walker[1:])]
+    assert max(steps) < 1.03 * min(steps), "constant speed round the lap"
+    turns = [abs((b.heading - a.heading + 180) % 360 - 180) for a, b in zip(walker, walker[1:])]
+    assert max(turns) < 20, "no spin"
+    strides = (walker[-1].walk_phase - walker[0].walk_phase) / (2 * math.pi)
+    assert math.isclose(strides, round(strides), abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("weather", ["snow", "rain"])
+def test_loop_weather_has_no_seam(tmp_path, weather):
+    """Snow (flakes that fall for one loop from their own moments) and rain (fresh every frame)
+    close: frame N is frame 0 and the seam is a step like the others."""
+    plan = ShotPlan(place=Place(kind="field", interior=False, neutral=False), weather=weather,
+                    people=(Person(description="man", is_subject=True),))
+    parent = request(tmp_path, f"w-{weather}", CameraCue(shot_size="WS"), frames=12, width=160, height=90, plan=plan)
+    r = make_renderer(_op(parent, "l", 12, previs_op="loop", from_frame=0))
+    frames = [r.frame(i) for i in range(13)]
+    assert np.array_equal(frames[0], frames[12])
+    steps = _steps(frames)
+    assert float(np.median(steps)) > 0.1, "the weather moves"
+    assert steps[-1] < 1.3 * float(np.median(steps[:-1])), steps
 
 
 def test_loop_renders_through_the_backend(tmp_path):

@@ -33,17 +33,18 @@ from studio.seams import check_seams
 FRAMES = 12
 
 
-def _project(path: Path, shots: int = 2) -> Document:
+def _project(path: Path, shots: int = 2, first_id: int = 1, seed: int = 5) -> Document:
     # Fixed scene and shot ids: the previs world is seeded from the scene's id, and the seam and blend
-    # figures measured below depend on the set, so random ids made them wander run to run.
-    ids = itertools.count(1)
+    # figures measured below depend on the set, so random ids made them wander run to run. Another
+    # `first_id` is another (fixed) world.
+    ids = itertools.count(first_id)
     with mock.patch("studio.model.uuid.uuid4", lambda: uuid.UUID(int=next(ids) << 88)):
         doc = Document.create(path, fps=24, width=192, height=108)
         seq_id = doc.project.sequences[0].id
         doc.execute(AddBibleEntry(BibleEntry("c1", "character", "Mara", color="#cc3344", voice="en-us+f2")))
         for i in range(shots):
             doc.execute(AddShot(seq_id, Shot.create(
-                title=f"Shot {i + 1}", duration=FRAMES, seed=5 + i,
+                title=f"Shot {i + 1}", duration=FRAMES, seed=seed + i,
                 camera=CameraCue(move="pan" if i % 2 else "truck", amount=0.4),
                 motion=(MotionCue(subject="Mara", action="walks", screen_direction="right"),), bible_refs=("c1",),
                 continuity="previous")))
@@ -144,9 +145,30 @@ def test_variations_remix_extend_loop_with_previs(chain):
     seam = remix.loop_seam(doc, looped)
     assert looped.operation == "loop" and looped.frames == 16
     whole = _frames(doc, parent, [0, FRAMES - 1])
-    assert seam.ratio < 1.8, seam
+    assert seam.ratio < 1.0, seam
     assert seam.seam_mad < 0.6 * _mad(whole[0], whole[FRAMES - 1]), "closing the loop is one step, not the shot"
     assert seam.seam_psnr > 18
+
+
+def test_loop_seam_of_a_truck_and_walk_is_one_step_in_six_worlds(tmp_path: Path):
+    """A 12-frame loop of a trucking shot on a walker closes as one ordinary step in six fixed worlds
+    (different sets and seeds): measured 0.70-0.77 here, 1.43-1.76 when the walker spun round a
+    0.3 m lap. The bound leaves room for codec and platform noise, not for a seam."""
+    ratios = []
+    for world in range(6):
+        doc = _project(tmp_path / f"w{world}.shotreel", shots=1, first_id=1 + 100 * world, seed=5 + world)
+        loop = _Loop(doc)
+        try:
+            loop.service.queue_shots([s.id for _, s in doc.project.shots()])
+            (parent,) = loop.drain()
+            (looped,) = loop.run(remix.plan_loop(doc, parent.id, frames=FRAMES))
+            seam = remix.loop_seam(doc, looped)
+            assert seam.typical_step > 1, "the loop moves"
+            ratios.append(round(seam.ratio, 3))
+        finally:
+            loop.close()
+            doc.close()
+    assert max(ratios) < 1.0, ratios
 
 
 def test_blend_inserts_a_shot_and_recut_trims_undoably(chain):
