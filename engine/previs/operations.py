@@ -132,12 +132,13 @@ class _LoopShake:
 
     def __init__(self, base, t0: float, period: float):
         self.base, self.t0, self.period = base, t0, max(period, 1e-6)
+        # the operator's weights and phases, kept so a loop of this loop can round them again
+        self.weight, self.phase = base.weight, base.phase
         self.freq = np.maximum(1.0, np.round(base.freq * self.period)) / self.period
         self.start = base.at(t0) - self._periodic(t0)
 
     def _periodic(self, t: float) -> np.ndarray:
-        b = self.base
-        return (b.weight * np.sin(2 * math.pi * self.freq * t + b.phase)).sum(axis=1)
+        return (self.weight * np.sin(2 * math.pi * self.freq * t + self.phase)).sum(axis=1)
 
     def at(self, t: float) -> np.ndarray:
         if t < self.t0:
@@ -302,8 +303,9 @@ def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, 
     if a < LAP_MIN_A:
         natural = lap / track.stride_len            # strides the loop's time holds at the cue's pace
         cycles = max(1, round(natural))
-        # a quicker cadence takes shorter steps, so the feet keep the walk's speed
-        short = stride * min(1.0, natural / cycles)
+        # a quicker cadence takes shorter steps (of a full swing, so a loop of this loop does not
+        # shorten them again), and the feet keep the walk's speed
+        short = min(1.0, natural / cycles)
         return [replace(start, walk_phase=start.walk_phase + 2 * math.pi * cycles * i / n, stride=short)
                 for i in range(n + 1)]
     h = math.radians(start.heading)
@@ -343,7 +345,8 @@ def _loop(request: GenerationRequest, worlds, simulate):
         # half the loop at the shot's average pace, then back; never further out than half the cued
         # move (a loop longer than its shot would otherwise truck or pan the set away from the subject)
         reach = min(0.5, 0.5 * n / max(1, n0 - 1))
-        t0 = start / fps
+        times = getattr(ppath, "_t", None)     # a retimed parent (itself an operation) has its own clock
+        t0 = times[start] if times is not None else start / fps
         shake = _LoopShake(ppath._shake, t0, n / fps) if getattr(ppath, "_shake", None) is not None else None
         path = _RetimedPath(ppath, [s0 + reach * _cos01(i, n) for i in range(n + 1)],
                             [t0 + i / fps for i in range(n + 1)], shake, frames=n)

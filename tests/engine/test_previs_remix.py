@@ -148,6 +148,19 @@ def test_loop_walker_in_place_or_round_a_lap(tmp_path):
     assert math.isclose(strides, round(strides), abs_tol=1e-9)
 
 
+def test_loop_of_a_handheld_loop_starts_on_its_frame_and_closes(tmp_path):
+    """A loop of a loop (handheld: its shake already made periodic) starts exactly on the parent
+    loop's frame, on that loop's own clock, and closes again (it raised AttributeError before)."""
+    parent = _req(tmp_path, "p", CameraCue(move="handheld", amount=0.9))
+    inner = _op(parent, "l1", 16, previs_op="loop", from_frame=2)
+    outer = make_renderer(_op(inner, "l2", 12, previs_op="loop", from_frame=3))
+    there = make_renderer(inner).camera_pose(3)
+    for pose in (outer.camera_pose(0), outer.camera_pose(12)):
+        assert np.allclose(pose.position, there.position, atol=1e-9)
+        assert all(math.isclose(getattr(pose, k), getattr(there, k), abs_tol=1e-9) for k in ("yaw", "pitch", "roll"))
+    assert np.array_equal(outer.frame(0), outer.frame(12))
+
+
 @pytest.mark.parametrize("weather", ["snow", "rain"])
 def test_loop_weather_has_no_seam(tmp_path, weather):
     """Snow (flakes that fall for one loop from their own moments) and rain (fresh every frame)
