@@ -14,9 +14,9 @@ cycles or interpolates from there.
              paths: frame N (one past the last) equals frame 0, so the loop plays seamlessly. The
              camera goes out along its move and back (cosine), a handheld shake has whole-cycle
              frequencies, walkers walk a whole number of strides (round an ellipse at constant
-             speed, or in place when the loop is too short for a lap), gestures wave and acting
-             figures breathe a whole number of times, other motion (mouths included) plays out and
-             back. A walking subject's follow camera closes with the walker it follows.
+             speed, or marking time on the mark when the loop is too short for a lap), gestures
+             wave and acting figures breathe a whole number of times, other motion (mouths
+             included) plays out and back. A walking subject's follow camera closes with the walker it follows.
   blend      a transition between take A's frame `blend_from_frame` and take B's frame
              `blend_to_frame`: camera pose and each figure (matched by name) interpolated with a
              smoothstep, endpoints excluded (A's last frame -> blend -> B's first frame are all
@@ -184,9 +184,12 @@ def _extrapolate(track: FigureTrack, state: FigureState, dt: float) -> FigureSta
         speed = length / track.duration
         d = track.travel / length
         dist = speed * dt
-        stride = state.stride + (1.0 - state.stride) * min(1.0, abs(dt) / 0.4)
+        ramp = min(1.0, abs(dt) / 0.4)
+        stride = state.stride + (1.0 - state.stride) * ramp
+        # one marking time (a loop's walker) steps off into the walk over the same 0.4 s
         return replace(state, x=state.x + float(d[0]) * dist, z=state.z + float(d[2]) * dist,
-                       walk_phase=state.walk_phase + dist / track.stride_len * 2 * math.pi, stride=stride)
+                       walk_phase=state.walk_phase + dist / track.stride_len * 2 * math.pi, stride=stride,
+                       march=state.march * (1.0 - ramp))
     if track.kind is MotionKind.GESTURE:
         return replace(state, gesture_phase=state.gesture_phase + dt * 2 * math.pi * GESTURE_HZ)
     return state
@@ -292,8 +295,8 @@ def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, 
     with a whole number of strides per loop (so the legs match at the seam).
 
     A loop long enough for a lap goes round an ellipse that starts and ends at `start`, heading
-    along its tangent, at constant speed. A shorter one walks in place (a walk cycle on the mark,
-    heading held): a lap squeezed into it would spin the figure round in a few frames (a 0.5 s loop
+    along its tangent, at constant speed. A shorter one marks time on the mark (heading held, each
+    foot lifting and coming down where it stood): a lap squeezed into it would spin the figure round in a few frames (a 0.5 s loop
     turned it 360 degrees, ~30 degrees a frame, and the seam was the loop's biggest jump)."""
     length = float(np.linalg.norm(track.travel))
     speed = length / track.duration if length > 0 else 1.0
@@ -306,7 +309,9 @@ def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, 
         # a quicker cadence takes shorter steps (of a full swing, so a loop of this loop does not
         # shorten them again), and the feet keep the walk's speed
         short = min(1.0, natural / cycles)
-        return [replace(start, walk_phase=start.walk_phase + 2 * math.pi * cycles * i / n, stride=short)
+        # it marks time: the feet lift and come down where they stood (a walk cycle with the hips
+        # held slides each planted foot back, a treadmill)
+        return [replace(start, walk_phase=start.walk_phase + 2 * math.pi * cycles * i / n, stride=short, march=1.0)
                 for i in range(n + 1)]
     h = math.radians(start.heading)
     u = np.array([math.sin(h), 0.0, math.cos(h)])
@@ -328,7 +333,7 @@ def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, 
         tangent = a * math.cos(th) * u + b * math.sin(th) * v
         out.append(replace(start, x=float(p[0]), z=float(p[2]),
                            heading=math.degrees(math.atan2(tangent[0], tangent[2])),
-                           walk_phase=start.walk_phase + 2 * math.pi * cycles * i / n, stride=stride))
+                           walk_phase=start.walk_phase + 2 * math.pi * cycles * i / n, stride=stride, march=0.0))
     return out
 
 
@@ -414,7 +419,8 @@ def _lerp_figure(a: FigureState, b: FigureState, u: float) -> FigureState:
                    heading=a.heading + _wrap(b.heading - a.heading) * u, sit=a.sit + (b.sit - a.sit) * u,
                    run=a.run + (b.run - a.run) * u, stride=stride, walk_phase=phase,
                    gesture=a.gesture + (b.gesture - a.gesture) * u,
-                   gesture_phase=a.gesture_phase + (b.gesture_phase - a.gesture_phase) * u)
+                   gesture_phase=a.gesture_phase + (b.gesture_phase - a.gesture_phase) * u,
+                   march=a.march + (b.march - a.march) * u)
 
 
 def _blend(request: GenerationRequest, worlds, simulate):

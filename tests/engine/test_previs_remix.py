@@ -5,7 +5,7 @@ writes an operation's take end to end."""
 from __future__ import annotations
 
 import math
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -130,22 +130,66 @@ def test_loop_frame_n_is_frame_0(tmp_path, camera, motion, parent_frames, frames
 
 
 def test_loop_walker_in_place_or_round_a_lap(tmp_path):
-    """A loop too short for a lap walks in place (on the mark, heading held: a 0.5 s lap spun the
+    """A loop too short for a lap marks time (on the mark, heading held: a 0.5 s lap spun the
     figure round ~30 degrees a frame); a long one laps at constant speed. Both take whole strides."""
     parent = _req(tmp_path, "p", CameraCue(move="truck", amount=0.4), frames=24)
     short = make_renderer(_op(parent, "s", 12, previs_op="loop", from_frame=5))
     walker = [short.figure_states(i)[0] for i in range(13)]
-    assert len({(f.x, f.z, f.heading) for f in walker}) == 1
+    assert len({(f.x, f.z, f.heading) for f in walker}) == 1 and {f.march for f in walker} == {1.0}
     strides = (walker[-1].walk_phase - walker[0].walk_phase) / (2 * math.pi)
     assert strides >= 1 and math.isclose(strides, round(strides), abs_tol=1e-9)
     lap = make_renderer(_op(parent, "l", 96, previs_op="loop", from_frame=5))
     walker = [lap.figure_states(i)[0] for i in range(97)]
+    assert {f.march for f in walker} == {0.0}, "a lap walks on its feet"
     steps = [math.hypot(b.x - a.x, b.z - a.z) for a, b in zip(walker, walker[1:])]
     assert max(steps) < 1.03 * min(steps), "constant speed round the lap"
     turns = [abs((b.heading - a.heading + 180) % 360 - 180) for a, b in zip(walker, walker[1:])]
     assert max(turns) < 20, "no spin"
     strides = (walker[-1].walk_phase - walker[0].walk_phase) / (2 * math.pi)
     assert math.isclose(strides, round(strides), abs_tol=1e-9)
+
+
+def _ground_runs(heights: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) frames of each stretch a foot is down (at its lowest)."""
+    down = heights < heights.min() + 1e-6
+    runs, start = [], None
+    for i, d in enumerate(list(down) + [False]):
+        if d and start is None:
+            start = i
+        elif not d and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    return runs
+
+
+def test_loop_walker_marks_time_with_planted_feet(tmp_path):
+    """A walker too short of time for a lap marks time: each foot lifts and comes down where it
+    stood (a walk cycle with the hips held slid the planted foot back 5 cm a frame, a treadmill),
+    the feet take turns, the body bobs and the arms swing, and frame N is frame 0."""
+    parent = _req(tmp_path, "p", CameraCue(move="truck", amount=0.4), frames=24)
+    for n in (12, 16):
+        r = make_renderer(_op(parent, f"l{n}", n, previs_op="loop", from_frame=5))
+        states = [r.figure_states(i)[0] for i in range(n + 1)]
+        assert all(f.march == 1.0 for f in states)
+        joints = [skeleton(f) for f in states]
+        lifted = {}
+        for foot in ("r_ankle", "l_ankle"):
+            pts = np.array([j[foot] for j in joints])
+            runs = _ground_runs(pts[:, 1])
+            assert runs and (pts[:, 1].max() - pts[:, 1].min()) > 0.02, "the foot lifts"
+            for a, b in runs:
+                drift = float(np.linalg.norm(pts[a:b + 1, [0, 2]] - pts[a, [0, 2]], axis=1).max())
+                assert drift <= 0.01, (n, foot, a, b, drift)
+            lifted[foot] = {i for i in range(n + 1) if not any(a <= i <= b for a, b in runs)}
+            # the same timeline walked on (not marking time) is the treadmill the loop had
+            walked = np.array([skeleton(replace(f, march=0.0))[foot] for f in states])
+            assert max(float(np.linalg.norm(walked[b, [0, 2]] - walked[a, [0, 2]])) for a, b in runs) > 0.05
+        assert lifted["r_ankle"] and lifted["l_ankle"] and not lifted["r_ankle"] & lifted["l_ankle"], \
+            "the feet take turns, one always down"
+        for name, least in (("pelvis", 0.003), ("r_hand", 0.05)):
+            pts = np.array([j[name] for j in joints])
+            assert float(np.ptp(pts, axis=0).max()) > least, (name, "the body bobs and the arms swing")
+        assert max(float(np.abs(joints[0][k] - joints[n][k]).max()) for k in joints[0]) < 1e-9
 
 
 def test_loop_of_a_handheld_loop_starts_on_its_frame_and_closes(tmp_path):
