@@ -12,11 +12,13 @@ cycles or interpolates from there.
              walkers keep walking at their cue's pace, gestures keep waving, the rest hold.
   loop       `request.frames` frames starting from the parent's state at `from_frame`, on cyclic
              paths: frame N (one past the last) equals frame 0, so the loop plays seamlessly. The
-             camera goes out along its move and back (cosine), a handheld shake has whole-cycle
-             frequencies, walkers walk a whole number of strides (round an ellipse at constant
-             speed, or marking time on the mark when the loop is too short for a lap), gestures
-             wave and acting figures breathe a whole number of times, other motion (mouths
-             included) plays out and back. A walking subject's follow camera closes with the walker it follows.
+             camera goes out along its move and back (cosine; a sweep goes out the side that
+             keeps the subject in frame) and the operator turns to keep the subject in frame
+             (_kept), a handheld shake has whole-cycle frequencies, walkers walk a whole number
+             of strides (round an ellipse at constant speed, or marking time on the mark when the
+             loop is too short for a lap), gestures wave and acting figures breathe a whole number
+             of times, other motion (mouths included) plays out and back. A walking subject's
+             follow camera closes with the walker it follows.
   blend      a transition between take A's frame `blend_from_frame` and take B's frame
              `blend_to_frame`: camera pose and each figure (matched by name) interpolated with a
              smoothstep, endpoints excluded (A's last frame -> blend -> B's first frame are all
@@ -37,12 +39,16 @@ from ..errors import EngineError, ErrorKind
 from ..jobs import GenerationRequest
 from .camera import CameraPath, CameraPose, look_angles
 from .figures import BREATHS_HZ, FigureState, FigureTrack
+from .framing import FIT_MARGIN, HEAD_RADIUS, follow
+from .rig import coco_keypoints, skeleton
 
 OPS = ("extend", "loop", "blend", "variation")
 GESTURE_HZ = 1.6       # figures.FigureTrack waves at this rate
 RAMP_S = 0.5           # an extension reaches the shot's pace over this long
 ELLIPSE_PERIMETER = 4.844   # a loop's lap: an ellipse with b = a / 2 is ~4.844 a round (Ramanujan)
-LAP_MIN_A = 0.8        # m: the shortest lap's half-length; a loop with less time walks in place
+LAP_MIN_A = 0.8        # m: the shortest lap's half-length; a loop with less time marks time
+SWEEPS = (CameraMove.PAN, CameraMove.TILT, CameraMove.TRUCK, CameraMove.PEDESTAL)   # moves across the subject
+BODY_GIRTH = 0.12      # m about a 1.75 m figure's joints that its mannequin fills (the trunk 0.115 deep)
 
 
 def _bad(message: str, suggestion: str = "") -> EngineError:
@@ -99,6 +105,7 @@ class _RetimedPath(CameraPath):
         """`frames`: the take's length when the table runs on past it (a loop's frame N, one past the
         last, which must equal frame 0)."""
         self.__dict__.update(base.__dict__)
+        self.shown = None   # a loop's poses as its frames show them (see _loop), not inherited
         lo, hi = _progress_limits(base)
         self._s = [min(hi, max(lo, s)) for s in progress]
         self._t = list(times)
@@ -110,6 +117,8 @@ class _RetimedPath(CameraPath):
         return self._s[i]
 
     def pose(self, i: int) -> CameraPose:
+        if self.shown is not None:
+            return self.shown[i]
         return self.pose_at(self._s[i], self._t[i])
 
 
@@ -271,9 +280,9 @@ def _extend(request: GenerationRequest, worlds, simulate):
 class _PosesPath:
     """A camera given as one pose per frame."""
 
-    def __init__(self, poses: list[CameraPose]):
+    def __init__(self, poses: list[CameraPose], frames: Optional[int] = None):
         self._poses = poses
-        self.frames = len(poses)
+        self.frames = len(poses) if frames is None else frames
 
     def pose(self, i: int) -> CameraPose:
         return self._poses[i]
@@ -296,8 +305,9 @@ def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, 
 
     A loop long enough for a lap goes round an ellipse that starts and ends at `start`, heading
     along its tangent, at constant speed. A shorter one marks time on the mark (heading held, each
-    foot lifting and coming down where it stood): a lap squeezed into it would spin the figure round in a few frames (a 0.5 s loop
-    turned it 360 degrees, ~30 degrees a frame, and the seam was the loop's biggest jump)."""
+    foot lifting and coming down where it stood): a lap squeezed into it would spin the figure
+    round in a few frames (a 0.5 s loop turned it 360 degrees, ~30 degrees a frame, and the seam
+    was the loop's biggest jump)."""
     length = float(np.linalg.norm(track.travel))
     speed = length / track.duration if length > 0 else 1.0
     lap = speed * n / fps
@@ -337,6 +347,54 @@ def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, 
     return out
 
 
+def _corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return np.array([(x, y, z) for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+
+
+def _subject_boxes(states: list[FigureState]) -> tuple[np.ndarray, np.ndarray]:
+    """Corners of the subject's head box and body box (its joints, BODY_GIRTH about them) over a whole
+    loop, relative to where it stands: the box a keeping operator frames does not twitch with each
+    arm swing and footfall, so neither does the camera."""
+    heads, bodies = [], []
+    for f in states:
+        j = skeleton(f)
+        at = np.array([f.x, f.y, f.z])
+        r = f.height * HEAD_RADIUS
+        heads += [j["head"] - at - r, j["head"] - at + r]
+        girth = np.array([1.0, 0.0, 1.0]) * BODY_GIRTH * f.height / 1.75
+        joints = np.vstack([coco_keypoints(j), j["r_hand"], j["l_hand"]]) - at
+        bodies += [joints.min(axis=0) - girth, joints.max(axis=0) + girth]
+    return tuple(_corners(np.min(v, axis=0), np.max(v, axis=0)) for v in (heads, bodies))
+
+
+def _kept(pose: CameraPose, subject: FigureState, boxes: tuple[np.ndarray, np.ndarray], width: int,
+          height: int) -> CameraPose:
+    """The operator keeps a loop's subject in frame: the least turn (framing.follow, its dead zone
+    the frame less the subject's size) that holds its body box or, where that is wider than the
+    frame, its head box FIT_MARGIN in from the frame's sides, and its head box from the top and
+    bottom. A subject already inside is left exactly as it was; a size that cannot fit at all (an
+    extreme close-up's head) is not chased. `boxes`: _subject_boxes."""
+    at = np.array([subject.x, subject.y, subject.z])
+    head, body = (at + b for b in boxes)
+    pos = np.asarray(pose.position, dtype=np.float64)
+    f = pose.focal_px(width)
+    half = [math.degrees(math.atan((0.5 - FIT_MARGIN) * side / f)) for side in (width, height)]
+    centre, dead = [0.0, 0.0], [180.0, 180.0]
+    for k, choices in ((0, (np.vstack([body, head]), head)), (1, (head,))):
+        for points in choices:
+            # the points' angles off the lens axis, yaw (k = 0) or pitch (1)
+            rel = [_wrap(look_angles(pos, p)[k] - (pose.yaw, pose.pitch)[k]) for p in points]
+            size = (max(rel) - min(rel)) / 2
+            if size < half[k]:
+                centre[k], dead[k] = (max(rel) + min(rel)) / 2, half[k] - size
+                break
+    # follow turns by how far the middle of the subject is off the lens axis, less the dead zone
+    dist = float(np.linalg.norm(head.mean(axis=0) - pos))
+    axis = pos + pose.basis()[2] * dist
+    middle = pos + replace(pose, yaw=pose.yaw + centre[0], pitch=pose.pitch + centre[1], roll=0.0).basis()[2] * dist
+    return follow(pose, axis, middle - axis, (dead[0], dead[1]))
+
+
 def _loop(request: GenerationRequest, worlds, simulate):
     opts = request.remix_options()
     parent = simulate(_request(opts.get("parent"), "parent take's"), worlds)
@@ -353,10 +411,14 @@ def _loop(request: GenerationRequest, worlds, simulate):
         times = getattr(ppath, "_t", None)     # a retimed parent (itself an operation) has its own clock
         t0 = times[start] if times is not None else start / fps
         shake = _LoopShake(ppath._shake, t0, n / fps) if getattr(ppath, "_shake", None) is not None else None
-        path = _RetimedPath(ppath, [s0 + reach * _cos01(i, n) for i in range(n + 1)],
-                            [t0 + i / fps for i in range(n + 1)], shake, frames=n)
+        # a sweep may go out either way (out and back, the loop shows both directions): the other
+        # way is tried too, for the side that keeps the subject in frame (below)
+        sides = (1, -1) if getattr(ppath, "cue", None) is not None and ppath.cue.move in SWEEPS else (1,)
+        paths = [_RetimedPath(ppath, [s0 + side * reach * _cos01(i, n) for i in range(n + 1)],
+                              [t0 + i / fps for i in range(n + 1)], shake, frames=n) for side in sides]
     else:
-        path = _HeldPath(ppath.pose(start), n)
+        paths = [_HeldPath(ppath.pose(start), n)]
+    path = paths[0]
     base = simulate(request.plain(), worlds)
     figures = None
     tracks = _tracks(parent)
@@ -395,6 +457,38 @@ def _loop(request: GenerationRequest, worlds, simulate):
     out = _attach(base, path, figures)
     out.continued = True
     out.loop_frames = n   # periodic overlays (snow) close over this many frames
+    if figures is not None:
+        # The subject stays in frame: a walker marking time (or lapping) goes nowhere the cued
+        # move went, and a truck or pan out and back would leave it off the edge mid-loop. The
+        # poses as shown (the renderer's own follow of a walker, then the operator's keep) are
+        # the loop's camera; frame n's pose and figures are frame 0's, so it closes too.
+        # A sweep goes out the side that needs the least keeping (a pan away from a walker on the
+        # frame's edge would be all kept, a camera standing still).
+        who = next((k for k, t in enumerate(tracks) if t.start.name == getattr(out, "subject_name", None)), 0)
+        subject = [figures(i)[who] for i in range(n + 1)]
+        boxes = _subject_boxes(subject)
+        best = None
+        for candidate in paths:
+            out.path = candidate
+            cued = [out.camera_pose(i) for i in range(n + 1)]
+            # a subject out of the parent's frame at the loop's start (a chained pan that takes over
+            # a walker on the edge) is framed first: the whole move turned by that much, so it
+            # sweeps from there rather than being held still by the keep below
+            first = _kept(cued[0], subject[0], boxes, out.width, out.height)
+            turn, tilt = _wrap(first.yaw - cued[0].yaw), first.pitch - cued[0].pitch
+            if turn or tilt:
+                cued = [replace(c, yaw=c.yaw + turn, pitch=c.pitch + tilt) for c in cued]
+            kept = [_kept(c, f, boxes, out.width, out.height) for c, f in zip(cued, subject)]
+            turned = sum(abs(_wrap(k.yaw - c.yaw)) + abs(k.pitch - c.pitch) for c, k in zip(cued, kept))
+            if best is None or turned < best[0] - 1e-9:
+                best = (turned, candidate, kept)
+        _, path, shown = best
+        out.path = path
+        out._follow = None
+        if isinstance(path, _RetimedPath):
+            path.shown = shown   # its cued progress and clock stay, for an operation on this loop
+        else:
+            out.path = _PosesPath(shown, n)
     return out
 
 

@@ -17,7 +17,7 @@ from engine.plan import Person, Place, ShotPlan
 from engine.previs import make_renderer
 from engine.previs.figures import FigureState
 from engine.previs.rig import skeleton
-from previs_testkit import decode, psnr, render, request
+from previs_testkit import decode, psnr, render, request, subject_in_frame
 
 W, H = 192, 108
 WALK = (MotionCue(subject="MARA", action="walks", screen_direction="right"),)
@@ -190,6 +190,28 @@ def test_loop_walker_marks_time_with_planted_feet(tmp_path):
             pts = np.array([j[name] for j in joints])
             assert float(np.ptp(pts, axis=0).max()) > least, (name, "the body bobs and the arms swing")
         assert max(float(np.abs(joints[0][k] - joints[n][k]).max()) for k in joints[0]) < 1e-9
+
+
+@pytest.mark.parametrize("camera, parent_frames, frames, start", [
+    (CameraCue(move="truck", amount=0.4), 12, 12, 0),    # marking time: trucked 0.24 m out, it left the frame
+    (CameraCue(move="pan", amount=0.3), 12, 16, 2),
+    (CameraCue(move="truck", amount=0.4), 24, 96, 5),    # a lap
+], ids=["truck-12", "pan-16", "truck-lap"])
+def test_loop_keeps_the_subject_in_frame(tmp_path, camera, parent_frames, frames, start):
+    """The operator keeps the loop's subject in frame (the walker stays about its mark while the
+    camera goes out along its move): head box and body inside on every frame, the camera still
+    moving, frame N's pose frame 0's."""
+    parent = _req(tmp_path, "p", camera, WALK + WAVE, frames=parent_frames)
+    r = make_renderer(_op(parent, "l", frames, previs_op="loop", from_frame=start))
+    for i in range(frames + 1):
+        head_in, left, right = subject_in_frame(r, i)
+        assert head_in and 0 <= left and right <= r.width, (i, left, right)
+    poses = [r.camera_pose(i) for i in range(frames + 1)]
+    moved = max(float(np.linalg.norm(np.subtract(p.position, poses[0].position))) + abs(p.yaw - poses[0].yaw)
+                for p in poses)
+    assert moved > 0.2, "the camera still moves"
+    assert np.allclose(poses[frames].position, poses[0].position, atol=1e-9)
+    assert all(math.isclose(getattr(poses[frames], k), getattr(poses[0], k), abs_tol=1e-9) for k in ("yaw", "pitch"))
 
 
 def test_loop_of_a_handheld_loop_starts_on_its_frame_and_closes(tmp_path):

@@ -8,6 +8,7 @@ import json
 import queue
 import shutil
 import struct
+import sys
 import uuid
 from pathlib import Path
 from unittest import mock
@@ -19,6 +20,7 @@ from engine.cues import CameraCue, MotionCue
 from engine.frames import read_frames
 from engine.grade import ColourTransfer, LabStats, lab_stats
 from engine.jobs import GenerationRequest
+from engine.previs import make_renderer
 from engine.runner import Runner
 from studio import remix
 from studio.cli import main as cli_main
@@ -29,6 +31,9 @@ from studio.errors import UserError
 from studio.generate import GenerationService
 from studio.model import BibleEntry, Shot
 from studio.seams import check_seams
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+from previs_testkit import subject_in_frame  # noqa: E402  (the engine tests' measure of a framed subject)
 
 FRAMES = 12
 
@@ -152,8 +157,9 @@ def test_variations_remix_extend_loop_with_previs(chain):
 
 def test_loop_seam_of_a_truck_and_walk_is_one_step_in_six_worlds(tmp_path: Path):
     """A 12-frame loop of a trucking shot on a walker closes as one ordinary step in six fixed worlds
-    (different sets and seeds): measured 0.70-0.77 here, 1.43-1.76 when the walker spun round a
-    0.3 m lap. The bound leaves room for codec and platform noise, not for a seam."""
+    (different sets and seeds): measured 0.49-0.60 here (the walker marking time, the operator
+    keeping it in frame), 0.71-0.81 while the truck took it off the edge, 1.43-1.76 when it spun
+    round a 0.3 m lap. The bound leaves room for codec and platform noise, not for a seam."""
     ratios = []
     for world in range(6):
         doc = _project(tmp_path / f"w{world}.shotreel", shots=1, first_id=1 + 100 * world, seed=5 + world)
@@ -169,6 +175,24 @@ def test_loop_seam_of_a_truck_and_walk_is_one_step_in_six_worlds(tmp_path: Path)
             loop.close()
             doc.close()
     assert max(ratios) < 1.0, ratios
+
+
+def test_loop_keeps_the_walker_in_frame(chain):
+    """The chain's 12-frame truck loop and 16-frame pan loop (their walker marks time): the subject's
+    head box and body stay inside the frame on every frame, projected from its joints. Before, the
+    truck's walker slid off the left edge mid-loop (its head out on 5 of 13 frames, to -39 px of
+    192) and the pan's was off it on every frame (the chained pan takes it over at the truck's end,
+    on the edge, and pans away from it)."""
+    doc, _ = chain
+    shots = [s for _, s in doc.project.shots()]
+    for shot, n in ((shots[0], FRAMES), (shots[1], 16)):
+        (request,) = remix.plan_loop(doc, shot.selected_take, frames=n)
+        r = make_renderer(request)
+        assert r.figure_states(0)[0].march == 1.0, "a loop this short marks time"
+        for i in range(n + 1):
+            head_in, left, right = subject_in_frame(r, i)
+            assert head_in and 0 <= left and right <= r.width, (shot.camera.move, i, left, right)
+        assert r.camera_pose(n) == r.camera_pose(0)
 
 
 def test_blend_inserts_a_shot_and_recut_trims_undoably(chain):
