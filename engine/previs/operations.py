@@ -271,6 +271,16 @@ def _extend(request: GenerationRequest, worlds, simulate):
             return [_extrapolate(t, s, dt) for t, s in zip(tracks, at_frame)]
         figures = extended
     out = _attach(base, path, figures)
+    shown = getattr(ppath, "shown", None)
+    if shown is not None and hasattr(out, "_follow"):
+        # The parent is a loop whose camera keeps its subject (_loop): its frames as it showed them,
+        # then the move going on from there, turned as the keep had turned it at the join.
+        cued = [out.camera_pose(j) for j in range(request.frames)]
+        at = mapping.index(frame)
+        turn, tilt = _wrap(shown[frame].yaw - cued[at].yaw), shown[frame].pitch - cued[at].pitch
+        path.shown = [shown[i] if 0 <= i < n0 and (i - frame) * sign <= 0
+                      else replace(c, yaw=c.yaw + turn, pitch=c.pitch + tilt) for i, c in zip(mapping, cued)]
+        out._follow = None
     out.continued = True
     if hasattr(parent, "tracks"):
         out.tracks = parent.tracks

@@ -214,6 +214,21 @@ def test_loop_keeps_the_subject_in_frame(tmp_path, camera, parent_frames, frames
     assert all(math.isclose(getattr(poses[frames], k), getattr(poses[0], k), abs_tol=1e-9) for k in ("yaw", "pitch"))
 
 
+def test_extend_of_a_loop_keeps_its_frames_and_steps_off(tmp_path):
+    """An extension of a marking-time loop whose camera keeps the walker: the loop's frames exactly
+    (its kept camera included), then the walker steps off into the walk and the move goes on from
+    the pose the loop showed, without a jump."""
+    parent = _req(tmp_path, "p", CameraCue(move="truck", amount=0.4), frames=24)
+    loop = _op(parent, "l", 12, previs_op="loop", from_frame=5)
+    ext = make_renderer(_op(loop, "e", 20, previs_op="extend", from_frame=11, extend_frames=8))
+    frames = [ext.frame(i) for i in range(20)]
+    assert all(np.array_equal(a, b) for a, b in zip(frames, _frames(loop)))
+    marches = [ext.figure_states(i)[0].march for i in range(20)]
+    assert marches[11] == 1.0 and marches[-1] < 0.3 and all(b <= a for a, b in zip(marches, marches[1:]))
+    steps = _steps(frames)
+    assert steps[11] < 2 * float(np.median(steps)) + 1, steps
+
+
 def test_loop_of_a_handheld_loop_starts_on_its_frame_and_closes(tmp_path):
     """A loop of a loop (handheld: its shake already made periodic) starts exactly on the parent
     loop's frame, on that loop's own clock, and closes again (it raised AttributeError before)."""
