@@ -52,6 +52,7 @@ class FigureState:
     stair: tuple = ()         # rig.Stair.as_tuple() of the flight the figure is on, else ()
     stair_pos: float = 0.0    # where on it, in steps (0 = the ground before the first tread)
     fall: float = 0.0         # 0 upright .. 1 lying on the ground (toppled forward about the feet)
+    march: float = 0.0        # 0 walks on .. 1 marks time: each foot lifts and comes down where it stood
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in asdict(self).items()}
@@ -149,7 +150,9 @@ class FigureTrack:
                 self.travel = -to_cam * dist
         walking = float(np.linalg.norm(self.travel)) > 1e-6
         run_posture = 1.0 if kind is MotionKind.RUN else 0.0
-        start = replace(start, x=float(here[0]), z=float(here[2]))
+        # a take's figures walk on (only a loop's timeline marks time): a shot chained onto a loop's
+        # end starts from its pose but travels with its feet
+        start = replace(start, x=float(here[0]), z=float(here[2]), march=0.0)
         if walking:
             walk_heading = _heading_of(self.travel)
             if fresh:

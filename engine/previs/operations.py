@@ -12,9 +12,13 @@ cycles or interpolates from there.
              walkers keep walking at their cue's pace, gestures keep waving, the rest hold.
   loop       `request.frames` frames starting from the parent's state at `from_frame`, on cyclic
              paths: frame N (one past the last) equals frame 0, so the loop plays seamlessly. The
-             camera goes out along its move and back (cosine), a handheld shake is cross-faded to
-             be periodic, walkers walk an ellipse with a whole number of strides, gestures wave a
-             whole number of times, other motion plays out and back.
+             camera goes out along its move and back (cosine; a sweep goes out the side that
+             keeps the subject in frame) and the operator turns to keep the subject in frame
+             (_kept), a handheld shake has whole-cycle frequencies, walkers walk a whole number
+             of strides (round an ellipse at constant speed, or marking time on the mark when the
+             loop is too short for a lap), gestures wave and acting figures breathe a whole number
+             of times, other motion (mouths included) plays out and back. A walking subject's
+             follow camera closes with the walker it follows.
   blend      a transition between take A's frame `blend_from_frame` and take B's frame
              `blend_to_frame`: camera pose and each figure (matched by name) interpolated with a
              smoothstep, endpoints excluded (A's last frame -> blend -> B's first frame are all
@@ -34,11 +38,17 @@ from ..cues import CameraMove, CueError, Easing, MotionKind
 from ..errors import EngineError, ErrorKind
 from ..jobs import GenerationRequest
 from .camera import CameraPath, CameraPose, look_angles
-from .figures import FigureState, FigureTrack
+from .figures import BREATHS_HZ, FigureState, FigureTrack
+from .framing import FIT_MARGIN, HEAD_RADIUS, follow
+from .rig import coco_keypoints, skeleton
 
 OPS = ("extend", "loop", "blend", "variation")
 GESTURE_HZ = 1.6       # figures.FigureTrack waves at this rate
 RAMP_S = 0.5           # an extension reaches the shot's pace over this long
+ELLIPSE_PERIMETER = 4.844   # a loop's lap: an ellipse with b = a / 2 is ~4.844 a round (Ramanujan)
+LAP_MIN_A = 0.8        # m: the shortest lap's half-length; a loop with less time marks time
+SWEEPS = (CameraMove.PAN, CameraMove.TILT, CameraMove.TRUCK, CameraMove.PEDESTAL)   # moves across the subject
+BODY_GIRTH = 0.12      # m about a 1.75 m figure's joints that its mannequin fills (the trunk 0.115 deep)
 
 
 def _bad(message: str, suggestion: str = "") -> EngineError:
@@ -90,12 +100,16 @@ def _progress_limits(path: CameraPath) -> tuple[float, float]:
 class _RetimedPath(CameraPath):
     """A cue path evaluated at a table of (progress, time) per output frame."""
 
-    def __init__(self, base: CameraPath, progress: list[float], times: list[float], shake=None):
+    def __init__(self, base: CameraPath, progress: list[float], times: list[float], shake=None,
+                 frames: Optional[int] = None):
+        """`frames`: the take's length when the table runs on past it (a loop's frame N, one past the
+        last, which must equal frame 0)."""
         self.__dict__.update(base.__dict__)
+        self.shown = None   # a loop's poses as its frames show them (see _loop), not inherited
         lo, hi = _progress_limits(base)
         self._s = [min(hi, max(lo, s)) for s in progress]
         self._t = list(times)
-        self.frames = len(self._s)
+        self.frames = len(self._s) if frames is None else frames
         if shake is not None:
             self._shake = shake
 
@@ -103,6 +117,8 @@ class _RetimedPath(CameraPath):
         return self._s[i]
 
     def pose(self, i: int) -> CameraPose:
+        if self.shown is not None:
+            return self.shown[i]
         return self.pose_at(self._s[i], self._t[i])
 
 
@@ -125,12 +141,13 @@ class _LoopShake:
 
     def __init__(self, base, t0: float, period: float):
         self.base, self.t0, self.period = base, t0, max(period, 1e-6)
+        # the operator's weights and phases, kept so a loop of this loop can round them again
+        self.weight, self.phase = base.weight, base.phase
         self.freq = np.maximum(1.0, np.round(base.freq * self.period)) / self.period
         self.start = base.at(t0) - self._periodic(t0)
 
     def _periodic(self, t: float) -> np.ndarray:
-        b = self.base
-        return (b.weight * np.sin(2 * math.pi * self.freq * t + b.phase)).sum(axis=1)
+        return (self.weight * np.sin(2 * math.pi * self.freq * t + self.phase)).sum(axis=1)
 
     def at(self, t: float) -> np.ndarray:
         if t < self.t0:
@@ -176,9 +193,12 @@ def _extrapolate(track: FigureTrack, state: FigureState, dt: float) -> FigureSta
         speed = length / track.duration
         d = track.travel / length
         dist = speed * dt
-        stride = state.stride + (1.0 - state.stride) * min(1.0, abs(dt) / 0.4)
+        ramp = min(1.0, abs(dt) / 0.4)
+        stride = state.stride + (1.0 - state.stride) * ramp
+        # one marking time (a loop's walker) steps off into the walk over the same 0.4 s
         return replace(state, x=state.x + float(d[0]) * dist, z=state.z + float(d[2]) * dist,
-                       walk_phase=state.walk_phase + dist / track.stride_len * 2 * math.pi, stride=stride)
+                       walk_phase=state.walk_phase + dist / track.stride_len * 2 * math.pi, stride=stride,
+                       march=state.march * (1.0 - ramp))
     if track.kind is MotionKind.GESTURE:
         return replace(state, gesture_phase=state.gesture_phase + dt * 2 * math.pi * GESTURE_HZ)
     return state
@@ -251,6 +271,16 @@ def _extend(request: GenerationRequest, worlds, simulate):
             return [_extrapolate(t, s, dt) for t, s in zip(tracks, at_frame)]
         figures = extended
     out = _attach(base, path, figures)
+    shown = getattr(ppath, "shown", None)
+    if shown is not None and hasattr(out, "_follow"):
+        # The parent is a loop whose camera keeps its subject (_loop): its frames as it showed them,
+        # then the move going on from there, turned as the keep had turned it at the join.
+        cued = [out.camera_pose(j) for j in range(request.frames)]
+        at = mapping.index(frame)
+        turn, tilt = _wrap(shown[frame].yaw - cued[at].yaw), shown[frame].pitch - cued[at].pitch
+        path.shown = [shown[i] if 0 <= i < n0 and (i - frame) * sign <= 0
+                      else replace(c, yaw=c.yaw + turn, pitch=c.pitch + tilt) for i, c in zip(mapping, cued)]
+        out._follow = None
     out.continued = True
     if hasattr(parent, "tracks"):
         out.tracks = parent.tracks
@@ -260,9 +290,9 @@ def _extend(request: GenerationRequest, worlds, simulate):
 class _PosesPath:
     """A camera given as one pose per frame."""
 
-    def __init__(self, poses: list[CameraPose]):
+    def __init__(self, poses: list[CameraPose], frames: Optional[int] = None):
         self._poses = poses
-        self.frames = len(poses)
+        self.frames = len(poses) if frames is None else frames
 
     def pose(self, i: int) -> CameraPose:
         return self._poses[i]
@@ -273,38 +303,106 @@ def _cos01(i: int, n: int) -> float:
     return 0.5 * (1.0 - math.cos(2 * math.pi * i / n))
 
 
+def _whole_cycles(per_second: float, n: int, fps: float) -> int:
+    """How many cycles of a rhythm at `per_second` fit an n-frame loop, rounded to a whole number so
+    the rhythm closes at the seam (0: the loop is too short for one, the rhythm holds)."""
+    return int(round(per_second * n / fps))
+
+
 def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, fps: float) -> list[FigureState]:
-    """A walker going round an ellipse that starts and ends at `start`, heading along its tangent,
-    with a whole number of strides per lap (so the legs match at the seam)."""
+    """Frames 0..n (n, one past the last, equals 0) of a walker that keeps walking at its cue's pace
+    with a whole number of strides per loop (so the legs match at the seam).
+
+    A loop long enough for a lap goes round an ellipse that starts and ends at `start`, heading
+    along its tangent, at constant speed. A shorter one marks time on the mark (heading held, each
+    foot lifting and coming down where it stood): a lap squeezed into it would spin the figure
+    round in a few frames (a 0.5 s loop turned it 360 degrees, ~30 degrees a frame, and the seam
+    was the loop's biggest jump)."""
     length = float(np.linalg.norm(track.travel))
     speed = length / track.duration if length > 0 else 1.0
     lap = speed * n / fps
+    stride = start.stride if start.stride > 0.5 else 1.0
+    a = lap / ELLIPSE_PERIMETER
+    if a < LAP_MIN_A:
+        natural = lap / track.stride_len            # strides the loop's time holds at the cue's pace
+        cycles = max(1, round(natural))
+        # a quicker cadence takes shorter steps (of a full swing, so a loop of this loop does not
+        # shorten them again), and the feet keep the walk's speed
+        short = min(1.0, natural / cycles)
+        # it marks time: the feet lift and come down where they stood (a walk cycle with the hips
+        # held slides each planted foot back, a treadmill)
+        return [replace(start, walk_phase=start.walk_phase + 2 * math.pi * cycles * i / n, stride=short, march=1.0)
+                for i in range(n + 1)]
     h = math.radians(start.heading)
     u = np.array([math.sin(h), 0.0, math.cos(h)])
     v = np.array([u[2], 0.0, -u[0]])
     pos = np.array([start.x, 0.0, start.z])
     if float(np.dot(v, pos - np.array([cam[0], 0.0, cam[2]]))) < 0:
         v = -v  # the far side of the loop is away from the camera
-    # Perimeter of an ellipse with b = a / 2 (Ramanujan): ~4.844 a.
-    a = max(0.3, lap / 4.844)
     b = a / 2
     thetas = np.linspace(0.0, 2 * math.pi, 721)
     pts = np.stack([np.sin(thetas) * a, -np.cos(thetas) * b], -1)
-    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
-    arc = np.concatenate([[0.0], np.cumsum(seg)])
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
     perimeter = float(arc[-1])
     cycles = max(1, round(perimeter / track.stride_len))
-    stride = start.stride if start.stride > 0.5 else 1.0
     out = []
-    for i in range(n):
-        th = 2 * math.pi * i / n
-        p = pos + b * v + a * math.sin(th) * u - b * math.cos(th) * v
+    for i in range(n + 1):
+        along = perimeter * i / n                     # constant speed round the lap
+        th = float(np.interp(along, arc, thetas))
+        p = pos + a * math.sin(th) * u + b * (1.0 - math.cos(th)) * v   # frame 0 exactly on `start`
         tangent = a * math.cos(th) * u + b * math.sin(th) * v
-        along = float(np.interp(th, thetas, arc))
         out.append(replace(start, x=float(p[0]), z=float(p[2]),
                            heading=math.degrees(math.atan2(tangent[0], tangent[2])),
-                           walk_phase=start.walk_phase + 2 * math.pi * cycles * along / perimeter, stride=stride))
+                           walk_phase=start.walk_phase + 2 * math.pi * cycles * i / n, stride=stride, march=0.0))
     return out
+
+
+def _corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return np.array([(x, y, z) for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+
+
+def _subject_boxes(states: list[FigureState]) -> tuple[np.ndarray, np.ndarray]:
+    """Corners of the subject's head box and body box (its joints, BODY_GIRTH about them) over a whole
+    loop, relative to where it stands: the box a keeping operator frames does not twitch with each
+    arm swing and footfall, so neither does the camera."""
+    heads, bodies = [], []
+    for f in states:
+        j = skeleton(f)
+        at = np.array([f.x, f.y, f.z])
+        r = f.height * HEAD_RADIUS
+        heads += [j["head"] - at - r, j["head"] - at + r]
+        girth = np.array([1.0, 0.0, 1.0]) * BODY_GIRTH * f.height / 1.75
+        joints = np.vstack([coco_keypoints(j), j["r_hand"], j["l_hand"]]) - at
+        bodies += [joints.min(axis=0) - girth, joints.max(axis=0) + girth]
+    return tuple(_corners(np.min(v, axis=0), np.max(v, axis=0)) for v in (heads, bodies))
+
+
+def _kept(pose: CameraPose, subject: FigureState, boxes: tuple[np.ndarray, np.ndarray], width: int,
+          height: int) -> CameraPose:
+    """The operator keeps a loop's subject in frame: the least turn (framing.follow, its dead zone
+    the frame less the subject's size) that holds its body box or, where that is wider than the
+    frame, its head box FIT_MARGIN in from the frame's sides, and its head box from the top and
+    bottom. A subject already inside is left exactly as it was; a size that cannot fit at all (an
+    extreme close-up's head) is not chased. `boxes`: _subject_boxes."""
+    at = np.array([subject.x, subject.y, subject.z])
+    head, body = (at + b for b in boxes)
+    pos = np.asarray(pose.position, dtype=np.float64)
+    f = pose.focal_px(width)
+    half = [math.degrees(math.atan((0.5 - FIT_MARGIN) * side / f)) for side in (width, height)]
+    centre, dead = [0.0, 0.0], [180.0, 180.0]
+    for k, choices in ((0, (np.vstack([body, head]), head)), (1, (head,))):
+        for points in choices:
+            # the points' angles off the lens axis, yaw (k = 0) or pitch (1)
+            rel = [_wrap(look_angles(pos, p)[k] - (pose.yaw, pose.pitch)[k]) for p in points]
+            size = (max(rel) - min(rel)) / 2
+            if size < half[k]:
+                centre[k], dead[k] = (max(rel) + min(rel)) / 2, half[k] - size
+                break
+    # follow turns by how far the middle of the subject is off the lens axis, less the dead zone
+    dist = float(np.linalg.norm(head.mean(axis=0) - pos))
+    axis = pos + pose.basis()[2] * dist
+    middle = pos + replace(pose, yaw=pose.yaw + centre[0], pitch=pose.pitch + centre[1], roll=0.0).basis()[2] * dist
+    return follow(pose, axis, middle - axis, (dead[0], dead[1]))
 
 
 def _loop(request: GenerationRequest, worlds, simulate):
@@ -313,15 +411,24 @@ def _loop(request: GenerationRequest, worlds, simulate):
     n0, n, fps = parent.frames, request.frames, parent.fps
     start = _frame_opt(opts, "from_frame", 0, n0 - 1)
     ppath = parent.path
+    # Every table below runs over frames 0..n: frame n (one past the last) is frame 0 again, and
+    # that it is can be checked (the renderer's length stays n).
     if hasattr(ppath, "pose_at") and hasattr(ppath, "progress"):
         s0 = float(ppath.progress(start))
-        reach = 0.5 * n / max(1, n0 - 1)       # half the loop at the shot's average pace, then back
-        t0 = start / fps
+        # half the loop at the shot's average pace, then back; never further out than half the cued
+        # move (a loop longer than its shot would otherwise truck or pan the set away from the subject)
+        reach = min(0.5, 0.5 * n / max(1, n0 - 1))
+        times = getattr(ppath, "_t", None)     # a retimed parent (itself an operation) has its own clock
+        t0 = times[start] if times is not None else start / fps
         shake = _LoopShake(ppath._shake, t0, n / fps) if getattr(ppath, "_shake", None) is not None else None
-        path = _RetimedPath(ppath, [s0 + reach * _cos01(i, n) for i in range(n)],
-                            [t0 + i / fps for i in range(n)], shake)
+        # a sweep may go out either way (out and back, the loop shows both directions): the other
+        # way is tried too, for the side that keeps the subject in frame (below)
+        sides = (1, -1) if getattr(ppath, "cue", None) is not None and ppath.cue.move in SWEEPS else (1,)
+        paths = [_RetimedPath(ppath, [s0 + side * reach * _cos01(i, n) for i in range(n + 1)],
+                              [t0 + i / fps for i in range(n + 1)], shake, frames=n) for side in sides]
     else:
-        path = _HeldPath(ppath.pose(start), n)
+        paths = [_HeldPath(ppath.pose(start), n)]
+    path = paths[0]
     base = simulate(request.plain(), worlds)
     figures = None
     tracks = _tracks(parent)
@@ -330,26 +437,68 @@ def _loop(request: GenerationRequest, worlds, simulate):
         cam = np.asarray(ppath.pose(start).position)
         span = min(n / 2, n0 - 1 - start)
         plain = not _request(opts.get("parent"), "parent take's").remix_options().get("previs_op")
+        breaths = _whole_cycles(BREATHS_HZ, n, fps)
         timelines: list[list[FigureState]] = []
         for k, (track, state) in enumerate(zip(tracks, states)):
             if track.walking:
-                timelines.append(_walk_loop(track, state, cam, n, fps))
+                timeline = _walk_loop(track, state, cam, n, fps)
             elif track.kind is MotionKind.GESTURE:
-                waves = max(1, round(GESTURE_HZ * n / fps))
+                waves = max(1, _whole_cycles(GESTURE_HZ, n, fps))
                 amp = state.gesture if state.gesture > 0.3 else track.gesture_amp
-                timelines.append([replace(state, gesture=amp, gesture_phase=state.gesture_phase
-                                          + 2 * math.pi * waves * i / n) for i in range(n)])
-            elif plain:
-                timelines.append([track.state(start + span * _cos01(i, n)) for i in range(n)])
-            else:  # the parent is itself an operation: its own frames, out and back
-                timelines.append([parent.figure_states(int(round(start + span * _cos01(i, n))))[k]
-                                  for i in range(n)])
+                timeline = [replace(state, gesture=amp, gesture_phase=state.gesture_phase
+                                    + 2 * math.pi * waves * i / n) for i in range(n + 1)]
+            else:
+                # other motion plays out and back through the parent's frames, its mouth and talking
+                # hands with it (the parent's own states carry the line's mouth curve)
+                back = [start + span * _cos01(i, n) for i in range(n + 1)]
+                said = [parent.figure_states(int(round(f)))[k] for f in back]
+                timeline = [replace(track.state(f), mouth=m.mouth, talk=m.talk) if plain else m
+                            for f, m in zip(back, said)]
+            if track.kind is not MotionKind.NONE:
+                # an acting figure breathes a whole number of breaths a loop (none in a short one:
+                # it holds its breath where the parent's frame had it, rather than gasp at the seam)
+                timeline = [replace(f, breath=state.breath + 2 * math.pi * breaths * i / n)
+                            for i, f in enumerate(timeline)]
+            timelines.append(timeline)
 
         def looped(j: int) -> list:
             return [t[j] for t in timelines]
         figures = looped
     out = _attach(base, path, figures)
     out.continued = True
+    out.loop_frames = n   # periodic overlays (snow) close over this many frames
+    if figures is not None:
+        # The subject stays in frame: a walker marking time (or lapping) goes nowhere the cued
+        # move went, and a truck or pan out and back would leave it off the edge mid-loop. The
+        # poses as shown (the renderer's own follow of a walker, then the operator's keep) are
+        # the loop's camera; frame n's pose and figures are frame 0's, so it closes too.
+        # A sweep goes out the side that needs the least keeping (a pan away from a walker on the
+        # frame's edge would be all kept, a camera standing still).
+        who = next((k for k, t in enumerate(tracks) if t.start.name == getattr(out, "subject_name", None)), 0)
+        subject = [figures(i)[who] for i in range(n + 1)]
+        boxes = _subject_boxes(subject)
+        best = None
+        for candidate in paths:
+            out.path = candidate
+            cued = [out.camera_pose(i) for i in range(n + 1)]
+            # a subject out of the parent's frame at the loop's start (a chained pan that takes over
+            # a walker on the edge) is framed first: the whole move turned by that much, so it
+            # sweeps from there rather than being held still by the keep below
+            first = _kept(cued[0], subject[0], boxes, out.width, out.height)
+            turn, tilt = _wrap(first.yaw - cued[0].yaw), first.pitch - cued[0].pitch
+            if turn or tilt:
+                cued = [replace(c, yaw=c.yaw + turn, pitch=c.pitch + tilt) for c in cued]
+            kept = [_kept(c, f, boxes, out.width, out.height) for c, f in zip(cued, subject)]
+            turned = sum(abs(_wrap(k.yaw - c.yaw)) + abs(k.pitch - c.pitch) for c, k in zip(cued, kept))
+            if best is None or turned < best[0] - 1e-9:
+                best = (turned, candidate, kept)
+        _, path, shown = best
+        out.path = path
+        out._follow = None
+        if isinstance(path, _RetimedPath):
+            path.shown = shown   # its cued progress and clock stay, for an operation on this loop
+        else:
+            out.path = _PosesPath(shown, n)
     return out
 
 
@@ -374,7 +523,8 @@ def _lerp_figure(a: FigureState, b: FigureState, u: float) -> FigureState:
                    heading=a.heading + _wrap(b.heading - a.heading) * u, sit=a.sit + (b.sit - a.sit) * u,
                    run=a.run + (b.run - a.run) * u, stride=stride, walk_phase=phase,
                    gesture=a.gesture + (b.gesture - a.gesture) * u,
-                   gesture_phase=a.gesture_phase + (b.gesture_phase - a.gesture_phase) * u)
+                   gesture_phase=a.gesture_phase + (b.gesture_phase - a.gesture_phase) * u,
+                   march=a.march + (b.march - a.march) * u)
 
 
 def _blend(request: GenerationRequest, worlds, simulate):

@@ -246,6 +246,7 @@ class BlockingRenderer:
     Every Panda call runs on the stage thread (stage.call); this object only holds the scene."""
 
     mode = "blocking"
+    loop_frames = 0   # a loop operation's length: the weather overlays repeat over it (frame N is frame 0)
 
     def __init__(self, request: GenerationRequest, world: Optional[World] = None):
         self.request = request
@@ -490,6 +491,8 @@ class BlockingRenderer:
     def _rain(self, img: np.ndarray, i: int) -> None:
         """Rain streaks over the frame: short slanted lines, new every frame from a seed of the set
         and the frame index (frame(i) stays pure), two tones in two batched calls."""
+        # new every frame, so a loop's seam is one more fresh draw: frame N draws frame 0's rain
+        i = i % self.loop_frames if self.loop_frames else i
         rng = np.random.default_rng([int(self.request.scene.set_seed) & 0xFFFFFFFF, 0x7261696E, i])
         w, h = self.width, self.height
         n = max(6, w * h // 6000)
@@ -504,14 +507,24 @@ class BlockingRenderer:
             cv2.polylines(img, list(part), False, colour, thick, cv2.LINE_AA, 4)
 
     def _snow(self, img: np.ndarray, i: int) -> None:
-        """Snowflakes drifting down: seeded per flake, positions a pure function of the frame index."""
+        """Snowflakes drifting down: seeded per flake, positions a pure function of the frame index.
+        In a loop every flake falls for one loop from its own moment in it and is born again where it
+        began (frame N is frame 0), so the re-births are spread over all frames, not all at the seam;
+        the sway keeps a whole number of swings a loop (none in a short one)."""
         rng = np.random.default_rng([int(self.request.scene.set_seed) & 0xFFFFFFFF, 0x736E6F77])
         w, h = self.width, self.height
         n = max(8, w * h // 3000)
         x0, y0 = rng.uniform(0, w, n), rng.uniform(0, h, n)
         speed, sway, size = rng.uniform(0.004, 0.012, n) * h, rng.uniform(0.5, 2.0, n), rng.uniform(0.6, 1.8, n)
-        x = (x0 + sway * np.sin(i * 0.15 + x0)) % w
-        y = (y0 + speed * i) % h
+        period = self.loop_frames
+        if period:
+            born = rng.uniform(0.0, 1.0, n)   # drawn last: a plain take's flakes are as they were
+            swings = round(0.15 * period / (2 * math.pi))
+            x = (x0 + sway * np.sin(2 * math.pi * swings * i / period + x0)) % w
+            y = (y0 + speed * period * ((i / period + born) % 1.0 - born)) % h
+        else:
+            x = (x0 + sway * np.sin(i * 0.15 + x0)) % w
+            y = (y0 + speed * i) % h
         radius = np.maximum(1, np.rint(size * h / 480)).astype(int)
         for xx, yy, rr in zip(np.rint(x * 16).astype(int), np.rint(y * 16).astype(int), radius):
             cv2.circle(img, (int(xx), int(yy)), int(rr) * 16, (235, 235, 235), -1, cv2.LINE_AA, 4)

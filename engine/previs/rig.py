@@ -19,6 +19,7 @@ SEAT_HEIGHT = 0.47
 THIGH, SHIN = 0.46, 0.46   # of a 1.75 m figure
 HIP_HEIGHT = 0.93
 FOOT_LIFT = 0.09
+MARCH_BOB = 0.008   # m (half the dip) of a figure marking time, at a full stride
 HELD_HAND, HELD_FWD, HELD_SIDE = 0.87, 0.26, 0.12   # where a held prop sits (framing.HAND, HELD_OUT)
 
 # COCO-18 (OpenPose order) and the joints they come from.
@@ -145,7 +146,13 @@ def skeleton(f) -> dict[str, np.ndarray]:
         # on a stair the body rides half a tread below the walking line (knees bent), so the leg
         # reaches a foot still on the tread below as the body passes half a step beyond it
         hip_y -= 0.5 * stair.rise + 0.04 * k
-    lean = math.radians(4 + 14 * f.run) * stride + math.radians(8) * kneel
+    march = min(1.0, max(0.0, getattr(f, "march", 0.0)))
+    if march > 0:
+        # marking time: the hips go nowhere, so a foot placed along the stride would slide back under
+        # them; it lifts and comes down where it stood instead, the body upright with a small bob
+        # (lowest as the feet change over, twice a stride)
+        hip_y -= march * MARCH_BOB * k * (1 + math.cos(2 * f.walk_phase)) * stride
+    lean = math.radians(4 + 14 * f.run) * stride * (1 - march) + math.radians(8) * kneel
     torso = up * math.cos(lean) + fwd * math.sin(lean)
     breathe = 0.006 * k * math.sin(getattr(f, "breath", 0.0))
     j: dict[str, np.ndarray] = {}
@@ -164,7 +171,7 @@ def skeleton(f) -> dict[str, np.ndarray]:
             s_knee = hip + fwd * 0.44 * k + up * 0.0
             s_ankle = s_knee - up * (hip_y - 0.06 * k) + fwd * 0.04 * k
         ahead, lift = foot_offset(distance, stride_len, leg_phase) if stride > 0 else (0.0, 0.0)
-        ahead *= stride
+        ahead *= stride * (1 - march)
         lift *= stride
         ankle = base + right * side * 0.1 * k + fwd * ahead + up * (0.07 * k + lift)
         if stair is not None:

@@ -12,6 +12,8 @@ import numpy as np
 from engine.cues import CameraCue
 from engine.jobs import CancelToken, CharacterSpec, GenerationRequest, SceneSpec
 from engine.previs.backend import PrevisBackend
+from engine.previs.framing import HEAD_RADIUS, box_in_frame, project
+from engine.previs.rig import coco_keypoints, skeleton
 
 W, H = 256, 144
 MAGENTA = "#e020e0"
@@ -98,3 +100,16 @@ def blob(rgb: np.ndarray, hex_colour: str = MAGENTA) -> tuple[float, float, int,
     if len(xs) == 0:
         return math.nan, math.nan, 0, -1
     return float(xs.mean()), float(ys.mean()), int(len(xs)), int(ys.min())
+
+
+def subject_in_frame(r, i: int) -> tuple[bool, float, float]:
+    """(head box inside the frame, the body's leftmost and rightmost pixel) of frame i's subject,
+    from its joints projected through the camera the frame is drawn with."""
+    pose = r.camera_pose(i)
+    f = next((s for s in r.figure_states(i) if s.name == r.subject_name), r.figure_states(i)[0])
+    j = skeleton(f)
+    rad = f.height * HEAD_RADIUS
+    head = j["head"] + np.array([(x, y, z) for x in (-rad, rad) for y in (-rad, rad) for z in (-rad, rad)])
+    body = np.vstack([coco_keypoints(j), [j[k] for k in ("r_hand", "l_hand", "r_toe", "l_toe")], head])
+    u = project(pose, body, r.width, r.height)[:, 0]
+    return box_in_frame(pose, head, r.width, r.height), float(u.min()), float(u.max())
