@@ -27,7 +27,7 @@ from ..jobs import GenerationRequest
 from dataclasses import replace
 
 from . import geom, sets, stage
-from .camera import CameraPath, CameraPose, initial_pose, subject_distance
+from .camera import CameraPath, CameraPose, dolly_zoom, initial_pose, orbited, subject_distance, turned_about
 from .figures import FigureState, FigureTrack, default_figures
 from .framing import follow, layout, prop_dims, solve
 from .mannequin import Look, Mannequin, RigidModel, _material, hex_rgb
@@ -346,6 +346,12 @@ class BlockingRenderer:
         if plan is not None and self.tracks and self.tracks[0].act in ("climb", "descend"):
             # The operator keeps the climber (round the spiral, up the flight) in frame.
             self._follow = (np.array(framing.aim), np.array([figures[0].x, 0.0, figures[0].z]))
+            self._stair_from = self.tracks[0].start.stair_pos   # where on the flight the orbit starts
+            # the head the framing was set on: the figure standing on its mark (or, when the camera
+            # continues, the climber where the previous take left him)
+            framed = self.tracks[0].state(0) if self.camera_continued else replace(
+                figures[0], stair=(), stair_pos=0.0, y=0.0)
+            self._head_from = float(skeleton(framed)["head"][1])
         elif plan is not None and self.tracks and self.tracks[0].walking:
             lead_track = self.tracks[0]
             if request.camera.move in (CameraMove.PAN, CameraMove.TILT):
@@ -431,14 +437,43 @@ class BlockingRenderer:
         aim, mark = follow_info
         lead = self.figure_states(i)[0]
         if lead.stair:
-            # on a stair the operator booms up (down) with the climber, so the framing keeps its height
-            up = np.array([0.0, lead.y, 0.0])
+            flight = Stair.from_tuple(lead.stair)
+            turn = flight.step * (lead.stair_pos - getattr(self, "_stair_from", lead.stair_pos))
+            if flight.spiral and turn:
+                # round a spiral the operator goes round the column with the climber, as fast as he
+                # does: the angle between his facing and the lens holds (the cued move rides on top)
+                pivot = np.array([flight.cx, 0.0, flight.cz])
+                pose = orbited(pose, pivot, turn)
+                aim, mark = turned_about(aim, pivot, turn), turned_about(mark, pivot, turn)
+            # on a stair the operator booms up (down) with the climber's head (he climbs lower in the
+            # knees than he stands), so the framing keeps its height
+            rise = skeleton(lead)["head"][1] - getattr(self, "_head_from", skeleton(lead)["head"][1] - lead.y)
+            up = np.array([0.0, rise, 0.0])
             pose = replace(pose, position=tuple(float(v) for v in np.asarray(pose.position) + up))
             aim = np.asarray(aim) + up
+            if flight.spiral and turn:
+                pose = self._inside_room(pose, aim)
         # The walker may drift a fifth of the field of view off its framing before the camera turns.
         hfov = math.degrees(2 * math.atan(18.0 / pose.lens_mm))
         dead = (0.2 * hfov, 0.2 * hfov * self.height / self.width)
         return follow(pose, aim, np.array([lead.x, 0.0, lead.z]) - mark, dead)
+
+    def _inside_room(self, pose: CameraPose, aim: np.ndarray) -> CameraPose:
+        """An operator carried round by the orbit stops at the room's walls: nearer the subject, on a
+        wider lens, so the framing holds."""
+        room = self.world.info.get("room")
+        if not room:
+            return pose
+        hx, z0, z1 = (float(v) - m for v, m in zip(room[:3], (0.3, -0.3, 0.3)))
+        pos, a = np.asarray(pose.position, dtype=np.float64), np.asarray(aim, dtype=np.float64)
+        if not (abs(a[0]) < hx and z0 < a[2] < z1):
+            return pose
+        k = 1.0
+        for d, lo, hi, c in ((pos[0] - a[0], -hx, hx, a[0]), (pos[2] - a[2], z0, z1, a[2])):
+            wall = hi if d > 0 else lo   # the aim is inside, so a camera beyond a wall has d != 0
+            if not lo <= c + d <= hi:
+                k = min(k, (wall - c) / d)
+        return dolly_zoom(pose, a, k) if k < 1.0 else pose
 
     def frame(self, i: int) -> np.ndarray:
         pose = self.camera_pose(i)
