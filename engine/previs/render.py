@@ -77,6 +77,18 @@ def plan_figures(plan, characters) -> list[FigureState]:
     return out
 
 
+def _continued(marked: list[FigureState], saved: dict[str, FigureState]) -> list[FigureState]:
+    """A chained shot's figures: those the previous take left stand where it left them; one it did not
+    have comes onto its plan mark moved as far as they moved off theirs, so the plan's blocking holds
+    between them (on its bare mark it could stand inside one of them)."""
+    stayed = [(saved[f.name], f) for f in marked if f.name in saved]
+    if not stayed:
+        return marked
+    dx = float(np.mean([s.x - f.x for s, f in stayed]))
+    dz = float(np.mean([s.z - f.z for s, f in stayed]))
+    return [saved[f.name] if f.name in saved else replace(f, x=f.x + dx, z=f.z + dz) for f in marked]
+
+
 def effective_scene(request: GenerationRequest):
     """The scene a take renders: the plan is resolved by the studio, so its light and interior win
     over the heading's words."""
@@ -277,7 +289,7 @@ class BlockingRenderer:
             except (KeyError, TypeError, ValueError) as exc:
                 raise EngineError(ErrorKind.BAD_INPUT, f"the start state of the previous take is unreadable: {exc}",
                                   "Choose the previous take again or set the shot's continuity to fresh.") from exc
-            figures = [saved.get(f.name, f) for f in figures]
+            figures = _continued(figures, saved)
         names = [f.name for f in figures]
         cues = _subject_cues(request, names)
         subject = figures[0] if figures else FigureState("", x=0.0, z=0.0)
