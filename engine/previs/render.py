@@ -459,7 +459,8 @@ class BlockingRenderer:
                 aim, mark = turned_about(aim, pivot, turn), turned_about(mark, pivot, turn)
             # on a stair the operator booms up (down) with the climber's head (he climbs lower in the
             # knees than he stands), so the framing keeps its height
-            rise = skeleton(lead)["head"][1] - getattr(self, "_head_from", skeleton(lead)["head"][1] - lead.y)
+            head_from = getattr(self, "_head_from", None)
+            rise = lead.y if head_from is None else float(skeleton(lead)["head"][1]) - head_from
             up = np.array([0.0, rise, 0.0])
             pose = replace(pose, position=tuple(float(v) for v in np.asarray(pose.position) + up))
             aim = np.asarray(aim) + up
@@ -476,7 +477,8 @@ class BlockingRenderer:
         room = self.world.info.get("room")
         if not room:
             return pose
-        hx, z0, z1 = (float(v) - m for v, m in zip(room[:3], (0.3, -0.3, 0.3)))
+        clear = 0.3   # the operator's own room before the wall
+        hx, z0, z1 = float(room[0]) - clear, float(room[1]) + clear, float(room[2]) - clear
         pos, a = np.asarray(pose.position, dtype=np.float64), np.asarray(aim, dtype=np.float64)
         if not (abs(a[0]) < hx and z0 < a[2] < z1):
             return pose
