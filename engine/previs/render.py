@@ -281,6 +281,7 @@ class BlockingRenderer:
         else:
             figures = default_figures(scene.characters)
             looks = [look_of(c) for c in scene.characters]
+        settle: dict[str, FigureState] = {}
         if state is not None:
             try:
                 saved = {f["name"]: FigureState.from_dict(f) for f in state.get("figures", [])}
@@ -289,6 +290,8 @@ class BlockingRenderer:
             except (KeyError, TypeError, ValueError) as exc:
                 raise EngineError(ErrorKind.BAD_INPUT, f"the start state of the previous take is unreadable: {exc}",
                                   "Choose the previous take again or set the shot's continuity to fresh.") from exc
+            # a carried-on figure settles into the arms this shot's plan gives it (unless it is cued)
+            settle = {f.name: f for f in figures if f.name in saved}
             figures = _continued(figures, saved)
         names = [f.name for f in figures]
         cues = _subject_cues(request, names)
@@ -352,7 +355,8 @@ class BlockingRenderer:
             self.path = CameraPath(request.camera, start_pose, aim, self.frames, self.fps, request.seed)
         right, _, _ = start_pose.basis()
         self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
-                                   np.asarray(start_pose.position), fresh=state is None, act=a, stair=stair)
+                                   np.asarray(start_pose.position), fresh=state is None, act=a, stair=stair,
+                                   settle_to=settle.get(f.name))
                        for f, a in zip(figures, acts)]
         self._follow = None
         if plan is not None and self.tracks and self.tracks[0].act in ("climb", "descend"):
