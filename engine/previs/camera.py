@@ -139,6 +139,21 @@ def dolly_zoom(pose: CameraPose, aim: np.ndarray, k: float) -> CameraPose:
     return replace(pose, position=_tuple(new), lens_mm=pose.lens_mm * k)
 
 
+def out_of_ring(pose: CameraPose, aim: np.ndarray, centre, radius: float) -> CameraPose:
+    """A camera standing within `radius` of the vertical axis through `centre` (a spiral stair's
+    treads) backed off along its line to `aim` until it stands at `radius`, on a lens as much longer
+    (dolly_zoom): the framing at the aim holds. `aim` itself is inside the ring; otherwise unchanged."""
+    aim = np.asarray(aim, dtype=np.float64)
+    c = np.array([float(centre[0]), float(centre[-1])])
+    v = (np.asarray(pose.position, dtype=np.float64) - aim)[[0, 2]]
+    w = aim[[0, 2]] - c
+    a, b, c0 = float(v @ v), float(w @ v), float(w @ w) - radius * radius
+    if a < 1e-12 or c0 >= 0.0:
+        return pose
+    k = (-b + math.sqrt(b * b - a * c0)) / a   # |w + v k| = radius, the root ahead of the camera
+    return dolly_zoom(pose, aim, k) if k > 1.0 else pose
+
+
 class CameraPath:
     """The camera cue executed over the shot, relative to the start pose (so a continuation starts
     exactly where the previous take ended). `pose(i)` is pure: frame i's pose depends only on i."""

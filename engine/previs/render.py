@@ -27,7 +27,9 @@ from ..jobs import GenerationRequest
 from dataclasses import replace
 
 from . import geom, sets, stage
-from .camera import CameraPath, CameraPose, dolly_zoom, initial_pose, orbited, subject_distance, turned_about
+from .camera import (CameraPath, CameraPose, dolly_zoom, initial_pose, orbited, out_of_ring, subject_distance,
+                     turned_about)
+from .dressing import spiral_reach
 from .figures import FigureState, FigureTrack, default_figures
 from .framing import follow, layout, prop_dims, solve
 from .mannequin import Look, Mannequin, RigidModel, _material, hex_rgb
@@ -58,6 +60,8 @@ def draw_burn_in(img: np.ndarray, text: str, frame: int, fps: float) -> None:
     cv2.putText(img, label, (x0 + pad, h - pad - base), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick,
                 cv2.LINE_AA)
 
+
+TREAD_CLEAR = 0.15   # the operator's room outside a spiral's treads (the lens and his shoulders)
 
 _PALETTE = ("#c0504d", "#4f81bd", "#9bbb59", "#f79646", "#8064a2", "#4bacc6", "#d4a017", "#7f7f7f")
 _PROP_COLOUR = "#8a6a4a"
@@ -470,6 +474,9 @@ class BlockingRenderer:
             aim = np.asarray(aim) + up
             if flight.spiral and turn:
                 pose = self._inside_room(pose, aim)
+            if flight.spiral:
+                # and never stands among the treads: a close size backs off, on a longer lens
+                pose = out_of_ring(pose, aim, (flight.cx, flight.cz), spiral_reach(flight) + TREAD_CLEAR)
         # The walker may drift a fifth of the field of view off its framing before the camera turns.
         hfov = math.degrees(2 * math.atan(18.0 / pose.lens_mm))
         dead = (0.2 * hfov, 0.2 * hfov * self.height / self.width)

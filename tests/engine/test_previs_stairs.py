@@ -219,3 +219,26 @@ def test_a_wide_orbit_stops_at_the_walls_and_keeps_its_framing(tmp_path):
         lenses.append(pose.lens_mm)
     assert min(lenses) < 34.0                       # it did meet a wall (this set's front wall)
     assert max(heights) < 1.15 * min(heights), heights   # and the figure kept its size in the frame
+
+
+@pytest.mark.parametrize("size", ["ECU", "CU", "MS"])
+def test_round_a_spiral_the_camera_never_stands_among_the_treads(tmp_path, size):
+    """Close on the climber the framing distance would put the lens among the treads (ECU: 0.87 m from
+    the column against their 1.33 m reach): the operator stands outside them on a longer lens."""
+    from engine.previs.dressing import spiral_reach
+    r = keeper(tmp_path, size, job=f"jt{size}")
+    stair = r.world.stairs
+    for i in range(0, r.frames, 4):
+        f, pose = r.figure_states(i)[0], r.camera_pose(i)
+        out = math.hypot(pose.position[0] - stair.cx, pose.position[2] - stair.cz)
+        assert out >= spiral_reach(stair) + 0.1, (i, out)
+        if size == "ECU":
+            # still the face: eyes and mouth in the frame, the head across most of it
+            j = skeleton(f)
+            px, depth = Pinhole(pose, 320, 180).pixels(np.array([j["r_eye"], j["l_eye"], j["mouth"],
+                                                                  j["r_ear"], j["l_ear"]]))
+            assert (depth > 0).all() and (px[:3, 0] > 0).all() and (px[:3, 0] < 320).all()
+            assert (px[:3, 1] > 0).all() and (px[:3, 1] < 180).all(), (i, px)
+            assert abs(px[3, 0] - px[4, 0]) > 0.35 * 320, (i, px)
+    if size != "MS":
+        assert r.camera_pose(0).lens_mm > 45.0   # it stood off, on a longer lens (MS stands outside them as it is)
