@@ -289,7 +289,9 @@ def test_a_figure_new_to_a_chained_shot_keeps_its_blocking_to_the_one_it_finds(t
     for i in (0, 12, 23):
         states = {f.name: f for f in r.figure_states(i)}
         mara, tomas = states["Mara"], states["Tomas"]
-        assert (mara.x, mara.z) == (left["x"], left["z"]) and mara.gesture > 0.3   # where she was, arm up
+        assert (mara.x, mara.z) == (left["x"], left["z"])   # where she was
+        # her arm up as she was left, then down (she has no cue of her own in this shot: she settles)
+        assert mara.gesture > 0.3 if i == 0 else mara.gesture < {12: 0.2, 23: 0.01}[i], (i, mara.gesture)
         assert np.hypot(mara.x - tomas.x, mara.z - tomas.z) > 0.8, (mara, tomas)  # not inside one another
         cam = Pinhole(r.camera_pose(i), W, H)
         for f in (mara, tomas):                                                   # a two-shot: both faces in
