@@ -221,3 +221,21 @@ def test_a_figure_left_mid_stride_finishes_its_step_without_sliding(tmp_path, ph
             elif float(np.linalg.norm(ankle[i] - ankle[start])) > 0.01:
                 raise AssertionError(f"{leg} foot slid {np.linalg.norm(ankle[i] - ankle[start]):.3f} m by frame {i}")
         assert down[-1]
+
+
+def test_a_continued_figure_settles_into_what_the_new_shot_plan_has_it_do(tmp_path):
+    """Uncued, but the new shot's plan has her point: the wave she was left in comes down as the point
+    goes up (the plan's pose is what she settles into)."""
+    from engine.jobs import CharacterSpec, SceneSpec
+    from engine.previs.render import BlockingRenderer
+    from studio.shotplan import build_plan
+    cam, wave = CameraCue(shot_size="WS"), (MotionCue("Mara", "waves", 0.5, kind="gesture"),)
+    cast = dict(heading="EXT. QUAY - NIGHT", set_seed=3, characters=(CharacterSpec("Mara"),))
+    a = render(request(tmp_path, "sh060", cam, wave, frames=FRAMES, scene=SceneSpec(**cast),
+                       plan=build_plan("EXT. QUAY - NIGHT", "Mara waves.", camera=cam, motion=wave)))
+    r = BlockingRenderer(request(tmp_path, "sh061", cam, frames=SETTLE_FRAMES,
+                                 plan=build_plan("EXT. QUAY - NIGHT", "Mara points at the sea.", camera=cam),
+                                 scene=SceneSpec(**cast, start_state=a.end_state)))
+    first, last = r.figure_states(0)[0], r.figure_states(SETTLE_FRAMES - 1)[0]
+    assert first.gesture > 0.5 and first.point == 0.0
+    assert last.gesture == 0.0 and last.point == 1.0
