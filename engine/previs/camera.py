@@ -115,6 +115,45 @@ def initial_pose(cue: CameraCue, subject: tuple[float, float, float], width: int
     return CameraPose(tuple(position.tolist()), yaw, pitch, roll, cue.lens_mm), target
 
 
+def turned_about(point: np.ndarray, pivot: np.ndarray, angle_deg: float) -> np.ndarray:
+    """A world point turned about the vertical axis through `pivot` by `angle_deg` in the yaw sense
+    (its bearing from the pivot, atan2(dx, dz), grows by the angle)."""
+    a = math.radians(angle_deg)
+    off = np.asarray(point, dtype=np.float64) - np.asarray(pivot, dtype=np.float64)
+    rot = np.array([off[0] * math.cos(a) + off[2] * math.sin(a), off[1],
+                    -off[0] * math.sin(a) + off[2] * math.cos(a)])
+    return np.asarray(pivot, dtype=np.float64) + rot
+
+
+def orbited(pose: CameraPose, pivot: np.ndarray, angle_deg: float) -> CameraPose:
+    """The camera carried round the vertical axis through `pivot`: what it sees turns with it (an
+    orbit move about the subject; an operator going round a spiral stair's column with the climber)."""
+    return replace(pose, position=_tuple(turned_about(pose.position, pivot, angle_deg)), yaw=pose.yaw + angle_deg)
+
+
+def dolly_zoom(pose: CameraPose, aim: np.ndarray, k: float) -> CameraPose:
+    """The camera moved along its line to `aim` to k times the distance, the lens widened by as much:
+    what is at the aim keeps its size in the frame (an operator who cannot stand further back)."""
+    aim = np.asarray(aim, dtype=np.float64)
+    new = aim + (np.asarray(pose.position, dtype=np.float64) - aim) * k
+    return replace(pose, position=_tuple(new), lens_mm=pose.lens_mm * k)
+
+
+def out_of_ring(pose: CameraPose, aim: np.ndarray, centre, radius: float) -> CameraPose:
+    """A camera standing within `radius` of the vertical axis through `centre` (a spiral stair's
+    treads) backed off along its line to `aim` until it stands at `radius`, on a lens as much longer
+    (dolly_zoom): the framing at the aim holds. `aim` itself is inside the ring; otherwise unchanged."""
+    aim = np.asarray(aim, dtype=np.float64)
+    c = np.array([float(centre[0]), float(centre[-1])])
+    v = (np.asarray(pose.position, dtype=np.float64) - aim)[[0, 2]]
+    w = aim[[0, 2]] - c
+    a, b, c0 = float(v @ v), float(w @ v), float(w @ w) - radius * radius
+    if a < 1e-12 or c0 >= 0.0:
+        return pose
+    k = (-b + math.sqrt(b * b - a * c0)) / a   # |w + v k| = radius, the root ahead of the camera
+    return dolly_zoom(pose, aim, k) if k > 1.0 else pose
+
+
 class CameraPath:
     """The camera cue executed over the shot, relative to the start pose (so a continuation starts
     exactly where the previous take ended). `pose(i)` is pure: frame i's pose depends only on i."""
@@ -178,12 +217,7 @@ class CameraPath:
             return replace(start, lens_mm=start.lens_mm * (1.0 - self.span * s))
         if move is CameraMove.ORBIT:
             # Rotate the whole rig about the vertical axis through the subject; + moves the camera to its right.
-            angle = -sign * self.span * s
-            a = math.radians(angle)
-            off = pos - self.subject
-            rot = np.array([off[0] * math.cos(a) + off[2] * math.sin(a), off[1],
-                            -off[0] * math.sin(a) + off[2] * math.cos(a)])
-            return replace(start, position=_tuple(self.subject + rot), yaw=start.yaw + angle)
+            return orbited(start, self.subject, -sign * self.span * s)
         if move is CameraMove.HANDHELD and self._shake is not None:
             d = self._shake.at(t) - self._shake.at(0.0)
             k = cue.amount

@@ -860,6 +860,14 @@ SPIRAL = Stair(True, 2.2, 2.4, SPIRAL_RADIUS * 0.55, 0.19, 20.0, 200.0, 28)
 STRAIGHT = Stair(False, 3.6, 0.72, 0.0, 0.18, 0.28, 0.0, 14)
 
 
+TREAD_SPAN = 0.95   # a spiral tread's length, of the stair's radius (centred on the walking line)
+
+
+def spiral_reach(st: Stair = SPIRAL, radius: float = SPIRAL_RADIUS) -> float:
+    """How far from the column's axis a spiral's treads (spiral_stairs' boxes) reach."""
+    return st.r + radius * TREAD_SPAN / 2
+
+
 def stair_of(pieces: tuple[str, ...]) -> Stair | None:
     """The flight a set's pieces include (a figure that climbs or descends uses it), or None."""
     return SPIRAL if "spiral_stairs" in pieces else STRAIGHT if "stairs" in pieces else None
@@ -873,7 +881,7 @@ def spiral_stairs(b: SetBuilder, st: Stair = SPIRAL, radius: float = SPIRAL_RADI
         (cx, _, cz), _ = st.point(k + 1)
         a = math.radians(st.start + st.step * k)
         y = st.height(k + 1)
-        b.box((cx, y - 0.04, cz), (radius * 0.95, 0.08, 0.42), math.degrees(a) + 90.0, (132, 118, 98))
+        b.box((cx, y - 0.04, cz), (radius * TREAD_SPAN, 0.08, 0.42), math.degrees(a) + 90.0, (132, 118, 98))
         px, pz = x + math.sin(a) * radius, z + math.cos(a) * radius
         b.beam((px, y, pz), (px, y + 0.9, pz), 0.03, (60, 58, 56))
 

@@ -17,11 +17,12 @@ import numpy as np
 
 from ..cues import MotionCue, MotionKind, ScreenDirection
 from ..jobs import CharacterSpec
-from .rig import SEAT_HEIGHT
+from .rig import SEAT_HEIGHT, foot_offset
 
 __all__ = ["SEAT_HEIGHT", "FigureState", "FigureTrack", "default_figures"]
 
 BREATHS_HZ = 0.25   # a calm breath every four seconds
+SETTLE_S = 0.7      # a continued figure with nothing to do finishes its gesture and step over this long
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,12 @@ class FigureTrack:
     """One figure's state over a shot, executing its motion cue (or standing still)."""
 
     def __init__(self, start: FigureState, cue: Optional[MotionCue], frames: int, fps: float,
-                 cam_right: np.ndarray, cam_pos: np.ndarray, fresh: bool, act: str = "", stair=None):
+                 cam_right: np.ndarray, cam_pos: np.ndarray, fresh: bool, act: str = "", stair=None,
+                 settle_to: Optional[FigureState] = None):
         """`act`: a plan verb the figure performs over the shot ('climb' or 'descend' the set's
-        `stair` (a rig.Stair), 'fall'); it takes the place of a motion cue."""
+        `stair` (a rig.Stair), 'fall'); it takes the place of a motion cue. `settle_to`: for a figure
+        carried on from the previous take, its pose in this shot's plan; without a cue or act of its
+        own it settles from where it was left into that pose's arms (see _settled)."""
         self.frames, self.fps = frames, float(fps)
         self.act = act if (act == "fall" or (act in ("climb", "descend") and stair is not None)) else ""
         if self.act:
@@ -177,6 +181,9 @@ class FigureTrack:
                 delta = 180.0 * (0.5 + 0.5 * intensity)
             self.turn_to = start.heading + delta
         self.gesture_amp = 0.55 + 0.45 * intensity
+        self.settle_to = settle_to if kind is MotionKind.NONE and not self.act else None
+        if self.settle_to is not None:
+            self._settle_steps()
         if self.act in ("climb", "descend"):
             self._on_stair(stair, fresh)
 
@@ -208,8 +215,8 @@ class FigureTrack:
 
     def state(self, i: int) -> FigureState:
         out = self._state(i)
-        if self.kind is not MotionKind.NONE:
-            # An acting figure breathes (a still one holds: a static shot of a mannequin is a still).
+        if self.kind is not MotionKind.NONE or self.settle_to is not None:
+            # An acting (or settling) figure breathes (a still one holds: a static shot of a mannequin is a still).
             out = replace(out, breath=self.start.breath + i / self.fps * 2 * math.pi * BREATHS_HZ)
         return out
 
@@ -244,4 +251,55 @@ class FigureTrack:
         if kind is MotionKind.GESTURE:
             g = s0.gesture + (self.gesture_amp - s0.gesture) * min(1.0, secs / 0.35)
             return replace(s0, gesture=g, gesture_phase=s0.gesture_phase + secs * 2 * math.pi * 1.6)
+        if self.settle_to is not None:
+            return self._settled(secs)
         return s0
+
+    # -- settling: a continued figure with nothing to do in this shot ----------------------------------
+    def _settle_steps(self) -> None:
+        """Plan how a figure caught mid-stride finishes its step with no foot sliding. The rig puts a
+        foot at hip + stride * foot_offset(gait): a stance foot holds its place while the body travels
+        `stride` metres per metre of gait, or, as the stride closes, `stride * offset` less. If the
+        stance foot is behind the hip, the swinging foot first lands (the gait runs on at the stride it
+        had, phase 1); then on the front stance foot the gait runs on to mid-stance while the stride
+        closes (phase 2), so the back foot swings up beside it, lifted, and the feet end together."""
+        s0 = self.start
+        self.gait_len = (2.4 if s0.run > 0.5 else 1.4) * s0.height / 1.75   # the rig's stride length
+        self.settle_stride = min(1.0, max(0.0, s0.stride))
+        self.settle_gait = (0.0, 0.0, 0.0)   # phase 1's gait, phase 2's, phase 2's stance leg
+        if self.settle_stride <= 0.0 or s0.stair:
+            return   # feet together already (on a stair the treads place the feet: it stays as it was)
+        d0 = s0.walk_phase / (2 * math.pi) * self.gait_len
+        # the stance foot is the leg in the first half of its cycle (the legs are half a cycle apart)
+        u, leg = min(((d0 / self.gait_len + lp) % 1.0, lp) for lp in (0.0, 0.5))
+        first = 0.0
+        if u > 0.25:   # stance foot behind the hip: the swing foot lands first and takes the stance
+            first, u, leg = (0.5 - u) * self.gait_len, 0.0, 0.5 - leg
+        self.settle_gait = (first, (0.25 - u) * self.gait_len, leg)
+
+    def _settled(self, secs: float) -> FigureState:
+        """Eased over SETTLE_S: a gesture, point or talking hands come down to the plan's pose (breathing
+        goes on, in state()), and an open stride closes as planned in _settle_steps."""
+        s0, goal = self.start, self.settle_to
+        x = min(1.0, secs / SETTLE_S)
+        e = x * x * (3 - 2 * x)
+        out = replace(s0, gesture=s0.gesture + (goal.gesture - s0.gesture) * e,
+                      gesture_phase=s0.gesture_phase + secs * 2 * math.pi * 1.6,
+                      point=s0.point + (goal.point - s0.point) * e, talk=s0.talk * (1 - e))
+        sigma = self.settle_stride
+        if sigma <= 0.0 or s0.stair:
+            return out
+        first, second, leg = self.settle_gait
+        split = 0.45 if first > 0 else 0.0   # of the settle's time, for the landing step
+        if e < split:
+            gait, stride = first * e / split, sigma
+            travel = sigma * gait
+        else:
+            f = (e - split) / (1.0 - split)
+            gait, stride = first + second * f, sigma * (1.0 - f)
+            d0 = s0.walk_phase / (2 * math.pi) * self.gait_len
+            held = foot_offset(d0 + first, self.gait_len, leg)[0] * sigma   # the stance foot ahead of the hip
+            travel = sigma * first + held - foot_offset(d0 + gait, self.gait_len, leg)[0] * stride
+        h = math.radians(s0.heading)
+        return replace(out, x=s0.x + math.sin(h) * travel, z=s0.z + math.cos(h) * travel, stride=stride,
+                       walk_phase=s0.walk_phase + gait / self.gait_len * 2 * math.pi)

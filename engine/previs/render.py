@@ -27,7 +27,9 @@ from ..jobs import GenerationRequest
 from dataclasses import replace
 
 from . import geom, sets, stage
-from .camera import CameraPath, CameraPose, initial_pose, subject_distance
+from .camera import (CameraPath, CameraPose, dolly_zoom, initial_pose, orbited, out_of_ring, subject_distance,
+                     turned_about)
+from .dressing import spiral_reach
 from .figures import FigureState, FigureTrack, default_figures
 from .framing import follow, layout, prop_dims, solve
 from .mannequin import Look, Mannequin, _material, figure_model, hex_rgb
@@ -60,6 +62,8 @@ def draw_burn_in(img: np.ndarray, text: str, frame: int, fps: float) -> None:
                 cv2.LINE_AA)
 
 
+TREAD_CLEAR = 0.15   # the operator's room outside a spiral's treads (the lens and his shoulders)
+
 _PALETTE = ("#c0504d", "#4f81bd", "#9bbb59", "#f79646", "#8064a2", "#4bacc6", "#d4a017", "#7f7f7f")
 _PROP_COLOUR = "#8a6a4a"
 
@@ -76,6 +80,18 @@ def plan_figures(plan, characters) -> list[FigureState]:
         out.append(FigureState(person.name if m.member == 0 else "", colour, m.height, x=m.x, z=m.z,
                                heading=m.heading))
     return out
+
+
+def _continued(marked: list[FigureState], saved: dict[str, FigureState]) -> list[FigureState]:
+    """A chained shot's figures: those the previous take left stand where it left them; one it did not
+    have comes onto its plan mark moved as far as they moved off theirs, so the plan's blocking holds
+    between them (on its bare mark it could stand inside one of them)."""
+    stayed = [(saved[f.name], f) for f in marked if f.name in saved]
+    if not stayed:
+        return marked
+    dx = float(np.mean([s.x - f.x for s, f in stayed]))
+    dz = float(np.mean([s.z - f.z for s, f in stayed]))
+    return [saved[f.name] if f.name in saved else replace(f, x=f.x + dx, z=f.z + dz) for f in marked]
 
 
 def effective_scene(request: GenerationRequest):
@@ -271,6 +287,7 @@ class BlockingRenderer:
         else:
             figures = default_figures(scene.characters)
             looks = [look_of(c) for c in scene.characters]
+        settle: dict[str, FigureState] = {}
         if state is not None:
             try:
                 saved = {f["name"]: FigureState.from_dict(f) for f in state.get("figures", [])}
@@ -279,7 +296,9 @@ class BlockingRenderer:
             except (KeyError, TypeError, ValueError) as exc:
                 raise EngineError(ErrorKind.BAD_INPUT, f"the start state of the previous take is unreadable: {exc}",
                                   "Choose the previous take again or set the shot's continuity to fresh.") from exc
-            figures = [saved.get(f.name, f) for f in figures]
+            # a carried-on figure settles into the arms this shot's plan gives it (unless it is cued)
+            settle = {f.name: f for f in figures if f.name in saved}
+            figures = _continued(figures, saved)
         names = [f.name for f in figures]
         cues = _subject_cues(request, names)
         subject = figures[0] if figures else FigureState("", x=0.0, z=0.0)
@@ -342,12 +361,19 @@ class BlockingRenderer:
             self.path = CameraPath(request.camera, start_pose, aim, self.frames, self.fps, request.seed)
         right, _, _ = start_pose.basis()
         self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
-                                   np.asarray(start_pose.position), fresh=state is None, act=a, stair=stair)
+                                   np.asarray(start_pose.position), fresh=state is None, act=a, stair=stair,
+                                   settle_to=settle.get(f.name))
                        for f, a in zip(figures, acts)]
         self._follow = None
         if plan is not None and self.tracks and self.tracks[0].act in ("climb", "descend"):
             # The operator keeps the climber (round the spiral, up the flight) in frame.
             self._follow = (np.array(framing.aim), np.array([figures[0].x, 0.0, figures[0].z]))
+            self._stair_from = self.tracks[0].start.stair_pos   # where on the flight the orbit starts
+            # the head the framing was set on: the figure standing on its mark (or, when the camera
+            # continues, the climber where the previous take left him)
+            framed = self.tracks[0].state(0) if self.camera_continued else replace(
+                figures[0], stair=(), stair_pos=0.0, y=0.0)
+            self._head_from = float(skeleton(framed)["head"][1])
         elif plan is not None and self.tracks and self.tracks[0].walking:
             lead_track = self.tracks[0]
             if request.camera.move in (CameraMove.PAN, CameraMove.TILT):
@@ -432,14 +458,48 @@ class BlockingRenderer:
         aim, mark = follow_info
         lead = self.figure_states(i)[0]
         if lead.stair:
-            # on a stair the operator booms up (down) with the climber, so the framing keeps its height
-            up = np.array([0.0, lead.y, 0.0])
+            flight = Stair.from_tuple(lead.stair)
+            turn = flight.step * (lead.stair_pos - getattr(self, "_stair_from", lead.stair_pos))
+            if flight.spiral and turn:
+                # round a spiral the operator goes round the column with the climber, as fast as he
+                # does: the angle between his facing and the lens holds (the cued move rides on top)
+                pivot = np.array([flight.cx, 0.0, flight.cz])
+                pose = orbited(pose, pivot, turn)
+                aim, mark = turned_about(aim, pivot, turn), turned_about(mark, pivot, turn)
+            # on a stair the operator booms up (down) with the climber's head (he climbs lower in the
+            # knees than he stands), so the framing keeps its height
+            head_from = getattr(self, "_head_from", None)
+            rise = lead.y if head_from is None else float(skeleton(lead)["head"][1]) - head_from
+            up = np.array([0.0, rise, 0.0])
             pose = replace(pose, position=tuple(float(v) for v in np.asarray(pose.position) + up))
             aim = np.asarray(aim) + up
+            if flight.spiral and turn:
+                pose = self._inside_room(pose, aim)
+            if flight.spiral:
+                # and never stands among the treads: a close size backs off, on a longer lens
+                pose = out_of_ring(pose, aim, (flight.cx, flight.cz), spiral_reach(flight) + TREAD_CLEAR)
         # The walker may drift a fifth of the field of view off its framing before the camera turns.
         hfov = math.degrees(2 * math.atan(18.0 / pose.lens_mm))
         dead = (0.2 * hfov, 0.2 * hfov * self.height / self.width)
         return follow(pose, aim, np.array([lead.x, 0.0, lead.z]) - mark, dead)
+
+    def _inside_room(self, pose: CameraPose, aim: np.ndarray) -> CameraPose:
+        """An operator carried round by the orbit stops at the room's walls: nearer the subject, on a
+        wider lens, so the framing holds."""
+        room = self.world.info.get("room")
+        if not room:
+            return pose
+        clear = 0.3   # the operator's own room before the wall
+        hx, z0, z1 = float(room[0]) - clear, float(room[1]) + clear, float(room[2]) - clear
+        pos, a = np.asarray(pose.position, dtype=np.float64), np.asarray(aim, dtype=np.float64)
+        if not (abs(a[0]) < hx and z0 < a[2] < z1):
+            return pose
+        k = 1.0
+        for d, lo, hi, c in ((pos[0] - a[0], -hx, hx, a[0]), (pos[2] - a[2], z0, z1, a[2])):
+            wall = hi if d > 0 else lo   # the aim is inside, so a camera beyond a wall has d != 0
+            if not lo <= c + d <= hi:
+                k = min(k, (wall - c) / d)
+        return dolly_zoom(pose, a, k) if k < 1.0 else pose
 
     def frame(self, i: int) -> np.ndarray:
         pose = self.camera_pose(i)

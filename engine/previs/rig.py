@@ -211,7 +211,9 @@ def skeleton(f) -> dict[str, np.ndarray]:
         if side > 0 and point > 0:  # the right arm straight toward where the figure looks
             aim = _unit(_look_dir(f, fwd, right) + up * 0.05)
             upper, fore = _unit(upper * (1 - point) + aim * point), _unit(fore * (1 - point) + aim * point)
-        carry = getattr(f, "carry", 0.0) if side > 0 and point <= 0 and f.gesture <= 0 else 0.0
+        # a raised or pointing right arm lets go of the held prop's grip; it takes it up again as the
+        # arm comes down (faded over the last quarter, so lowering a gesture does not snap to the grip)
+        carry = getattr(f, "carry", 0.0) * _fade(point) * _fade(f.gesture) if side > 0 else 0.0
         talk = getattr(f, "talk", 0.0)
         if talk > 0 and not (side > 0 and (f.gesture > 0 or point > 0 or carry > 0)):
             # talking hands: the forearm comes up and out with the line (more on the right)
@@ -272,6 +274,10 @@ def _fall(j: dict, base: np.ndarray, fwd: np.ndarray, right: np.ndarray, fall: f
     for name in j:
         if name not in _DIRECTIONS:
             j[name] = j[name] + up * lift
+
+
+def _fade(v: float, over: float = 0.25) -> float:
+    return min(1.0, max(0.0, 1.0 - v / over))
 
 
 def _dir(up: np.ndarray, fwd: np.ndarray, angle: float) -> np.ndarray:

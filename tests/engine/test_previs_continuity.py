@@ -5,6 +5,7 @@ import json
 
 import cv2
 import numpy as np
+import pytest
 
 from engine.cues import CameraCue, MotionCue
 from engine.jobs import Conditioning, GenerationRequest
@@ -148,3 +149,93 @@ def test_the_set_is_the_same_world_at_any_time_of_day(tmp_path):
         assert np.array_equal(day.box_centres, night.box_centres)
         assert not np.array_equal(day.box_centres, other.box_centres)
         assert day.light.name == "day" and night.light.name == "night"
+
+
+# -- a continued figure with nothing to do in the new shot settles (arms down, feet together) ----------
+SETTLE_FRAMES = 24   # one second at 24 fps
+
+
+def gestured(tmp_path):
+    return render(request(tmp_path, "sh040", CameraCue(shot_size="WS"),
+                          [MotionCue(kind="gesture", intensity=0.6)], frames=FRAMES))
+
+
+def test_a_continued_figure_with_no_cue_lowers_its_arm_and_breathes(tmp_path):
+    from engine.previs.figures import FigureState
+    from engine.previs.rig import skeleton
+    a = gestured(tmp_path)
+    left = FigureState.from_dict(a.end_state["figures"][0])
+    assert left.gesture > 0.5
+    req = chained(tmp_path, a, "sh041", camera=CameraCue(shot_size="WS")).with_(frames=SETTLE_FRAMES)
+    renderer = make_renderer(req)
+    assert renderer.camera_continued
+    states = [renderer.figure_states(i) for i in range(SETTLE_FRAMES)]
+    assert states[0][0] == left   # it starts from exactly where the previous take left it
+    assert np.array_equal(renderer.frame(0), cv2.imread(a.last_frame))
+    joints = [skeleton(s[0]) for s in states]
+    lift = [float(j["r_wrist"][1] - j["r_shoulder"][1]) for j in joints]
+    assert lift[0] > 0.1   # the hand up over the shoulder, as the previous take ended
+    down = next(i for i, v in enumerate(lift) if v < 0)
+    assert down <= 0.8 * 24, lift   # down below the shoulder within 0.8 s, and it stays down
+    assert max(lift[down:]) < 0 and states[-1][0].gesture == 0.0
+    assert states[-1][0].breath != left.breath   # breathing goes on
+
+
+def test_a_continued_figure_with_a_cue_keeps_doing_it(tmp_path):
+    from engine.previs.rig import skeleton
+    a = gestured(tmp_path)
+    req = chained(tmp_path, a, "sh042", camera=CameraCue(shot_size="WS")).with_(
+        frames=SETTLE_FRAMES, motion=(MotionCue(kind="gesture", intensity=0.6),))
+    renderer = make_renderer(req)
+    for i in range(SETTLE_FRAMES):
+        j = skeleton(renderer.figure_states(i)[0])
+        assert j["r_wrist"][1] > j["r_shoulder"][1]
+
+
+@pytest.mark.parametrize("phase", [0.6, 2.0, 3.6, 5.6])   # stance foot ahead of / behind the hip, either leg
+def test_a_figure_left_mid_stride_finishes_its_step_without_sliding(tmp_path, phase):
+    from engine.previs.rig import skeleton
+    a = render(first_shot(tmp_path))
+    state = json.loads(json.dumps(a.end_state))
+    state["figures"][0].update(stride=0.8, walk_phase=phase)   # the take ended with the legs apart
+    req = chained(tmp_path, a, f"sh05{int(phase * 10)}").with_(
+        scene=scene(start_state=state), frames=SETTLE_FRAMES, camera=CameraCue(shot_size="WS"))
+    renderer = make_renderer(req)
+    states = [renderer.figure_states(i)[0] for i in range(SETTLE_FRAMES)]
+    assert states[0].stride == 0.8 and states[0].walk_phase == phase
+    joints = [skeleton(s) for s in states]
+    fwd = joints[0]["body_fwd"]
+    gap = [abs(float(np.dot(j["r_ankle"] - j["l_ankle"], fwd))) for j in joints]
+    assert gap[0] > 0.1 and gap[-1] < 0.01, gap   # apart, then together
+    floor = min(float(j["r_ankle"][1]) for j in joints)
+    for leg in ("r", "l"):
+        ankle = np.array([j[f"{leg}_ankle"] for j in joints])
+        down = ankle[:, 1] < floor + 1e-6   # on the ground (in stance)
+        # each stretch on the ground holds its footfall: drift <= 1 cm
+        start = None
+        for i in range(SETTLE_FRAMES):
+            if down[i] and start is None:
+                start = i
+            if not down[i]:
+                start = None
+            elif float(np.linalg.norm(ankle[i] - ankle[start])) > 0.01:
+                raise AssertionError(f"{leg} foot slid {np.linalg.norm(ankle[i] - ankle[start]):.3f} m by frame {i}")
+        assert down[-1]
+
+
+def test_a_continued_figure_settles_into_what_the_new_shot_plan_has_it_do(tmp_path):
+    """Uncued, but the new shot's plan has her point: the wave she was left in comes down as the point
+    goes up (the plan's pose is what she settles into)."""
+    from engine.jobs import CharacterSpec, SceneSpec
+    from engine.previs.render import BlockingRenderer
+    from studio.shotplan import build_plan
+    cam, wave = CameraCue(shot_size="WS"), (MotionCue("Mara", "waves", 0.5, kind="gesture"),)
+    cast = dict(heading="EXT. QUAY - NIGHT", set_seed=3, characters=(CharacterSpec("Mara"),))
+    a = render(request(tmp_path, "sh060", cam, wave, frames=FRAMES, scene=SceneSpec(**cast),
+                       plan=build_plan("EXT. QUAY - NIGHT", "Mara waves.", camera=cam, motion=wave)))
+    r = BlockingRenderer(request(tmp_path, "sh061", cam, frames=SETTLE_FRAMES,
+                                 plan=build_plan("EXT. QUAY - NIGHT", "Mara points at the sea.", camera=cam),
+                                 scene=SceneSpec(**cast, start_state=a.end_state)))
+    first, last = r.figure_states(0)[0], r.figure_states(SETTLE_FRAMES - 1)[0]
+    assert first.gesture > 0.5 and first.point == 0.0
+    assert last.gesture == 0.0 and last.point == 1.0

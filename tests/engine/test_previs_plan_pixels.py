@@ -206,3 +206,95 @@ def test_a_chained_close_up_stands_in_front_of_the_face_the_last_take_left(tmp_p
     to_cam = cam_pos - np.array([mara["x"], cam_pos[1], mara["z"]])
     facing = np.array([math.sin(math.radians(mara["heading"])), 0.0, math.cos(math.radians(mara["heading"]))])
     assert float(to_cam @ facing) > 0.8 * float(np.linalg.norm(to_cam))    # the lens is in front of her face
+
+
+def _face_box(j, cam) -> tuple[float, float, float, float]:
+    """The face's box in pixels: round the head joint, as wide as ear to ear, a little taller."""
+    px, _ = cam.pixels(np.array([j["head"], j["r_ear"], j["l_ear"]]))
+    r = 0.55 * float(np.linalg.norm(px[1] - px[2])) + 1.0
+    return px[0, 0] - r, px[0, 1] - 1.2 * r, px[0, 0] + r, px[0, 1] + 1.2 * r
+
+
+def _arm_points(j) -> np.ndarray:
+    """Points along both arms from the elbow to the fingertips (what a raised arm puts before a face)."""
+    out = []
+    for side in "rl":
+        e, w, h = j[f"{side}_elbow"], j[f"{side}_wrist"], j[f"{side}_hand"]
+        out += [e + (w - e) * t for t in np.linspace(0, 1, 8)] + [w + (h - w) * t for t in np.linspace(0, 1, 4)]
+    return np.array(out)
+
+
+def _arm_over_face(r, i: int) -> list[tuple[str, str]]:
+    """(whose arm, whose face) for each arm that covers another figure's face in frame i, from the
+    figures' own joints projected through the take's camera."""
+    from engine.previs.projection import Pinhole
+    from engine.previs.rig import skeleton
+    cam, states = Pinhole(r.camera_pose(i), W, H), r.figure_states(i)
+    hits = []
+    for a in states:
+        for b in states:
+            if a is b:
+                continue
+            x0, y0, x1, y1 = _face_box(skeleton(b), cam)
+            px, depth = cam.pixels(_arm_points(skeleton(a)))
+            if ((px[:, 0] > x0) & (px[:, 0] < x1) & (px[:, 1] > y0) & (px[:, 1] < y1)).any():
+                hits.append((a.name, b.name))
+    return hits
+
+
+TWO = BIBLE + (BibleEntry("ch_tomas", BibleKind.CHARACTER, "Tomas", "A watchman.", color="#e0a526"),)
+
+
+@pytest.mark.parametrize("size", ["MLS", "WS"])
+@pytest.mark.parametrize("action", ["Mara waves at Tomas.", "Tomas waves at Mara.", "Mara and Tomas talk. Tomas waves.",
+                                    "Mara and Tomas talk. Mara waves.", "Mara points at Tomas."])
+def test_in_a_two_shot_a_gesturing_arm_does_not_cover_the_other_face(tmp_path, action, size):
+    from engine.previs.projection import Pinhole
+    from engine.previs.render import BlockingRenderer
+    from engine.previs.rig import skeleton
+    cam = CameraCue(shot_size=size)
+    plan = build_plan("EXT. QUAY - NIGHT", action, camera=cam, bible=TWO)
+    r = BlockingRenderer(request(tmp_path, "g", cam, frames=24, width=W, height=H, plan=plan,
+                                 scene=SceneSpec(heading="EXT. QUAY - NIGHT", set_seed=3)))
+    states = r.figure_states(0)
+    assert len(states) == 2 and any(f.gesture > 0.3 or f.point > 0.3 for f in states)   # an arm is up
+    for i in (0, 8, 16, 23):
+        cam = Pinhole(r.camera_pose(i), W, H)
+        for f in r.figure_states(i):                                              # a two-shot: both faces in
+            x0, y0, x1, y1 = _face_box(skeleton(f), cam)
+            assert 0 < x0 and x1 < W and 0 < y0 and y1 < H, (i, f.name)
+        assert not _arm_over_face(r, i), (i, _arm_over_face(r, i))
+
+
+def test_a_figure_new_to_a_chained_shot_keeps_its_blocking_to_the_one_it_finds(tmp_path):
+    # The demo's "He has seen it": Tomas, not in the previous take, came onto his bare mark, where Mara
+    # (the previous take's lead, left on hers) already stood: her gesturing arm was over his face.
+    from engine.cues import MotionCue
+    from engine.previs.projection import Pinhole
+    from engine.previs.render import BlockingRenderer
+    from engine.previs.rig import skeleton
+    grip = (MotionCue("Mara", "grips the parcel", 0.2, kind="gesture"),)
+    cam = CameraCue(shot_size="MS")
+    first = render(request(tmp_path / "a", "a", cam, frames=24, width=W, height=H, motion=grip,
+                           plan=build_plan("EXT. QUAY - NIGHT", "Mara grips the parcel.", camera=cam, bible=TWO,
+                                           motion=grip), scene=SceneSpec(heading="EXT. QUAY - NIGHT", set_seed=3)))
+    assert [f["name"] for f in first.end_state["figures"]] == ["Mara"]
+    wide = CameraCue(shot_size="WS")
+    closer = (MotionCue("Tomas", "comes closer", 0.5, "toward", kind="approach"),)
+    plan = build_plan("EXT. QUAY - NIGHT", "Tomas steps closer to Mara.", camera=wide, bible=TWO, motion=closer)
+    r = BlockingRenderer(request(tmp_path / "b", "b", wide, frames=24, width=W, height=H, motion=closer, plan=plan,
+                                 scene=SceneSpec(heading="EXT. QUAY - NIGHT", set_seed=3,
+                                                 start_state=first.end_state)))
+    left = next(f for f in first.end_state["figures"] if f["name"] == "Mara")
+    for i in (0, 12, 23):
+        states = {f.name: f for f in r.figure_states(i)}
+        mara, tomas = states["Mara"], states["Tomas"]
+        assert (mara.x, mara.z) == (left["x"], left["z"])   # where she was
+        # her arm up as she was left, then down (she has no cue of her own in this shot: she settles)
+        assert mara.gesture > 0.3 if i == 0 else mara.gesture < {12: 0.2, 23: 0.01}[i], (i, mara.gesture)
+        assert np.hypot(mara.x - tomas.x, mara.z - tomas.z) > 0.8, (mara, tomas)  # not inside one another
+        cam = Pinhole(r.camera_pose(i), W, H)
+        for f in (mara, tomas):                                                   # a two-shot: both faces in
+            x0, y0, x1, y1 = _face_box(skeleton(f), cam)
+            assert 0 < x0 and x1 < W and 0 < y0 and y1 < H, (i, f.name)
+        assert not _arm_over_face(r, i), (i, _arm_over_face(r, i))

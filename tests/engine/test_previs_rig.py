@@ -102,3 +102,12 @@ def test_talking_hands_lift_the_forearms():
     assert talking["r_wrist"][1] > still["r_wrist"][1] + 0.08      # the right hand comes up with the line
     assert talking["l_wrist"][1] > still["l_wrist"][1] + 0.03
     assert np.allclose(talking["r_ankle"], still["r_ankle"])        # upper body only
+
+
+def test_a_gesture_coming_down_takes_up_the_held_prop_without_a_snap():
+    """A figure holding a prop lowers a raised arm (a settling chained shot): the hand goes to the grip
+    smoothly, not in one jump at the frame the gesture reaches zero."""
+    hands = [skeleton(FigureState("m", carry=1.0, gesture=g))["r_hand"] for g in np.linspace(0.4, 0.0, 41)]
+    steps = np.linalg.norm(np.diff(np.array(hands), axis=0), axis=1)
+    assert steps.max() < 0.04, steps.max()
+    assert np.allclose(hands[-1], skeleton(FigureState("m", carry=1.0))["r_hand"])

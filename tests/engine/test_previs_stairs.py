@@ -146,3 +146,99 @@ def test_indoors_a_long_climb_stops_with_the_head_under_the_ceiling(tmp_path):
     ceiling = r.world.info["room"][3]
     heads = [skeleton(r.figure_states(i)[0])["head"][1] for i in range(0, 240, 20)]
     assert max(heads) < ceiling - 0.05 and heads[-1] > heads[0] + 0.5, (heads, ceiling)
+
+
+def keeper(tmp_path, size, move="static", frames=96, job="jo"):
+    act = "The lighthouse keeper climbs the spiral stairs"
+    cam = CameraCue(move=move, shot_size=size)
+    plan = build_plan("", act, camera=cam, bible=())
+    return BlockingRenderer(request(tmp_path, job, cam, frames=frames, width=320, height=180,
+                                    scene=SceneSpec(heading="", set_seed=3), plan=plan))
+
+
+def facing_to_lens(f, pose) -> float:
+    """Degrees between where the figure faces and where the camera is, seen from above."""
+    h = math.radians(f.heading)
+    to = np.asarray(pose.position) - np.array([f.x, 0.0, f.z])
+    return math.degrees(math.acos(np.dot([math.sin(h), math.cos(h)], to[[0, 2]]) / np.hypot(to[0], to[2])))
+
+
+def bearing(stair, p) -> float:
+    return math.degrees(math.atan2(p[0] - stair.cx, p[2] - stair.cz))
+
+
+@pytest.mark.parametrize("size", ["MS", "CU"])
+def test_round_a_spiral_the_camera_goes_round_the_column_with_the_climber(tmp_path, size):
+    """A static camera on a climber going round the column would end on his back: the operator goes
+    round with him, so his face stays toward the lens, and (CU) his head stays in the frame."""
+    r = keeper(tmp_path, size)
+    stair = r.world.stairs
+    first, last = r.figure_states(0)[0], r.figure_states(r.frames - 1)[0]
+    went = bearing(stair, (last.x, 0, last.z)) - bearing(stair, (first.x, 0, first.z))
+    assert abs((went + 180) % 360 - 180) > 60        # he goes well round the column
+    heads = []
+    for i in range(r.frames):
+        f, pose = r.figure_states(i)[0], r.camera_pose(i)
+        assert facing_to_lens(f, pose) < 70.0, (i, facing_to_lens(f, pose))
+        px, depth = Pinhole(pose, 320, 180).pixels(skeleton(f)["head"][None])
+        assert depth[0] > 0.3 and 0 < px[0, 0] < 320 and 0 < px[0, 1] < 180, (i, px)
+        heads.append(px[0])
+    # the camera went round as far as he did, and up with him: the head holds its place in the frame
+    p0, p1 = r.camera_pose(0).position, r.camera_pose(r.frames - 1).position
+    turned = bearing(stair, p1) - bearing(stair, p0)
+    assert abs((turned - went + 180) % 360 - 180) < 3.0, (turned, went)
+    assert p1[1] - p0[1] == pytest.approx(last.y - first.y, abs=0.02)
+    assert np.ptp(np.array(heads), axis=0).max() < 0.05 * 180, heads
+
+
+def test_a_cued_move_rides_on_the_orbit_round_a_spiral(tmp_path):
+    """A push in on the climber still pushes in while the operator goes round with him."""
+    r = keeper(tmp_path, "MS", move="dolly_in", job="jd")
+    dist = []
+    for i in (0, r.frames - 1):
+        f, pose = r.figure_states(i)[0], r.camera_pose(i)
+        assert facing_to_lens(f, pose) < 70.0
+        dist.append(math.dist(pose.position, skeleton(f)["head"]))
+    assert dist[1] < 0.85 * dist[0], dist
+
+
+def test_a_wide_orbit_stops_at_the_walls_and_keeps_its_framing(tmp_path):
+    """At WS the orbit would take the camera through the room's wall: it comes in on a wider lens."""
+    r = keeper(tmp_path, "WS", frames=240, job="jw")
+    hx, z0, z1, _ = r.world.info["room"]
+    lenses, heights = [], []
+    for i in range(0, r.frames, 8):
+        f, pose = r.figure_states(i)[0], r.camera_pose(i)
+        x, _, z = pose.position
+        assert abs(x) < hx and z0 < z < z1, (i, pose.position)
+        assert facing_to_lens(f, pose) < 70.0
+        cam = Pinhole(pose, 320, 180)
+        j = skeleton(f)
+        px, _ = cam.pixels(np.array([j["head"], [f.x, f.y, f.z]]))   # head over his walking line
+        heights.append(px[1, 1] - px[0, 1])
+        lenses.append(pose.lens_mm)
+    assert min(lenses) < 34.0                       # it did meet a wall (this set's front wall)
+    assert max(heights) < 1.15 * min(heights), heights   # and the figure kept its size in the frame
+
+
+@pytest.mark.parametrize("size", ["ECU", "CU", "MS"])
+def test_round_a_spiral_the_camera_never_stands_among_the_treads(tmp_path, size):
+    """Close on the climber the framing distance would put the lens among the treads (ECU: 0.87 m from
+    the column against their 1.33 m reach): the operator stands outside them on a longer lens."""
+    from engine.previs.dressing import spiral_reach
+    r = keeper(tmp_path, size, job=f"jt{size}")
+    stair = r.world.stairs
+    for i in range(0, r.frames, 4):
+        f, pose = r.figure_states(i)[0], r.camera_pose(i)
+        out = math.hypot(pose.position[0] - stair.cx, pose.position[2] - stair.cz)
+        assert out >= spiral_reach(stair) + 0.1, (i, out)
+        if size == "ECU":
+            # still the face: eyes and mouth in the frame, the head across most of it
+            j = skeleton(f)
+            px, depth = Pinhole(pose, 320, 180).pixels(np.array([j["r_eye"], j["l_eye"], j["mouth"],
+                                                                  j["r_ear"], j["l_ear"]]))
+            assert (depth > 0).all() and (px[:3, 0] > 0).all() and (px[:3, 0] < 320).all()
+            assert (px[:3, 1] > 0).all() and (px[:3, 1] < 180).all(), (i, px)
+            assert abs(px[3, 0] - px[4, 0]) > 0.35 * 320, (i, px)
+    if size != "MS":
+        assert r.camera_pose(0).lens_mm > 45.0   # it stood off, on a longer lens (MS stands outside them as it is)
