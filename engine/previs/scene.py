@@ -150,7 +150,7 @@ class World:
     decal_colours: np.ndarray | None = None  # (Q, 3) BGR, final (lit windows glow at night)
     decal_normals: np.ndarray | None = None  # (Q, 3)
     pieces: dict = field(default_factory=dict)  # characteristic set pieces by name -> count
-    weather: str = ""                  # 'rain' draws streaks over the frame
+    weather: str = ""                  # '', 'rain', 'snow' or 'fog' (dressing.world_weather): overlays, shadows
     figure_light: Light | None = None  # the subjects' key light (None: the set's light)
 
 

@@ -19,7 +19,8 @@ Which light casts (what a DP expects):
   day, dawn, dusk outside  the sun: long at dawn and dusk, short at noon (length = height / tan(elevation)).
   night outside            none, the contact shadow only: the moon is too weak for a hard shadow and the
                            practicals (lamp pools) would throw theirs in other directions.
-  rain outside             none, the contact shadow only: an overcast sky casts no hard shadow.
+  rain, snow, fog outside  none, the contact shadow only: an overcast sky casts no hard shadow
+                           (World.weather, the one source the renderer's overlays read too).
   interiors                the overhead practical that keys the figures (the set's light indoors): a
                            short shadow pooled under and just behind the figure, lighter than the sun's
                            (the room's bounce fills it).
@@ -47,6 +48,7 @@ INTERIOR_FILL = 0.45     # indoors the bounce fills this share of the shadow bac
 LIGHTEST = 0.65          # outdoors a shadow takes at least this much off the floor's light (a low sun's reads)
 CONTACT_ALPHA = 0.5      # the contact shadow's darkening at its centre
 CONTACT_RADIUS = (0.36, 0.28)   # metres across and along the body, for a 1.75 m figure
+OVERCAST = ("rain", "snow", "fog")   # World.weather values with no hard sun shadow
 MIN_PROP_SIZE = 0.12     # props smaller than this (a key, a letter in the hand) cast nothing visible
 
 
@@ -70,11 +72,11 @@ class CastLight:
 
 
 def cast_light(world: World) -> CastLight | None:
-    """The light that casts the set's shadows, or None (outside at night or in the rain: contact
-    shadows only)."""
+    """The light that casts the set's shadows, or None (outside at night or under an overcast sky:
+    rain, snow, fog; contact shadows only)."""
     light = world.figure_light or world.light
     interior = bool(world.info.get("interior", False))
-    if not interior and (light.name == "night" or world.weather == "rain"):
+    if not interior and (light.name == "night" or world.weather in OVERCAST):
         return None
     d = np.asarray(light.sun, float)
     d = d / np.linalg.norm(d)

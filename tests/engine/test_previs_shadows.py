@@ -7,12 +7,14 @@ import math
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from engine.cues import CameraCue, MotionCue
+from engine.plan import Person, Place, ShotPlan
 from engine.previs import make_renderer, stage
 from engine.previs.projection import Pinhole
 from engine.previs.rig import skeleton
@@ -84,6 +86,20 @@ def test_the_light_that_casts_by_time_of_day_and_place():
     assert lights[("day", True)].darkness > lights[("day", False)].darkness
     assert math.isclose(lights[("day", False)].length(1.0), 1.0 / math.tan(math.asin(day.sun[1])))
     assert dawn.sun[1] < day.sun[1]
+
+
+@pytest.mark.parametrize("weather", ["rain", "storm", "snow", "fog"])
+def test_an_overcast_plan_sky_casts_no_sun_shadow(tmp_path, weather):
+    # the shot plan's weather reaches the world (dressing.world_weather), which both the overlays and
+    # the shadows' light choice read: no cast shadow outside, the contact shadow stays
+    plan = ShotPlan(place=Place(kind="field", interior=False, neutral=False), weather=weather,
+                    people=(Person(description="man", is_subject=True),))
+    r = _renderer(tmp_path, "day", frames=1, plan=plan)
+    assert r.world.weather == ("rain" if weather == "storm" else weather) == r.weather
+    assert cast_light(r.world) is None and r._scene.shadows.cast is None
+    assert len(r._scene.shadows.contact_nodes) == 1
+    clear = _renderer(tmp_path / "clear", "day", frames=1, plan=replace(plan, weather="clear"))
+    assert clear.world.weather == "" and clear._scene.shadows.cast is not None
 
 
 def test_flattening_moves_points_along_the_light_to_the_ground():
