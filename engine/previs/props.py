@@ -3,7 +3,8 @@
 `framing.prop_dims(kind, size)` is the box the framing solver frames (an ECU of 'the parcel' frames
 that box), so every prop is built to fill it: a lantern is a base, a glowing glass and a handle; cups,
 bottles, candles and lamps are round; tables and chairs have legs; the rest are shaped boxes. The
-node's origin is the box centre (PropMark.y is the centre height). Only called on the Panda thread.
+node's origin is the box centre (PropMark.y is the centre height) and every prop's lowest point is the
+box's bottom: it stands on whatever the layout puts it on (the floor, the table's top). Only called on the Panda thread.
 """
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def prop_node(parent, kind: str, colour, dims, lamps_on: bool, material):
             flame.setPos(0, 0, h / 2 + h * 0.1)
             flame.setLightOff(2)
     elif kind == "car":
-        _box(root, (0, -h * 0.15, 0), (w, h * 0.55, d), c, material)
+        _box(root, (0, -h * 0.21, 0), (w, h * 0.58, d), c, material)   # on its wheels' line: the box's bottom
         _box(root, (w * 0.05, h * 0.28, 0), (w * 0.55, h * 0.4, d * 0.9), tuple(int(v * 0.8) for v in c), material)
     else:
         _box(root, (0, 0, 0), (w, h, d), c, material)
