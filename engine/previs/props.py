@@ -62,6 +62,24 @@ def prop_node(parent, kind: str, colour, dims, lamps_on: bool, material):
         handle.setPos(0, 0, h * 0.42)
         handle.setP(90)
         handle.setMaterial(material(c), 1)
+    elif kind == "lamp" and h > 1.0:
+        # a standing lamp (framing.FLOOR_LAMP): a foot, a thin pole, a shade glowing when lit
+        _box(root, (0, -h / 2 + 0.015, 0), (w * 0.8, 0.03, d * 0.8), c, material)
+        pole = root.attachNewNode(geom.cylinder("pole", (255, 255, 255), 8))
+        pole.setScale(0.02, h * 0.8, 0.02)
+        pole.setP(90)
+        pole.setPos(0, 0, -h / 2)
+        pole.setMaterial(material(c), 1)
+        glow = (255, 226, 170) if lamps_on else (226, 220, 200)
+        shade = root.attachNewNode(geom.cylinder("shade", (255, 255, 255), 14, taper=0.6, lined=True))
+        shade.setScale(w / 2, h * 0.22, d / 2)
+        shade.setP(90)
+        shade.setPos(0, 0, h / 2 - h * 0.22)
+        if lamps_on:
+            shade.setLightOff(2)                                              # it glows: unlit, bright
+            shade.setColor(*(v / 255.0 for v in glow), 1.0, 1)
+        else:
+            shade.setMaterial(material(glow), 1)
     elif kind in ("table", "desk"):
         _box(root, (0, h / 2 - 0.03, 0), (w, 0.06, d), c, material)
         for sx in (-1, 1):
