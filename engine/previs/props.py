@@ -92,7 +92,7 @@ def prop_node(parent, kind: str, colour, dims, lamps_on: bool, material):
             for sz in (-1, 1):
                 _box(root, (sx * (w / 2 - 0.04), -h / 2 + 0.21, sz * (d / 2 - 0.04)), (0.05, 0.42, 0.05), c, material)
     elif kind in ROUND:
-        body = root.attachNewNode(geom.cylinder("body", (255, 255, 255), 14))
+        body = root.attachNewNode(geom.cylinder("body", (255, 255, 255), 14, lined=True))   # open-topped: seen into, not through
         body.setScale(w / 2, h, d / 2)                 # unit cylinder: +Y (Panda) along its length
         body.setP(90)
         body.setPos(0, 0, -h / 2)
