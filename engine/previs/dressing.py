@@ -46,7 +46,9 @@ night they glow and pool light on the ground (baked into the ground texture), so
 against the dark; indoors they are on at any hour, dimmer by day.
 
 Weather: rain, rainy, raining, drizzle, downpour, storm, stormy, showers anywhere in the heading,
-location or style -> rain streaks over the frame (drawn by the renderer).
+location or style -> rain streaks over the frame (drawn by the renderer). The shot plan's weather
+(engine.plan.WEATHERS) wins: rain or storm -> rain, snow, fog. The world carries it (World.weather),
+the one source the renderer's overlays and the shadows' light choice read.
 
 Everything is seeded from the scene (set_seed and the location text), never from a shot, and the
 random draws never depend on the time of day: the same set by day and by night. Set colours are
@@ -837,6 +839,18 @@ PLAN_SETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
+def world_weather(plan: SetPlan, shot_plan) -> str:
+    """What the world's sky does: the shot plan's weather where it says one the renderer draws
+    (rain or storm -> 'rain', 'snow', 'fog'), else rain from the scene's words, else '' (clear; wind
+    changes nothing in a still set)."""
+    said = getattr(shot_plan, "weather", "") or ""
+    if said in ("rain", "storm"):
+        return "rain"
+    if said in ("snow", "fog"):
+        return said
+    return "rain" if plan.rain else ""
+
+
 def plan_set(spec: SceneSpec, shot_plan) -> tuple[SetPlan, tuple[str, ...]]:
     """The kit's set for a scene: from the shot plan's place kind when there is one (the plan is
     resolved by the studio), else from the scene's words (classify)."""
@@ -968,7 +982,7 @@ def build_world(spec: SceneSpec, shot_plan=None) -> World:
         info["room"] = [float(v) for v in b.room_box]
     up = np.array([0.0, 1.0, 0.0])
     world = b.world(plan.kind, light.shade(rgb(ground.base) * 0.97, up[None, :])[0], info,
-                    weather="rain" if plan.rain else "")
+                    weather=world_weather(plan, shot_plan))
     world.figure_light = key_light(light)
     world.stairs = stair_of(pieces)
     return world

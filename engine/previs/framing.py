@@ -48,10 +48,18 @@ TALL_PROPS = {"lantern", "lamp", "candle", "torch", "bottle", "glass", "cup", "m
               "guitar", "sword", "shovel", "axe", "barrel", "clock", "window", "mirror"}
 
 
+TABLE_TOP = 0.78      # a table's (desk's) top: what small props stand on
+ON_TABLE = 0.5        # props this size or smaller go on the plan's table when it has one
+FLOOR_LAMP = 1.5      # a lamp on the floor is a standing lamp (a table lamp is PROP_SIZES' 0.3)
+TABLE_SLOTS = (0.35, -0.35, 0.12, -0.12)   # x across the table's top for the props standing on it
+
+
 def prop_dims(kind: str, size: float) -> tuple[float, float, float]:
     """Width, height, depth (m) of a prop's box: flat things lie, tall things stand."""
     if kind in ("table", "desk"):
-        return size, 0.78, 0.7
+        return size, TABLE_TOP, 0.7
+    if kind == "lamp" and size >= FLOOR_LAMP:
+        return 0.4, size, 0.4
     if kind in FLAT_PROPS:
         return size, min(0.04, size * 0.15), size * 0.7
     if kind in TALL_PROPS:
@@ -204,7 +212,8 @@ def layout(plan: ShotPlan) -> Layout:
                               p.name if member == 0 else ""))
     props: list[PropMark] = []
     table = next((i for i, pr in enumerate(plan.props) if pr.kind in ("table", "desk")), None)
-    free = 0
+    table_z = 0.0 if prop_subject else 0.9
+    free = on_table = 0
     for i, pr in enumerate(plan.props):
         size = PROP_SIZES.get(pr.kind, 0.3)
         holder = next((m for m in marks if m.person == pr.held_by and m.member == 0), None) \
@@ -217,18 +226,30 @@ def layout(plan: ShotPlan) -> Layout:
             pos = np.array([holder.x, holder.height * HELD_HEIGHT, holder.z]) + fwd * HELD_OUT + right * 0.3
             props.append(PropMark(i, float(pos[0]), float(pos[1]), float(pos[2]), size))
         elif i == table:
-            props.append(PropMark(i, 0.0, 0.39, 0.0 if prop_subject else 0.9, size))
+            props.append(PropMark(i, 0.0, TABLE_TOP / 2, table_z, size))
         elif prop_subject and i == subject.index:
-            y = (0.78 if table is not None else 0.8) + prop_dims(pr.kind, size)[1] / 2
-            props.append(PropMark(i, 0.0, y, 0.0, size))
+            # on the table's middle, or on the floor at the mark: every prop stands on a surface
+            base = TABLE_TOP if table is not None else 0.0
+            size = _on_floor_size(pr.kind, size, base)
+            props.append(PropMark(i, 0.0, base + prop_dims(pr.kind, size)[1] / 2, table_z if base else 0.0, size))
+        elif table is not None and size <= ON_TABLE and on_table < len(TABLE_SLOTS):
+            # small things stand on the table's top, side by side
+            x = TABLE_SLOTS[on_table]
+            on_table += 1
+            props.append(PropMark(i, x, TABLE_TOP + prop_dims(pr.kind, size)[1] / 2, table_z, size))
         else:
             free += 1
             side = 1 if free % 2 else -1
-            # Beside and behind the mark, clear of the figures' paths; small things at table height.
-            lift = 0.0 if size > 0.5 else 0.78
-            props.append(PropMark(i, float(side * (0.9 + 0.5 * (free // 2))), lift + prop_dims(pr.kind, size)[1] / 2,
+            # Beside and behind the mark, clear of the figures' paths, on the floor.
+            size = _on_floor_size(pr.kind, size, 0.0)
+            props.append(PropMark(i, float(side * (0.9 + 0.5 * (free // 2))), prop_dims(pr.kind, size)[1] / 2,
                                   1.3 + min(size, 3.0) * 0.5, size))
     return Layout(tuple(marks), tuple(props), talking)
+
+
+def _on_floor_size(kind: str, size: float, base: float) -> float:
+    """A lamp with no table under it is a standing lamp; every other prop keeps its size."""
+    return FLOOR_LAMP if kind == "lamp" and base == 0.0 else size
 
 
 # -- framing --------------------------------------------------------------------------------------

@@ -159,9 +159,12 @@ def sphere(name: str, colour, rings: int = 8, segments: int = 12, panda_axes: bo
     return mesh(name, pts, pts, cols, tris, panda_axes=True)
 
 
-def cylinder(name: str, colour, segments: int = 10, taper: float = 1.0):
-    """A unit cylinder along +Y (Panda: from y=0 to y=1, radius 1 at y=0, `taper` at y=1), capped.
-    Limbs are cylinders with spheres at their joints: scaled along Y they stay round."""
+def cylinder(name: str, colour, segments: int = 10, taper: float = 1.0, lined: bool = False):
+    """A unit cylinder along +Y (Panda: from y=0 to y=1, radius 1 at y=0, `taper` at y=1), open at
+    both ends (limbs have spheres at their joints, the trunk's ends lie inside the torso's balls).
+    `lined`: with an inside too (inward normals, reversed windings), for an open garment (a coat's or
+    a dress's skirt): seen into its hem, a single wall's far side is a culled back face and the ground
+    behind would show through."""
     pts, nrm, tris = [], [], []
     for j in range(segments + 1):
         ph = 2 * math.pi * j / segments
@@ -177,4 +180,7 @@ def cylinder(name: str, colour, segments: int = 10, taper: float = 1.0):
     out[:, 1] = 0
     flip = np.einsum("ij,ij->i", np.cross(b - a, c - a), out) < 0
     tris[flip] = tris[flip][:, [0, 2, 1]]
+    if lined:   # the same wall facing in: its own vertices (inward normals), the windings reversed
+        tris = np.vstack([tris, tris[:, [0, 2, 1]] + len(pts)])
+        pts, nrm = np.vstack([pts, pts]), np.vstack([nrm, -nrm])
     return mesh(name, pts, nrm, np.repeat([colour], len(pts), axis=0), tris, panda_axes=True)

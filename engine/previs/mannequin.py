@@ -86,7 +86,7 @@ class Mannequin:
         cyl, sph = geom.cylinder("cyl", (255, 255, 255), 12), geom.sphere("sph", (255, 255, 255), 8, 14)
         self._cyl, self._sph = NodePath(cyl), NodePath(sph)
         self._taper = NodePath(geom.cylinder("trunk", (255, 255, 255), 16, taper=1.35))
-        self._flare = NodePath(geom.cylinder("skirt", (255, 255, 255), 16, taper=1.45))
+        self._flare = NodePath(geom.cylinder("skirt", (255, 255, 255), 16, taper=1.45, lined=True))
         small = NodePath(geom.sphere("sph-small", (255, 255, 255), 5, 8))  # eyes, brows, lips: a few pixels
 
         def add(kind, proto, colour, spec):

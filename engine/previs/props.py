@@ -3,7 +3,8 @@
 `framing.prop_dims(kind, size)` is the box the framing solver frames (an ECU of 'the parcel' frames
 that box), so every prop is built to fill it: a lantern is a base, a glowing glass and a handle; cups,
 bottles, candles and lamps are round; tables and chairs have legs; the rest are shaped boxes. The
-node's origin is the box centre (PropMark.y is the centre height). Only called on the Panda thread.
+node's origin is the box centre (PropMark.y is the centre height) and every prop's lowest point is the
+box's bottom: it stands on whatever the layout puts it on (the floor, the table's top). Only called on the Panda thread.
 """
 from __future__ import annotations
 
@@ -61,6 +62,24 @@ def prop_node(parent, kind: str, colour, dims, lamps_on: bool, material):
         handle.setPos(0, 0, h * 0.42)
         handle.setP(90)
         handle.setMaterial(material(c), 1)
+    elif kind == "lamp" and h > 1.0:
+        # a standing lamp (framing.FLOOR_LAMP): a foot, a thin pole, a shade glowing when lit
+        _box(root, (0, -h / 2 + 0.015, 0), (w * 0.8, 0.03, d * 0.8), c, material)
+        pole = root.attachNewNode(geom.cylinder("pole", (255, 255, 255), 8))
+        pole.setScale(0.02, h * 0.8, 0.02)
+        pole.setP(90)
+        pole.setPos(0, 0, -h / 2)
+        pole.setMaterial(material(c), 1)
+        glow = (255, 226, 170) if lamps_on else (226, 220, 200)
+        shade = root.attachNewNode(geom.cylinder("shade", (255, 255, 255), 14, taper=0.6, lined=True))
+        shade.setScale(w / 2, h * 0.22, d / 2)
+        shade.setP(90)
+        shade.setPos(0, 0, h / 2 - h * 0.22)
+        if lamps_on:
+            shade.setLightOff(2)                                              # it glows: unlit, bright
+            shade.setColor(*(v / 255.0 for v in glow), 1.0, 1)
+        else:
+            shade.setMaterial(material(glow), 1)
     elif kind in ("table", "desk"):
         _box(root, (0, h / 2 - 0.03, 0), (w, 0.06, d), c, material)
         for sx in (-1, 1):
@@ -73,7 +92,7 @@ def prop_node(parent, kind: str, colour, dims, lamps_on: bool, material):
             for sz in (-1, 1):
                 _box(root, (sx * (w / 2 - 0.04), -h / 2 + 0.21, sz * (d / 2 - 0.04)), (0.05, 0.42, 0.05), c, material)
     elif kind in ROUND:
-        body = root.attachNewNode(geom.cylinder("body", (255, 255, 255), 14))
+        body = root.attachNewNode(geom.cylinder("body", (255, 255, 255), 14, lined=True))   # open-topped: seen into, not through
         body.setScale(w / 2, h, d / 2)                 # unit cylinder: +Y (Panda) along its length
         body.setP(90)
         body.setPos(0, 0, -h / 2)
@@ -84,7 +103,7 @@ def prop_node(parent, kind: str, colour, dims, lamps_on: bool, material):
             flame.setPos(0, 0, h / 2 + h * 0.1)
             flame.setLightOff(2)
     elif kind == "car":
-        _box(root, (0, -h * 0.15, 0), (w, h * 0.55, d), c, material)
+        _box(root, (0, -h * 0.21, 0), (w, h * 0.58, d), c, material)   # on its wheels' line: the box's bottom
         _box(root, (w * 0.05, h * 0.28, 0), (w * 0.55, h * 0.4, d * 0.9), tuple(int(v * 0.8) for v in c), material)
     else:
         _box(root, (0, 0, 0), (w, h, d), c, material)

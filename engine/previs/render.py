@@ -275,8 +275,7 @@ class BlockingRenderer:
             world = build_world(scene, plan)
         self.world = world
         self.plan = plan
-        said = plan.weather if plan is not None else ""
-        self.weather = "rain" if said in ("rain", "storm") else (said if said in ("snow", "fog") else world.weather)
+        self.weather = world.weather   # dressing.world_weather: the plan's, else the scene's words
         state = dict(scene.start_state) if scene.start_state else None
         if state is not None and state.get("mode", "blocking") != "blocking":
             state = None  # a board take's end state says nothing about this set

@@ -150,7 +150,8 @@ class World:
     decal_colours: np.ndarray | None = None  # (Q, 3) BGR, final (lit windows glow at night)
     decal_normals: np.ndarray | None = None  # (Q, 3)
     pieces: dict = field(default_factory=dict)  # characteristic set pieces by name -> count
-    weather: str = ""                  # 'rain' draws streaks over the frame
+    box_tags: tuple = ()               # (M,) each box's piece name ('' untagged): which cast a shadow
+    weather: str = ""                  # '', 'rain', 'snow' or 'fog' (dressing.world_weather): overlays, shadows
     figure_light: Light | None = None  # the subjects' key light (None: the set's light)
 
 
@@ -203,6 +204,7 @@ class SetBuilder:
         self.ground: GroundTexture | None = None
         self.decals: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.boxes: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.box_tags: list[str] = []
         self.pools: list[tuple[float, float, float, np.ndarray]] = []  # x, z, radius, RGB
         self.pieces: dict[str, int] = {}
         self.room_box: tuple = ()          # interior: half width, back z0, front z1, height
@@ -235,6 +237,7 @@ class SetBuilder:
     # -- boxes -----------------------------------------------------------------------------------
     def box(self, centre, size, yaw, colour, tag: str | None = None) -> None:
         self.boxes.append((np.asarray(centre, float), yaw_axes(yaw), np.asarray(size, float) / 2, rgb(colour)))
+        self.box_tags.append(tag or "")
         self.tag(tag)
 
     def beam(self, p0, p1, thick: float, colour, tag: str | None = None, width: float | None = None) -> None:
@@ -248,6 +251,7 @@ class SetBuilder:
         up = np.cross(side, ax)
         half = np.array([length / 2, thick / 2, (width or thick) / 2])
         self.boxes.append(((p0 + p1) / 2, np.stack([ax, up, side]), half, rgb(colour)))
+        self.box_tags.append(tag or "")
         self.tag(tag)
 
     # -- decals ----------------------------------------------------------------------------------
@@ -299,7 +303,7 @@ class SetBuilder:
         else:
             c, a, h, col = np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros((0, 3)), np.zeros((0, 3))
         world = World(kind, self.light, self.layers, self.ground, c, a, h, col, ground, info,
-                      pieces=dict(self.pieces), weather=weather)
+                      pieces=dict(self.pieces), weather=weather, box_tags=tuple(self.box_tags))
         if self.decals:
             world.decals = np.array([d[0] for d in self.decals])
             world.decal_colours = np.array([d[1] for d in self.decals])

@@ -19,7 +19,8 @@ Which light casts (what a DP expects):
   day, dawn, dusk outside  the sun: long at dawn and dusk, short at noon (length = height / tan(elevation)).
   night outside            none, the contact shadow only: the moon is too weak for a hard shadow and the
                            practicals (lamp pools) would throw theirs in other directions.
-  rain outside             none, the contact shadow only: an overcast sky casts no hard shadow.
+  rain, snow, fog outside  none, the contact shadow only: an overcast sky casts no hard shadow
+                           (World.weather, the one source the renderer's overlays read too).
   interiors                the overhead practical that keys the figures (the set's light indoors): a
                            short shadow pooled under and just behind the figure, lighter than the sun's
                            (the room's bounce fills it).
@@ -27,8 +28,14 @@ Darkness: what the set's own Lambert light (scene.Light.shade) gives the floor w
 light: ambient / (ambient + diffuse * sin(elevation)) (0.57 at noon), at most LIGHTEST outside so a
 low sun's long shadow still reads, lifted by the bounce indoors.
 
+The kit's small free-standing pieces (FREE_STANDING: crates, lamp posts, benches, bollards, trees, rocks,
+cars, furniture...) cast too: their boxes, built once per world into one mesh under the same flattening
+node (the same projection, texture and darkness as the figures'), so a frame pays one more draw of a
+static mesh. Buildings, walls, hulls and the like do not: a shadow of theirs would have to darken the
+figures standing in it too (a planar shadow darkens the ground only).
+
 Limits: shadows fall on the ground plane (the interior floor) only, not up walls or onto set
-pieces; the kit set and a user's location model cast none (their light is baked). The control passes
+pieces; the big kit pieces and a user's location model cast none (their light is baked). The control passes
 never show shadows (render.py hides them). Only called on the Panda thread, except the pure maths.
 """
 from __future__ import annotations
@@ -47,6 +54,13 @@ INTERIOR_FILL = 0.45     # indoors the bounce fills this share of the shadow bac
 LIGHTEST = 0.65          # outdoors a shadow takes at least this much off the floor's light (a low sun's reads)
 CONTACT_ALPHA = 0.5      # the contact shadow's darkening at its centre
 CONTACT_RADIUS = (0.36, 0.28)   # metres across and along the body, for a 1.75 m figure
+OVERCAST = ("rain", "snow", "fog")   # World.weather values with no hard sun shadow
+# The kit's pieces (dressing.py's box tags) that stand free on the ground, small enough that their
+# shadow never needs to fall on a figure standing inside it.
+FREE_STANDING = frozenset({
+    "crate", "lamp", "pole", "bench", "bollard", "bin", "trunk", "canopy", "bush", "rock", "log", "car", "fence",
+    "hay_bale", "scrub", "driftwood", "umbrella", "vent", "ac_unit", "chair", "table", "desk", "stool", "sofa",
+    "bed"})
 MIN_PROP_SIZE = 0.12     # props smaller than this (a key, a letter in the hand) cast nothing visible
 
 
@@ -70,11 +84,11 @@ class CastLight:
 
 
 def cast_light(world: World) -> CastLight | None:
-    """The light that casts the set's shadows, or None (outside at night or in the rain: contact
-    shadows only)."""
+    """The light that casts the set's shadows, or None (outside at night or under an overcast sky:
+    rain, snow, fog; contact shadows only)."""
     light = world.figure_light or world.light
     interior = bool(world.info.get("interior", False))
-    if not interior and (light.name == "night" or world.weather == "rain"):
+    if not interior and (light.name == "night" or world.weather in OVERCAST):
         return None
     d = np.asarray(light.sun, float)
     d = d / np.linalg.norm(d)
@@ -117,6 +131,7 @@ class GroundShadows:
         self.root = parent.attachNewNode("shadows")
         self.light = light
         self.cast = None
+        self.pieces = None       # the kit's free-standing pieces' shadow (one static mesh)
         self.casters: list = []
         if light is not None:
             self.cast = self.root.attachNewNode("cast")
@@ -147,6 +162,10 @@ class GroundShadows:
                 g = np.clip(np.asarray(world.ground_colour, float)[::-1] / 255.0 * k, 0, 1)
                 self.cast.setTextureOff(top)
                 self.cast.setColor(float(g[0]), float(g[1]), float(g[2]), 1, top)
+            pieces = set_piece_caster(world)
+            if pieces is not None:   # static: built once, never part of rebuild()
+                self.pieces = self.cast.attachNewNode(pieces)
+                self.pieces.setTwoSided(True, top)
         disc, disc_texture = _contact_disc()
         self.contact_proto = NodePath(disc)
         self.contacts = self.root.attachNewNode("contact")
@@ -202,6 +221,17 @@ class GroundShadows:
 
     def show(self) -> None:
         self.root.show()
+
+
+def set_piece_caster(world: World):
+    """One GeomNode of the world's FREE_STANDING boxes (engine geometry: flattened by the cast node
+    like every caster), or None when the set has none."""
+    tags = world.box_tags
+    keep = np.array([t in FREE_STANDING for t in tags], bool) if len(tags) == len(world.box_centres) else None
+    if keep is None or not keep.any():
+        return None
+    quads, normals = geom.box_quads(world.box_centres[keep], world.box_axes[keep], world.box_half[keep])
+    return geom.quads_mesh("set-piece-casters", quads, np.full((len(quads), 3), 255.0), normals)
 
 
 def _body_parts(m) -> list:

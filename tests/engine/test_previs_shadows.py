@@ -7,12 +7,14 @@ import math
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from engine.cues import CameraCue, MotionCue
+from engine.plan import Person, Place, ShotPlan
 from engine.previs import make_renderer, stage
 from engine.previs.projection import Pinhole
 from engine.previs.rig import skeleton
@@ -84,6 +86,20 @@ def test_the_light_that_casts_by_time_of_day_and_place():
     assert lights[("day", True)].darkness > lights[("day", False)].darkness
     assert math.isclose(lights[("day", False)].length(1.0), 1.0 / math.tan(math.asin(day.sun[1])))
     assert dawn.sun[1] < day.sun[1]
+
+
+@pytest.mark.parametrize("weather", ["rain", "storm", "snow", "fog"])
+def test_an_overcast_plan_sky_casts_no_sun_shadow(tmp_path, weather):
+    # the shot plan's weather reaches the world (dressing.world_weather), which both the overlays and
+    # the shadows' light choice read: no cast shadow outside, the contact shadow stays
+    plan = ShotPlan(place=Place(kind="field", interior=False, neutral=False), weather=weather,
+                    people=(Person(description="man", is_subject=True),))
+    r = _renderer(tmp_path, "day", frames=1, plan=plan)
+    assert r.world.weather == ("rain" if weather == "storm" else weather) == r.weather
+    assert cast_light(r.world) is None and r._scene.shadows.cast is None
+    assert len(r._scene.shadows.contact_nodes) == 1
+    clear = _renderer(tmp_path / "clear", "day", frames=1, plan=replace(plan, weather="clear"))
+    assert clear.world.weather == "" and clear._scene.shadows.cast is not None
 
 
 def test_flattening_moves_points_along_the_light_to_the_ground():
@@ -208,3 +224,57 @@ def test_opengl_path_matches_software_on_a_frame_with_shadows(tmp_path):
     assert ma.sum() > 200                                  # a frame with a long dawn shadow in it
     assert (ma & mb).sum() > 0.85 * (ma | mb).sum()        # the same shadow on both paths
     assert psnr(a, b) > 28, psnr(a, b)
+
+
+def _crate_shadow(tmp_path, time: str):
+    """A 0.8 m crate beside MARA on a plain set in `time`'s light: (the pixels its shadow darkens, the
+    renderer, the crate's centre). The kit's free-standing pieces cast like the figures (shadows.py)."""
+    from engine.previs.render import world_key
+    from engine.previs.scene import SetBuilder
+    req = request(tmp_path, f"crate-{time}", HIGH_EWS, frames=1, width=W, height=H,
+                  scene=scene(heading=f"EXT. SQUARE - {time.upper()}"))
+    light = light_for(time, False)
+    b = SetBuilder(light, 0.0)
+    crate = np.array([-1.6, 0.4, 1.0])
+    b.box(crate, (0.8, 0.8, 0.8), 0.0, (150, 120, 80), tag="crate")
+    b.box((0.0, 3.0, 30.0), (20.0, 6.0, 1.0), 0.0, (120, 118, 112), tag="building")   # casts nothing
+    w = b.world("generic", np.array([140.0, 140.0, 140.0]), {"interior": False})
+    w.figure_light = key_light(light)
+    r = make_renderer(req, {world_key(req): w})
+    sc = r._scene
+    assert sc.shadows.pieces is not None
+    shaded = r.frame(0).astype(np.int32)
+    stage.call(sc.shadows.pieces.hide)
+    try:
+        plain = r.frame(0).astype(np.int32)
+    finally:
+        stage.call(sc.shadows.pieces.show)
+    return (plain - shaded).sum(axis=2) > 12, r, crate
+
+
+def _ground_hits(r, mask, start, direction, steps) -> list[float]:
+    cam = Pinhole(r.camera_pose(0), W, H)
+    out = []
+    for d in steps:
+        (u, v), = cam.pixels((start + direction * d)[None, :])[0]
+        x, y = int(round(u)), int(round(v))
+        if 1 <= x < W - 1 and 1 <= y < H - 1 and mask[y - 1:y + 2, x - 1:x + 2].any():
+            out.append(float(d))
+    return out
+
+
+def test_a_kit_crate_casts_on_the_anti_sun_side_long_at_dawn_short_at_noon(tmp_path):
+    reach = {}
+    for time in ("dawn", "day"):
+        mask, r, crate = _crate_shadow(tmp_path / time, time)
+        light = cast_light(r.world)
+        away = light.away()
+        base = np.array([crate[0], 0.0, crate[2]])
+        steps = np.arange(0.45, 8.0, 0.02)   # from just outside the crate's foot (half width 0.4 m)
+        hits = _ground_hits(r, mask, base, away, steps)
+        assert hits and hits[0] < 0.6, (time, hits[:3])                 # the ground beside it is darkened
+        assert not _ground_hits(r, mask, base, -away, steps), time       # nothing on the sun's side
+        reach[time] = max(hits)
+        # as long as its top's shadow: the far top corner lands length(0.8) beyond the far edge
+        assert abs(reach[time] - (light.length(0.8) + 0.4)) < 0.25 * light.length(0.8) + 0.2, (time, reach[time])
+    assert reach["day"] < 0.5 * reach["dawn"], reach
