@@ -274,6 +274,11 @@ def _extend(request: GenerationRequest, worlds, simulate):
         figures = extended
     out = _attach(base, path, figures)
     shown = getattr(ppath, "shown", None)
+    if getattr(out, "_follow", None) is not None:
+        # The parent's operator: its keep boxes the subject over the parent's frames (the base's box,
+        # over the extension's, would turn the kept frames); a loop parent's own keep is in `shown`.
+        own = getattr(parent, "_follow", None)
+        out._follow = out._follow[:2] + (None,) if shown is not None else (own if own is not None else out._follow)
     if shown is not None and hasattr(out, "_follow"):
         # The parent is a loop whose camera keeps its subject (_loop): its frames as it showed them,
         # then the move going on from there, turned as the keep had turned it at the join.
