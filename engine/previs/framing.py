@@ -67,7 +67,6 @@ def prop_dims(kind: str, size: float) -> tuple[float, float, float]:
 HELD_OUT = 0.28       # a held prop: this far in front of the figure
 HELD_HEIGHT = 1.05 / 1.75   # held at the hip: a medium shot sees it, a close-up does not
 FIT_MARGIN = 0.04     # the subject box keeps this fraction of the frame from every edge
-WALKER_MARGIN = 0.12  # a walker the operator keeps stays this fraction of the frame in from its sides
 CATCH_UP_S = 0.4      # seconds a continued shot's operator takes to re-frame a subject left on the edge
 BODY_GIRTH = 0.12      # m about a 1.75 m figure's joints that its mannequin fills (the trunk 0.115 deep)
 TALK_VERBS = {"talk", "argue", "embrace"}
@@ -562,5 +561,6 @@ def follow_direction(plan: ShotPlan | None) -> str:
     return ""
 
 
-__all__ = ["follow", "keep_in_frame", "catch_up", "subject_boxes", "WALKER_MARGIN", "prop_dims", "Mark", "PropMark", "Layout", "Framing", "layout", "solve", "project", "box_in_frame",
-           "box_height_fraction", "follow_direction", "PROP_SIZES", "HEADINGS"]
+__all__ = ["follow", "keep_in_frame", "catch_up", "subject_boxes", "prop_dims", "Mark", "PropMark", "Layout", "Framing",
+           "layout", "solve", "project", "box_in_frame", "box_height_fraction", "follow_direction", "PROP_SIZES",
+           "HEADINGS"]

@@ -31,7 +31,7 @@ from .camera import (CameraPath, CameraPose, dolly_zoom, initial_pose, orbited, 
                      turned_about)
 from .dressing import spiral_reach
 from .figures import FigureState, FigureTrack, default_figures
-from .framing import WALKER_MARGIN, catch_up, follow, keep_in_frame, layout, prop_dims, solve, subject_boxes
+from .framing import catch_up, follow, keep_in_frame, layout, prop_dims, solve, subject_boxes
 from .mannequin import Look, Mannequin, _material, figure_model, hex_rgb
 from .props import DEFAULT_COLOURS, prop_node
 from .projection import Pinhole
@@ -457,14 +457,14 @@ class BlockingRenderer:
         return states
 
     def camera_pose(self, i: int) -> CameraPose:
-        """Frame i's camera: the cue's path, turned to follow a walking subject."""
+        """Frame i's camera: the cue's path, turned to follow a walking subject and to keep it in frame."""
         pose = self.path.pose(i)
         follow_info = getattr(self, "_follow", None)
         if follow_info is None:
             return pose
         aim, mark, keep = follow_info
         lead = self.figure_states(i)[0]
-        if lead.stair:
+        if lead.stair and aim is not None:
             flight = Stair.from_tuple(lead.stair)
             turn = flight.step * (lead.stair_pos - getattr(self, "_stair_from", lead.stair_pos))
             if flight.spiral and turn:
@@ -496,8 +496,7 @@ class BlockingRenderer:
         # edge: the operator catches up over the first beats.
         clock = getattr(self.path, "time", None)   # a retimed path's own clock (an extension's kept part)
         share = catch_up(clock(i) if clock else i / self.fps) if self.camera_continued else 1.0
-        return keep_in_frame(pose, lead, keep, self.width, self.height, WALKER_MARGIN, share) if share > 0 else pose
-
+        return keep_in_frame(pose, lead, keep, self.width, self.height, share=share) if share > 0 else pose
 
     def _inside_room(self, pose: CameraPose, aim: np.ndarray) -> CameraPose:
         """An operator carried round by the orbit stops at the room's walls: nearer the subject, on a
