@@ -176,8 +176,12 @@ class CameraPath:
         t = i / (self.frames - 1) if self.frames > 1 else 0.0
         return self.cue.easing.apply(t)
 
+    def time(self, i: int) -> float:
+        """Frame i's clock in seconds (the shake's; a retimed path keeps its source's)."""
+        return i / self.fps
+
     def pose(self, i: int) -> CameraPose:
-        return self.pose_at(self.progress(i), i / self.fps)
+        return self.pose_at(self.progress(i), self.time(i))
 
     def pose_at(self, s: float, t: float) -> CameraPose:
         """The pose at move progress `s` (0 start .. 1 end of the cue; remix operations go beyond

@@ -22,12 +22,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..cues import MOVE_SPAN, Angle, CameraCue, CameraMove, ShotSize
 from ..plan import ShotPlan
 from .camera import EYE_HEIGHT_M, MIN_CAMERA_HEIGHT_M, SENSOR_WIDTH_MM, CameraPath, CameraPose, look_angles
+from .rig import coco_keypoints, skeleton
+
+if TYPE_CHECKING:
+    from .figures import FigureState
 
 # Body landmarks as fractions of a figure's height (a 1.75 m mannequin: head centre 1.63 m).
 HEAD_CENTRE, HEAD_RADIUS, HEAD_TOP = 1.63 / 1.75, 0.115 / 1.75, 1.745 / 1.75
@@ -70,6 +75,8 @@ def prop_dims(kind: str, size: float) -> tuple[float, float, float]:
 HELD_OUT = 0.28       # a held prop: this far in front of the figure
 HELD_HEIGHT = 1.05 / 1.75   # held at the hip: a medium shot sees it, a close-up does not
 FIT_MARGIN = 0.04     # the subject box keeps this fraction of the frame from every edge
+CATCH_UP_S = 0.4      # seconds a continued shot's operator takes to re-frame a subject left on the edge
+BODY_GIRTH = 0.12      # m about a 1.75 m figure's joints that its mannequin fills (the trunk 0.115 deep)
 TALK_VERBS = {"talk", "argue", "embrace"}
 
 
@@ -498,6 +505,71 @@ def follow(pose: CameraPose, aim: np.ndarray, offset: np.ndarray, dead_deg: tupl
     return replace(pose, yaw=pose.yaw + turn, pitch=max(-89.0, min(89.0, pose.pitch + tilt)))
 
 
+def _corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return np.array([(x, y, z) for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+
+
+def subject_boxes(states: list[FigureState]) -> tuple[np.ndarray, np.ndarray]:
+    """Corners of the subject's head box and body box (its joints, BODY_GIRTH about them) over a whole
+    loop, relative to where it stands: the box a keeping operator frames does not twitch with each
+    arm swing and footfall, so neither does the camera."""
+    heads, bodies = [], []
+    for f in states:
+        j = skeleton(f)
+        at = np.array([f.x, f.y, f.z])
+        r = f.height * HEAD_RADIUS
+        heads += [j["head"] - at - r, j["head"] - at + r]
+        girth = np.array([1.0, 0.0, 1.0]) * BODY_GIRTH * f.height / 1.75
+        joints = np.vstack([coco_keypoints(j), j["r_hand"], j["l_hand"]]) - at
+        bodies += [joints.min(axis=0) - girth, joints.max(axis=0) + girth]
+    return tuple(_corners(np.min(v, axis=0), np.max(v, axis=0)) for v in (heads, bodies))
+
+
+def keep_in_frame(pose: CameraPose, subject: FigureState, boxes: tuple[np.ndarray, np.ndarray], width: int,
+                  height: int, margin: float = FIT_MARGIN, share: float = 1.0) -> CameraPose:
+    """The operator keeps a subject in frame (a loop's, a walker's): the least turn (follow, its dead
+    zone the frame less the subject's size) that holds its body box or, where that is wider than the
+    frame, its head box `margin` (of the frame) in from the frame's sides, and its head box from the
+    top and bottom. A subject already inside is left exactly as it was; a size that cannot fit at all
+    (an extreme close-up's head) is not chased. `boxes`: subject_boxes. `share`: the part of that turn
+    made (an operator catching up, catch_up)."""
+    at = np.array([subject.x, subject.y, subject.z])
+    head, body = (at + b for b in boxes)
+    pos = np.asarray(pose.position, dtype=np.float64)
+    f = pose.focal_px(width)
+    half = [math.degrees(math.atan((0.5 - margin) * side / f)) for side in (width, height)]
+    centre, dead = [0.0, 0.0], [180.0, 180.0]
+    for k, choices in ((0, (np.vstack([body, head]), head)), (1, (head,))):
+        for points in choices:
+            # the points' angles off the lens axis, yaw (k = 0) or pitch (1)
+            rel = [_wrap_deg(look_angles(pos, p)[k] - (pose.yaw, pose.pitch)[k]) for p in points]
+            size = (max(rel) - min(rel)) / 2
+            if size < half[k]:
+                centre[k], dead[k] = (max(rel) + min(rel)) / 2, half[k] - size
+                break
+    # follow turns by how far the middle of the subject is off the lens axis, less the dead zone
+    dist = float(np.linalg.norm(head.mean(axis=0) - pos))
+    axis = pos + pose.basis()[2] * dist
+    middle = pos + replace(pose, yaw=pose.yaw + centre[0], pitch=pose.pitch + centre[1], roll=0.0).basis()[2] * dist
+    kept = follow(pose, axis, middle - axis, (dead[0], dead[1]))
+    if share >= 1.0:
+        return kept
+    return replace(pose, yaw=pose.yaw + share * _wrap_deg(kept.yaw - pose.yaw),
+                   pitch=pose.pitch + share * (kept.pitch - pose.pitch))
+
+
+def catch_up(t: float) -> float:
+    """The share of the keep an operator has made `t` seconds into a continued shot that starts on
+    the last take's frame (its subject perhaps on the edge): none at 0 (no jump on the cut), all by
+    CATCH_UP_S, smoothly (smoothstep)."""
+    u = min(1.0, max(0.0, t / CATCH_UP_S))
+    return u * u * (3.0 - 2.0 * u)
+
+
+def _wrap_deg(deg: float) -> float:
+    return (deg + 180.0) % 360.0 - 180.0
+
+
 def follow_direction(plan: ShotPlan | None) -> str:
     """The screen direction the subject moves ('left', 'right', 'up', 'down' or ''): what a pan or
     tilt with no direction of its own follows."""
@@ -510,5 +582,6 @@ def follow_direction(plan: ShotPlan | None) -> str:
     return ""
 
 
-__all__ = ["follow", "prop_dims", "Mark", "PropMark", "Layout", "Framing", "layout", "solve", "project", "box_in_frame",
-           "box_height_fraction", "follow_direction", "PROP_SIZES", "HEADINGS"]
+__all__ = ["follow", "keep_in_frame", "catch_up", "subject_boxes", "prop_dims", "Mark", "PropMark", "Layout", "Framing",
+           "layout", "solve", "project", "box_in_frame", "box_height_fraction", "follow_direction", "PROP_SIZES",
+           "HEADINGS"]

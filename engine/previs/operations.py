@@ -14,8 +14,8 @@ cycles or interpolates from there.
              paths: frame N (one past the last) equals frame 0, so the loop plays seamlessly. The
              camera goes out along its move and back (cosine; a sweep goes out the side that
              keeps the subject in frame) and the operator turns to keep the subject in frame
-             (_kept), a handheld shake has whole-cycle frequencies, walkers walk a whole number
-             of strides (round an ellipse at constant speed, or marking time on the mark when the
+             (framing.keep_in_frame), a handheld shake has whole-cycle frequencies, walkers walk a
+             whole number of strides (round an ellipse at constant speed, or marking time on the mark when the
              loop is too short for a lap), gestures wave and acting figures breathe a whole number
              of times, other motion (mouths included) plays out and back. A walking subject's
              follow camera closes with the walker it follows.
@@ -39,7 +39,7 @@ from ..errors import EngineError, ErrorKind
 from ..jobs import GenerationRequest
 from .camera import CameraPath, CameraPose, look_angles
 from .figures import BREATHS_HZ, FigureState, FigureTrack
-from .framing import FIT_MARGIN, HEAD_RADIUS, follow
+from .framing import keep_in_frame, subject_boxes
 from .rig import coco_keypoints, skeleton
 
 OPS = ("extend", "loop", "blend", "variation")
@@ -48,7 +48,6 @@ RAMP_S = 0.5           # an extension reaches the shot's pace over this long
 ELLIPSE_PERIMETER = 4.844   # a loop's lap: an ellipse with b = a / 2 is ~4.844 a round (Ramanujan)
 LAP_MIN_A = 0.8        # m: the shortest lap's half-length; a loop with less time marks time
 SWEEPS = (CameraMove.PAN, CameraMove.TILT, CameraMove.TRUCK, CameraMove.PEDESTAL)   # moves across the subject
-BODY_GIRTH = 0.12      # m about a 1.75 m figure's joints that its mannequin fills (the trunk 0.115 deep)
 
 
 def _bad(message: str, suggestion: str = "") -> EngineError:
@@ -115,6 +114,9 @@ class _RetimedPath(CameraPath):
 
     def progress(self, i: int) -> float:
         return self._s[i]
+
+    def time(self, i: int) -> float:
+        return self._t[i]
 
     def pose(self, i: int) -> CameraPose:
         if self.shown is not None:
@@ -272,6 +274,11 @@ def _extend(request: GenerationRequest, worlds, simulate):
         figures = extended
     out = _attach(base, path, figures)
     shown = getattr(ppath, "shown", None)
+    if getattr(out, "_follow", None) is not None:
+        # The parent's operator: its keep boxes the subject over the parent's frames (the base's box,
+        # over the extension's, would turn the kept frames); a loop parent's own keep is in `shown`.
+        own = getattr(parent, "_follow", None)
+        out._follow = out._follow[:2] + (None,) if shown is not None else (own if own is not None else out._follow)
     if shown is not None and hasattr(out, "_follow"):
         # The parent is a loop whose camera keeps its subject (_loop): its frames as it showed them,
         # then the move going on from there, turned as the keep had turned it at the join.
@@ -357,54 +364,6 @@ def _walk_loop(track: FigureTrack, start: FigureState, cam: np.ndarray, n: int, 
     return out
 
 
-def _corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    return np.array([(x, y, z) for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-
-
-def _subject_boxes(states: list[FigureState]) -> tuple[np.ndarray, np.ndarray]:
-    """Corners of the subject's head box and body box (its joints, BODY_GIRTH about them) over a whole
-    loop, relative to where it stands: the box a keeping operator frames does not twitch with each
-    arm swing and footfall, so neither does the camera."""
-    heads, bodies = [], []
-    for f in states:
-        j = skeleton(f)
-        at = np.array([f.x, f.y, f.z])
-        r = f.height * HEAD_RADIUS
-        heads += [j["head"] - at - r, j["head"] - at + r]
-        girth = np.array([1.0, 0.0, 1.0]) * BODY_GIRTH * f.height / 1.75
-        joints = np.vstack([coco_keypoints(j), j["r_hand"], j["l_hand"]]) - at
-        bodies += [joints.min(axis=0) - girth, joints.max(axis=0) + girth]
-    return tuple(_corners(np.min(v, axis=0), np.max(v, axis=0)) for v in (heads, bodies))
-
-
-def _kept(pose: CameraPose, subject: FigureState, boxes: tuple[np.ndarray, np.ndarray], width: int,
-          height: int) -> CameraPose:
-    """The operator keeps a loop's subject in frame: the least turn (framing.follow, its dead zone
-    the frame less the subject's size) that holds its body box or, where that is wider than the
-    frame, its head box FIT_MARGIN in from the frame's sides, and its head box from the top and
-    bottom. A subject already inside is left exactly as it was; a size that cannot fit at all (an
-    extreme close-up's head) is not chased. `boxes`: _subject_boxes."""
-    at = np.array([subject.x, subject.y, subject.z])
-    head, body = (at + b for b in boxes)
-    pos = np.asarray(pose.position, dtype=np.float64)
-    f = pose.focal_px(width)
-    half = [math.degrees(math.atan((0.5 - FIT_MARGIN) * side / f)) for side in (width, height)]
-    centre, dead = [0.0, 0.0], [180.0, 180.0]
-    for k, choices in ((0, (np.vstack([body, head]), head)), (1, (head,))):
-        for points in choices:
-            # the points' angles off the lens axis, yaw (k = 0) or pitch (1)
-            rel = [_wrap(look_angles(pos, p)[k] - (pose.yaw, pose.pitch)[k]) for p in points]
-            size = (max(rel) - min(rel)) / 2
-            if size < half[k]:
-                centre[k], dead[k] = (max(rel) + min(rel)) / 2, half[k] - size
-                break
-    # follow turns by how far the middle of the subject is off the lens axis, less the dead zone
-    dist = float(np.linalg.norm(head.mean(axis=0) - pos))
-    axis = pos + pose.basis()[2] * dist
-    middle = pos + replace(pose, yaw=pose.yaw + centre[0], pitch=pose.pitch + centre[1], roll=0.0).basis()[2] * dist
-    return follow(pose, axis, middle - axis, (dead[0], dead[1]))
-
-
 def _loop(request: GenerationRequest, worlds, simulate):
     opts = request.remix_options()
     parent = simulate(_request(opts.get("parent"), "parent take's"), worlds)
@@ -476,7 +435,11 @@ def _loop(request: GenerationRequest, worlds, simulate):
         # frame's edge would be all kept, a camera standing still).
         who = next((k for k, t in enumerate(tracks) if t.start.name == getattr(out, "subject_name", None)), 0)
         subject = [figures(i)[who] for i in range(n + 1)]
-        boxes = _subject_boxes(subject)
+        boxes = subject_boxes(subject)
+        if getattr(out, "_follow", None) is not None:
+            # the loop's own keep (below) frames the subject: the take's catch-up (on the take's
+            # clock, not the loop's) would not close
+            out._follow = out._follow[:2] + (None,)
         best = None
         for candidate in paths:
             out.path = candidate
@@ -484,11 +447,11 @@ def _loop(request: GenerationRequest, worlds, simulate):
             # a subject out of the parent's frame at the loop's start (a chained pan that takes over
             # a walker on the edge) is framed first: the whole move turned by that much, so it
             # sweeps from there rather than being held still by the keep below
-            first = _kept(cued[0], subject[0], boxes, out.width, out.height)
+            first = keep_in_frame(cued[0], subject[0], boxes, out.width, out.height)
             turn, tilt = _wrap(first.yaw - cued[0].yaw), first.pitch - cued[0].pitch
             if turn or tilt:
                 cued = [replace(c, yaw=c.yaw + turn, pitch=c.pitch + tilt) for c in cued]
-            kept = [_kept(c, f, boxes, out.width, out.height) for c, f in zip(cued, subject)]
+            kept = [keep_in_frame(c, f, boxes, out.width, out.height) for c, f in zip(cued, subject)]
             turned = sum(abs(_wrap(k.yaw - c.yaw)) + abs(k.pitch - c.pitch) for c, k in zip(cued, kept))
             if best is None or turned < best[0] - 1e-9:
                 best = (turned, candidate, kept)

@@ -31,7 +31,7 @@ from .camera import (CameraPath, CameraPose, dolly_zoom, initial_pose, orbited, 
                      turned_about)
 from .dressing import spiral_reach
 from .figures import FigureState, FigureTrack, default_figures
-from .framing import follow, layout, prop_dims, solve
+from .framing import catch_up, follow, keep_in_frame, layout, prop_dims, solve, subject_boxes
 from .mannequin import Look, Mannequin, _material, figure_model, hex_rgb
 from .props import DEFAULT_COLOURS, prop_node
 from .projection import Pinhole
@@ -363,10 +363,10 @@ class BlockingRenderer:
                                    np.asarray(start_pose.position), fresh=state is None, act=a, stair=stair,
                                    settle_to=settle.get(f.name))
                        for f, a in zip(figures, acts)]
-        self._follow = None
+        self._follow = None   # (aim, mark, keep): the operator's follow of the subject (None: the path as it is)
         if plan is not None and self.tracks and self.tracks[0].act in ("climb", "descend"):
             # The operator keeps the climber (round the spiral, up the flight) in frame.
-            self._follow = (np.array(framing.aim), np.array([figures[0].x, 0.0, figures[0].z]))
+            self._follow = (np.array(framing.aim), np.array([figures[0].x, 0.0, figures[0].z]), None)
             self._stair_from = self.tracks[0].start.stair_pos   # where on the flight the orbit starts
             # the head the framing was set on: the figure standing on its mark (or, when the camera
             # continues, the climber where the previous take left him)
@@ -375,21 +375,28 @@ class BlockingRenderer:
             self._head_from = float(skeleton(framed)["head"][1])
         elif plan is not None and self.tracks and self.tracks[0].walking:
             lead_track = self.tracks[0]
+            # The operator keeps the walker in frame whatever the cued move does (a truck that outruns
+            # it, a chained take that hands it over on the edge): see camera_pose.
+            keep = subject_boxes([lead_track.state(i) for i in range(self.frames)])
+            self._follow = (None, None, keep)
             if request.camera.move in (CameraMove.PAN, CameraMove.TILT):
                 # A pan on a walker goes the way the walker goes (its span as cued, uncapped).
                 across = float(np.dot(lead_track.travel, right))
-                if request.camera.move is CameraMove.PAN and abs(across) > 1e-6 and not self.camera_continued:
-                    # It starts on the walker (off its mark at frame 0) and pans the way it walks.
+                if request.camera.move is CameraMove.PAN and abs(across) > 1e-6:
                     cue = request.camera.with_(direction="right" if across > 0 else "left")
-                    s0 = lead_track.state(0)
-                    begin = follow(start_pose, np.array(framing.aim),
-                                   np.array([s0.x - figures[0].x, 0.0, s0.z - figures[0].z]))
+                    begin = start_pose
+                    if not self.camera_continued:
+                        # It starts on the walker (off its mark at frame 0) and pans the way it walks;
+                        # a continued one starts where the last take ended (the keep catches up).
+                        s0 = lead_track.state(0)
+                        begin = follow(start_pose, np.array(framing.aim),
+                                       np.array([s0.x - figures[0].x, 0.0, s0.z - figures[0].z]))
                     self.path = CameraPath(cue, begin, np.array(framing.aim), self.frames, self.fps,
                                            request.seed, focus=np.array(framing.focus))
             else:
                 # Otherwise the operator follows the walker on top of the cued move. Applied per frame
                 # from the subject's state, so remix retimings of path and figures keep it.
-                self._follow = (np.array(framing.aim), np.array([figures[0].x, 0.0, figures[0].z]))
+                self._follow = (np.array(framing.aim), np.array([figures[0].x, 0.0, figures[0].z]), keep)
         self.looks = looks
         from .lipsync import mouth_curves
         self.mouths = mouth_curves(request)   # speaking characters' mouths follow their lines
@@ -449,14 +456,14 @@ class BlockingRenderer:
         return states
 
     def camera_pose(self, i: int) -> CameraPose:
-        """Frame i's camera: the cue's path, turned to follow a walking subject."""
+        """Frame i's camera: the cue's path, turned to follow a walking subject and to keep it in frame."""
         pose = self.path.pose(i)
         follow_info = getattr(self, "_follow", None)
         if follow_info is None:
             return pose
-        aim, mark = follow_info
+        aim, mark, keep = follow_info
         lead = self.figure_states(i)[0]
-        if lead.stair:
+        if lead.stair and aim is not None:
             flight = Stair.from_tuple(lead.stair)
             turn = flight.step * (lead.stair_pos - getattr(self, "_stair_from", lead.stair_pos))
             if flight.spiral and turn:
@@ -477,10 +484,18 @@ class BlockingRenderer:
             if flight.spiral:
                 # and never stands among the treads: a close size backs off, on a longer lens
                 pose = out_of_ring(pose, aim, (flight.cx, flight.cz), spiral_reach(flight) + TREAD_CLEAR)
-        # The walker may drift a fifth of the field of view off its framing before the camera turns.
-        hfov = math.degrees(2 * math.atan(18.0 / pose.lens_mm))
-        dead = (0.2 * hfov, 0.2 * hfov * self.height / self.width)
-        return follow(pose, aim, np.array([lead.x, 0.0, lead.z]) - mark, dead)
+        if aim is not None:
+            # The walker may drift a fifth of the field of view off its framing before the camera turns.
+            hfov = math.degrees(2 * math.atan(18.0 / pose.lens_mm))
+            dead = (0.2 * hfov, 0.2 * hfov * self.height / self.width)
+            pose = follow(pose, aim, np.array([lead.x, 0.0, lead.z]) - mark, dead)
+        if keep is None:
+            return pose
+        # A continued camera starts exactly on the last take's frame, where the walker may stand on the
+        # edge: the operator catches up over the first beats.
+        clock = getattr(self.path, "time", None)   # a retimed path's own clock (an extension's kept part)
+        share = catch_up(clock(i) if clock else i / self.fps) if self.camera_continued else 1.0
+        return keep_in_frame(pose, lead, keep, self.width, self.height, share=share) if share > 0 else pose
 
     def _inside_room(self, pose: CameraPose, aim: np.ndarray) -> CameraPose:
         """An operator carried round by the orbit stops at the room's walls: nearer the subject, on a

@@ -195,6 +195,19 @@ def test_loop_keeps_the_walker_in_frame(chain):
         assert r.camera_pose(n) == r.camera_pose(0)
 
 
+def test_the_chain_keeps_its_walker_in_frame(chain):
+    """The chain's truck and the pan chained on it (no direction of its own): the walker's head box is
+    inside the frame on every frame, projected from its joints. Before, the truck outran her (head
+    out from frame 6, to -46 px of 192) and the pan took her over on the edge and panned away (out
+    on all 12 frames)."""
+    doc, _ = chain
+    for _, shot in doc.project.shots():
+        r = make_renderer(remix.take_request(doc, doc.project.take(shot.selected_take)))
+        for i in range(r.frames):
+            head_in, left, right = subject_in_frame(r, i)
+            assert head_in, (shot.camera.move, i, left, right)
+
+
 def test_blend_inserts_a_shot_and_recut_trims_undoably(chain):
     doc, loop = chain
     a_shot, b_shot = (s for _, s in doc.project.shots())
