@@ -7,7 +7,10 @@ these joints, the pose pass projects their COCO-18 subset, and the pose tests re
 Gait: the walk phase is distance travelled (phase = 2 pi * distance / stride length), and each foot
 is placed, not swung: in stance (half of each cycle) it stays at its footfall on the ground while the
 hips travel over it, in swing it moves ahead along a lifted arc; the knee follows by two-bone IK. A
-foot in stance therefore does not slide (tests/engine/test_previs_rig.py).
+foot in stance therefore does not slide (tests/engine/test_previs_rig.py); late in stance its heel
+lifts about the ball, the toe staying put. The legs have their anthropometric lengths, so the pelvis
+cannot ride at standing height over feet a quarter stride ahead and behind: it comes down as far as
+the legs need (soft knees at most), the natural bob of a gait, lowest as the weight changes feet.
 """
 from __future__ import annotations
 
