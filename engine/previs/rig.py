@@ -14,6 +14,7 @@ the legs need (soft knees at most), the natural bob of a gait, lowest as the wei
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -95,32 +96,41 @@ def _flat_foot(distance: float, stride_len: float, leg_phase: float, swing: floa
     return toe_f - r * math.cos(a), toe_u + r * math.sin(a), toe_f, toe_u
 
 
+def _limit(d: float, stride_len: float, swing: float, k: float) -> float:
+    """How high the pelvis can ride over level ground with both legs reaching their feet (soft knees):
+    the lower leg's reach. Uncapped, it peaks over a stance foot."""
+    out = math.inf
+    for leg in (0.0, 0.5):
+        fa, fu, _, _ = _flat_foot(d, stride_len, leg, swing, k)
+        out = min(out, fu + math.sqrt(max(0.0, (REACH * k) ** 2 - fa * fa)))
+    return out
+
+
+@functools.lru_cache(maxsize=512)
+def _step_wave(stride_len: float, swing: float, k: float) -> tuple[float, float, float, float]:
+    """(low, high, phase of the low, phase from the low to the high) of a step's limit, the same every
+    step (the legs swap), sampled once per gait."""
+    step = stride_len / 2
+    samples = [_limit(step * i / _GAIT_SAMPLES, stride_len, swing, k) for i in range(_GAIT_SAMPLES)]
+    at = samples.index(min(samples)) / _GAIT_SAMPLES
+    top = (samples.index(max(samples)) / _GAIT_SAMPLES - at) % 1.0 or 0.5   # mid-stance, after the low
+    return min(samples), min(max(samples), HIP_HEIGHT * k), at, top
+
+
 def _gait_hip(distance: float, stride_len: float, swing: float, k: float) -> float:
     """Pelvis height (over the ground) of a walker: as high as both legs reach their feet on soft knees,
     lowest as the weight passes from foot to foot. The legs' limit has a sharp low there (the body would
-    bounce off it), so the pelvis rides a smooth wave that touches that low once a step and stays under
-    the limit throughout."""
-    def limit(d: float) -> float:   # the lower leg's reach; uncapped, it peaks over a stance foot
-        out = math.inf
-        for leg in (0.0, 0.5):
-            fa, fu, _, _ = _flat_foot(d, stride_len, leg, swing, k)
-            out = min(out, fu + math.sqrt(max(0.0, (REACH * k) ** 2 - fa * fa)))
-        return out
-    step = stride_len / 2
-    p = (distance / step) % 1.0
-    start = distance - p * step
-    samples = [limit(start + step * i / _GAIT_SAMPLES) for i in range(_GAIT_SAMPLES)]
-    low, high = min(samples), min(max(samples), HIP_HEIGHT * k)
-    at = samples.index(min(samples)) / _GAIT_SAMPLES
-    top = (samples.index(max(samples)) / _GAIT_SAMPLES - at) % 1.0 or 0.5   # mid-stance, after the low
+    bounce off it), so the pelvis rides a smooth wave that touches that low once a step, peaks at
+    mid-stance and stays under the limit throughout."""
+    low, high, at, top = _step_wave(stride_len, swing, k)
     floor = HIP_HEIGHT * k - RUN_DROP * k
     # up from the low to mid-stance, down to the next low: two half cosines
-    w = (p - at) % 1.0
+    w = (distance / (stride_len / 2) - at) % 1.0
     e = w / top if w < top else 1.0 + (w - top) / (1.0 - top)
     wave = max(low, floor) + (high - max(low, floor)) * (1 - math.cos(math.pi * e)) / 2
     # a run's feet at the changeover are out of reach at any height (the leg takes them in): the wave
     # alone, bottoming at the floor
-    return wave if low < floor else min(wave, limit(distance), HIP_HEIGHT * k)
+    return wave if low < floor else min(wave, _limit(distance, stride_len, swing, k), HIP_HEIGHT * k)
 
 
 _GAIT_SAMPLES = 32
