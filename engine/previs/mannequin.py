@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import geom
-from .rig import skeleton
+from .rig import TOE, skeleton
 
 SKIN = (214, 184, 152)
 HAIR = (62, 46, 36)
@@ -179,10 +179,16 @@ class Mannequin:
                 node.setMat(mat(body_r * s, body_f * s, body_u * s, c))
             elif kind == "foot":
                 a, b = geom.swap(j[spec[0]]), geom.swap(j[spec[1]])
-                c = a * 0.45 + b * 0.55 + np.array([0, 0, -0.015 * k])
                 f = _unit(np.array([b[0] - a[0], b[1] - a[1], 0.0]))
-                rr = _unit(_cross(f, body_u))
-                node.setMat(mat(rr * 0.05 * k, f * 0.13 * k, body_u * 0.045 * k, c))
+                u = body_u
+                if getattr(state, "fall", 0.0) <= 0:
+                    # the shoe pitches with the foot (rig.heel_off: up on the ball), level when flat
+                    d = b - a
+                    p = math.atan2(float(d[2]), float(np.hypot(d[0], d[1]))) - math.atan2(TOE[1], TOE[0])
+                    f, u = f * math.cos(p) + body_u * math.sin(p), body_u * math.cos(p) - f * math.sin(p)
+                c = a * 0.45 + b * 0.55 - u * 0.015 * k
+                rr = _unit(_cross(f, u))
+                node.setMat(mat(rr * 0.05 * k, f * 0.13 * k, u * 0.045 * k, c))
             elif kind == "hand":
                 a, b = geom.swap(j[spec[0]]), geom.swap(j[spec[1]])
                 d = _unit(b - a)

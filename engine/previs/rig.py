@@ -7,18 +7,33 @@ these joints, the pose pass projects their COCO-18 subset, and the pose tests re
 Gait: the walk phase is distance travelled (phase = 2 pi * distance / stride length), and each foot
 is placed, not swung: in stance (half of each cycle) it stays at its footfall on the ground while the
 hips travel over it, in swing it moves ahead along a lifted arc; the knee follows by two-bone IK. A
-foot in stance therefore does not slide (tests/engine/test_previs_rig.py).
+foot in stance therefore does not slide (tests/engine/test_previs_rig.py); late in stance its heel
+lifts about the ball, the toe staying put. The legs have their anthropometric lengths, so the pelvis
+cannot ride at standing height over feet a quarter stride ahead and behind: it comes down as far as
+the legs need (soft knees at most), the natural bob of a gait, lowest as the weight changes feet.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 SEAT_HEIGHT = 0.47
-THIGH, SHIN = 0.46, 0.46   # of a 1.75 m figure
-HIP_HEIGHT = 0.93
+# Segment lengths of a 1.75 m figure from the anthropometric fractions of height H (Drillis & Contini,
+# Winter): thigh 0.245 H, shin 0.246 H, ankle 0.039 H over the sole.
+THIGH, SHIN = 0.43, 0.43
+ANKLE = 0.07
+SOFT_KNEE = math.radians(4.0)   # a standing leg is not locked: the knee flexes a few degrees
+REACH = math.sqrt(THIGH ** 2 + SHIN ** 2 + 2 * THIGH * SHIN * math.cos(SOFT_KNEE))   # hip to ankle, soft knee
+HIP_HEIGHT = ANKLE + REACH      # 0.929: the hip joint ~0.53 H, standing on soft knees
+GAIT_SMOOTH = 0.03   # m: on a stair, how far the pelvis eases below the sharper of the legs' two limits
+RUN_DROP = 0.09      # m: the most a walker's pelvis dips: a runner's placed feet at double support are
+                     # farther apart than legs reach (a run has a flight phase the placement does not model)
 FOOT_LIFT = 0.09
+HEEL_OFF = math.radians(30.0)   # the trailing foot's heel lifts (about the ball) at the end of stance
+TOE = (0.14, -0.05)             # ball of the foot from the ankle (forward, up) of a 1.75 m figure
+FOOT_BACK = 0.045               # of the stride: how far behind the hips the footfalls are centred
 MARCH_BOB = 0.008   # m (half the dip) of a figure marking time, at a full stride
 HELD_HAND, HELD_FWD, HELD_SIDE = 0.87, 0.26, 0.12   # where a held prop sits (framing.HAND, HELD_OUT)
 
@@ -45,11 +60,89 @@ def foot_offset(distance: float, stride_len: float, leg_phase: float) -> tuple[f
     falls linearly from +S/4 to -S/4 while the world position holds. Swing: back to +S/4, eased."""
     u = (distance / stride_len + leg_phase) % 1.0
     q = stride_len / 4
+    back = FOOT_BACK * stride_len   # the footfalls sit a little behind the hips (the trailing heel lifts)
     if u < 0.5:
-        return q - 4 * q * u, 0.0
+        return q - 4 * q * u - back, 0.0
     s = (u - 0.5) * 2
     e = s * s * (3 - 2 * s)
-    return -q + 2 * q * e, FOOT_LIFT * math.sin(math.pi * s)
+    return -q + 2 * q * e - back, FOOT_LIFT * math.sin(math.pi * s)
+
+
+def heel_off(distance: float, stride_len: float, leg_phase: float) -> float:
+    """0..1, how far the foot has rolled onto its ball (foot_offset's cycle): the heel rises over the
+    last part of stance, the toe staying where it stood, and the foot levels again early in the swing."""
+    u = (distance / stride_len + leg_phase) % 1.0
+    if u < 0.3:
+        return 0.0
+    if u < 0.5:
+        s = (u - 0.3) / 0.2
+    elif u < 0.7:
+        s = 1.0 - (u - 0.5) / 0.2
+    else:
+        return 0.0
+    return s * s * (3 - 2 * s)
+
+
+def _flat_foot(distance: float, stride_len: float, leg_phase: float, swing: float, k: float
+               ) -> tuple[float, float, float, float]:
+    """A foot on level ground in the body's frame: (ankle ahead of the hip, ankle up, toe ahead, toe up),
+    `swing` the stride amount (FigureState.stride, less a march). The foot rolls about its ball
+    (heel_off): the toe holds its place, the ankle rises with the heel."""
+    ahead, lift = foot_offset(distance, stride_len, leg_phase)
+    ahead *= swing
+    toe_f, toe_u = ahead + TOE[0] * k, ANKLE * k + lift * swing + TOE[1] * k
+    a = math.atan2(-TOE[1], TOE[0]) + HEEL_OFF * heel_off(distance, stride_len, leg_phase) * swing
+    r = math.hypot(TOE[0], TOE[1]) * k
+    return toe_f - r * math.cos(a), toe_u + r * math.sin(a), toe_f, toe_u
+
+
+def _limit(d: float, stride_len: float, swing: float, k: float) -> float:
+    """How high the pelvis can ride over level ground with both legs reaching their feet (soft knees):
+    the lower leg's reach. Uncapped, it peaks over a stance foot."""
+    out = math.inf
+    for leg in (0.0, 0.5):
+        fa, fu, _, _ = _flat_foot(d, stride_len, leg, swing, k)
+        out = min(out, fu + math.sqrt(max(0.0, (REACH * k) ** 2 - fa * fa)))
+    return out
+
+
+@functools.lru_cache(maxsize=512)
+def _step_wave(stride_len: float, swing: float, k: float) -> tuple[float, float, float, float]:
+    """(low, high, phase of the low, phase from the low to the high) of a step's limit, the same every
+    step (the legs swap), sampled once per gait."""
+    step = stride_len / 2
+    samples = [_limit(step * i / _GAIT_SAMPLES, stride_len, swing, k) for i in range(_GAIT_SAMPLES)]
+    at = samples.index(min(samples)) / _GAIT_SAMPLES
+    top = (samples.index(max(samples)) / _GAIT_SAMPLES - at) % 1.0 or 0.5   # mid-stance, after the low
+    return min(samples), min(max(samples), HIP_HEIGHT * k), at, top
+
+
+def _gait_hip(distance: float, stride_len: float, swing: float, k: float) -> float:
+    """Pelvis height (over the ground) of a walker: as high as both legs reach their feet on soft knees,
+    lowest as the weight passes from foot to foot. The legs' limit has a sharp low there (the body would
+    bounce off it), so the pelvis rides a smooth wave that touches that low once a step, peaks at
+    mid-stance and stays under the limit throughout."""
+    low, high, at, top = _step_wave(stride_len, swing, k)
+    floor = HIP_HEIGHT * k - RUN_DROP * k
+    # up from the low to mid-stance, down to the next low: two half cosines
+    w = (distance / (stride_len / 2) - at) % 1.0
+    e = w / top if w < top else 1.0 + (w - top) / (1.0 - top)
+    wave = max(low, floor) + (high - max(low, floor)) * (1 - math.cos(math.pi * e)) / 2
+    # a run's feet at the changeover are out of reach at any height (the leg takes them in): the wave
+    # alone, bottoming at the floor
+    return wave if low < floor else min(wave, _limit(distance, stride_len, swing, k), HIP_HEIGHT * k)
+
+
+_GAIT_SAMPLES = 32
+
+
+def _smin(a: float, b: float, w: float) -> float:
+    """min(a, b) with the corner rounded over a width w (never above either): the pelvis eases
+    through the low of a step instead of bouncing off it."""
+    if w <= 1e-9:
+        return min(a, b)
+    h = max(w - abs(a - b), 0.0) / w
+    return min(a, b) - h * h * w / 4
 
 
 class Stair:
@@ -142,10 +235,6 @@ def skeleton(f) -> dict[str, np.ndarray]:
     stride = min(1.0, max(0.0, f.stride))
     hip_y = (HIP_HEIGHT - (HIP_HEIGHT - SEAT_HEIGHT - 0.05) * sit) * k
     hip_y -= 0.4 * k * kneel * (1 - sit)
-    if stair is not None:
-        # on a stair the body rides half a tread below the walking line (knees bent), so the leg
-        # reaches a foot still on the tread below as the body passes half a step beyond it
-        hip_y -= 0.5 * stair.rise + 0.04 * k
     march = min(1.0, max(0.0, getattr(f, "march", 0.0)))
     if march > 0:
         # marking time: the hips go nowhere, so a foot placed along the stride would slide back under
@@ -155,25 +244,21 @@ def skeleton(f) -> dict[str, np.ndarray]:
     lean = math.radians(4 + 14 * f.run) * stride * (1 - march) + math.radians(8) * kneel
     torso = up * math.cos(lean) + fwd * math.sin(lean)
     breathe = 0.006 * k * math.sin(getattr(f, "breath", 0.0))
-    j: dict[str, np.ndarray] = {}
-    pelvis = base + up * hip_y
-    j["pelvis"] = pelvis
-    j["chest"] = pelvis + up * 0.06 * k + torso * (0.25 * k + breathe)
-    j["neck"] = pelvis + up * 0.06 * k + torso * (0.50 * k + breathe)
     stride_len = 2.4 if f.run > 0.5 else 1.4
     stride_len *= k
     distance = f.walk_phase / (2 * math.pi) * stride_len
+    # The feet first: where each stands or swings (foot_offset, stair_foot, the one truth), then the
+    # pelvis comes down as far as the legs need to reach them.
+    feet = {}
+    swing = stride * (1 - march)
     for name, side, leg_phase in (("r", 1.0, 0.0), ("l", -1.0, 0.5)):
-        hip = pelvis + right * side * 0.1 * k
-        j[f"{name}_hip"] = hip
-        if sit > 0:
-            # thighs forward to the seat's edge, shins hanging: blended with the standing leg
-            s_knee = hip + fwd * 0.44 * k + up * 0.0
-            s_ankle = s_knee - up * (hip_y - 0.06 * k) + fwd * 0.04 * k
-        ahead, lift = foot_offset(distance, stride_len, leg_phase) if stride > 0 else (0.0, 0.0)
-        ahead *= stride * (1 - march)
-        lift *= stride
-        ankle = base + right * side * 0.1 * k + fwd * ahead + up * (0.07 * k + lift)
+        ahead, up_, toe_f, toe_u = _flat_foot(distance, stride_len, leg_phase, swing, k) if stride > 0 else \
+            (0.0, ANKLE * k, TOE[0] * k, ANKLE * k + TOE[1] * k)
+        if stride > 0 and march > 0:   # marking time: the foot lifts where it stood
+            lift = foot_offset(distance, stride_len, leg_phase)[1] * stride * march
+            up_, toe_u = up_ + lift, toe_u + lift
+        foot = base + right * side * 0.1 * k
+        ankle, toe = foot + fwd * ahead + up * up_, foot + fwd * toe_f + up * toe_u
         if stair is not None:
             # on a stair each foot stands on a tread (its top) and swings two treads on, over the nosing
             s_at, stance, e = stair_foot(stair, f.stair_pos, 0 if side > 0 else 1, stride)
@@ -184,19 +269,50 @@ def skeleton(f) -> dict[str, np.ndarray]:
             frac = s_at - math.floor(s_at)
             y = stair.height(s_at) if stance else lo + (hi - lo) * frac
             clear = 0.0 if stance else (FOOT_LIFT + stair.rise) * math.sin(math.pi * e)
-            ankle = np.array([at[0], y + 0.07 * k + clear * stride, at[2]])
+            ankle = np.array([at[0], y + ANKLE * k + clear * stride, at[2]])
+            toe = ankle + (fwd * TOE[0] + up * TOE[1]) * k
+        feet[name] = (side, ankle, toe)
+    if stair is not None:
+        # the pelvis rides as high as both legs reach their treads (soft knees at most), eased through
+        # the low as the weight passes from one foot to the other; never lower than half a tread under
+        # the line (a climber setting off, his back foot still a tread down, reaches it on tiptoe)
+        limits = []
+        for side, ankle, _ in feet.values():
+            d = base + right * side * 0.1 * k - ankle
+            flat = float(np.hypot(d[0], d[2]))
+            limits.append(float(ankle[1] - base[1]) + math.sqrt(max(0.0, (REACH * k) ** 2 - flat * flat)))
+        low = _smin(limits[0], limits[1], GAIT_SMOOTH * k)
+        hip_y = min(hip_y, max(low, HIP_HEIGHT * k - 0.5 * stair.rise - 0.04 * k))
+    elif swing > 0:
+        hip_y = min(hip_y, _gait_hip(distance, stride_len, swing, k))
+    j: dict[str, np.ndarray] = {}
+    pelvis = base + up * hip_y
+    j["pelvis"] = pelvis
+    j["chest"] = pelvis + up * 0.06 * k + torso * (0.25 * k + breathe)
+    j["neck"] = pelvis + up * 0.06 * k + torso * (0.50 * k + breathe)
+    for name, (side, ankle, toe) in feet.items():
+        hip = pelvis + right * side * 0.1 * k
+        j[f"{name}_hip"] = hip
+        if sit > 0:
+            # thighs forward to the seat's edge, shins hanging: blended with the standing leg
+            s_knee = hip + fwd * 0.44 * k + up * 0.0
+            s_ankle = s_knee - up * (hip_y - 0.06 * k) + fwd * 0.04 * k
         if kneel > 0 and side > 0:   # the right knee goes down, the left foot stays planted ahead
             ankle = ankle - fwd * 0.3 * k * kneel
-        knee, ankle = _ik(hip, ankle, THIGH * k, SHIN * k, fwd)
+        knee, reached = _ik(hip, ankle, THIGH * k, SHIN * k, fwd)
+        toe = toe + (reached - ankle)   # a foot the leg cannot reach comes in with it
+        ankle = reached
         if kneel > 0 and side > 0:
-            knee = knee * (1 - kneel) + (base + right * 0.1 * k + up * 0.07 * k + fwd * 0.1 * k) * kneel
+            knee = knee * (1 - kneel) + (base + right * 0.1 * k + up * ANKLE * k + fwd * 0.1 * k) * kneel
             ankle = ankle * (1 - kneel) + (knee - fwd * SHIN * k * 0.95 - up * 0.0) * kneel
-            ankle[1] = max(ankle[1], 0.07 * k)
+            ankle[1] = max(ankle[1], ANKLE * k)
+            toe = ankle + (fwd * TOE[0] + up * TOE[1]) * k
         if sit > 0:
             knee = knee * (1 - sit) + s_knee * sit
             ankle = ankle * (1 - sit) + s_ankle * sit
+            toe = ankle + (fwd * TOE[0] + up * TOE[1]) * k
         j[f"{name}_knee"], j[f"{name}_ankle"] = knee, ankle
-        j[f"{name}_toe"] = ankle + fwd * 0.14 * k - up * 0.05 * k
+        j[f"{name}_toe"] = toe
         # arms swing against the legs (the right arm with the left leg)
         swing = -side * (0.35 + 0.25 * f.run) * stride * math.sin(f.walk_phase)
         shoulder = j["neck"] - torso * 0.06 * k + right * side * 0.2 * k

@@ -111,3 +111,62 @@ def test_a_gesture_coming_down_takes_up_the_held_prop_without_a_snap():
     steps = np.linalg.norm(np.diff(np.array(hands), axis=0), axis=1)
     assert steps.max() < 0.04, steps.max()
     assert np.allclose(hands[-1], skeleton(FigureState("m", carry=1.0))["r_hand"])
+
+
+def _knee(j, s):
+    """(flexion in degrees, how far the knee stands ahead of the hip-ankle line) of leg s."""
+    hip, knee, ankle = j[f"{s}_hip"], j[f"{s}_knee"], j[f"{s}_ankle"]
+    a, b = hip - knee, ankle - knee
+    flex = 180.0 - math.degrees(math.acos(np.dot(a, b) / np.linalg.norm(a) / np.linalg.norm(b)))
+    axis = (ankle - hip) / np.linalg.norm(ankle - hip)
+    off = (knee - hip) - axis * float(np.dot(knee - hip, axis))
+    return flex, float(np.dot(off, j["body_fwd"]))
+
+
+@pytest.mark.parametrize("height", [1.55, 1.75, 1.95])
+def test_a_standing_figure_stands_straight_at_its_height(height):
+    # soft knees, not a crouch: the legs reach the ground almost straight, the crown at the height
+    j = skeleton(FigureState("A", height=height))
+    for s in ("r", "l"):
+        flex, ahead = _knee(j, s)
+        assert flex < 5.0 and ahead < 0.03, (s, flex, ahead)
+        assert abs(j[f"{s}_toe"][1] - 0.02 * height / 1.75) < 1e-6      # the foot flat on the ground
+    crown = j["head"][1] + 0.129 * height / 1.75    # the hair's top (mannequin.py's head ellipsoids)
+    assert abs(crown - height) < 0.02, crown
+
+
+def test_a_walk_bobs_on_straight_stance_legs():
+    """The pelvis rides up over the stance leg (near straight at mid-stance) and down as the weight
+    passes to the other foot: 2-6 cm a step, smoothly."""
+    track, states = _walk()
+    joints = [skeleton(s) for s in states]
+    mid = range(len(states) // 4, 3 * len(states) // 4)
+    ys = np.array([joints[i]["pelvis"][1] for i in mid])
+    assert 0.02 <= ys.max() - ys.min() <= 0.06, ys.max() - ys.min()
+    fps_step = 0.7 / 1.2 * 24        # frames a step (1.4 m stride at 1.2 m/s)
+    amp = (ys.max() - ys.min()) / 2
+    assert np.abs(np.diff(ys)).max() < 2 * amp * 2 * math.pi / fps_step   # no jolt at the changeover
+    seen = 0
+    for i in mid:
+        j = joints[i]
+        for s in ("r", "l"):
+            under = j[f"{s}_ankle"] - j[f"{s}_hip"]
+            if abs(float(np.dot(under, j["body_fwd"]))) < 0.04 and j[f"{s}_ankle"][1] < 0.075:   # mid-stance
+                seen += 1
+                assert _knee(j, s)[0] < 8.0, (i, s, _knee(j, s))
+    assert seen >= 4
+    # lowest at double support (both feet down), highest over one
+    low = int(np.argmin(ys)) + mid.start
+    assert max(joints[low][f"{s}_toe"][1] for s in ("r", "l")) < 0.03
+
+
+def test_a_heel_lifting_off_keeps_its_toe_planted():
+    # at the end of stance the heel rises about the ball of the foot: the toe does not slide
+    track, states = _walk()
+    toes = np.array([skeleton(s)["r_toe"] for s in states])
+    ankles = np.array([skeleton(s)["r_ankle"] for s in states])
+    rolled = [i for i in range(24, 72) if toes[i, 1] < 0.021 and ankles[i, 1] > 0.08]
+    assert len(rolled) >= 2
+    for i in rolled:
+        assert np.linalg.norm(toes[i, [0, 2]] - toes[rolled[0], [0, 2]]) < 0.01 or \
+            np.linalg.norm(toes[i, [0, 2]] - toes[rolled[-1], [0, 2]]) < 0.01

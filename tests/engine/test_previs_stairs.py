@@ -13,11 +13,9 @@ from engine.previs.dressing import SPIRAL, STRAIGHT
 from engine.previs.figures import FigureState, FigureTrack
 from engine.previs.projection import Pinhole
 from engine.previs.render import BlockingRenderer
-from engine.previs.rig import skeleton, stair_foot
+from engine.previs.rig import ANKLE, skeleton, stair_foot
 from previs_testkit import request
 from studio.shotplan import build_plan
-
-ANKLE = 0.07   # the rig's ankle height over the sole (1.75 m figure)
 
 
 def track(act, stair, frames=72):
