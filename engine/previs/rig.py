@@ -27,7 +27,6 @@ ANKLE = 0.07
 SOFT_KNEE = math.radians(4.0)   # a standing leg is not locked: the knee flexes a few degrees
 REACH = math.sqrt(THIGH ** 2 + SHIN ** 2 + 2 * THIGH * SHIN * math.cos(SOFT_KNEE))   # hip to ankle, soft knee
 HIP_HEIGHT = ANKLE + REACH      # 0.929: the hip joint ~0.53 H, standing on soft knees
-GAIT_SMOOTH = 0.03   # m: on a stair, how far the pelvis eases below the sharper of the legs' two limits
 RUN_DROP = 0.09      # m: the most a walker's pelvis dips: a runner's placed feet at double support are
                      # farther apart than legs reach (a run has a flight phase the placement does not model)
 FOOT_LIFT = 0.09
@@ -134,15 +133,6 @@ def _gait_hip(distance: float, stride_len: float, swing: float, k: float) -> flo
 
 
 _GAIT_SAMPLES = 32
-
-
-def _smin(a: float, b: float, w: float) -> float:
-    """min(a, b) with the corner rounded over a width w (never above either): the pelvis eases
-    through the low of a step instead of bouncing off it."""
-    if w <= 1e-9:
-        return min(a, b)
-    h = max(w - abs(a - b), 0.0) / w
-    return min(a, b) - h * h * w / 4
 
 
 class Stair:
@@ -273,16 +263,12 @@ def skeleton(f) -> dict[str, np.ndarray]:
             toe = ankle + (fwd * TOE[0] + up * TOE[1]) * k
         feet[name] = (side, ankle, toe)
     if stair is not None:
-        # the pelvis rides as high as both legs reach their treads (soft knees at most), eased through
-        # the low as the weight passes from one foot to the other; never lower than half a tread under
-        # the line (a climber setting off, his back foot still a tread down, reaches it on tiptoe)
-        limits = []
-        for side, ankle, _ in feet.values():
-            d = base + right * side * 0.1 * k - ankle
-            flat = float(np.hypot(d[0], d[2]))
-            limits.append(float(ankle[1] - base[1]) + math.sqrt(max(0.0, (REACH * k) ** 2 - flat * flat)))
-        low = _smin(limits[0], limits[1], GAIT_SMOOTH * k)
-        hip_y = min(hip_y, max(low, HIP_HEIGHT * k - 0.5 * stair.rise - 0.04 * k))
+        # on a stair the pelvis rides at one height over the walking line, half a tread under it (knees
+        # bent): the body rises as steadily as the line does. Riding as high as the legs reach made it
+        # rise a tread in three frames and then hang for twelve, and the operator booming with the head
+        # rode those steps. A foot the legs can't reach (setting off, the back foot a tread down) is
+        # reached on tiptoe by the leg's IK.
+        hip_y = min(hip_y, HIP_HEIGHT * k - 0.5 * stair.rise - 0.04 * k)
     elif swing > 0:
         hip_y = min(hip_y, _gait_hip(distance, stride_len, swing, k))
     j: dict[str, np.ndarray] = {}

@@ -240,3 +240,15 @@ def test_round_a_spiral_the_camera_never_stands_among_the_treads(tmp_path, size)
             assert abs(px[3, 0] - px[4, 0]) > 0.35 * 320, (i, px)
     if size != "MS":
         assert r.camera_pose(0).lens_mm > 45.0   # it stood off, on a longer lens (MS stands outside them as it is)
+
+
+def test_a_climber_rises_steadily_and_the_boom_rides_with_him_smoothly(tmp_path):
+    """The pelvis rises with the walking line, not a tread at a time: riding as high as the legs
+    reach made it jump 13 cm in three frames and hang for twelve, and the boom that rides with his
+    head jerked with it (4.3 cm/frame^2)."""
+    r = keeper(tmp_path, "CU")
+    pelvis = np.array([skeleton(r.figure_states(i)[0])["pelvis"][1] for i in range(r.frames)])
+    boom = np.array([r.camera_pose(i).position[1] for i in range(r.frames)])
+    assert pelvis[-1] - pelvis[0] > 0.5                    # he does climb
+    assert np.abs(np.diff(pelvis)).max() < 0.015, np.abs(np.diff(pelvis)).max()
+    assert np.abs(np.diff(boom, 2)).max() < 0.005, np.abs(np.diff(boom, 2)).max()
