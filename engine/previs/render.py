@@ -197,6 +197,53 @@ def plan_props(plan, shift=np.zeros(3), turn: float = 0.0, about=(0.0, 0.0)) -> 
     return out
 
 
+# The plan's verbs that move a whole figure when no motion cue drives it: "a woman walks her dog along
+# the harbour" crosses the frame, "he runs" runs, "she turns" turns. The screen direction is the
+# action's own (left, right, towards, away) or, for a walk with none, across to the right.
+_IMPLIED_DIRECTIONS = {"left": "left", "right": "right", "towards": "toward", "away": "away"}
+
+
+def plan_motion(plan, count: int) -> list[Optional[MotionCue]]:
+    """Each figure's motion implied by its own words (a MotionCue, or None), in mark order. A walk or
+    run toward another person of the shot is left to the cues: crossing the frame would walk through
+    them. Only a group's first member moves (the others hold their marks round it)."""
+    marks = layout(plan).marks[:count]
+    out: list[Optional[MotionCue]] = []
+    for m in marks:
+        cue = None
+        for a in (a for a in plan.actions if a.actor == m.person and m.member == 0):
+            if a.verb in ("walk", "run") and a.target_person is None:
+                direction = _IMPLIED_DIRECTIONS.get(a.direction, "")
+                if not direction and a.relation == "away_from":
+                    direction = "away"
+                kind = "run" if a.verb == "run" else {"toward": "approach", "away": "recede"}.get(direction, "cross")
+                cue = MotionCue(action=a.words or a.verb, kind=kind, screen_direction=direction or "right")
+            elif a.verb == "turn":
+                cue = MotionCue(action=a.words or a.verb, kind="turn")
+            if cue is not None:
+                break
+        out.append(cue)
+    return out + [None] * (count - len(out))
+
+
+def talk_beats(plan, count: int, frames: int, fps: float) -> dict[int, np.ndarray]:
+    """Talking hands for figures whose words say they talk or argue but who have no line to speak
+    (no dialogue envelope to follow): a beat of phrases, livelier in an argument; by mark index."""
+    out: dict[int, np.ndarray] = {}
+    t = np.arange(frames) / max(1.0, float(fps))
+    for k, m in enumerate(layout(plan).marks[:count]):
+        verbs = {a.verb for a in plan.actions if a.actor == m.person}
+        if not verbs & {"talk", "argue"}:
+            continue
+        hot = "argue" in verbs
+        phase = 1.7 * k + 0.9 * m.member          # two speakers do not move in step
+        beat = 0.5 + 0.5 * np.sin(2 * math.pi * (0.9 if hot else 0.6) * t + phase)
+        phrase = np.clip(np.sin(2 * math.pi * 0.23 * t + phase * 0.5) * 1.5 + 0.3, 0.0, 1.0)
+        ramp = np.clip(t / 0.4, 0.0, 1.0)          # from rest into the first phrase
+        out[k] = (0.85 if hot else 0.55) * beat * phrase * ramp
+    return out
+
+
 STAIR_VERBS = ("climb", "descend", "fall")
 
 
@@ -359,10 +406,11 @@ class BlockingRenderer:
             aim = np.array([subject.x, aim_height, subject.z])
             self.path = CameraPath(request.camera, start_pose, aim, self.frames, self.fps, request.seed)
         right, _, _ = start_pose.basis()
-        self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
+        implied = plan_motion(plan, len(figures)) if plan is not None else [None] * len(figures)
+        self.tracks = [FigureTrack(f, cues.get(f.name) or (imp if not a else None), self.frames, self.fps, right,
                                    np.asarray(start_pose.position), fresh=state is None, act=a, stair=stair,
                                    settle_to=settle.get(f.name))
-                       for f, a in zip(figures, acts)]
+                       for f, a, imp in zip(figures, acts, implied)]
         self._follow = None   # (aim, mark, keep): the operator's follow of the subject (None: the path as it is)
         if plan is not None and self.tracks and self.tracks[0].act in ("climb", "descend"):
             # The operator keeps the climber (round the spiral, up the flight) in frame.
@@ -400,6 +448,8 @@ class BlockingRenderer:
         self.looks = looks
         from .lipsync import mouth_curves
         self.mouths = mouth_curves(request)   # speaking characters' mouths follow their lines
+        self.beats = {k: b for k, b in (talk_beats(plan, len(figures), self.frames, self.fps).items()
+                                        if plan is not None else ()) if figures[k].name.lower() not in self.mouths}
         # the plan's props, moved and turned with the subject when a chained shot finds it off its mark
         self.props = plan_props(plan, prop_shift, prop_turn, (subject.x, subject.z)) if plan is not None else []
         assets = tuple(getattr(scene, "assets", ()) or ())
@@ -453,6 +503,15 @@ class BlockingRenderer:
                 lo, hi = max(0, i - 4), min(len(curve), i + 5)
                 out.append(replace(f, mouth=m, talk=float(np.mean(curve[lo:hi])) if hi > lo else 0.0))
             states = out
+        beats = getattr(self, "beats", None)
+        if beats:
+            states = list(states)
+            for k, beat in beats.items():
+                if k < len(states):
+                    b = float(beat[min(i, len(beat) - 1)])
+                    # no line to follow: the mouth works through syllables (~4 a second) while the hands beat
+                    syllable = 0.5 + 0.5 * math.sin(2 * math.pi * 4.2 * i / self.fps + 1.3 * k)
+                    states[k] = replace(states[k], talk=b, mouth=0.7 * b * syllable)
         return states
 
     def camera_pose(self, i: int) -> CameraPose:
