@@ -265,7 +265,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "idle": (),
 }
 VERB_NAMES: tuple[str, ...] = tuple(VERBS)
-RELATIONS: tuple[str, ...] = ("", "towards", "away_from", "across", "at_each_other", "beside", "behind")
+RELATIONS: tuple[str, ...] = ("", "towards", "away_from", "across", "at_each_other", "beside", "behind", "under")
 RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "towards": ("towards", "toward", "to", "up to", "into", "at"),
     "away_from": ("away from", "away", "out of", "from"),
@@ -273,6 +273,7 @@ RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "at_each_other": ("at each other", "each other", "one another", "with each other", "face to face"),
     "beside": ("beside", "next to", "by", "alongside", "near", "with"),
     "behind": ("behind", "after"),
+    "under": ("under", "underneath", "beneath", "below"),   # 'stands under a lamp': at its foot, in its light
 }
 # Where a figure moves as seen in frame (pan/tilt follow it).
 DIRECTIONS: tuple[str, ...] = ("", "left", "right", "towards", "away", "up", "down")

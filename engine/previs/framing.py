@@ -56,6 +56,10 @@ TALL_PROPS = {"lantern", "lamp", "candle", "torch", "bottle", "glass", "cup", "m
 TABLE_TOP = 0.78      # a table's (desk's) top: what small props stand on
 ON_TABLE = 0.5        # props this size or smaller go on the plan's table when it has one
 FLOOR_LAMP = 1.5      # a lamp on the floor is a standing lamp (a table lamp is PROP_SIZES' 0.3)
+LAMP_POST = 4.2       # a lamp outdoors is a lamp post (dressing.lamp_post) this tall, its head on an arm
+LAMP_ARM = 1.5        # how far the post's arm reaches out to the head
+UNDER_POST = (0.6, 1.0)    # 'under a lamp': the post off this way to the side and behind the figure (x, z) ...
+UNDER_HEAD = -0.5          # ... its head just in front of her (toward the lens): the light falls on her front
 TABLE_SLOTS = (0.35, -0.35, 0.12, -0.12)   # x across the table's top for the props standing on it
 
 
@@ -107,6 +111,7 @@ class PropMark:
     y: float          # the prop's centre height
     z: float
     size: float
+    heading: float = 0.0   # which way the prop faces (degrees, as a Mark's): a lamp post's arm reaches this way
 
 
 @dataclass(frozen=True)
@@ -234,6 +239,9 @@ def layout(plan: ShotPlan) -> Layout:
             props.append(PropMark(i, float(pos[0]), float(pos[1]), float(pos[2]), size))
         elif i == table:
             props.append(PropMark(i, 0.0, TABLE_TOP / 2, table_z, size))
+        elif pr.kind == "lamp" and not plan.place.interior:
+            props.append(_lamp_post(plan, i, marks, free + 1))
+            free += 1
         elif prop_subject and i == subject.index:
             # on the table's middle, or on the floor at the mark: every prop stands on a surface
             base = TABLE_TOP if table is not None else 0.0
@@ -252,6 +260,24 @@ def layout(plan: ShotPlan) -> Layout:
             props.append(PropMark(i, float(side * (0.9 + 0.5 * (free // 2))), prop_dims(pr.kind, size)[1] / 2,
                                   1.3 + min(size, 3.0) * 0.5, size))
     return Layout(tuple(marks), tuple(props), talking)
+
+
+def _lamp_post(plan: ShotPlan, i: int, marks: list[Mark], free: int) -> PropMark:
+    """An exterior lamp: a post whose head hangs over the figure that stands 'under' it (the post to
+    one side and behind, clear of her from the lens), else over the ground beside and behind the mark."""
+    under = next((m for m in marks if m.member == 0 and any(
+        a.relation == "under" and a.target_prop == i and a.actor == m.person for a in plan.actions)), None)
+    side = 1 if free % 2 else -1
+    if under is not None:
+        hx, hz = under.x, under.z + UNDER_HEAD
+        px, pz = hx + side * UNDER_POST[0], hz + UNDER_POST[1]
+        reach = math.hypot(px - hx, pz - hz)
+        dx, dz = (hx - px) / reach, (hz - pz) / reach
+        px, pz = hx - dx * LAMP_ARM, hz - dz * LAMP_ARM   # the arm's length out from the post
+    else:
+        px, pz = side * (2.0 + 0.5 * (free // 2)), 2.6
+        dx, dz = -float(side), 0.0                      # the arm reaches toward the mark's side
+    return PropMark(i, float(px), LAMP_POST / 2, float(pz), LAMP_POST, math.degrees(math.atan2(dx, dz)))
 
 
 def _on_floor_size(kind: str, size: float, base: float) -> float:

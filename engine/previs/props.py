@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import geom
+from .framing import LAMP_ARM, LAMP_POST
+
+LAMP_POOL = 4.5   # a prop lamp post's pool of light on the ground (m): she stands in it, the set around stays dark
 
 ROUND = {"cup", "mug", "glass", "bottle", "candle", "barrel", "bucket", "vase", "lamp", "torch", "clock", "ball",
          "coin", "ring", "flower"}
@@ -34,6 +37,64 @@ def _box_arrays(centre, size, colour):
     # square it in the fixed-function pipeline).
     q, n = geom.box_quads([centre], [np.eye(3)], [np.asarray(size, float) / 2])
     return q, np.full((len(q), 3), 255.0), n
+
+
+def _lamp_post(root, h: float, lamps_on: bool, material) -> None:
+    """The set kit's lamp post (dressing.lamp_post, the one drawing of it), its arm along the node's
+    +Z, lit like the other props; its bulb glows when lit and its light is `practical(root)`."""
+    from .dressing import lamp_post
+    from .scene import LAMP_OFF, SetBuilder, light_for
+    b = SetBuilder(light_for("night", False), 1.0 if lamps_on else 0.0)
+    lamp_post(b, 0.0, 0.0, (0.0, LAMP_ARM), height=h, radius=LAMP_POOL)
+    lift = np.array([0.0, h / 2, 0.0])       # the post's foot at the box's bottom
+    for k, (centre, axes, half, bgr) in enumerate(b.boxes):
+        q, n = geom.box_quads([centre - lift], [axes], [half])
+        part = root.attachNewNode(geom.quads_mesh(f"post{k}", q, np.full((len(q), 3), 255.0), n))
+        part.setMaterial(material(tuple(int(v) for v in bgr[::-1])), 1)
+    quads = np.array([d[0] for d in b.decals]) - lift
+    colours = np.array([d[1][::-1] for d in b.decals]) if lamps_on else np.full((len(quads), 3), 255.0)
+    bulb = root.attachNewNode(geom.quads_mesh("bulb", quads, colours, np.array([d[2] for d in b.decals])))
+    if lamps_on:
+        bulb.setLightOff(2)                                                   # it glows: unlit, bright
+    else:
+        bulb.setMaterial(material(LAMP_OFF), 1)
+    (x, z, radius, bgr), = b.pools
+    head = np.array([x, h - 0.3, z]) - lift
+    root.setPythonTag("practical", (tuple(float(v) for v in head), float(radius), tuple(float(v) for v in bgr[::-1])))
+
+
+def practical(node):
+    """A lit prop's light: (head position in the node, engine axes; pool radius m; RGB), or None."""
+    return node.getPythonTag("practical") if node.hasPythonTag("practical") else None
+
+
+def pool_node(parent, centre, radius: float, colour, strength: float):
+    """A practical's pool of light on the ground round `centre` (engine x, z): a disc blended over the
+    floor with the set's own falloff (scene.pool_falloff), drawn after the floor and under all else."""
+    from panda3d.core import TransparencyAttrib
+    from .scene import pool_falloff
+    rings, segs = 12, 32
+    r = np.linspace(0.0, radius, rings + 1)
+    a = np.linspace(0.0, 2 * np.pi, segs, endpoint=False)
+    pts = np.array([[centre[0] + rr * np.cos(t), 0.004, centre[1] + rr * np.sin(t)] for rr in r for t in a])
+    alpha = np.clip(pool_falloff((r / radius) ** 2) * 0.55 * strength, 0.0, 1.0)
+    cols = np.array([[*(np.asarray(colour) / 255.0), alpha[i]] for i in range(rings + 1) for _ in a])
+    tris = []
+    for i in range(rings):
+        for j in range(segs):
+            p0, p1 = i * segs + j, i * segs + (j + 1) % segs
+            tris += [(p0, p1, p1 + segs), (p0, p1 + segs, p0 + segs)]
+    tris = np.array(tris)
+    normals = np.tile([0.0, 1.0, 0.0], (len(pts), 1))
+    tris = geom.oriented(pts, tris, np.tile([0.0, 1.0, 0.0], (len(tris), 1)))
+    node = parent.attachNewNode(geom.mesh("pool", pts, normals, cols, tris))
+    node.setTwoSided(True)
+    node.setTransparency(TransparencyAttrib.M_alpha)
+    node.setLightOff(1)
+    node.setBin("background", 900)
+    node.setDepthWrite(False)
+    node.setDepthTest(False)
+    return node
 
 
 def prop_node(parent, kind: str, colour, dims, lamps_on: bool, material):
@@ -62,6 +123,8 @@ def prop_node(parent, kind: str, colour, dims, lamps_on: bool, material):
         handle.setPos(0, 0, h * 0.42)
         handle.setP(90)
         handle.setMaterial(material(c), 1)
+    elif kind == "lamp" and h >= LAMP_POST - 0.01:
+        _lamp_post(root, h, lamps_on, material)
     elif kind == "lamp" and h > 1.0:
         # a standing lamp (framing.FLOOR_LAMP): a foot, a thin pole, a shade glowing when lit
         _box(root, (0, -h / 2 + 0.015, 0), (w * 0.8, 0.03, d * 0.8), c, material)

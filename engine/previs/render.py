@@ -33,10 +33,10 @@ from .dressing import spiral_reach
 from .figures import FigureState, FigureTrack, default_figures
 from .framing import catch_up, follow, keep_in_frame, layout, prop_dims, solve, subject_boxes
 from .mannequin import Look, Mannequin, _material, figure_model, hex_rgb
-from .props import DEFAULT_COLOURS, prop_node
+from .props import DEFAULT_COLOURS, pool_node, practical, prop_node
 from .projection import Pinhole
 from .rig import COCO_LIMBS, OPENPOSE_COLOURS, Stair, coco_keypoints, skeleton
-from .scene import World
+from .scene import PRACTICALS, World
 from .shadows import GroundShadows, cast_light
 
 RENDERER_VERSION = "previs-2.1"  # 2.0: Panda3D renders the set, the mannequins and the plan's props (stage.py); 2.1: cast shadows
@@ -191,7 +191,7 @@ def plan_props(plan, shift=np.zeros(3), turn: float = 0.0, about=(0.0, 0.0)) -> 
         colour = hex_rgb(prop.colour) if prop.colour else DEFAULT_COLOURS.get(prop.kind, (138, 106, 74))
         p = np.array([pm.x, pm.y, pm.z]) + shift - centre
         p = centre + np.array([p[0] * math.cos(a) + p[2] * math.sin(a), p[1], -p[0] * math.sin(a) + p[2] * math.cos(a)])
-        out.append({"kind": prop.kind, "colour": colour, "dims": prop_dims(prop.kind, pm.size), "turn": turn,
+        out.append({"kind": prop.kind, "colour": colour, "dims": prop_dims(prop.kind, pm.size), "turn": turn + pm.heading,
                     "at": tuple(float(v) for v in p),
                     "holder": lead.get(prop.held_by) if prop.held_by is not None else None})
     return out
@@ -703,6 +703,8 @@ class BlockingRenderer:
 MASK_COLOURS = ((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 0, 255), (0, 255, 255),
                 (255, 128, 0), (128, 0, 255), (0, 128, 255), (255, 0, 128), (128, 255, 0), (0, 255, 128))
 DEPTH_FAR_M = 40.0
+PRACTICAL_GAIN = 10.0      # a lit prop's light on what stands under it (x its RGB, x the hour's practicals) ...
+PRACTICAL_FALLOFF = 0.5    # ... over 1 + 0.5 d^2: about 2x under a post's head (2.9 m to her chest), 0.6x 5 m off
 SSAA_MAX_PIXELS = 480 * 270
 DEPTH_SPAN_M = 2048.0  # the depth pass: 255 at the near plane .. 0 at this distance and beyond
 
@@ -816,6 +818,8 @@ class _Scene:
             node.setH(-p.get("turn", 0.0))
             node.setTag("pass", f"id{(len(starts) + j) % len(MASK_COLOURS)}")
             self.props.append((node, p))
+            if lamps_on and practical(node) is not None:
+                self._practical(node, len(self.props) + 3)
         # Ground shadows (shadows.py): cast along the key light where it casts, and a contact shadow.
         self.shadows = GroundShadows(self.root, world, self.set, cast_light(world))
         self.shadows.rebuild(self.figures, self.stools, self.props)
@@ -865,6 +869,23 @@ class _Scene:
 
     def reset_cast(self) -> None:
         self.names = None   # the next render builds the cast again (with the looks now known)
+
+    def _practical(self, node, priority: int) -> None:
+        """A lit prop lights what stands near it (a point light at its head, falling off with distance:
+        the figure under a street lamp reads in its light) and pools on the ground under it."""
+        from panda3d.core import PointLight
+        head, radius, colour = practical(node)
+        strength = PRACTICALS.get(self.world.light.name, 1.0)
+        lamp = PointLight("practical")
+        lamp.setColor((*(np.asarray(colour) / 255.0 * PRACTICAL_GAIN * strength), 1))
+        lamp.setAttenuation((1.0, 0.0, PRACTICAL_FALLOFF))
+        lamp.setPriority(priority)   # a fixed summing order (see the key light's)
+        lnp = node.attachNewNode(lamp)
+        lnp.setPos(*stage.to_panda(head))
+        self.actors.setLight(lnp)
+        node.setLightOff(lnp)        # not its own post: the lamp shines down and out, like the set's (baked) posts
+        at = lnp.getPos(self.root)
+        pool_node(self.root, (float(at[0]), float(at[1])), radius, colour, strength)
 
     def _cast(self, starts: list[FigureState], looks: list) -> None:
         """Build the mannequins (and stools) for these figures, replacing any before."""

@@ -333,6 +333,12 @@ def tile_colours(base: np.ndarray, ix, iz, rng, contrast=0.16, jitter=0.07) -> n
     return base[None, :] * (checker * noise)[:, None]
 
 
+def pool_falloff(r2) -> np.ndarray:
+    """A lamp pool's light at (distance / radius)^2 `r2`: 1 under the lamp .. 0 at the pool's rim (the
+    one falloff of every practical's pool, baked or drawn)."""
+    return np.clip(1.0 - np.asarray(r2, float), 0.0, 1.0) ** 2
+
+
 def ground_texture(light: Light, g: GroundSpec, rng, pools=(), practicals: float = 0.0,
                    max_px: int = 1024) -> GroundTexture:
     """The floor as one lit image: tile pattern x painted albedo, lit by the sky and by the lamp
@@ -369,8 +375,7 @@ def ground_texture(light: Light, g: GroundSpec, rng, pools=(), practicals: float
         zs = g.z0 + (np.arange(lo) + 0.5) * (g.z1 - g.z0) / lo
         glow = np.zeros((lo, lo, 3), np.float32)
         for x, z, radius, colour in pools:
-            r2 = ((xs[None, :] - x) ** 2 + (zs[:, None] - z) ** 2) / radius ** 2
-            k = np.clip(1.0 - r2, 0.0, 1.0) ** 2
+            k = pool_falloff(((xs[None, :] - x) ** 2 + (zs[:, None] - z) ** 2) / radius ** 2)
             glow += (k[..., None] * (colour / 255.0) * 1.3 * practicals).astype(np.float32)
         lit += albedo * cv2.resize(glow, (width, height), interpolation=cv2.INTER_LINEAR)
     border_rgb = np.asarray(g.border if g.border is not None else g.base, float)

@@ -168,6 +168,9 @@ CORPUS = [
     ("", "A soldier kneels beside the wounded man.", {},
      dict(people=["soldier", "man"], verbs=["kneel"], relation="beside", target="person:1")),
     ("", "A woman walks towards the man.", {}, dict(verbs=["walk"], relation="towards", target="person:1")),
+    ("EXT. HARBOUR QUAY - NIGHT", "Mara stands under a lamp, collar up, and checks her watch.", {"bible": True},
+     dict(people=["Mara"], props=["lamp", "watch"], relation="under", target="prop:lamp")),
+    ("", "A boy waits beneath the street lamp.", {}, dict(verbs=["wait"], relation="under", target="prop:lamp")),
     # an animal is a prop in the plan: it does not act, and its verb is nobody else's
     ("", "A dog runs behind the girl.", {}, dict(people=["girl"], props=["dog"], verbs=[])),
     ("", "The lantern smashes on the stones.", {}, dict(people=[], props=["lantern"], verbs=[])),
