@@ -198,38 +198,42 @@ def plan_props(plan, shift=np.zeros(3), turn: float = 0.0, about=(0.0, 0.0)) -> 
     return out
 
 
-def plan_targets(plan, figures: list[FigureState], props: list[dict]) -> list[Optional[tuple[float, float]]]:
-    """Per figure (mark order), the ground point its action goes for or turns from: the holder of the
-    prop it goes for ('lunges for the parcel' Mara holds), else the prop where it lies; the person it
-    acts on; for a move away from no one named, the nearest other figure. None: nothing to go for."""
+def plan_targets(plan, figures: list[FigureState], props: list[dict]) -> list[tuple[Optional[tuple[float, float]],
+                                                                                 Optional[int]]]:
+    """Per figure (mark order), the ground point its action goes for or turns from, and the figure
+    there (None for a prop): the holder of the prop it goes for ('lunges for the parcel' Mara holds),
+    else the prop where it lies; the person it acts on; for a move away from no one named, the nearest
+    other figure. (None, None): nothing to go for."""
     marks = layout(plan).marks[:len(figures)]
     lead = {m.person: k for k, m in enumerate(marks) if m.member == 0}
 
     def at(k):
         return (figures[k].x, figures[k].z)
 
-    out: list[Optional[tuple[float, float]]] = []
+    out: list = []
     for k, m in enumerate(marks):
-        goal = None
+        goal, who = None, None
         for a in (a for a in plan.actions if a.actor == m.person and m.member == 0):
             if a.target_prop is not None:
                 holder = plan.props[a.target_prop].held_by
                 if holder is not None and holder != m.person and holder in lead:
-                    goal = at(lead[holder])
+                    who = lead[holder]
                 else:
                     spot = next((p["at"] for pm, p in zip(layout(plan).props, props) if pm.prop == a.target_prop),
                                 None)
                     goal = (spot[0], spot[2]) if spot is not None else None
             elif a.target_person is not None and a.target_person != m.person and a.target_person in lead:
-                goal = at(lead[a.target_person])
+                who = lead[a.target_person]
             elif a.relation == "away_from" or short_move(a.words):
                 others = [j for j in range(len(marks)) if j != k]
                 if others:
-                    goal = at(min(others, key=lambda j: math.dist(at(j), at(k))))
+                    who = min(others, key=lambda j: math.dist(at(j), at(k)))
+            if who is not None:
+                goal = at(who)
             if goal is not None:
                 break
-        out.append(goal)
-    return out + [None] * (len(figures) - len(out))
+        out.append((goal, who))
+    return out + [(None, None)] * (len(figures) - len(out))
 
 
 STAIR_VERBS = ("climb", "descend", "fall")
@@ -396,11 +400,21 @@ class BlockingRenderer:
         right, _, _ = start_pose.basis()
         # the plan's props, moved and turned with the subject when a chained shot finds it off its mark
         self.props = plan_props(plan, prop_shift, prop_turn, (subject.x, subject.z)) if plan is not None else []
-        targets = plan_targets(plan, figures, self.props) if plan is not None else [None] * len(figures)
-        self.tracks = [FigureTrack(f, cues.get(f.name), self.frames, self.fps, right,
-                                   np.asarray(start_pose.position), fresh=state is None, act=a, stair=stair,
-                                   settle_to=settle.get(f.name), target=g)
-                       for f, a, g in zip(figures, acts, targets)]
+        targets = plan_targets(plan, figures, self.props) if plan is not None else [(None, None)] * len(figures)
+
+        def track(k: int, goal):
+            f = figures[k]
+            return FigureTrack(f, cues.get(f.name), self.frames, self.fps, right, np.asarray(start_pose.position),
+                               fresh=state is None, act=acts[k], stair=stair, settle_to=settle.get(f.name), target=goal)
+
+        self.tracks = [track(k, goal) for k, (goal, _) in enumerate(targets)]
+        for k, (_, who) in enumerate(targets):
+            cue = cues.get(figures[k].name)
+            burst = short_move(cue.action) if cue is not None else None
+            if who is not None and burst is not None and burst[1] == "to" and self.tracks[who].walking:
+                # going for someone who moves: for where they end up (a lunge at a figure twisting away)
+                end = self.tracks[who].state(self.frames - 1)
+                self.tracks[k] = track(k, (end.x, end.z))
         self._follow = None   # (aim, mark, keep): the operator's follow of the subject (None: the path as it is)
         if plan is not None and self.tracks and self.tracks[0].act in ("climb", "descend"):
             # The operator keeps the climber (round the spiral, up the flight) in frame.

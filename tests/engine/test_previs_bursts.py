@@ -60,8 +60,20 @@ def test_a_lunge_for_a_held_prop_is_a_burst_that_stops_by_its_holder(tmp_path):
     assert _path_length(half) < 0.02 and tomas[-1].stride < 0.05
 
 
+def test_a_lunge_at_the_other_one_in_the_shot_goes_for_what_she_has_where_she_twists_to(tmp_path):
+    """The reader: one goes *for* the parcel and one other is there, so she has it; he ends by her
+    where her twist took her."""
+    r, plan = _renderer(tmp_path, "Tomas lunges for the parcel; Mara twists away.", HANDHELD_MCU, (LUNGE, TWIST))
+    assert plan.people[plan.props[0].held_by].name == "Mara"
+    tomas, mara = _track(r, "Tomas"), _track(r, "Mara")
+    assert _path_length(mara) > 0.2, "she steps away"
+    assert math.dist((tomas[-1].x, tomas[-1].z), (mara[-1].x, mara[-1].z)) <= 1.0
+    assert _path_length(tomas) <= 2.5
+
+
 def test_a_lunge_for_a_prop_nobody_holds_goes_to_the_prop(tmp_path):
-    r, _ = _renderer(tmp_path, "Tomas lunges for the parcel; Mara twists away.", HANDHELD_MCU, (LUNGE, TWIST))
+    r, plan = _renderer(tmp_path, "Tomas lunges for the parcel.", HANDHELD_MCU, (LUNGE,))
+    assert plan.props[0].held_by is None, "alone in the shot, nobody has it"
     tomas = _track(r, "Tomas")
     parcel = next(p["at"] for p in r.props if p["kind"] == "parcel")
     before = math.dist((tomas[0].x, tomas[0].z), (parcel[0], parcel[2]))
