@@ -270,7 +270,7 @@ VERB_NAMES: tuple[str, ...] = tuple(VERBS)
 SHORT_MOVES: dict[str, tuple[float, str]] = {
     "lunge": (1.8, "to"), "pounce": (1.8, "to"), "leap": (1.8, "to"), "spring": (1.5, "to"),
     "grab": (1.2, "to"), "snatch": (1.2, "to"), "reach": (0.8, "to"), "lurch": (1.0, "to"),
-    "twist": (0.9, "from"), "spin": (0.9, "from"), "whirl": (0.9, "from"), "recoil": (1.0, "from"),
+    "twist": (0.9, "from"), "recoil": (1.0, "from"),
     "flinch": (0.5, "from"), "jerk": (0.5, "from"), "dodge": (1.2, "from"), "duck": (0.6, "from"),
 }
 

@@ -159,7 +159,9 @@ class FigureTrack:
             else:
                 self.travel = -to_cam * dist
         self.move_frac = 1.0   # of the shot, the part the travel takes (a burst is over in a second)
-        burst = short_move(cue.action) if cue is not None and kind is not MotionKind.NONE else None
+        # a cue that moves (or turns) the figure: a gesture's 'reaches for the cup' stays an arm's move
+        moving = (MotionKind.CROSS, MotionKind.RUN, MotionKind.APPROACH, MotionKind.RECEDE, MotionKind.TURN)
+        burst = short_move(cue.action) if cue is not None and kind in moving else None
         if burst is not None:
             self.travel = self._burst(burst, here, target, speed if kind in (MotionKind.CROSS, MotionKind.RUN)
                                       else 2.6 + 3.0 * intensity, start.heading)
