@@ -265,6 +265,25 @@ VERBS: dict[str, tuple[str, ...]] = {
     "idle": (),
 }
 VERB_NAMES: tuple[str, ...] = tuple(VERBS)
+# Moves that are a burst, not a journey, whatever the cue's kind or speed: lemma -> (the most metres
+# the figure travels, 'to' = toward the target it goes for / 'from' = a turn away from it with a step).
+SHORT_MOVES: dict[str, tuple[float, str]] = {
+    "lunge": (1.8, "to"), "pounce": (1.8, "to"), "leap": (1.8, "to"), "spring": (1.5, "to"),
+    "grab": (1.2, "to"), "snatch": (1.2, "to"), "reach": (0.8, "to"), "lurch": (1.0, "to"),
+    "twist": (0.9, "from"), "recoil": (1.0, "from"),
+    "flinch": (0.5, "from"), "jerk": (0.5, "from"), "dodge": (1.2, "from"), "duck": (0.6, "from"),
+}
+
+
+def short_move(text: str) -> tuple[float, str] | None:
+    """The SHORT_MOVES entry of an action's words ('lunges for the parcel' -> lunge), else None."""
+    for word in re.findall(r"[a-z]+", str(text or "").lower()):
+        for stem in (word, word[:-1], word[:-2], word[:-3], word[:-3] + "e", word[:-2] + "e"):
+            if stem in SHORT_MOVES and len(stem) >= 3:
+                return SHORT_MOVES[stem]
+    return None
+
+
 RELATIONS: tuple[str, ...] = ("", "towards", "away_from", "across", "at_each_other", "beside", "behind", "under")
 RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "towards": ("towards", "toward", "to", "up to", "into", "at"),

@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 from engine.cues import CameraCue, MotionCue, ShotSize
 from engine.plan import (GARMENTS, GROUP_NOUNS, PERSON_NOUNS, PLACE_KINDS, PROP_KINDS, RELATION_WORDS, VERBS,
                          WEATHERS, Action, Garment, Person, Place, PlanWarning, Prop, ShotPlan, Subject,
-                         heading_time, words_time)
+                         heading_time, short_move, words_time)
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+|[.;:!?,]")
 _BREAK = {".", ";", "!", "?", ":"}
@@ -569,6 +569,20 @@ def _in_hand(reader: _Reader, toks: list[_Tok]) -> None:
                 p["held_by"] = who
 
 
+def _contested(reader: _Reader, actions: list[Action]) -> None:
+    """'Tomas lunges for the parcel' with one other person in the shot and nobody said to hold it: one
+    goes *for* a prop the other has (a burst at it, plan.SHORT_MOVES), so the other holds it."""
+    for a in actions:
+        if a.target_prop is None or reader.props[a.target_prop]["held_by"] is not None:
+            continue
+        burst = short_move(a.words)
+        if burst is None or burst[1] != "to" or not re.search(r"\b(for|at)\b", a.words.lower()):
+            continue
+        others = [n for n in range(len(reader.people)) if n != a.actor]
+        if len(others) == 1:
+            reader.props[a.target_prop]["held_by"] = others[0]
+
+
 def _facing(reader: _Reader, toks: list[_Tok], actions: list[Action]) -> None:
     lows = [t.low for t in toks]
     for phrase in _AWAY_PHRASES:
@@ -719,6 +733,7 @@ def build_plan(heading: str = "", action: str = "", *, dialogue: str = "", motio
             extra.append((who, m.action, direction))
     actions = _actions(reader, toks, extra)
     _in_hand(reader, toks)
+    _contested(reader, actions)
     _facing(reader, toks, actions)
     place, known = _place(heading, location, toks)
     if not known:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..cues import MotionCue, MotionKind, ScreenDirection
 from ..jobs import CharacterSpec
+from ..plan import short_move
 from .rig import SEAT_HEIGHT, foot_offset
 
 __all__ = ["SEAT_HEIGHT", "FigureState", "FigureTrack", "default_figures"]
@@ -110,11 +111,13 @@ class FigureTrack:
 
     def __init__(self, start: FigureState, cue: Optional[MotionCue], frames: int, fps: float,
                  cam_right: np.ndarray, cam_pos: np.ndarray, fresh: bool, act: str = "", stair=None,
-                 settle_to: Optional[FigureState] = None):
+                 settle_to: Optional[FigureState] = None, target: Optional[tuple[float, float]] = None):
         """`act`: a plan verb the figure performs over the shot ('climb' or 'descend' the set's
         `stair` (a rig.Stair), 'fall'); it takes the place of a motion cue. `settle_to`: for a figure
         carried on from the previous take, its pose in this shot's plan; without a cue or act of its
-        own it settles from where it was left into that pose's arms (see _settled)."""
+        own it settles from where it was left into that pose's arms (see _settled). `target`: the
+        ground point (x, z) the action goes for or turns from (the holder of the prop a lunge goes for,
+        the figure a twist turns away from); a short move (plan.SHORT_MOVES) heads there, or away."""
         self.frames, self.fps = frames, float(fps)
         self.act = act if (act == "fall" or (act in ("climb", "descend") and stair is not None)) else ""
         if self.act:
@@ -136,13 +139,16 @@ class FigureTrack:
             run = kind is MotionKind.RUN
             speed = (2.6 + 3.0 * intensity) if run else (0.7 + 1.0 * intensity)
             side = -1.0 if cue.screen_direction is ScreenDirection.LEFT else 1.0
-            if cue.screen_direction in (ScreenDirection.TOWARD, ScreenDirection.AWAY):
-                self.travel = to_cam * speed * self.duration * (1 if cue.screen_direction is ScreenDirection.TOWARD
-                                                               else -1)
+            depth = cue.screen_direction in (ScreenDirection.TOWARD, ScreenDirection.AWAY)
+            if depth:   # into or out of the depth: from the mark, and never into the lens
+                dist = speed * self.duration
+                toward = cue.screen_direction is ScreenDirection.TOWARD
+                self.travel = to_cam * max(0.0, min(dist, cam_dist - 1.3)) if toward else -to_cam * dist
             else:
                 self.travel = flat_right * side * speed * self.duration
             self.stride_len = 2.4 if run else 1.4
-            if fresh:  # a fresh cross starts off the mark so the figure crosses the centre mid-shot
+            if fresh and not depth and short_move(cue.action) is None:
+                # a fresh cross starts off the mark so the figure crosses the centre mid-shot
                 here = here - self.travel / 2
         elif kind in (MotionKind.APPROACH, MotionKind.RECEDE):
             speed = 0.6 + 1.0 * intensity
@@ -152,6 +158,13 @@ class FigureTrack:
                 self.travel = to_cam * dist
             else:
                 self.travel = -to_cam * dist
+        self.move_frac = 1.0   # of the shot, the part the travel takes (a burst is over in a second)
+        # a cue that moves (or turns) the figure: a gesture's 'reaches for the cup' stays an arm's move
+        moving = (MotionKind.CROSS, MotionKind.RUN, MotionKind.APPROACH, MotionKind.RECEDE, MotionKind.TURN)
+        burst = short_move(cue.action) if cue is not None and kind in moving else None
+        if burst is not None:
+            self.travel = self._burst(burst, here, target, speed if kind in (MotionKind.CROSS, MotionKind.RUN)
+                                      else 2.6 + 3.0 * intensity, start.heading)
         walking = float(np.linalg.norm(self.travel)) > 1e-6
         run_posture = 1.0 if kind is MotionKind.RUN else 0.0
         # a take's figures walk on (only a loop's timeline marks time): a shot chained onto a loop's
@@ -159,7 +172,7 @@ class FigureTrack:
         start = replace(start, x=float(here[0]), z=float(here[2]), march=0.0)
         if walking:
             walk_heading = _heading_of(self.travel)
-            if fresh:
+            if fresh and burst is None:   # a burst starts from the plan's pose: the turn into it is seen
                 start = replace(start, heading=walk_heading, run=run_posture)
             self.walk_heading = walk_heading
         if fresh and kind is MotionKind.STAND:
@@ -186,6 +199,28 @@ class FigureTrack:
             self._settle_steps()
         if self.act in ("climb", "descend"):
             self._on_stair(stair, fresh)
+
+    REACH_M = 0.7   # a lunge stops this far short of what it goes for: the arms close the gap
+
+    def _burst(self, burst: tuple[float, str], here: np.ndarray, target, speed: float,
+               heading: float) -> np.ndarray:
+        """The travel of a short move: at most its reach, toward `target` ('to', stopping REACH_M short)
+        or straight away from it ('from', the body turned with the step); with no target, the way the
+        cue's travel (or, for a turn, the body) went. It takes reach/speed seconds, the rest is held."""
+        reach, sense = burst
+        way = self.travel.copy()
+        if target is not None:
+            way = np.array([target[0], 0.0, target[1]]) - here
+            gap = float(np.linalg.norm(way))
+            if sense == "to":
+                reach = max(0.0, min(reach, gap - self.REACH_M))
+            else:
+                way = -way
+        if float(np.linalg.norm(way)) < 1e-6:
+            h = math.radians(heading + (180.0 if sense == "from" else 0.0))
+            way = np.array([math.sin(h), 0.0, math.cos(h)])
+        self.move_frac = min(1.0, max(0.25, reach / max(speed, 1e-6) * 1.6 / self.duration))
+        return way / float(np.linalg.norm(way)) * reach
 
     # A climber takes 1.6 treads a second (a steady pace on a steep stair); a fresh climb starts two
     # treads up (already on the flight), a descent as far from the top.
@@ -226,6 +261,7 @@ class FigureTrack:
         secs = i / self.fps
         kind = self.kind
         if self.walking:
+            t = min(1.0, t / self.move_frac)
             frac = _ramp(t)
             pos = np.array([s0.x, 0.0, s0.z]) + self.travel * frac
             dist = float(np.linalg.norm(self.travel)) * frac

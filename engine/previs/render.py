@@ -21,9 +21,10 @@ from typing import Any, Optional
 import cv2
 import numpy as np
 
-from ..cues import CameraMove, MotionCue
+from ..cues import CameraMove, MotionCue, ShotSize
 from ..errors import EngineError, ErrorKind
 from ..jobs import GenerationRequest
+from ..plan import short_move
 from dataclasses import replace
 
 from . import geom, sets, stage
@@ -244,6 +245,44 @@ def talk_beats(plan, count: int, frames: int, fps: float) -> dict[int, np.ndarra
     return out
 
 
+def plan_targets(plan, figures: list[FigureState], props: list[dict]) -> list[tuple[Optional[tuple[float, float]],
+                                                                                 Optional[int]]]:
+    """Per figure (mark order), the ground point its action goes for or turns from, and the figure
+    there (None for a prop): the holder of the prop it goes for ('lunges for the parcel' Mara holds),
+    else the prop where it lies; the person it acts on; for a move away from no one named, the nearest
+    other figure. (None, None): nothing to go for."""
+    marks = layout(plan).marks[:len(figures)]
+    lead = {m.person: k for k, m in enumerate(marks) if m.member == 0}
+
+    def at(k):
+        return (figures[k].x, figures[k].z)
+
+    out: list = []
+    for k, m in enumerate(marks):
+        goal, who = None, None
+        for a in (a for a in plan.actions if a.actor == m.person and m.member == 0):
+            if a.target_prop is not None:
+                holder = plan.props[a.target_prop].held_by
+                if holder is not None and holder != m.person and holder in lead:
+                    who = lead[holder]
+                else:
+                    spot = next((p["at"] for pm, p in zip(layout(plan).props, props) if pm.prop == a.target_prop),
+                                None)
+                    goal = (spot[0], spot[2]) if spot is not None else None
+            elif a.target_person is not None and a.target_person != m.person and a.target_person in lead:
+                who = lead[a.target_person]
+            elif a.relation == "away_from" or short_move(a.words):
+                others = [j for j in range(len(marks)) if j != k]
+                if others:
+                    who = min(others, key=lambda j: math.dist(at(j), at(k)))
+            if who is not None:
+                goal = at(who)
+            if goal is not None:
+                break
+        out.append((goal, who))
+    return out + [(None, None)] * (len(figures) - len(out))
+
+
 STAIR_VERBS = ("climb", "descend", "fall")
 
 
@@ -406,11 +445,31 @@ class BlockingRenderer:
             aim = np.array([subject.x, aim_height, subject.z])
             self.path = CameraPath(request.camera, start_pose, aim, self.frames, self.fps, request.seed)
         right, _, _ = start_pose.basis()
+        # the plan's props, moved and turned with the subject when a chained shot finds it off its mark
+        self.props = plan_props(plan, prop_shift, prop_turn, (subject.x, subject.z)) if plan is not None else []
+        targets = plan_targets(plan, figures, self.props) if plan is not None else [(None, None)] * len(figures)
+
+        # a figure no cue drives moves as its own words say (plan_motion); a plan act (climb...) takes its place
         implied = plan_motion(plan, len(figures)) if plan is not None else [None] * len(figures)
-        self.tracks = [FigureTrack(f, cues.get(f.name) or (imp if not a else None), self.frames, self.fps, right,
-                                   np.asarray(start_pose.position), fresh=state is None, act=a, stair=stair,
-                                   settle_to=settle.get(f.name))
-                       for f, a, imp in zip(figures, acts, implied)]
+        cues = {**{f.name: imp for f, imp, a in zip(figures, implied, acts) if imp is not None and not a and f.name},
+                **cues}
+        unnamed = {k: imp for k, (f, imp, a) in enumerate(zip(figures, implied, acts))
+                   if imp is not None and not a and not f.name}
+
+        def track(k: int, goal):
+            f = figures[k]
+            cue = cues.get(f.name) if f.name else (cues.get("") or unnamed.get(k))
+            return FigureTrack(f, cue, self.frames, self.fps, right, np.asarray(start_pose.position),
+                               fresh=state is None, act=acts[k], stair=stair, settle_to=settle.get(f.name), target=goal)
+
+        self.tracks = [track(k, goal) for k, (goal, _) in enumerate(targets)]
+        for k, (_, who) in enumerate(targets):
+            cue = cues.get(figures[k].name) if figures[k].name else (cues.get("") or unnamed.get(k))
+            burst = short_move(cue.action) if cue is not None else None
+            if who is not None and burst is not None and burst[1] == "to" and self.tracks[who].walking:
+                # going for someone who moves: for where they end up (a lunge at a figure twisting away)
+                end = self.tracks[who].state(self.frames - 1)
+                self.tracks[k] = track(k, (end.x, end.z))
         self._follow = None   # (aim, mark, keep): the operator's follow of the subject (None: the path as it is)
         if plan is not None and self.tracks and self.tracks[0].act in ("climb", "descend"):
             # The operator keeps the climber (round the spiral, up the flight) in frame.
@@ -450,8 +509,6 @@ class BlockingRenderer:
         self.mouths = mouth_curves(request)   # speaking characters' mouths follow their lines
         self.beats = {k: b for k, b in (talk_beats(plan, len(figures), self.frames, self.fps).items()
                                         if plan is not None else ()) if figures[k].name.lower() not in self.mouths}
-        # the plan's props, moved and turned with the subject when a chained shot finds it off its mark
-        self.props = plan_props(plan, prop_shift, prop_turn, (subject.x, subject.z)) if plan is not None else []
         assets = tuple(getattr(scene, "assets", ()) or ())
         self.notes = []   # one line each, into the take's metadata
         for p in self.props:
@@ -543,11 +600,16 @@ class BlockingRenderer:
             if flight.spiral:
                 # and never stands among the treads: a close size backs off, on a longer lens
                 pose = out_of_ring(pose, aim, (flight.cx, flight.cz), spiral_reach(flight) + TREAD_CLEAR)
+        step = self._size_step(pose, lead) if not lead.stair else np.zeros(3)
+        if np.any(step):
+            pose = replace(pose, position=tuple(float(v) for v in np.asarray(pose.position) + step))
         if aim is not None:
             # The walker may drift a fifth of the field of view off its framing before the camera turns.
             hfov = math.degrees(2 * math.atan(18.0 / pose.lens_mm))
             dead = (0.2 * hfov, 0.2 * hfov * self.height / self.width)
-            pose = follow(pose, aim, np.array([lead.x, 0.0, lead.z]) - mark, dead)
+            # after a step the framing is the one set up, carried with the operator: the turn is for
+            # what the subject moved beyond the step
+            pose = follow(pose, np.asarray(aim) + step, np.array([lead.x, 0.0, lead.z]) - mark - step, dead)
         if keep is None:
             return pose
         # A continued camera starts exactly on the last take's frame, where the walker may stand on the
@@ -555,6 +617,26 @@ class BlockingRenderer:
         clock = getattr(self.path, "time", None)   # a retimed path's own clock (an extension's kept part)
         share = catch_up(clock(i) if clock else i / self.fps) if self.camera_continued else 1.0
         return keep_in_frame(pose, lead, keep, self.width, self.height, share=share) if share > 0 else pose
+
+    SIZE_KEPT = (ShotSize.ECU, ShotSize.CU, ShotSize.MCU, ShotSize.MS)
+    SIZE_SLACK = 1.1   # the subject may come this much nearer or go this much further before the step
+
+    def _size_step(self, pose: CameraPose, lead: FigureState) -> np.ndarray:
+        """The operator's step on a close size (MS and in): a subject that travels nearer or further
+        than the framing set up (its distance from where it stood at frame 0, the cued move's own
+        change kept) by more than SIZE_SLACK is followed on foot, along the line to it, so its size
+        in frame holds. Zero for wider sizes and a still subject."""
+        if self.request.camera.shot_size not in self.SIZE_KEPT or not self.tracks or not self.tracks[0].walking:
+            return np.zeros(3)
+        s0 = self.tracks[0].state(0)
+        cam = np.array([pose.position[0], 0.0, pose.position[2]])
+        ref = float(np.linalg.norm(cam - np.array([s0.x, 0.0, s0.z])))
+        to = cam - np.array([lead.x, 0.0, lead.z])
+        now = float(np.linalg.norm(to))
+        if ref < 1e-6 or now < 1e-6:
+            return np.zeros(3)
+        want = min(max(now, ref / self.SIZE_SLACK), ref * self.SIZE_SLACK)
+        return to / now * (want - now)
 
     def _inside_room(self, pose: CameraPose, aim: np.ndarray) -> CameraPose:
         """An operator carried round by the orbit stops at the room's walls: nearer the subject, on a
