@@ -227,6 +227,9 @@ PROP_KINDS: tuple[str, ...] = (
     "basket", "ladder", "cigarette", "pen", "notebook", "mirror", "painting", "sign", "trolley", "pram",
     "wheelchair", "fish", "dog", "cat", "horse",
 )
+# What a figure reads or checks in its hand ("checks her watch", "reads the letter"): it rides in the hand.
+HAND_READ_PROPS: tuple[str, ...] = ("letter", "envelope", "book", "newspaper", "map", "photo", "phone", "watch",
+                                    "notebook", "wallet", "coin", "ring", "key", "camera")
 # Verbs the figures perform -> the lemmas (and phrases) that mean them. 'idle' = no verb read.
 VERBS: dict[str, tuple[str, ...]] = {
     "walk": ("walk", "stroll", "stride", "wander", "pace", "step", "cross", "head", "approach", "enter",
@@ -236,7 +239,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "descend": ("descend", "go down", "come down", "climb down", "walk down the stairs", "walk down the steps"),
     "sit": ("sit", "sit down", "perch", "slump", "settle", "seat"),
     "stand_up": ("stand up", "rise", "get up", "get to feet"),
-    "read": ("read", "study", "scan", "skim", "browse"),
+    "read": ("read", "study", "scan", "skim", "browse", "check", "consult"),
     "talk": ("talk", "speak", "say", "tell", "whisper", "chat", "ask", "answer", "reply", "call", "shout",
              "explain", "murmur", "mutter"),
     "argue": ("argue", "quarrel", "bicker", "fight", "yell", "confront"),
@@ -612,7 +615,7 @@ def _person_text(p: Person) -> str:
     return " ".join(words)
 
 
-__all__ = [
+__all__ = ["HAND_READ_PROPS", 
     "PlanError", "PLAN_VERSION", "PlaceKind", "PLACE_KINDS", "PLACE_KIND_NAMES", "place_kind", "TIMES",
     "TIME_NAMES", "words_time", "heading_time", "WEATHERS", "WEATHER_NAMES", "GARMENTS", "GARMENT_REGIONS", "PROP_KINDS", "VERBS", "VERB_NAMES",
     "PERSON_NOUNS", "GROUP_NOUNS", "RELATIONS", "RELATION_WORDS", "DIRECTIONS", "AGES", "BUILDS", "FACINGS", "SUBJECT_KINDS", "SUBJECT_PARTS",

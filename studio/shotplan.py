@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from engine.cues import CameraCue, MotionCue, ShotSize
-from engine.plan import (GARMENTS, GROUP_NOUNS, PERSON_NOUNS, PLACE_KINDS, PROP_KINDS, RELATION_WORDS, VERBS,
+from engine.plan import (GARMENTS, GROUP_NOUNS, HAND_READ_PROPS, PERSON_NOUNS, PLACE_KINDS, PROP_KINDS, RELATION_WORDS, VERBS,
                          WEATHERS, Action, Garment, Person, Place, PlanWarning, Prop, ShotPlan, Subject,
                          heading_time, short_move, words_time)
 
@@ -545,7 +545,9 @@ def _complete(reader: _Reader, toks, j: int, verb: str, actor: int | None, menti
     if relation == "away_from" and not direction:
         direction = "away"
     words = " ".join(t.text.lstrip("\x00") for t in toks[max(0, start - 1):k] if t.text not in _BREAK)
-    if verb in ("hold", "carry") and target_prop is not None and actor is not None:
+    if target_prop is not None and actor is not None and (verb in ("hold", "carry") or (
+            verb == "read" and reader.props[target_prop]["kind"] in HAND_READ_PROPS)):
+        # what one holds or carries, or reads in the hand ("checks her watch", "reads the letter"), is in it
         reader.props[target_prop]["held_by"] = actor
     return Action(verb, actor or 0, target_person, target_prop, relation, direction, words[:120])
 
