@@ -55,6 +55,7 @@ class FigureState:
     stair_pos: float = 0.0    # where on it, in steps (0 = the ground before the first tread)
     fall: float = 0.0         # 0 upright .. 1 lying on the ground (toppled forward about the feet)
     march: float = 0.0        # 0 walks on .. 1 marks time: each foot lifts and comes down where it stood
+    lift: float = 0.0         # a held prop brought up before the chest to be read or checked (a watch), 0..1
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in asdict(self).items()}
@@ -106,18 +107,26 @@ def _heading_of(v: np.ndarray) -> float:
     return math.degrees(math.atan2(v[0], v[2]))
 
 
+# What a gesture cue's arms do (FigureTrack `gesture`); render.gesture_of reads it from the plan's verbs.
+GESTURES = ("wave", "point", "talk", "pose")
+
+
 class FigureTrack:
     """One figure's state over a shot, executing its motion cue (or standing still)."""
 
     def __init__(self, start: FigureState, cue: Optional[MotionCue], frames: int, fps: float,
                  cam_right: np.ndarray, cam_pos: np.ndarray, fresh: bool, act: str = "", stair=None,
-                 settle_to: Optional[FigureState] = None, target: Optional[tuple[float, float]] = None):
+                 settle_to: Optional[FigureState] = None, target: Optional[tuple[float, float]] = None,
+                 gesture: str = "wave"):
         """`act`: a plan verb the figure performs over the shot ('climb' or 'descend' the set's
         `stair` (a rig.Stair), 'fall'); it takes the place of a motion cue. `settle_to`: for a figure
         carried on from the previous take, its pose in this shot's plan; without a cue or act of its
         own it settles from where it was left into that pose's arms (see _settled). `target`: the
         ground point (x, z) the action goes for or turns from (the holder of the prop a lunge goes for,
-        the figure a twist turns away from); a short move (plan.SHORT_MOVES) heads there, or away."""
+        the figure a twist turns away from); a short move (plan.SHORT_MOVES) heads there, or away.
+        `gesture`: what a gesture cue does with the arms, from its words (GESTURES): 'wave' (the right arm
+        up and waving), 'point', 'talk' (talking hands on a beat) or 'pose' (the plan's pose holds them:
+        a figure checking her watch or reading keeps her hand and looks down into it)."""
         self.frames, self.fps = frames, float(fps)
         self.act = act if (act == "fall" or (act in ("climb", "descend") and stair is not None)) else ""
         if self.act:
@@ -194,6 +203,7 @@ class FigureTrack:
                 delta = 180.0 * (0.5 + 0.5 * intensity)
             self.turn_to = start.heading + delta
         self.gesture_amp = 0.55 + 0.45 * intensity
+        self.gesture = gesture if gesture in GESTURES else "wave"
         self.settle_to = settle_to if kind is MotionKind.NONE and not self.act else None
         if self.settle_to is not None:
             self._settle_steps()
@@ -284,6 +294,14 @@ class FigureTrack:
             return replace(s0, sit=s0.sit + (1.0 - s0.sit) * eased)
         if kind is MotionKind.STAND:
             return replace(s0, sit=s0.sit * (1.0 - eased))
+        if kind is MotionKind.GESTURE and self.gesture != "wave":
+            rise = min(1.0, secs / 0.35)
+            if self.gesture == "point":
+                return replace(s0, point=s0.point + (1.0 - s0.point) * rise)
+            if self.gesture == "talk":   # phrases of beats (two a second), from rest
+                beat = 0.5 + 0.5 * math.sin(2 * math.pi * 1.8 * secs)
+                return replace(s0, talk=self.gesture_amp * rise * (0.35 + 0.65 * beat))
+            return s0
         if kind is MotionKind.GESTURE:
             g = s0.gesture + (self.gesture_amp - s0.gesture) * min(1.0, secs / 0.35)
             return replace(s0, gesture=g, gesture_phase=s0.gesture_phase + secs * 2 * math.pi * 1.6)

@@ -157,8 +157,8 @@ def plan_poses(plan, figures: list[FigureState]) -> list[FigureState]:
                 changes["gesture"] = 0.9
             elif v in ("hold", "carry", "read"):
                 changes["carry"] = 1.0
-                if v == "read":
-                    changes["head_pitch"] = -28.0
+                if v == "read":   # brought up before the chest, the head bowed to it
+                    changes.update(head_pitch=-28.0, lift=1.0)
             elif v == "look_up":
                 changes["head_pitch"] = 25.0
             elif v == "look_down":
@@ -281,6 +281,27 @@ def plan_targets(plan, figures: list[FigureState], props: list[dict]) -> list[tu
                 break
         out.append((goal, who))
     return out + [(None, None)] * (len(figures) - len(out))
+
+
+# A gesture cue's arms from the figure's own verbs: talk hands, a point, a wave, or the plan's pose
+# (holding, reading, checking a watch: plan_poses gives the hand and the look down; a wave would undo it).
+_POSE_VERBS = {"read", "hold", "carry", "eat", "write", "mend", "look_down", "look_up", "look_at", "sleep"}
+
+
+def gesture_of(plan, count: int) -> list[str]:
+    """Per figure (mark order), what its gesture cue does with the arms (figures.GESTURES)."""
+    out = []
+    for m in layout(plan).marks[:count]:
+        verbs = [a.verb for a in plan.actions if a.actor == m.person]
+        if any(v in ("talk", "argue") for v in verbs):
+            out.append("talk")
+        elif "point" in verbs:
+            out.append("point")
+        elif "wave" in verbs or not any(v in _POSE_VERBS for v in verbs):
+            out.append("wave")
+        else:
+            out.append("pose")
+    return out + ["wave"] * (count - len(out))
 
 
 STAIR_VERBS = ("climb", "descend", "fall")
@@ -456,11 +477,14 @@ class BlockingRenderer:
         unnamed = {k: imp for k, (f, imp, a) in enumerate(zip(figures, implied, acts))
                    if imp is not None and not a and not f.name}
 
+        styles = gesture_of(plan, len(figures)) if plan is not None else ["wave"] * len(figures)
+
         def track(k: int, goal):
             f = figures[k]
             cue = cues.get(f.name) if f.name else (cues.get("") or unnamed.get(k))
             return FigureTrack(f, cue, self.frames, self.fps, right, np.asarray(start_pose.position),
-                               fresh=state is None, act=acts[k], stair=stair, settle_to=settle.get(f.name), target=goal)
+                               fresh=state is None, act=acts[k], stair=stair, settle_to=settle.get(f.name), target=goal,
+                               gesture=styles[k])
 
         self.tracks = [track(k, goal) for k, (goal, _) in enumerate(targets)]
         for k, (_, who) in enumerate(targets):

@@ -35,6 +35,7 @@ TOE = (0.14, -0.05)             # ball of the foot from the ankle (forward, up) 
 FOOT_BACK = 0.045               # of the stride: how far behind the hips the footfalls are centred
 MARCH_BOB = 0.008   # m (half the dip) of a figure marking time, at a full stride
 HELD_HAND, HELD_FWD, HELD_SIDE = 0.87, 0.26, 0.12   # where a held prop sits (framing.HAND, HELD_OUT)
+READ_UP, READ_FWD, READ_IN = 0.33, 0.04, 0.1   # how far a read or checked prop comes up from the held place
 
 # COCO-18 (OpenPose order) and the joints they come from.
 COCO18 = ("nose", "neck", "r_shoulder", "r_elbow", "r_wrist", "l_shoulder", "l_elbow", "l_wrist", "r_hip",
@@ -330,6 +331,9 @@ def skeleton(f) -> dict[str, np.ndarray]:
             # The right hand holds a prop where the framing solver marks it (framing.HELD_OUT in front,
             # at framing.HAND height): the arm reaches it by two-bone IK, the elbow back and out.
             grip = base + up * (HELD_HAND * k) + fwd * HELD_FWD * k + right * HELD_SIDE * k
+            lift = min(1.0, max(0.0, getattr(f, "lift", 0.0)))
+            if lift > 0:   # read or checked: up before the chest, in toward the middle, where the bowed head sees it
+                grip = grip + (up * READ_UP + fwd * READ_FWD - right * READ_IN) * (lift * k)
             if sit > 0:
                 grip = grip + up * (hip_y - HIP_HEIGHT * k) * 0.8
             e, h_ = _ik(shoulder, grip, 0.29 * k, 0.33 * k, _unit(-fwd * 0.6 + right * 0.4 - up * 0.2))

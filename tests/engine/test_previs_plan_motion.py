@@ -69,3 +69,29 @@ def test_an_argument_without_lines_works_both_pairs_of_hands_and_mouths(tmp_path
 def test_standing_figures_with_nothing_to_do_keep_still(tmp_path):
     r = renderer(tmp_path, "INT. KITCHEN - DAY", "A man waits by the window", size="MS", frames=24)
     assert travelled(r) < 0.01 and max(f.talk for f in r.figure_states(12)) == 0.0
+
+
+def test_checking_a_watch_brings_it_up_and_bows_the_head_instead_of_waving(tmp_path):
+    """Demo shot 2, "checks her watch" with a gesture cue: it waved (the gesture cue's default arm),
+    and the watch lay on the quay. Now the watch is in her hand, brought up before the chest, her head
+    bowed to it, no wave."""
+    from engine.previs.rig import HELD_HAND, skeleton
+    cue = MotionCue(subject="Mara", action="checks her watch", intensity=0.3, kind="gesture")
+    r = renderer(tmp_path, "EXT. HARBOUR QUAY - NIGHT", "Mara stands under a lamp, collar up, and checks her watch.",
+                 size="MS", frames=24, motion=(cue,))
+    f = r.figure_states(20)[0]
+    j = skeleton(f)
+    assert [p["holder"] for p in r.props if p["kind"] == "watch"] == [0]
+    assert f.gesture == 0.0 and f.head_pitch < -20
+    assert j["r_hand"][1] > (HELD_HAND + 0.2) * f.height / 1.75       # up before the chest, not at the side
+    assert j["r_hand"][1] < j["neck"][1]
+
+
+def test_a_gesture_cue_on_talking_words_talks_and_on_a_wave_waves(tmp_path):
+    talk = MotionCue(subject="Mara", action="talks", kind="gesture")
+    r = renderer(tmp_path, "INT. KITCHEN - DAY", "Mara talks.", size="MS", frames=48, motion=(talk,))
+    states = [r.figure_states(i)[0] for i in range(48)]
+    assert max(s.talk for s in states) > 0.3 and max(s.gesture for s in states) == 0.0
+    wave = MotionCue(subject="Mara", action="waves", kind="gesture")
+    r = renderer(tmp_path, "INT. KITCHEN - DAY", "Mara waves.", size="MS", frames=48, motion=(wave,))
+    assert max(r.figure_states(i)[0].gesture for i in range(48)) > 0.5
