@@ -273,10 +273,11 @@ def test_a_figure_new_to_a_chained_shot_keeps_its_blocking_to_the_one_it_finds(t
     from engine.previs.projection import Pinhole
     from engine.previs.render import BlockingRenderer
     from engine.previs.rig import skeleton
-    grip = (MotionCue("Mara", "grips the parcel", 0.2, kind="gesture"),)
+    # (her arm raised: a wave; gripping the parcel now holds it, the arm no longer goes up)
+    grip = (MotionCue("Mara", "waves", 0.2, kind="gesture"),)
     cam = CameraCue(shot_size="MS")
     first = render(request(tmp_path / "a", "a", cam, frames=24, width=W, height=H, motion=grip,
-                           plan=build_plan("EXT. QUAY - NIGHT", "Mara grips the parcel.", camera=cam, bible=TWO,
+                           plan=build_plan("EXT. QUAY - NIGHT", "Mara waves.", camera=cam, bible=TWO,
                                            motion=grip), scene=SceneSpec(heading="EXT. QUAY - NIGHT", set_seed=3)))
     assert [f["name"] for f in first.end_state["figures"]] == ["Mara"]
     wide = CameraCue(shot_size="WS")
