@@ -204,6 +204,9 @@ class FigureTrack:
             self.turn_to = start.heading + delta
         self.gesture_amp = 0.55 + 0.45 * intensity
         self.gesture = gesture if gesture in GESTURES else "wave"
+        # the plan's pose a 'pose' gesture takes up: a carried-on figure was left in the last shot's
+        # (settle_to is this shot's plan pose), a fresh one starts in it
+        self.pose_to = settle_to if settle_to is not None else start
         self.settle_to = settle_to if kind is MotionKind.NONE and not self.act else None
         if self.settle_to is not None:
             self._settle_steps()
@@ -301,7 +304,11 @@ class FigureTrack:
             if self.gesture == "talk":   # phrases of beats (two a second), from rest
                 beat = 0.5 + 0.5 * math.sin(2 * math.pi * 1.8 * secs)
                 return replace(s0, talk=self.gesture_amp * rise * (0.35 + 0.65 * beat))
-            return s0
+            u = min(1.0, secs / 0.6)   # the hand comes up, the head bows: unhurried
+            goal, e = self.pose_to, u * u * (3 - 2 * u)
+            return replace(s0, carry=s0.carry + (goal.carry - s0.carry) * e, lift=s0.lift + (goal.lift - s0.lift) * e,
+                           head_pitch=s0.head_pitch + (goal.head_pitch - s0.head_pitch) * e,
+                           gesture=s0.gesture * (1 - e), point=s0.point * (1 - e), talk=s0.talk * (1 - e))
         if kind is MotionKind.GESTURE:
             g = s0.gesture + (self.gesture_amp - s0.gesture) * min(1.0, secs / 0.35)
             return replace(s0, gesture=g, gesture_phase=s0.gesture_phase + secs * 2 * math.pi * 1.6)

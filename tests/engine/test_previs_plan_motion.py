@@ -95,3 +95,18 @@ def test_a_gesture_cue_on_talking_words_talks_and_on_a_wave_waves(tmp_path):
     wave = MotionCue(subject="Mara", action="waves", kind="gesture")
     r = renderer(tmp_path, "INT. KITCHEN - DAY", "Mara waves.", size="MS", frames=48, motion=(wave,))
     assert max(r.figure_states(i)[0].gesture for i in range(48)) > 0.5
+
+
+def test_a_carried_on_figure_takes_up_the_plans_pose_from_where_it_was_left():
+    """Demo shot 2 continues shot 1: Mara was left with her arms down, so the plan's pose (watch up,
+    head bowed) must be taken up over the shot, from exactly the state she was left in."""
+    from dataclasses import replace
+    from engine.previs.figures import FigureState, FigureTrack
+    left = FigureState("Mara", x=0.3, z=0.2, heading=180.0)
+    plan_pose = replace(left, carry=1.0, lift=1.0, head_pitch=-28.0)
+    cue = MotionCue(subject="Mara", action="checks her watch", kind="gesture")
+    t = FigureTrack(left, cue, 48, 24.0, np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.6, -4.0]), fresh=False,
+                    settle_to=plan_pose, gesture="pose")
+    assert t.state(0) == replace(left, march=0.0)
+    late = t.state(30)
+    assert (late.carry, late.lift, late.head_pitch, late.gesture) == (1.0, 1.0, -28.0, 0.0)
