@@ -279,11 +279,14 @@ SHORT_MOVES: dict[str, tuple[float, str]] = {
 
 
 def short_move(text: str) -> tuple[float, str] | None:
-    """The SHORT_MOVES entry of an action's words ('lunges for the parcel' -> lunge), else None."""
+    """The SHORT_MOVES entry of an action's words ('lunges for the parcel' -> lunge), else None. Word
+    forms by lemminflect, the kept lemmatizer the shot-plan reader uses (lunged, twisting, ducks)."""
+    from lemminflect import getAllLemmas   # its tables load once, on first use
     for word in re.findall(r"[a-z]+", str(text or "").lower()):
-        for stem in (word, word[:-1], word[:-2], word[:-3], word[:-3] + "e", word[:-2] + "e"):
-            if stem in SHORT_MOVES and len(stem) >= 3:
-                return SHORT_MOVES[stem]
+        forms = getAllLemmas(word)
+        for lemma in (word, *forms.get("VERB", ())):
+            if lemma in SHORT_MOVES:
+                return SHORT_MOVES[lemma]
     return None
 
 

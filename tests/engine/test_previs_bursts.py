@@ -46,6 +46,8 @@ def test_the_vocabulary_reads_short_moves_in_any_form():
     assert short_move("lunges for the parcel") == short_move("lunged") == short_move("lunging")
     assert short_move("twists away")[1] == "from" and short_move("lunge")[1] == "to"
     assert short_move("walks away up the ramp") is None and short_move("runs right") is None
+    assert short_move("sprang at him") == short_move("springs")       # irregular forms, by lemminflect
+    assert short_move("ducked")[1] == "from"
 
 
 def test_a_lunge_for_a_held_prop_is_a_burst_that_stops_by_its_holder(tmp_path):
