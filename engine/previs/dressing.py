@@ -66,7 +66,7 @@ import numpy as np
 
 from ..jobs import SceneSpec
 from .rig import Stair
-from .scene import (PRACTICALS, GroundSpec, SetBuilder, World, grid_quads, ground_texture, is_interior, key_light,
+from .scene import (OVERCAST, PRACTICALS, GroundSpec, SetBuilder, World, grid_quads, ground_texture, is_interior, key_light,
                     light_for, rgb, sky_objects, tile_colours, time_of_day)
 
 KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -957,7 +957,8 @@ def build_world(spec: SceneSpec, shot_plan=None) -> World:
     plan, pieces = plan_set(spec, shot_plan)
     tod = time_of_day(spec)
     interior = plan.kind == "interior"
-    light = light_for(tod, interior)
+    weather = world_weather(plan, shot_plan)
+    light = light_for(tod, interior, overcast=weather in OVERCAST)
     seed_key = zlib.crc32(f"{plan.kind}|{spec.location.strip().lower()}".encode())
     seed = int(spec.set_seed) & 0xFFFFFFFF
 
@@ -982,7 +983,7 @@ def build_world(spec: SceneSpec, shot_plan=None) -> World:
         info["room"] = [float(v) for v in b.room_box]
     up = np.array([0.0, 1.0, 0.0])
     world = b.world(plan.kind, light.shade(rgb(ground.base) * 0.97, up[None, :])[0], info,
-                    weather=world_weather(plan, shot_plan))
+                    weather=weather)
     world.figure_light = key_light(light)
     world.stairs = stair_of(pieces)
     return world

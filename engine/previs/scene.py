@@ -77,7 +77,12 @@ def time_of_day(spec: SceneSpec) -> str:
     return TIMES[said][1] if said else "day"
 
 
-def light_for(name: str, interior: bool) -> Light:
+OVERCAST = ("rain", "snow", "fog")   # World.weather values under a grey sky: no sun, no hard shadow
+
+
+def light_for(name: str, interior: bool, overcast: bool = False) -> Light:
+    """The set's light at a time of day, indoors or out; `overcast` (rain, snow, fog outdoors): the sky
+    greys over and the sun goes behind it, so the light is soft and comes from the whole sky."""
     def unit(*v):
         a = np.array(v, dtype=np.float64)
         return a / np.linalg.norm(a)
@@ -97,6 +102,12 @@ def light_for(name: str, interior: bool) -> Light:
                       0.55 if name != "night" else 0.45, 0.45, np.array([0.95, 0.98, 1.03]) if name != "night"
                       else np.array([0.8, 0.9, 1.05]), clouds=light.clouds, moon=light.moon,
                       windows_lit=light.windows_lit)
+    elif overcast:
+        grey = rgb((150, 156, 164)) if name == "day" else (rgb((120, 116, 122)) if name in ("dawn", "dusk")
+                                                           else rgb((26, 30, 40)))
+        light = Light(light.name, light.sky_top * 0.3 + grey * 0.6, light.sky_horizon * 0.25 + grey * 0.8,
+                      light.sun, light.ambient + 0.2 * light.diffuse, light.diffuse * 0.4,
+                      light.tint * 0.94 + 0.06, clouds=False, moon=False, windows_lit=light.windows_lit)
     return light
 
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import geom
-from .scene import World
+from .scene import OVERCAST, World
 
 SQUASH = 0.01   # the flattened caster keeps 1/100 of its height: at 1/1000 Panda drew nothing (measured)
 MIN_ELEVATION = math.radians(8.0)   # a sun lower than this would throw a shadow across the whole set
@@ -54,7 +54,6 @@ INTERIOR_FILL = 0.45     # indoors the bounce fills this share of the shadow bac
 LIGHTEST = 0.65          # outdoors a shadow takes at least this much off the floor's light (a low sun's reads)
 CONTACT_ALPHA = 0.5      # the contact shadow's darkening at its centre
 CONTACT_RADIUS = (0.36, 0.28)   # metres across and along the body, for a 1.75 m figure
-OVERCAST = ("rain", "snow", "fog")   # World.weather values with no hard sun shadow
 # The kit's pieces (dressing.py's box tags) that stand free on the ground, small enough that their
 # shadow never needs to fall on a figure standing inside it.
 FREE_STANDING = frozenset({

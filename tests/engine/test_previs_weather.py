@@ -38,3 +38,16 @@ def test_snow_falls_and_frames_stay_pure(tmp_path):
     _, (clear, _) = _frames(tmp_path, "clear")
     white = (a.min(axis=2) > 215) & ~(clear.min(axis=2) > 215)
     assert white.sum() > 5
+
+
+def test_a_rainy_day_greys_the_sky_and_softens_the_light():
+    """Rain, snow or fog outdoors: a grey sky (it was the clear day's blue) and soft light from the whole
+    sky, the sun's share given to the ambient; indoors and on a clear day the light is as it was."""
+    from engine.previs.scene import OVERCAST, light_for
+    clear, grey = light_for("day", False), light_for("day", False, overcast=True)
+    spread = lambda c: float(np.ptp(c))                    # how coloured a BGR sky is
+    assert spread(grey.sky_top) < 0.5 * spread(clear.sky_top)
+    assert grey.diffuse < 0.5 * clear.diffuse and grey.ambient > clear.ambient and not grey.clouds
+    inside, inside_wet = light_for("day", True), light_for("day", True, overcast=True)
+    assert (inside.ambient, inside.diffuse) == (inside_wet.ambient, inside_wet.diffuse)
+    assert set(OVERCAST) == {"rain", "snow", "fog"}
