@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
+import pytest
 
 from engine.cues import CameraCue
 from engine.jobs import CancelToken, CharacterSpec, GenerationRequest, SceneSpec
@@ -113,3 +117,30 @@ def subject_in_frame(r, i: int) -> tuple[bool, float, float]:
     body = np.vstack([coco_keypoints(j), [j[k] for k in ("r_hand", "l_hand", "r_toe", "l_toe")], head])
     u = project(pose, body, r.width, r.height)[:, 0]
     return box_in_frame(pose, head, r.width, r.height), float(u.min()), float(u.max())
+
+
+_IN_PROCESS = """import sys, numpy as np
+sys.path[:0] = [{root!r}, {tests!r}]
+from pathlib import Path
+TMP, OUT = Path({tmp!r}), {out!r}
+"""
+
+
+def software_and_gl(tmp_path: Path, body: str) -> tuple[np.ndarray, np.ndarray]:
+    """What `body` (Python that renders under TMP and np.save()s to OUT) saved, run in a fresh process
+    on the software renderer and on pandagl (the renderer is chosen once per process). A software
+    failure fails the test; a pandagl that cannot start here (no EGL) skips it, saying why."""
+    saved = []
+    for kind in ("software", "gl"):
+        out = tmp_path / f"{kind}.npy"
+        code = _IN_PROCESS.format(root=str(Path(__file__).resolve().parents[2]), tests=str(Path(__file__).parent),
+                                  tmp=str(tmp_path), out=str(out)) + body
+        proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "SHOTREEL_PREVIS_RENDERER": kind},
+                              capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0:
+            err = proc.stderr[-600:]
+            assert kind == "gl", err
+            reason = err.strip().splitlines()[-1] if err.strip() else "no output"
+            pytest.skip(f"pandagl (EGL) cannot start in this environment: {reason}")
+        saved.append(np.load(out))
+    return saved[0], saved[1]

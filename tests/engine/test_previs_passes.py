@@ -3,9 +3,6 @@ Panda3D stage: software determinism across threads, and the OpenGL path against 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -14,7 +11,7 @@ import numpy as np
 from engine.cues import CameraCue
 from engine.jobs import CharacterSpec
 from engine.previs import make_renderer
-from previs_testkit import MAGENTA, decode, psnr, render, request, scene
+from previs_testkit import MAGENTA, decode, psnr, render, request, scene, software_and_gl
 
 GREEN = "#20c040"
 W, H = 160, 90
@@ -80,36 +77,16 @@ def test_renders_from_any_thread_are_identical(tmp_path):
     assert np.array_equal(here, out["img"])
 
 
-_GL_SCRIPT = """
-import sys, numpy as np
-sys.path[:0] = [{root!r}, {tests!r}]
-from pathlib import Path
+_GL_BODY = """
 from engine.cues import CameraCue
 from engine.previs import make_renderer
 from previs_testkit import request
-r = make_renderer(request(Path({tmp!r}), "gl", CameraCue(shot_size="MS"), frames=1, width=320, height=180))
-np.save({out!r}, r.frame(0))
+r = make_renderer(request(TMP, "gl", CameraCue(shot_size="MS"), frames=1, width=320, height=180))
+np.save(OUT, r.frame(0))
 """
 
 
-def _render_in_process(kind: str, tmp_path: Path) -> tuple[int, str, Path]:
-    out = tmp_path / f"{kind}.npy"
-    root = str(Path(__file__).resolve().parents[2])
-    code = _GL_SCRIPT.format(root=root, tests=str(Path(__file__).parent), tmp=str(tmp_path), out=str(out))
-    env = {**os.environ, "SHOTREEL_PREVIS_RENDERER": kind}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    return proc.returncode, proc.stderr[-600:], out
-
-
 def test_opengl_path_matches_software_within_psnr(tmp_path):
-    import pytest
-    code, err, soft = _render_in_process("software", tmp_path)
-    assert code == 0, err
-    code, err, gl = _render_in_process("gl", tmp_path)
-    if code != 0:
-        reason = err.strip().splitlines()[-1] if err.strip() else "no output"
-        print(f"pandagl cannot run here: {reason}")
-        pytest.skip(f"pandagl (EGL) cannot start in this environment: {reason}")
-    a, b = np.load(soft), np.load(gl)
+    a, b = software_and_gl(tmp_path, _GL_BODY)
     assert a.shape == b.shape
     assert psnr(a, b) > 28, psnr(a, b)   # 32.7 dB measured on llvmpipe

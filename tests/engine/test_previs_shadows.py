@@ -4,11 +4,7 @@ passes, render alike on pandagl, and keep frames hash-identical."""
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +16,7 @@ from engine.previs.projection import Pinhole
 from engine.previs.rig import skeleton
 from engine.previs.scene import World, key_light, light_for
 from engine.previs.shadows import SQUASH, cast_light, flatten_matrix
-from previs_testkit import frames_hash, psnr, request, scene
+from previs_testkit import frames_hash, psnr, request, scene, software_and_gl
 
 W, H = 480, 270
 HIGH_WS = CameraCue(shot_size="WS", angle="high")     # looking down on the ground
@@ -187,38 +183,20 @@ def test_shadowed_frames_are_hash_identical_across_renderers(tmp_path):
     assert frames_hash([a.frame(i) for i in range(0, 12, 3)]) == frames_hash([b.frame(i) for i in range(0, 12, 3)])
 
 
-_GL_SCRIPT = """
-import sys, numpy as np
-sys.path[:0] = [{root!r}, {tests!r}]
-from pathlib import Path
+_GL_BODY = """
 from engine.cues import CameraCue
 from engine.previs import make_renderer, stage
 from previs_testkit import request, scene
-r = make_renderer(request(Path({tmp!r}), "gl", CameraCue(shot_size="WS", angle="high"), frames=1, width=320,
+r = make_renderer(request(TMP, "gl", CameraCue(shot_size="WS", angle="high"), frames=1, width=320,
                           height=180, scene=scene(heading="EXT. SQUARE - DAWN")))
 shaded = r.frame(0)
 stage.call(r._scene.shadows.cast.hide)
-np.save({out!r}, np.stack([shaded, r.frame(0)]))
+np.save(OUT, np.stack([shaded, r.frame(0)]))
 """
 
 
-def _in_process(kind: str, tmp_path: Path):
-    out = tmp_path / f"{kind}.npy"
-    root = str(Path(__file__).resolve().parents[2])
-    code = _GL_SCRIPT.format(root=root, tests=str(Path(__file__).parent), tmp=str(tmp_path), out=str(out))
-    env = {**os.environ, "SHOTREEL_PREVIS_RENDERER": kind}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    return proc.returncode, proc.stderr[-600:], out
-
-
 def test_opengl_path_matches_software_on_a_frame_with_shadows(tmp_path):
-    code, err, soft = _in_process("software", tmp_path)
-    assert code == 0, err
-    code, err, gl = _in_process("gl", tmp_path)
-    if code != 0:
-        reason = err.strip().splitlines()[-1] if err.strip() else "no output"
-        pytest.skip(f"pandagl (EGL) cannot start in this environment: {reason}")
-    (a, a_plain), (b, b_plain) = np.load(soft), np.load(gl)
+    (a, a_plain), (b, b_plain) = software_and_gl(tmp_path, _GL_BODY)
     ma = (a_plain.astype(np.int32) - a).sum(axis=2) > 12
     mb = (b_plain.astype(np.int32) - b).sum(axis=2) > 12
     assert ma.sum() > 200                                  # a frame with a long dawn shadow in it
