@@ -251,7 +251,8 @@ def plan_targets(plan, figures: list[FigureState], props: list[dict]) -> list[tu
     there (None for a prop): the holder of the prop it goes for ('lunges for the parcel' Mara holds),
     else the prop where it lies; the person it acts on; for a move away from no one named, the nearest
     other figure. (None, None): nothing to go for."""
-    marks = layout(plan).marks[:len(figures)]
+    lay = layout(plan)
+    marks = lay.marks[:len(figures)]
     lead = {m.person: k for k, m in enumerate(marks) if m.member == 0}
 
     def at(k):
@@ -266,7 +267,7 @@ def plan_targets(plan, figures: list[FigureState], props: list[dict]) -> list[tu
                 if holder is not None and holder != m.person and holder in lead:
                     who = lead[holder]
                 else:
-                    spot = next((p["at"] for pm, p in zip(layout(plan).props, props) if pm.prop == a.target_prop),
+                    spot = next((p["at"] for pm, p in zip(lay.props, props) if pm.prop == a.target_prop),
                                 None)
                     goal = (spot[0], spot[2]) if spot is not None else None
             elif a.target_person is not None and a.target_person != m.person and a.target_person in lead:
@@ -474,21 +475,20 @@ class BlockingRenderer:
         implied = plan_motion(plan, len(figures)) if plan is not None else [None] * len(figures)
         cues = {**{f.name: imp for f, imp, a in zip(figures, implied, acts) if imp is not None and not a and f.name},
                 **cues}
-        unnamed = {k: imp for k, (f, imp, a) in enumerate(zip(figures, implied, acts))
-                   if imp is not None and not a and not f.name}
-
+        # each figure's cue: by name; an unnamed one takes an unnamed cue or its own words' motion
+        chosen = [cues.get(f.name) if f.name else (cues.get("") or (imp if not a else None))
+                  for f, imp, a in zip(figures, implied, acts)]
         styles = gesture_of(plan, len(figures)) if plan is not None else ["wave"] * len(figures)
 
         def track(k: int, goal):
             f = figures[k]
-            cue = cues.get(f.name) if f.name else (cues.get("") or unnamed.get(k))
-            return FigureTrack(f, cue, self.frames, self.fps, right, np.asarray(start_pose.position),
+            return FigureTrack(f, chosen[k], self.frames, self.fps, right, np.asarray(start_pose.position),
                                fresh=state is None, act=acts[k], stair=stair, settle_to=settle.get(f.name), target=goal,
                                gesture=styles[k])
 
         self.tracks = [track(k, goal) for k, (goal, _) in enumerate(targets)]
         for k, (_, who) in enumerate(targets):
-            cue = cues.get(figures[k].name) if figures[k].name else (cues.get("") or unnamed.get(k))
+            cue = chosen[k]
             burst = short_move(cue.action) if cue is not None else None
             if who is not None and burst is not None and burst[1] == "to" and self.tracks[who].walking:
                 # going for someone who moves: for where they end up (a lunge at a figure twisting away)
