@@ -107,6 +107,11 @@ def _heading_of(v: np.ndarray) -> float:
     return math.degrees(math.atan2(v[0], v[2]))
 
 
+def _toward(s0: FigureState, goal: FigureState, e: float, *fields: str) -> dict[str, float]:
+    """The `fields` of s0 moved the fraction e of the way to goal's (a pose taken up, or settled into)."""
+    return {f: getattr(s0, f) + (getattr(goal, f) - getattr(s0, f)) * e for f in fields}
+
+
 # What a gesture cue's arms do (FigureTrack `gesture`); render.gesture_of reads it from the plan's verbs.
 GESTURES = ("wave", "point", "talk", "pose")
 
@@ -304,11 +309,10 @@ class FigureTrack:
             if self.gesture == "talk":   # phrases of beats (two a second), from rest
                 beat = 0.5 + 0.5 * math.sin(2 * math.pi * 1.8 * secs)
                 return replace(s0, talk=self.gesture_amp * rise * (0.35 + 0.65 * beat))
-            u = min(1.0, secs / 0.6)   # the hand comes up, the head bows: unhurried
-            goal, e = self.pose_to, u * u * (3 - 2 * u)
-            return replace(s0, carry=s0.carry + (goal.carry - s0.carry) * e, lift=s0.lift + (goal.lift - s0.lift) * e,
-                           head_pitch=s0.head_pitch + (goal.head_pitch - s0.head_pitch) * e,
-                           gesture=s0.gesture * (1 - e), point=s0.point * (1 - e), talk=s0.talk * (1 - e))
+            x = min(1.0, secs / 0.6)   # the hand comes up, the head bows: unhurried
+            e = x * x * (3 - 2 * x)
+            return replace(s0, **_toward(s0, self.pose_to, e, "carry", "lift", "head_pitch", "gesture", "point"),
+                           talk=s0.talk * (1 - e))
         if kind is MotionKind.GESTURE:
             g = s0.gesture + (self.gesture_amp - s0.gesture) * min(1.0, secs / 0.35)
             return replace(s0, gesture=g, gesture_phase=s0.gesture_phase + secs * 2 * math.pi * 1.6)
@@ -344,9 +348,8 @@ class FigureTrack:
         s0, goal = self.start, self.settle_to
         x = min(1.0, secs / SETTLE_S)
         e = x * x * (3 - 2 * x)
-        out = replace(s0, gesture=s0.gesture + (goal.gesture - s0.gesture) * e,
-                      gesture_phase=s0.gesture_phase + secs * 2 * math.pi * 1.6,
-                      point=s0.point + (goal.point - s0.point) * e, talk=s0.talk * (1 - e))
+        out = replace(s0, **_toward(s0, goal, e, "gesture", "point"), talk=s0.talk * (1 - e),
+                      gesture_phase=s0.gesture_phase + secs * 2 * math.pi * 1.6)
         sigma = self.settle_stride
         if sigma <= 0.0 or s0.stair:
             return out
