@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import struct
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import EngineError, ErrorKind
@@ -30,10 +31,21 @@ def _bad(path: Path, why: str) -> EngineError:
 
 
 def check_glb(path: str | Path) -> dict:
-    """The glTF JSON of a valid, self-contained GLB; EngineError otherwise."""
+    """The glTF JSON of a valid, self-contained GLB (shared: read it, don't change it); EngineError
+    otherwise. A take asks about each model several times (its note, posed or rigid, the loader): the
+    file is read and checked once while it stays the same (path, size and modification time)."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        st = path.stat()
+    except OSError as exc:
+        raise _bad(path, f"it cannot be read ({exc.strerror or exc})") from None
+    return _checked(str(path), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _checked(name: str, size: int, mtime_ns: int) -> dict:
+    path = Path(name)
+    try:
         if size > MAX_BYTES:
             raise _bad(path, f"{size // 2 ** 20} MB is over the {MAX_BYTES // 2 ** 20} MB limit")
         data = path.read_bytes()
